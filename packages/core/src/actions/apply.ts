@@ -1,0 +1,208 @@
+import { fail, ok, type Result } from '../errors/problem.ts';
+import { checkDiscountForCart } from '../discounts/check-discount.ts';
+import { MoneyOverflowError, multiply, sum } from '../money/money.ts';
+import type { CartAction } from '../schemas/action.ts';
+import type { CartState, LineState } from '../schemas/cart.ts';
+import type { Product } from '../schemas/product.ts';
+import { computeTotals } from '../totals/compute-totals.ts';
+import type { ApplyContext } from './context.ts';
+
+/**
+ * The cart reducer: applies one action to a cart and returns the new cart, or the
+ * reason it was refused. Pure: never mutates `state`, never throws for a business rule,
+ * and the same inputs always give the same result; the server runs it to change a
+ * cart, the client runs it to show the change before the server has answered.
+ *
+ * It does not touch `version` or `updatedAt`: one request (a whole batch) is one
+ * version, which is the server's to assign.
+ */
+export function apply(state: CartState, action: CartAction, ctx: ApplyContext): Result<CartState> {
+  if (state.status !== 'active') {
+    return fail('CART_CLOSED', `This cart is ${state.status.replace('_', ' ')} and can no longer change.`);
+  }
+  const next = reduce(state, action, ctx);
+  if (!next.ok) return next;
+  return checkAmounts(next.value, ctx.taxRateBps);
+}
+
+/**
+ * Applies actions in order, all or nothing. A failure names the action that caused
+ * it: its path is prefixed with `/actions/<index>`.
+ */
+export function applyAll(state: CartState, actions: readonly CartAction[], ctx: ApplyContext): Result<CartState> {
+  let current = state;
+  for (const [index, action] of actions.entries()) {
+    const result = apply(current, action, ctx);
+    if (!result.ok) {
+      return fail(result.error.code, result.error.message, `/actions/${index}${result.error.path ?? ''}`);
+    }
+    current = result.value;
+  }
+  return ok(current);
+}
+
+function reduce(state: CartState, action: CartAction, ctx: ApplyContext): Result<CartState> {
+  switch (action.type) {
+    case 'addLine':
+      return addLine(state, action.productId, action.quantity, action.attributes ?? {}, ctx);
+    case 'setLineQuantity':
+      return setLineQuantity(state, action.lineId, action.quantity, ctx);
+    case 'removeLine':
+      return findLine(state, action.lineId).ok
+        ? ok({ ...state, lines: state.lines.filter((l) => l.id !== action.lineId) })
+        : lineNotFound(action.lineId);
+    case 'applyDiscount':
+      return applyDiscount(state, action.code, ctx);
+    case 'removeDiscount':
+      return state.discounts.some((d) => d.code === action.code)
+        ? ok({ ...state, discounts: state.discounts.filter((d) => d.code !== action.code) })
+        : fail('DISCOUNT_INVALID', `The code ${action.code} is not applied to this cart.`, '/code');
+    case 'setNote':
+      return ok({ ...state, note: action.note });
+    case 'setEmail':
+      return ok({ ...state, email: action.email });
+    case 'clear':
+      return ok({ ...state, lines: [], discounts: [] });
+    default: {
+      const never: never = action;
+      throw new TypeError(`unknown action ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+function addLine(
+  state: CartState,
+  productId: string,
+  quantity: number,
+  attributes: Record<string, string>,
+  ctx: ApplyContext,
+): Result<CartState> {
+  const product = ctx.product(productId);
+  if (!product) return fail('PRODUCT_NOT_FOUND', 'That product is not available any more.', '/productId');
+  if (product.price.currency !== state.currency) {
+    return fail('VALIDATION_FAILED', `${product.name} is priced in ${product.price.currency}, this cart in ${state.currency}.`, '/productId');
+  }
+  const existing = state.lines.find((l) => l.productId === productId && sameAttributes(l.attributes, attributes));
+  const lineQuantity = (existing?.quantity ?? 0) + quantity;
+  const limit = checkQuantity(state, product, existing?.id, lineQuantity, ctx);
+  if (!limit.ok) return limit;
+
+  if (existing) {
+    // Merging refreshes the snapshot: the customer is adding at today's price.
+    const merged: LineState = { ...existing, ...snapshot(product), quantity: lineQuantity };
+    return ok({ ...state, lines: state.lines.map((l) => (l.id === existing.id ? merged : l)) });
+  }
+  if (state.lines.length >= ctx.limits.maxLines) {
+    return fail('CART_LIMIT_EXCEEDED', `A cart can hold at most ${ctx.limits.maxLines} different items.`);
+  }
+  const line: LineState = { id: ctx.newId(), productId, ...snapshot(product), quantity, attributes: sortedAttributes(attributes) };
+  return ok({ ...state, lines: [...state.lines, line] });
+}
+
+function setLineQuantity(state: CartState, lineId: string, quantity: number, ctx: ApplyContext): Result<CartState> {
+  const found = findLine(state, lineId);
+  if (!found.ok) return found;
+  const line = found.value;
+  if (quantity === 0) return ok({ ...state, lines: state.lines.filter((l) => l.id !== lineId) });
+  if (quantity > line.quantity) {
+    // Only an increase is held to the catalog: a customer can always buy fewer, even of
+    // a product whose stock has dropped or that has left the catalog.
+    const product = ctx.product(line.productId);
+    if (!product) return fail('PRODUCT_NOT_FOUND', `${line.name} is not available any more.`, '/quantity');
+    const limit = checkQuantity(state, product, line.id, quantity, ctx);
+    if (!limit.ok) return limit;
+  }
+  return ok({ ...state, lines: state.lines.map((l) => (l.id === lineId ? { ...l, quantity } : l)) });
+}
+
+/**
+ * Checks a line's new quantity against the line limit, the product's `maxPerOrder` and
+ * its stock. The last two count every line of the product (one product can sit on
+ * several lines with different attributes).
+ */
+function checkQuantity(
+  state: CartState,
+  product: Product,
+  lineId: string | undefined,
+  lineQuantity: number,
+  ctx: ApplyContext,
+): Result<true> {
+  if (lineQuantity > ctx.limits.maxQuantityPerLine) {
+    return fail('QUANTITY_LIMIT_EXCEEDED', `At most ${ctx.limits.maxQuantityPerLine} of one item per line.`, '/quantity');
+  }
+  const elsewhere = state.lines
+    .filter((l) => l.productId === product.id && l.id !== lineId)
+    .reduce((n, l) => n + l.quantity, 0);
+  const productQuantity = elsewhere + lineQuantity;
+  if (product.maxPerOrder !== null && productQuantity > product.maxPerOrder) {
+    return fail('QUANTITY_LIMIT_EXCEEDED', `At most ${product.maxPerOrder} of ${product.name} per order.`, '/quantity');
+  }
+  if (product.stock !== null && productQuantity > product.stock) {
+    const left = product.stock === 0 ? `${product.name} is sold out.` : `Only ${product.stock} of ${product.name} left.`;
+    return fail('OUT_OF_STOCK', left, '/quantity');
+  }
+  return ok(true);
+}
+
+function applyDiscount(state: CartState, code: string, ctx: ApplyContext): Result<CartState> {
+  // Applying a code that is already on the cart changes nothing and is not an error:
+  // a double-clicked "Apply" must not fail.
+  if (state.discounts.some((d) => d.code === code)) return ok(state);
+  const discount = ctx.discount(code);
+  if (!discount) return fail('DISCOUNT_INVALID', `We don't recognise the code ${code}.`, '/code');
+  const subtotal = sum(
+    state.lines.map((l) => multiply(l.unitPrice, l.quantity)),
+    state.currency,
+  );
+  const checked = checkDiscountForCart(state, discount, subtotal.amount, ctx.now, ctx.limits.maxDiscounts);
+  if (!checked.ok) return checked;
+  return ok({ ...state, discounts: [...state.discounts, checked.value] });
+}
+
+function checkAmounts(state: CartState, taxRateBps: number): Result<CartState> {
+  try {
+    computeTotals(state, taxRateBps);
+    return ok(state);
+  } catch (error) {
+    if (error instanceof MoneyOverflowError) {
+      return fail('AMOUNT_TOO_LARGE', 'This cart would be worth more than we can take in one order.');
+    }
+    throw error;
+  }
+}
+
+function findLine(state: CartState, lineId: string): Result<LineState> {
+  const line = state.lines.find((l) => l.id === lineId);
+  return line ? ok(line) : lineNotFound(lineId);
+}
+
+function lineNotFound(lineId: string): Result<never> {
+  return fail('LINE_NOT_FOUND', `There is no line ${lineId} in this cart.`, '/lineId');
+}
+
+function snapshot(product: Product): Pick<LineState, 'sku' | 'name' | 'unitPrice'> {
+  return { sku: product.sku, name: product.name, unitPrice: product.price };
+}
+
+/** Attribute maps are equal when they hold the same keys with the same values, in any order. */
+export function sameAttributes(a: Record<string, string>, b: Record<string, string>): boolean {
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  return ka.every((k) => Object.hasOwn(b, k) && a[k] === b[k]);
+}
+
+function sortedAttributes(a: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(a).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)));
+}
+
+/**
+ * Whether a cart can be checked out as it stands: open and not empty. Stock and the
+ * codes' validity are checked again by the server, atomically, when it reserves stock.
+ */
+export function checkCheckout(state: CartState): Result<CartState> {
+  if (state.status !== 'active') {
+    return fail('CART_CLOSED', `This cart is ${state.status.replace('_', ' ')} and can no longer change.`);
+  }
+  if (state.lines.length === 0) return fail('CART_EMPTY', 'Your cart is empty. Add something before checking out.');
+  return ok(state);
+}

@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import { ERROR_CODES, type ErrorCode } from './catalog.ts';
+
+export const ErrorCodeSchema = z.enum(ERROR_CODES as [ErrorCode, ...ErrorCode[]]);
+
+export const FieldError = z.strictObject({
+  path: z.string().describe('Where the problem is, e.g. "/actions/0/quantity" (a JSON Pointer into the request)'),
+  message: z.string(),
+});
+export type FieldError = z.infer<typeof FieldError>;
+
+/**
+ * An RFC 9457 problem document, as every error answers (`application/problem+json`).
+ * Extension members: `code` (stable), `requestId`, `errors` (validation), and `cart`
+ * (the current cart, on VERSION_CONFLICT).
+ */
+export const Problem = z.looseObject({
+  type: z.string(),
+  title: z.string(),
+  status: z.int().min(400).max(599),
+  detail: z.string(),
+  code: ErrorCodeSchema,
+  instance: z.string().optional(),
+  requestId: z.string().optional(),
+  errors: z.array(FieldError).optional(),
+});
+export type Problem = z.infer<typeof Problem>;
+
+/** An expected business failure, returned (never thrown) by the domain. */
+export interface CartError {
+  code: ErrorCode;
+  /** Specific to this failure, for people: "Only 2 of Blue Mug are left." */
+  message: string;
+  /** Where in the request it points, if anywhere (JSON Pointer). */
+  path?: string;
+}
+
+export type Result<T, E = CartError> = { ok: true; value: T } | { ok: false; error: E };
+
+export const ok = <T>(value: T): Result<T, never> => ({ ok: true, value });
+export const fail = (code: ErrorCode, message: string, path?: string): Result<never> => ({
+  ok: false,
+  error: path === undefined ? { code, message } : { code, message, path },
+});

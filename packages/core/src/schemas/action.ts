@@ -1,0 +1,75 @@
+import { z } from 'zod';
+import { ActionId, Attributes, Email, Id, LIMITS, multiLineText } from './common.ts';
+import { DiscountCode } from './discount.ts';
+
+/** Quantities a request may carry at all; the cart limits (999 by default) apply after. */
+export const MAX_REQUEST_QUANTITY = 1_000_000;
+
+const actionId = { actionId: ActionId.optional() };
+
+export const AddLineAction = z.strictObject({
+  type: z.literal('addLine'),
+  productId: Id,
+  quantity: z.int().min(1).max(MAX_REQUEST_QUANTITY),
+  attributes: Attributes.optional(),
+  ...actionId,
+});
+export const SetLineQuantityAction = z.strictObject({
+  type: z.literal('setLineQuantity'),
+  lineId: Id,
+  quantity: z.int().min(0).max(MAX_REQUEST_QUANTITY).describe('0 removes the line'),
+  ...actionId,
+});
+export const RemoveLineAction = z.strictObject({ type: z.literal('removeLine'), lineId: Id, ...actionId });
+export const ApplyDiscountAction = z.strictObject({ type: z.literal('applyDiscount'), code: DiscountCode, ...actionId });
+export const RemoveDiscountAction = z.strictObject({ type: z.literal('removeDiscount'), code: DiscountCode, ...actionId });
+export const SetNoteAction = z.strictObject({
+  type: z.literal('setNote'),
+  note: multiLineText(LIMITS.noteLength),
+  ...actionId,
+});
+export const SetEmailAction = z.strictObject({
+  type: z.literal('setEmail'),
+  email: Email.nullable().describe('null clears it'),
+  ...actionId,
+});
+export const ClearAction = z.strictObject({ type: z.literal('clear'), ...actionId });
+
+/** Every change a cart can undergo: what `apply` takes and `/actions` batches carry. */
+export const CartAction = z.discriminatedUnion('type', [
+  AddLineAction,
+  SetLineQuantityAction,
+  RemoveLineAction,
+  ApplyDiscountAction,
+  RemoveDiscountAction,
+  SetNoteAction,
+  SetEmailAction,
+  ClearAction,
+]);
+export type CartAction = z.infer<typeof CartAction>;
+export type CartActionType = CartAction['type'];
+export type AddLineAction = z.infer<typeof AddLineAction>;
+export type SetLineQuantityAction = z.infer<typeof SetLineQuantityAction>;
+
+/** Default most actions in one `/actions` batch (configurable on the server). */
+export const DEFAULT_MAX_BATCH = 100;
+
+export const ActionBatch = z.strictObject({
+  actions: z.array(CartAction).min(1).max(1000, 'at most 1000 actions'),
+});
+export type ActionBatch = z.infer<typeof ActionBatch>;
+
+// Bodies of the single-purpose endpoints: the same actions without `type`.
+export const AddLineBody = AddLineAction.omit({ type: true, actionId: true });
+export const SetLineQuantityBody = z.strictObject({ quantity: SetLineQuantityAction.shape.quantity });
+export const ApplyDiscountBody = z.strictObject({ code: DiscountCode });
+export const UpdateCartBody = z
+  .strictObject({
+    note: SetNoteAction.shape.note.optional(),
+    email: SetEmailAction.shape.email.optional(),
+  })
+  .refine((b) => b.note !== undefined || b.email !== undefined, { message: 'give note, email or both' });
+export const MergeBody = z.strictObject({
+  sourceCartId: Id,
+  sourceToken: z.string().min(1).max(128),
+});

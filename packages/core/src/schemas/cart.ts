@@ -1,0 +1,121 @@
+import { z } from 'zod';
+import { CurrencyCode } from '../money/currency.ts';
+import { Money } from '../money/money.ts';
+import { Attributes, Id, Timestamp } from './common.ts';
+import { DiscountCode, DiscountKind } from './discount.ts';
+import { Sku } from './product.ts';
+
+export const CartStatus = z.enum(['active', 'merged', 'checked_out', 'expired']);
+export type CartStatus = z.infer<typeof CartStatus>;
+
+/**
+ * A line as stored: the product facts (sku, name, unit price) are a snapshot taken from
+ * the catalog when the line was added or last increased, so a later catalog edit never
+ * changes what a customer saw silently mid-change.
+ */
+export const LineState = z.strictObject({
+  id: Id,
+  productId: Id,
+  sku: Sku,
+  name: z.string(),
+  quantity: z.int().min(1),
+  unitPrice: Money,
+  attributes: z.record(z.string(), z.string()),
+});
+export type LineState = z.infer<typeof LineState>;
+
+/** A discount as applied to a cart: the terms that price it, copied when it was applied. */
+export const AppliedDiscount = z.strictObject({
+  code: DiscountCode,
+  kind: DiscountKind,
+  value: z.int().min(1),
+  minSubtotal: z.int().min(0).nullable(),
+  combinable: z.boolean(),
+});
+export type AppliedDiscount = z.infer<typeof AppliedDiscount>;
+
+const cartStateShape = {
+  id: Id,
+  version: z.int().min(1).describe('+1 on every accepted change; also the ETag'),
+  status: CartStatus,
+  currency: CurrencyCode,
+  lines: z.array(LineState),
+  discounts: z.array(AppliedDiscount),
+  note: z.string(),
+  email: z.string().nullable(),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+  expiresAt: Timestamp,
+};
+
+/** A cart as stored: everything but the totals, which are always computed (never stored). */
+export const CartState = z.strictObject(cartStateShape);
+export type CartState = z.infer<typeof CartState>;
+
+export const Line = LineState.extend({
+  discountTotal: Money.describe("This line's share of the cart's discounts"),
+  total: Money.describe('unitPrice × quantity − discountTotal'),
+});
+export type Line = z.infer<typeof Line>;
+
+export const CartDiscount = AppliedDiscount.extend({
+  amount: Money.describe('What this code takes off now'),
+  applicable: z.boolean().describe('False while the cart is below the minimum subtotal'),
+});
+export type CartDiscount = z.infer<typeof CartDiscount>;
+
+/** A cart with its totals, as every cart endpoint answers it. */
+export const Cart = z.strictObject({
+  ...cartStateShape,
+  lines: z.array(Line),
+  discounts: z.array(CartDiscount),
+  itemCount: z.int().min(0).describe('Σ line quantities'),
+  subtotal: Money.describe('Σ unitPrice × quantity'),
+  discountTotal: Money,
+  taxTotal: Money.describe('TAX_RATE_BPS of (subtotal − discountTotal), rounded half to even'),
+  total: Money.describe('subtotal − discountTotal + taxTotal'),
+});
+export type Cart = z.infer<typeof Cart>;
+
+/** `POST /api/carts` answers the cart plus its secret token, shown this one time only. */
+export const CreatedCart = Cart.extend({
+  token: z.string().describe('The cart secret: send as `Authorization: Bearer <token>`. Shown only once.'),
+});
+export type CreatedCart = z.infer<typeof CreatedCart>;
+
+export const CheckoutResult = z.strictObject({
+  orderId: Id,
+  cart: Cart,
+});
+export type CheckoutResult = z.infer<typeof CheckoutResult>;
+
+/** Drops the computed fields of a cart: what the reducer works on. */
+export function toCartState(cart: Cart): CartState {
+  return {
+    id: cart.id,
+    version: cart.version,
+    status: cart.status,
+    currency: cart.currency,
+    lines: cart.lines.map(({ id, productId, sku, name, quantity, unitPrice, attributes }) => ({
+      id,
+      productId,
+      sku,
+      name,
+      quantity,
+      unitPrice,
+      attributes,
+    })),
+    discounts: cart.discounts.map(({ code, kind, value, minSubtotal, combinable }) => ({
+      code,
+      kind,
+      value,
+      minSubtotal,
+      combinable,
+    })),
+    note: cart.note,
+    email: cart.email,
+    createdAt: cart.createdAt,
+    updatedAt: cart.updatedAt,
+    expiresAt: cart.expiresAt,
+  };
+}

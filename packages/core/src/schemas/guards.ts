@@ -1,0 +1,17 @@
+import type { z } from 'zod';
+import { CartAction } from './action.ts';
+import { Cart } from './cart.ts';
+import { Problem } from '../errors/problem.ts';
+import { Money } from '../money/money.ts';
+import { Product } from './product.ts';
+
+/** Builds a type guard from a schema, so a guard can never disagree with its type. */
+export function guardOf<S extends z.ZodType>(schema: S): (value: unknown) => value is z.output<S> {
+  return (value: unknown): value is z.output<S> => schema.safeParse(value).success;
+}
+
+export const isMoney = guardOf(Money);
+export const isProduct = guardOf(Product);
+export const isCart = guardOf(Cart);
+export const isCartAction = guardOf(CartAction);
+export const isProblem = guardOf(Problem);
