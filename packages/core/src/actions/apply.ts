@@ -18,23 +18,41 @@ import type { ApplyContext } from './context.ts';
  */
 export function apply(state: CartState, action: CartAction, ctx: ApplyContext): Result<CartState> {
   if (state.status !== 'active') {
-    return fail('CART_CLOSED', `This cart is ${state.status.replace('_', ' ')} and can no longer change.`);
+    return fail(
+      'CART_CLOSED',
+      `This cart is ${state.status.replace('_', ' ')} and can no longer change.`,
+    );
   }
-  const next = reduce(state, action, ctx);
-  if (!next.ok) return next;
-  return checkAmounts(next.value, ctx.taxRateBps);
+  // The reducer runs inside the overflow guard too: applyDiscount prices the cart it is
+  // given, so a cart already past the safe range is refused, not thrown on.
+  return refuseOverflow(() => {
+    const next = reduce(state, action, ctx);
+    if (!next.ok) return next;
+    // Pricing the new cart is the amount check: one whose totals would leave the
+    // safe-integer range is refused here, before anyone can store it.
+    computeTotals(next.value, ctx.taxRateBps);
+    return next;
+  });
 }
 
 /**
  * Applies actions in order, all or nothing. A failure names the action that caused
  * it: its path is prefixed with `/actions/<index>`.
  */
-export function applyAll(state: CartState, actions: readonly CartAction[], ctx: ApplyContext): Result<CartState> {
+export function applyAll(
+  state: CartState,
+  actions: readonly CartAction[],
+  ctx: ApplyContext,
+): Result<CartState> {
   let current = state;
   for (const [index, action] of actions.entries()) {
     const result = apply(current, action, ctx);
     if (!result.ok) {
-      return fail(result.error.code, result.error.message, `/actions/${index}${result.error.path ?? ''}`);
+      return fail(
+        result.error.code,
+        result.error.message,
+        `/actions/${index}${result.error.path ?? ''}`,
+      );
     }
     current = result.value;
   }
@@ -78,11 +96,18 @@ function addLine(
   ctx: ApplyContext,
 ): Result<CartState> {
   const product = ctx.product(productId);
-  if (!product) return fail('PRODUCT_NOT_FOUND', 'That product is not available any more.', '/productId');
+  if (!product)
+    return fail('PRODUCT_NOT_FOUND', 'That product is not available any more.', '/productId');
   if (product.price.currency !== state.currency) {
-    return fail('VALIDATION_FAILED', `${product.name} is priced in ${product.price.currency}, this cart in ${state.currency}.`, '/productId');
+    return fail(
+      'VALIDATION_FAILED',
+      `${product.name} is priced in ${product.price.currency}, this cart in ${state.currency}.`,
+      '/productId',
+    );
   }
-  const existing = state.lines.find((l) => l.productId === productId && sameAttributes(l.attributes, attributes));
+  const existing = state.lines.find(
+    (l) => l.productId === productId && sameAttributes(l.attributes, attributes),
+  );
   const lineQuantity = (existing?.quantity ?? 0) + quantity;
   const limit = checkQuantity(state, product, existing?.id, lineQuantity, ctx);
   if (!limit.ok) return limit;
@@ -93,26 +118,55 @@ function addLine(
     return ok({ ...state, lines: state.lines.map((l) => (l.id === existing.id ? merged : l)) });
   }
   if (state.lines.length >= ctx.limits.maxLines) {
-    return fail('CART_LIMIT_EXCEEDED', `A cart can hold at most ${ctx.limits.maxLines} different items.`);
+    return fail(
+      'CART_LIMIT_EXCEEDED',
+      `A cart can hold at most ${ctx.limits.maxLines} different items.`,
+    );
   }
-  const line: LineState = { id: ctx.newId(), productId, ...snapshot(product), quantity, attributes: sortedAttributes(attributes) };
+  const line: LineState = {
+    id: ctx.newId(),
+    productId,
+    ...snapshot(product),
+    quantity,
+    attributes: sortedAttributes(attributes),
+  };
   return ok({ ...state, lines: [...state.lines, line] });
 }
 
-function setLineQuantity(state: CartState, lineId: string, quantity: number, ctx: ApplyContext): Result<CartState> {
+function setLineQuantity(
+  state: CartState,
+  lineId: string,
+  quantity: number,
+  ctx: ApplyContext,
+): Result<CartState> {
   const found = findLine(state, lineId);
   if (!found.ok) return found;
   const line = found.value;
   if (quantity === 0) return ok({ ...state, lines: state.lines.filter((l) => l.id !== lineId) });
-  if (quantity > line.quantity) {
+  if (quantity <= line.quantity) {
     // Only an increase is held to the catalog: a customer can always buy fewer, even of
     // a product whose stock has dropped or that has left the catalog.
-    const product = ctx.product(line.productId);
-    if (!product) return fail('PRODUCT_NOT_FOUND', `${line.name} is not available any more.`, '/quantity');
-    const limit = checkQuantity(state, product, line.id, quantity, ctx);
-    if (!limit.ok) return limit;
+    return ok({
+      ...state,
+      lines: state.lines.map((l) => (l.id === lineId ? { ...l, quantity } : l)),
+    });
   }
-  return ok({ ...state, lines: state.lines.map((l) => (l.id === lineId ? { ...l, quantity } : l)) });
+  const product = ctx.product(line.productId);
+  if (!product)
+    return fail('PRODUCT_NOT_FOUND', `${line.name} is not available any more.`, '/quantity');
+  if (product.price.currency !== state.currency) {
+    return fail(
+      'VALIDATION_FAILED',
+      `${product.name} is priced in ${product.price.currency}, this cart in ${state.currency}.`,
+      '/lineId',
+    );
+  }
+  const limit = checkQuantity(state, product, line.id, quantity, ctx);
+  if (!limit.ok) return limit;
+  // An increase refreshes the snapshot, as adding more of it with addLine does: the
+  // extra units are bought at today's price, never at a price the catalog has dropped.
+  const increased: LineState = { ...line, ...snapshot(product), quantity };
+  return ok({ ...state, lines: state.lines.map((l) => (l.id === lineId ? increased : l)) });
 }
 
 /**
@@ -128,17 +182,28 @@ function checkQuantity(
   ctx: ApplyContext,
 ): Result<true> {
   if (lineQuantity > ctx.limits.maxQuantityPerLine) {
-    return fail('QUANTITY_LIMIT_EXCEEDED', `At most ${ctx.limits.maxQuantityPerLine} of one item per line.`, '/quantity');
+    return fail(
+      'QUANTITY_LIMIT_EXCEEDED',
+      `At most ${ctx.limits.maxQuantityPerLine} of one item per line.`,
+      '/quantity',
+    );
   }
   const elsewhere = state.lines
     .filter((l) => l.productId === product.id && l.id !== lineId)
     .reduce((n, l) => n + l.quantity, 0);
   const productQuantity = elsewhere + lineQuantity;
   if (product.maxPerOrder !== null && productQuantity > product.maxPerOrder) {
-    return fail('QUANTITY_LIMIT_EXCEEDED', `At most ${product.maxPerOrder} of ${product.name} per order.`, '/quantity');
+    return fail(
+      'QUANTITY_LIMIT_EXCEEDED',
+      `At most ${product.maxPerOrder} of ${product.name} per order.`,
+      '/quantity',
+    );
   }
   if (product.stock !== null && productQuantity > product.stock) {
-    const left = product.stock === 0 ? `${product.name} is sold out.` : `Only ${product.stock} of ${product.name} left.`;
+    const left =
+      product.stock === 0
+        ? `${product.name} is sold out.`
+        : `Only ${product.stock} of ${product.name} left.`;
     return fail('OUT_OF_STOCK', left, '/quantity');
   }
   return ok(true);
@@ -154,18 +219,26 @@ function applyDiscount(state: CartState, code: string, ctx: ApplyContext): Resul
     state.lines.map((l) => multiply(l.unitPrice, l.quantity)),
     state.currency,
   );
-  const checked = checkDiscountForCart(state, discount, subtotal.amount, ctx.now, ctx.limits.maxDiscounts);
+  const checked = checkDiscountForCart(
+    state,
+    discount,
+    subtotal.amount,
+    ctx.now,
+    ctx.limits.maxDiscounts,
+  );
   if (!checked.ok) return checked;
   return ok({ ...state, discounts: [...state.discounts, checked.value] });
 }
 
-function checkAmounts(state: CartState, taxRateBps: number): Result<CartState> {
+function refuseOverflow(run: () => Result<CartState>): Result<CartState> {
   try {
-    computeTotals(state, taxRateBps);
-    return ok(state);
+    return run();
   } catch (error) {
     if (error instanceof MoneyOverflowError) {
-      return fail('AMOUNT_TOO_LARGE', 'This cart would be worth more than we can take in one order.');
+      return fail(
+        'AMOUNT_TOO_LARGE',
+        'This cart would be worth more than we can take in one order.',
+      );
     }
     throw error;
   }
@@ -201,8 +274,12 @@ function sortedAttributes(a: Record<string, string>): Record<string, string> {
  */
 export function checkCheckout(state: CartState): Result<CartState> {
   if (state.status !== 'active') {
-    return fail('CART_CLOSED', `This cart is ${state.status.replace('_', ' ')} and can no longer change.`);
+    return fail(
+      'CART_CLOSED',
+      `This cart is ${state.status.replace('_', ' ')} and can no longer change.`,
+    );
   }
-  if (state.lines.length === 0) return fail('CART_EMPTY', 'Your cart is empty. Add something before checking out.');
+  if (state.lines.length === 0)
+    return fail('CART_EMPTY', 'Your cart is empty. Add something before checking out.');
   return ok(state);
 }

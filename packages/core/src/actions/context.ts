@@ -11,7 +11,11 @@ export interface CartLimits {
   maxDiscounts: number;
 }
 
-export const DEFAULT_LIMITS: CartLimits = { maxLines: 100, maxQuantityPerLine: 999, maxDiscounts: 5 };
+export const DEFAULT_LIMITS: CartLimits = {
+  maxLines: 100,
+  maxQuantityPerLine: 999,
+  maxDiscounts: 5,
+};
 
 /**
  * Everything the reducer needs from outside, passed in so that it stays pure: the same

@@ -16,23 +16,49 @@ import type { ApplyContext } from './context.ts';
  * Every step runs through `apply`, so every limit holds; if one would be passed the
  * whole merge is refused and neither cart changes.
  */
-export function mergeInto(target: CartState, source: CartState, ctx: ApplyContext): Result<CartState> {
+export function mergeInto(
+  target: CartState,
+  source: CartState,
+  ctx: ApplyContext,
+): Result<CartState> {
   if (target.status !== 'active') {
-    return fail('CART_CLOSED', `This cart is ${target.status.replace('_', ' ')} and can no longer change.`);
+    return fail(
+      'CART_CLOSED',
+      `This cart is ${target.status.replace('_', ' ')} and can no longer change.`,
+    );
   }
   if (source.status !== 'active') {
-    return fail('CART_CLOSED', `The cart being merged is ${source.status.replace('_', ' ')}.`, '/sourceCartId');
+    return fail(
+      'CART_CLOSED',
+      `The cart being merged is ${source.status.replace('_', ' ')}.`,
+      '/sourceCartId',
+    );
   }
   if (source.currency !== target.currency) {
-    return fail('VALIDATION_FAILED', `Cannot merge a ${source.currency} cart into a ${target.currency} cart.`, '/sourceCartId');
+    return fail(
+      'VALIDATION_FAILED',
+      `Cannot merge a ${source.currency} cart into a ${target.currency} cart.`,
+      '/sourceCartId',
+    );
   }
   let current = target;
   for (const line of source.lines) {
-    const match = current.lines.find((l) => l.productId === line.productId && sameAttributes(l.attributes, line.attributes));
+    const match = current.lines.find(
+      (l) => l.productId === line.productId && sameAttributes(l.attributes, line.attributes),
+    );
     if (match && match.quantity >= line.quantity) continue;
     const result = match
       ? apply(current, { type: 'setLineQuantity', lineId: match.id, quantity: line.quantity }, ctx)
-      : apply(current, { type: 'addLine', productId: line.productId, quantity: line.quantity, attributes: line.attributes }, ctx);
+      : apply(
+          current,
+          {
+            type: 'addLine',
+            productId: line.productId,
+            quantity: line.quantity,
+            attributes: line.attributes,
+          },
+          ctx,
+        );
     if (!result.ok) return result;
     current = result.value;
   }

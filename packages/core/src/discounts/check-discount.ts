@@ -34,15 +34,27 @@ export function checkDiscountForCart(
   if (!usable.ok) return usable;
   if (discount.minSubtotal !== null && subtotalAmount < discount.minSubtotal) {
     const min = formatMoney({ amount: discount.minSubtotal, currency: state.currency });
-    return fail('DISCOUNT_INVALID', `The code ${discount.code} needs a subtotal of at least ${min}.`, '/code');
+    return fail(
+      'DISCOUNT_INVALID',
+      `The code ${discount.code} needs a subtotal of at least ${min}.`,
+      '/code',
+    );
   }
   if (state.discounts.length > 0) {
     const blocker = state.discounts.find((d) => !d.combinable);
     if (blocker) {
-      return fail('DISCOUNT_INVALID', `The code ${blocker.code} cannot be combined with other codes.`, '/code');
+      return fail(
+        'DISCOUNT_INVALID',
+        `The code ${blocker.code} cannot be combined with other codes.`,
+        '/code',
+      );
     }
     if (!discount.combinable) {
-      return fail('DISCOUNT_INVALID', `The code ${discount.code} cannot be combined with other codes.`, '/code');
+      return fail(
+        'DISCOUNT_INVALID',
+        `The code ${discount.code} cannot be combined with other codes.`,
+        '/code',
+      );
     }
   }
   if (state.discounts.length >= maxDiscounts) {

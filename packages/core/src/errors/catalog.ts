@@ -137,5 +137,10 @@ export function errorType(code: ErrorCode): string {
 
 /** Whether a client may usefully retry the same request unchanged. */
 export function isRetryable(code: ErrorCode): boolean {
-  return code === 'RATE_LIMITED' || code === 'UNAVAILABLE' || code === 'IDEMPOTENCY_IN_FLIGHT' || code === 'INTERNAL';
+  return (
+    code === 'RATE_LIMITED' ||
+    code === 'UNAVAILABLE' ||
+    code === 'IDEMPOTENCY_IN_FLIGHT' ||
+    code === 'INTERNAL'
+  );
 }

@@ -4,7 +4,9 @@ import { ERROR_CODES, type ErrorCode } from './catalog.ts';
 export const ErrorCodeSchema = z.enum(ERROR_CODES as [ErrorCode, ...ErrorCode[]]);
 
 export const FieldError = z.strictObject({
-  path: z.string().describe('Where the problem is, e.g. "/actions/0/quantity" (a JSON Pointer into the request)'),
+  path: z
+    .string()
+    .describe('Where the problem is, e.g. "/actions/0/quantity" (a JSON Pointer into the request)'),
   message: z.string(),
 });
 export type FieldError = z.infer<typeof FieldError>;

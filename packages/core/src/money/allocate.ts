@@ -8,13 +8,15 @@
  * When every weight is zero the split is even by the same rule.
  */
 export function allocate(total: number, weights: readonly number[]): number[] {
-  if (!Number.isSafeInteger(total) || total < 0) throw new RangeError('total must be a non-negative safe integer');
+  if (!Number.isSafeInteger(total) || total < 0)
+    throw new RangeError('total must be a non-negative safe integer');
   if (weights.length === 0) {
     if (total === 0) return [];
     throw new RangeError('cannot allocate a non-zero total over no weights');
   }
   for (const w of weights) {
-    if (!Number.isSafeInteger(w) || w < 0) throw new RangeError('weights must be non-negative safe integers');
+    if (!Number.isSafeInteger(w) || w < 0)
+      throw new RangeError('weights must be non-negative safe integers');
   }
   const effective = weights.every((w) => w === 0) ? weights.map(() => 1) : weights;
   const totalWeight = effective.reduce((a, b) => a + BigInt(b), 0n);
@@ -26,7 +28,9 @@ export function allocate(total: number, weights: readonly number[]): number[] {
   let left = big - shares.reduce((a, s) => a + s.floor, 0n);
   const order = shares
     .map((s, index) => ({ index, remainder: s.remainder }))
-    .sort((a, b) => (a.remainder === b.remainder ? a.index - b.index : a.remainder > b.remainder ? -1 : 1));
+    .sort((a, b) =>
+      a.remainder === b.remainder ? a.index - b.index : a.remainder > b.remainder ? -1 : 1,
+    );
   const result = shares.map((s) => s.floor);
   for (const { index } of order) {
     if (left === 0n) break;

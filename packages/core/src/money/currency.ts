@@ -43,7 +43,12 @@ export const CURRENCY_EXPONENTS = {
 } as const satisfies Record<string, 0 | 2 | 3>;
 
 export const CurrencyCode = z
-  .enum(Object.keys(CURRENCY_EXPONENTS) as [keyof typeof CURRENCY_EXPONENTS, ...(keyof typeof CURRENCY_EXPONENTS)[]])
+  .enum(
+    Object.keys(CURRENCY_EXPONENTS) as [
+      keyof typeof CURRENCY_EXPONENTS,
+      ...(keyof typeof CURRENCY_EXPONENTS)[],
+    ],
+  )
   .describe('ISO 4217 currency code');
 export type CurrencyCode = z.infer<typeof CurrencyCode>;
 

@@ -7,7 +7,11 @@ import { CurrencyCode, currencyExponent } from './currency.ts';
  * checked and throws `MoneyOverflowError` rather than return a rounded or wrapped number.
  */
 export const Money = z.strictObject({
-  amount: z.int().min(0).max(Number.MAX_SAFE_INTEGER).describe('Integer amount in minor units (cents for USD)'),
+  amount: z
+    .int()
+    .min(0)
+    .max(Number.MAX_SAFE_INTEGER)
+    .describe('Integer amount in minor units (cents for USD)'),
   currency: CurrencyCode,
 });
 export type Money = z.infer<typeof Money>;
@@ -79,8 +83,10 @@ export function sum(items: readonly Money[], currency: CurrencyCode): Money {
  * roundings do not drift upward the way half-up does.
  */
 export function applyBasisPoints(amount: number, bps: number): number {
-  if (!Number.isSafeInteger(amount) || amount < 0) throw new RangeError('amount must be a non-negative safe integer');
-  if (!Number.isSafeInteger(bps) || bps < 0) throw new RangeError('basis points must be a non-negative safe integer');
+  if (!Number.isSafeInteger(amount) || amount < 0)
+    throw new RangeError('amount must be a non-negative safe integer');
+  if (!Number.isSafeInteger(bps) || bps < 0)
+    throw new RangeError('basis points must be a non-negative safe integer');
   return checked(Number(divideHalfEven(BigInt(amount) * BigInt(bps), 10_000n)), 'basis points');
 }
 
@@ -93,7 +99,12 @@ export function divideHalfEven(n: bigint, d: bigint): bigint {
   return q;
 }
 
-/** Formats money for people: `formatMoney({amount: 1999, currency: 'USD'}, 'en-US')` → "$19.99". */
+/**
+ * Formats money for people: `formatMoney({amount: 1999, currency: 'USD'}, 'en-US')` → "$19.99".
+ * The amount goes to Intl as an exact decimal string, not as `amount / 100`: a float
+ * quotient of a large amount is not exact (9007199254740991 cents would print as
+ * $90,071,992,547,409.90).
+ */
 export function formatMoney(m: Money, locale = 'en-US'): string {
   const exponent = currencyExponent(m.currency);
   return new Intl.NumberFormat(locale, {
@@ -101,5 +112,15 @@ export function formatMoney(m: Money, locale = 'en-US'): string {
     currency: m.currency,
     minimumFractionDigits: exponent,
     maximumFractionDigits: exponent,
-  }).format(m.amount / 10 ** exponent);
+  }).format(toDecimalString(m.amount, exponent));
+}
+
+/** `amount / 10^exponent` written exactly as a decimal string (1999, 2 → "19.99"). */
+function toDecimalString(amount: number, exponent: number): number | `${number}` {
+  // Not an integer amount (not valid Money): nothing exact to keep, format it as it is.
+  if (!Number.isSafeInteger(amount)) return amount / 10 ** exponent;
+  const sign = amount < 0 ? '-' : '';
+  const digits = String(Math.abs(amount)).padStart(exponent + 1, '0');
+  if (exponent === 0) return `${sign}${digits}` as `${number}`;
+  return `${sign}${digits.slice(0, -exponent)}.${digits.slice(-exponent)}` as `${number}`;
 }

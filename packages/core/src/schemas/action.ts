@@ -20,9 +20,21 @@ export const SetLineQuantityAction = z.strictObject({
   quantity: z.int().min(0).max(MAX_REQUEST_QUANTITY).describe('0 removes the line'),
   ...actionId,
 });
-export const RemoveLineAction = z.strictObject({ type: z.literal('removeLine'), lineId: Id, ...actionId });
-export const ApplyDiscountAction = z.strictObject({ type: z.literal('applyDiscount'), code: DiscountCode, ...actionId });
-export const RemoveDiscountAction = z.strictObject({ type: z.literal('removeDiscount'), code: DiscountCode, ...actionId });
+export const RemoveLineAction = z.strictObject({
+  type: z.literal('removeLine'),
+  lineId: Id,
+  ...actionId,
+});
+export const ApplyDiscountAction = z.strictObject({
+  type: z.literal('applyDiscount'),
+  code: DiscountCode,
+  ...actionId,
+});
+export const RemoveDiscountAction = z.strictObject({
+  type: z.literal('removeDiscount'),
+  code: DiscountCode,
+  ...actionId,
+});
 export const SetNoteAction = z.strictObject({
   type: z.literal('setNote'),
   note: multiLineText(LIMITS.noteLength),
@@ -61,14 +73,18 @@ export type ActionBatch = z.infer<typeof ActionBatch>;
 
 // Bodies of the single-purpose endpoints: the same actions without `type`.
 export const AddLineBody = AddLineAction.omit({ type: true, actionId: true });
-export const SetLineQuantityBody = z.strictObject({ quantity: SetLineQuantityAction.shape.quantity });
+export const SetLineQuantityBody = z.strictObject({
+  quantity: SetLineQuantityAction.shape.quantity,
+});
 export const ApplyDiscountBody = z.strictObject({ code: DiscountCode });
 export const UpdateCartBody = z
   .strictObject({
     note: SetNoteAction.shape.note.optional(),
     email: SetEmailAction.shape.email.optional(),
   })
-  .refine((b) => b.note !== undefined || b.email !== undefined, { message: 'give note, email or both' });
+  .refine((b) => b.note !== undefined || b.email !== undefined, {
+    message: 'give note, email or both',
+  });
 export const MergeBody = z.strictObject({
   sourceCartId: Id,
   sourceToken: z.string().min(1).max(128),

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { CurrencyCode } from '../money/currency.ts';
 import { Money } from '../money/money.ts';
-import { Attributes, Id, Timestamp } from './common.ts';
+import { Id, Timestamp } from './common.ts';
 import { DiscountCode, DiscountKind } from './discount.ts';
 import { Sku } from './product.ts';
 
@@ -79,7 +79,9 @@ export type Cart = z.infer<typeof Cart>;
 
 /** `POST /api/carts` answers the cart plus its secret token, shown this one time only. */
 export const CreatedCart = Cart.extend({
-  token: z.string().describe('The cart secret: send as `Authorization: Bearer <token>`. Shown only once.'),
+  token: z
+    .string()
+    .describe('The cart secret: send as `Authorization: Bearer <token>`. Shown only once.'),
 });
 export type CreatedCart = z.infer<typeof CreatedCart>;
 

@@ -1,12 +1,16 @@
 import { z } from 'zod';
 import { InstantInput, Timestamp } from './common.ts';
 
-/** A promo code: letters, digits, "_" and "-"; matched case-insensitively (stored upper-case). */
+/**
+ * A promo code: letters, digits, "_" and "-"; matched case-insensitively (stored upper-case).
+ * Upper-cased with `overwrite`, not `transform`: the type stays a plain string, so every
+ * schema holding a code (Cart, CartAction…) still converts to JSON Schema for OpenAPI.
+ */
 export const DiscountCode = z
   .string()
   .trim()
   .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1–64 letters, digits, "_" or "-"')
-  .transform((s) => s.toUpperCase());
+  .overwrite((s) => s.toUpperCase());
 export type DiscountCode = z.infer<typeof DiscountCode>;
 
 export const DiscountKind = z.enum(['percent', 'fixed']);
@@ -19,13 +23,26 @@ const discountShape = {
     .int()
     .min(1)
     .max(Number.MAX_SAFE_INTEGER)
-    .describe('percent: basis points 1–10000 (1000 = 10%); fixed: minor units of the shop currency'),
-  minSubtotal: z.int().min(0).max(Number.MAX_SAFE_INTEGER).nullable().describe('Smallest subtotal (minor units) the code applies to, or null'),
-  usageLimit: z.int().min(1).max(1_000_000_000).nullable().describe('Checkouts that may use the code, or null for unlimited'),
+    .describe(
+      'percent: basis points 1–10000 (1000 = 10%); fixed: minor units of the shop currency',
+    ),
+  minSubtotal: z
+    .int()
+    .min(0)
+    .max(Number.MAX_SAFE_INTEGER)
+    .nullable()
+    .describe('Smallest subtotal (minor units) the code applies to, or null'),
+  usageLimit: z
+    .int()
+    .min(1)
+    .max(1_000_000_000)
+    .nullable()
+    .describe('Checkouts that may use the code, or null for unlimited'),
   combinable: z.boolean().describe('Whether the code may be combined with other codes on one cart'),
 };
 
-const percentInRange = (d: { kind: DiscountKind; value: number }) => d.kind !== 'percent' || d.value <= 10_000;
+const percentInRange = (d: { kind: DiscountKind; value: number }) =>
+  d.kind !== 'percent' || d.value <= 10_000;
 const windowOrdered = (d: { startsAt: string | null; endsAt: string | null }) =>
   d.startsAt === null || d.endsAt === null || Date.parse(d.startsAt) < Date.parse(d.endsAt);
 
@@ -37,7 +54,10 @@ export const Discount = z
     endsAt: Timestamp.nullable().describe('Valid until (exclusive), or null: no bound'),
     timesUsed: z.int().min(0).describe('Checkouts that used the code so far'),
   })
-  .refine(percentInRange, { message: 'a percent value is basis points, at most 10000', path: ['value'] })
+  .refine(percentInRange, {
+    message: 'a percent value is basis points, at most 10000',
+    path: ['value'],
+  })
   .refine(windowOrdered, { message: 'endsAt must be after startsAt', path: ['endsAt'] });
 export type Discount = z.infer<typeof Discount>;
 
@@ -51,6 +71,9 @@ export const DiscountInput = z
     usageLimit: discountShape.usageLimit.default(null),
     combinable: discountShape.combinable.default(true),
   })
-  .refine(percentInRange, { message: 'a percent value is basis points, at most 10000', path: ['value'] })
+  .refine(percentInRange, {
+    message: 'a percent value is basis points, at most 10000',
+    path: ['value'],
+  })
   .refine(windowOrdered, { message: 'endsAt must be after startsAt', path: ['endsAt'] });
 export type DiscountInput = z.infer<typeof DiscountInput>;

@@ -13,10 +13,26 @@ const productFields = {
   sku: Sku.describe('Stock-keeping unit, unique in the catalog'),
   name: z.string().trim().min(1).max(200),
   description: z.string().max(5000).describe('May be empty'),
-  price: Money.refine((m) => m.amount <= MAX_UNIT_PRICE, { message: `at most ${MAX_UNIT_PRICE} minor units`, path: ['amount'] }),
-  stock: z.int().min(0).max(1_000_000_000).nullable().describe('Units on hand, or null for unlimited'),
-  maxPerOrder: z.int().min(1).max(1_000_000).nullable().describe('Most units of this product one cart may hold, or null'),
-  imageUrl: z.url({ protocol: /^https?$/ }).max(2048).nullable(),
+  price: Money.refine((m) => m.amount <= MAX_UNIT_PRICE, {
+    message: `at most ${MAX_UNIT_PRICE} minor units`,
+    path: ['amount'],
+  }),
+  stock: z
+    .int()
+    .min(0)
+    .max(1_000_000_000)
+    .nullable()
+    .describe('Units on hand, or null for unlimited'),
+  maxPerOrder: z
+    .int()
+    .min(1)
+    .max(1_000_000)
+    .nullable()
+    .describe('Most units of this product one cart may hold, or null'),
+  imageUrl: z
+    .url({ protocol: /^https?$/ })
+    .max(2048)
+    .nullable(),
 };
 
 /** A catalog product. Prices are server-side facts; a client never sets one on a cart. */
@@ -29,6 +45,8 @@ export type ProductInput = z.infer<typeof ProductInput>;
 
 export const ProductPage = z.strictObject({
   items: z.array(Product),
-  nextCursor: Cursor.nullable().describe('Pass as `?cursor=` for the next page; null on the last page'),
+  nextCursor: Cursor.nullable().describe(
+    'Pass as `?cursor=` for the next page; null on the last page',
+  ),
 });
 export type ProductPage = z.infer<typeof ProductPage>;

@@ -1,5 +1,13 @@
 import { allocate } from '../money/allocate.ts';
-import { add, applyBasisPoints, multiply, subtract, sum, zero, type Money } from '../money/money.ts';
+import {
+  add,
+  applyBasisPoints,
+  multiply,
+  subtract,
+  sum,
+  zero,
+  type Money,
+} from '../money/money.ts';
 import type { AppliedDiscount, Cart, CartDiscount, CartState } from '../schemas/cart.ts';
 
 /**

@@ -1,0 +1,113 @@
+import { describe, it, expect } from 'vitest';
+import { errorAnchor, renderErrorDocs } from '../../../../scripts/error-docs.ts';
+import {
+  ERROR_CATALOG,
+  ERROR_CODES,
+  errorStatus,
+  errorType,
+  isRetryable,
+  type ErrorCode,
+} from './catalog.ts';
+import { ErrorCodeSchema, fail, ok } from './problem.ts';
+
+/** The status table of DESIGN.md §5, plus the codes this service adds to it. */
+const DESIGN_STATUSES: Record<ErrorCode, number> = {
+  VALIDATION_FAILED: 400,
+  UNAUTHORIZED: 401,
+  CSRF_TOKEN_INVALID: 403,
+  NOT_FOUND: 404,
+  CART_NOT_FOUND: 404,
+  LINE_NOT_FOUND: 404,
+  CART_CLOSED: 409,
+  IDEMPOTENCY_IN_FLIGHT: 409,
+  OUT_OF_STOCK: 409,
+  ALREADY_EXISTS: 409,
+  VERSION_CONFLICT: 412,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  PRODUCT_NOT_FOUND: 422,
+  QUANTITY_LIMIT_EXCEEDED: 422,
+  CART_LIMIT_EXCEEDED: 422,
+  CART_EMPTY: 422,
+  DISCOUNT_INVALID: 422,
+  IDEMPOTENCY_KEY_REUSED: 422,
+  AMOUNT_TOO_LARGE: 422, // not in DESIGN.md: core's refusal of a cart past the safe-integer range
+  RATE_LIMITED: 429,
+  INTERNAL: 500,
+  UNAVAILABLE: 503,
+};
+
+describe('ERROR_CATALOG', () => {
+  it('has the codes and statuses of DESIGN.md §5', () => {
+    expect([...ERROR_CODES].sort()).toEqual(Object.keys(DESIGN_STATUSES).sort());
+    for (const code of ERROR_CODES) expect(errorStatus(code), code).toBe(DESIGN_STATUSES[code]);
+  });
+
+  it('gives every code a title and a message for people, and SCREAMING_SNAKE names', () => {
+    for (const code of ERROR_CODES) {
+      const { title, message } = ERROR_CATALOG[code];
+      expect(code).toMatch(/^[A-Z]+(_[A-Z]+)*$/);
+      expect(title.length).toBeGreaterThan(0);
+      expect(message).toMatch(/^[A-Z].*[.!]$/);
+    }
+  });
+
+  it('links every code to its own anchor in the docs', () => {
+    expect(errorType('OUT_OF_STOCK')).toBe('/docs/errors#out-of-stock');
+    expect(errorType('IDEMPOTENCY_KEY_REUSED')).toBe('/docs/errors#idempotency-key-reused');
+    const anchors = ERROR_CODES.map(errorAnchor);
+    expect(new Set(anchors).size).toBe(ERROR_CODES.length);
+    for (const code of ERROR_CODES) {
+      expect(errorType(code)).toBe(`/docs/errors#${errorAnchor(code)}`);
+      expect(errorAnchor(code)).toMatch(/^[a-z]+(-[a-z]+)*$/);
+    }
+  });
+
+  it('marks only transient failures retryable', () => {
+    const retryable = ERROR_CODES.filter(isRetryable).sort();
+    expect(retryable).toEqual(['IDEMPOTENCY_IN_FLIGHT', 'INTERNAL', 'RATE_LIMITED', 'UNAVAILABLE']);
+  });
+});
+
+describe('docs/errors.md', () => {
+  const page = renderErrorDocs();
+
+  it('lists every code with its status, title, message and anchor', () => {
+    for (const code of ERROR_CODES) {
+      const { status, title, message } = ERROR_CATALOG[code];
+      expect(page).toContain(`<a id="${errorAnchor(code)}"></a>`);
+      expect(page).toMatch(
+        new RegExp(
+          `\\| \\[\`${code}\`\\]\\(#${errorAnchor(code)}\\) +\\| ${status} +\\| ${title} +\\| `,
+        ),
+      );
+      expect(page).toContain(message);
+    }
+  });
+
+  it('is what scripts/gen-error-docs.ts writes (run it after changing the catalog)', async () => {
+    // Compared byte for byte with the committed page (docs/errors.md at the repository root).
+    await expect(page).toMatchFileSnapshot('../../../../docs/errors.md');
+  });
+});
+
+describe('results', () => {
+  it('ok and fail build the Result union', () => {
+    expect(ok(3)).toEqual({ ok: true, value: 3 });
+    expect(fail('CART_EMPTY', 'Empty.')).toEqual({
+      ok: false,
+      error: { code: 'CART_EMPTY', message: 'Empty.' },
+    });
+    expect(fail('LINE_NOT_FOUND', 'No line.', '/lineId')).toEqual({
+      ok: false,
+      error: { code: 'LINE_NOT_FOUND', message: 'No line.', path: '/lineId' },
+    });
+    expect('path' in (fail('CART_EMPTY', 'x') as { error: object }).error).toBe(false);
+  });
+
+  it('ErrorCodeSchema accepts exactly the catalog codes', () => {
+    for (const code of ERROR_CODES) expect(ErrorCodeSchema.parse(code)).toBe(code);
+    expect(ErrorCodeSchema.safeParse('out_of_stock').success).toBe(false);
+    expect(ErrorCodeSchema.safeParse('TEAPOT').success).toBe(false);
+  });
+});

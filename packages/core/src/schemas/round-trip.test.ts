@@ -1,0 +1,110 @@
+import { describe, it, expect } from 'vitest';
+import fc from 'fast-check';
+import type { z } from 'zod';
+import { Money } from '../money/money.ts';
+import {
+  actionArbs,
+  cartStateArb,
+  discountArb,
+  moneyArb,
+  productArb,
+  taxRateArb,
+} from '../test/arbitraries.ts';
+import { computeTotals } from '../totals/compute-totals.ts';
+import { ActionBatch, CartAction } from './action.ts';
+import { Cart, CartState, CheckoutResult, toCartState } from './cart.ts';
+import { Discount, DiscountInput } from './discount.ts';
+import { Product, ProductInput } from './product.ts';
+
+/**
+ * parse is a projection: whatever it accepts, parsing its output again gives the same
+ * value. This is what lets a value cross several boundaries (client, server, storage)
+ * and stay the same. Returns how many generated values were accepted, so a test can
+ * make sure it checked something.
+ */
+function checkRoundTrip<T>(schema: z.ZodType, arb: fc.Arbitrary<T>, numRuns = 200): number {
+  let accepted = 0;
+  fc.assert(
+    fc.property(arb, (input) => {
+      const first = schema.safeParse(input);
+      if (!first.success) return;
+      accepted += 1;
+      const second = schema.safeParse(first.data);
+      expect(second.success).toBe(true);
+      expect(second.data).toEqual(first.data);
+    }),
+    { numRuns },
+  );
+  return accepted;
+}
+
+describe('parse(parse(x)) equals parse(x)', () => {
+  it('Money', () => {
+    expect(checkRoundTrip(Money, moneyArb)).toBe(200);
+  });
+
+  it('Product and ProductInput', () => {
+    expect(checkRoundTrip(Product, productArb)).toBeGreaterThan(100);
+    expect(
+      checkRoundTrip(
+        ProductInput,
+        productArb.map(({ id: _id, ...rest }) => rest),
+      ),
+    ).toBeGreaterThan(100);
+  });
+
+  it('Discount and DiscountInput', () => {
+    expect(checkRoundTrip(Discount, discountArb)).toBeGreaterThan(150);
+    expect(
+      checkRoundTrip(
+        DiscountInput,
+        discountArb.map(({ timesUsed: _t, ...rest }) => rest),
+      ),
+    ).toBeGreaterThan(150);
+  });
+
+  it('Cart (as computed from a stored cart) and CheckoutResult', () => {
+    const cartArb = fc
+      .tuple(cartStateArb, taxRateArb)
+      .map(([state, rate]) => computeTotals(state, rate));
+    expect(checkRoundTrip(Cart, cartArb)).toBe(200);
+    expect(
+      checkRoundTrip(
+        CheckoutResult,
+        cartArb.map((cart) => ({ orderId: 'order-1', cart })),
+      ),
+    ).toBe(200);
+  });
+
+  it('a stored cart survives toCartState(computeTotals(state))', () => {
+    fc.assert(
+      fc.property(cartStateArb, taxRateArb, (state, rate) => {
+        expect(CartState.parse(state)).toEqual(state);
+        expect(toCartState(computeTotals(state, rate))).toEqual(state);
+      }),
+    );
+  });
+
+  for (const [type, arb] of Object.entries(actionArbs) as [string, fc.Arbitrary<object>][]) {
+    it(`CartAction ${type}`, () => {
+      expect(checkRoundTrip(CartAction, arb)).toBeGreaterThan(50);
+    });
+  }
+
+  it('ActionBatch', () => {
+    const batchArb = fc.record({
+      actions: fc.array(fc.oneof(...(Object.values(actionArbs) as fc.Arbitrary<object>[])), {
+        minLength: 1,
+        maxLength: 5,
+      }),
+    });
+    expect(checkRoundTrip(ActionBatch, batchArb)).toBeGreaterThan(20);
+  });
+
+  it('text that only becomes NFC once stripped (regression)', () => {
+    const action = { type: 'setNote', note: 'caf' + 'e\u200B\u0301' };
+    const first = CartAction.parse(action);
+    expect(first).toEqual({ type: 'setNote', note: 'café' });
+    expect(CartAction.parse(first)).toEqual(first);
+  });
+});

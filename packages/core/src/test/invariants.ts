@@ -1,0 +1,72 @@
+/**
+ * The totals invariants of DESIGN.md §3, asserted on one cart: shared by the totals and
+ * the reducer property tests. Test support only.
+ */
+import { expect } from 'vitest';
+import type { Cart, CartState } from '../schemas/cart.ts';
+import { computeTotals } from '../totals/compute-totals.ts';
+
+/** Half-even n/d by exact comparison, written independently of the code under test. */
+export function halfEven(n: bigint, d: bigint): bigint {
+  const q = n / d;
+  const twice = 2n * (n - q * d);
+  if (twice < d) return q;
+  if (twice > d) return q + 1n;
+  return q % 2n === 0n ? q : q + 1n;
+}
+
+export function expectTotalsInvariants(state: CartState, rate: number): Cart {
+  const t = computeTotals(state, rate);
+  const amounts = [t.subtotal, t.discountTotal, t.taxTotal, t.total].map((m) => m.amount);
+  const lineSubtotals = state.lines.map((l) => l.unitPrice.amount * l.quantity);
+  const sumOf = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+
+  expect(t.subtotal.amount).toBe(sumOf(lineSubtotals));
+  expect(t.total.amount).toBe(t.subtotal.amount - t.discountTotal.amount + t.taxTotal.amount);
+  expect(sumOf(t.lines.map((l) => l.total.amount))).toBe(
+    t.subtotal.amount - t.discountTotal.amount,
+  );
+  expect(sumOf(t.lines.map((l) => l.discountTotal.amount))).toBe(t.discountTotal.amount);
+  expect(sumOf(t.discounts.map((d) => d.amount.amount))).toBe(t.discountTotal.amount);
+  expect(t.discountTotal.amount).toBeLessThanOrEqual(t.subtotal.amount);
+  expect(t.itemCount).toBe(sumOf(state.lines.map((l) => l.quantity)));
+  expect(BigInt(t.taxTotal.amount)).toBe(
+    halfEven(BigInt(t.subtotal.amount - t.discountTotal.amount) * BigInt(rate), 10_000n),
+  );
+
+  for (const a of [...amounts, ...t.discounts.map((d) => d.amount.amount)]) {
+    expect(Number.isSafeInteger(a) && a >= 0).toBe(true);
+  }
+  t.lines.forEach((l, i) => {
+    const sub = lineSubtotals[i] ?? 0;
+    expect(l.discountTotal.amount).toBeGreaterThanOrEqual(0);
+    expect(l.total.amount).toBe(sub - l.discountTotal.amount);
+    expect(l.total.amount).toBeGreaterThanOrEqual(0);
+    // within one minor unit of the exact proportional share
+    // (|share − D·sub/S| < 1 ⇔ |share·S − D·sub| < S, in exact integers)
+    if (t.subtotal.amount > 0) {
+      const S = BigInt(t.subtotal.amount);
+      const diff =
+        BigInt(l.discountTotal.amount) * S - BigInt(t.discountTotal.amount) * BigInt(sub);
+      expect(diff < S && -diff < S).toBe(true);
+    }
+  });
+
+  // Each code: what it would take alone (percent of the subtotal, not compounding),
+  // capped by what the codes before it left.
+  let room = t.subtotal.amount;
+  t.discounts.forEach((d, i) => {
+    const applied = state.discounts[i];
+    expect(d).toMatchObject(applied ?? {});
+    const applicable = d.minSubtotal === null || t.subtotal.amount >= d.minSubtotal;
+    expect(d.applicable).toBe(applicable);
+    const wanted = !applicable
+      ? 0
+      : d.kind === 'fixed'
+        ? d.value
+        : Number(halfEven(BigInt(t.subtotal.amount) * BigInt(d.value), 10_000n));
+    expect(d.amount.amount).toBe(Math.min(wanted, room));
+    room -= d.amount.amount;
+  });
+  return t;
+}
