@@ -1,0 +1,154 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import cookie from '@fastify/cookie';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Config } from './config.ts';
+import { CartService } from './domain/cart-service.ts';
+import { CartEvents } from './events/cart-events.ts';
+import { Csrf } from './http/csrf.ts';
+import { registerHelmet } from './plugins/external/helmet.ts';
+import { registerSwagger } from './plugins/external/swagger.ts';
+import errors from './plugins/app/errors.ts';
+import idempotency from './plugins/app/idempotency.ts';
+import adminRoutes from './routes/admin.ts';
+import { closeAllStreams } from './routes/cart-events.ts';
+import cartRoutes from './routes/carts.ts';
+import csrfRoutes from './routes/csrf.ts';
+import opsRoutes from './routes/ops.ts';
+import productRoutes from './routes/products.ts';
+import { seedDemoCatalog } from './seed/demo-catalog.ts';
+import { createStorage } from './storage/create-storage.ts';
+import type { Storage } from './storage/port.ts';
+
+export interface BuildOptions {
+  /** Logger settings, or an instance (tests capture lines with a stream). */
+  logger?: FastifyServerOptions['logger'];
+  /** A storage to use instead of the one DATABASE_URL names. */
+  storage?: Storage;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    storage: Storage;
+    cartService: CartService;
+  }
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const EXPIRY_SWEEP_MS = 60_000;
+
+/** Pino settings: JSON lines, with every credential-bearing header redacted. */
+export function loggerOptions(config: Config): FastifyServerOptions['logger'] {
+  return {
+    level: config.LOG_LEVEL,
+    redact: {
+      paths: [
+        'req.headers.authorization',
+        'req.headers.cookie',
+        'req.headers["x-csrf-token"]',
+        'res.headers["set-cookie"]',
+      ],
+      censor: '[redacted]',
+    },
+  };
+}
+
+/**
+ * Builds the application: plugins (security headers, cookies, OpenAPI), app services
+ * (storage, cart service, errors, idempotency), then routes, in that order. It never
+ * listens: `server.ts` does, and tests listen on a port of their own.
+ */
+export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? loggerOptions(config),
+    bodyLimit: config.MAX_BODY_BYTES,
+    trustProxy: config.TRUST_PROXY,
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    routerOptions: { maxParamLength: 200 },
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  // Responses are built by typed code from the core schemas' types; re-validating each
+  // one on the way out would double the cost of every answer. The response schemas
+  // still document every route in the OpenAPI document, and the contract suite checks
+  // real answers against them.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+
+  // JSON only: a body of another type is 415. An empty body declared as JSON is taken
+  // as no body, so `POST /checkout` with a JSON content type and nothing in it works.
+  app.removeAllContentTypeParsers();
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text === '') return done(null, undefined);
+    parseJson(request, text, done);
+  });
+
+  const storage = options.storage ?? (await createStorage(config));
+  const events = new CartEvents();
+  const service = new CartService(storage, config, events);
+  const csrf = new Csrf(config.SECRET ? Buffer.from(config.SECRET) : randomBytes(32), config);
+  let draining = false;
+
+  app.decorate('storage', storage);
+  app.decorate('cartService', service);
+
+  app.addHook('onRequest', (request, reply, done) => {
+    void reply.header('x-request-id', request.id);
+    done();
+  });
+  await registerHelmet(app);
+  await app.register(cookie);
+  await registerSwagger(app);
+  await app.register(errors);
+  await app.register(idempotency);
+
+  await app.register(opsRoutes, { storage, isDraining: () => draining });
+  await app.register(
+    async (api) => {
+      await api.register(productRoutes, { storage });
+      await api.register(csrfRoutes, { csrf });
+      await api.register(cartRoutes, {
+        service,
+        csrf,
+        maxBatchActions: config.MAX_BATCH_ACTIONS,
+        cartTtlSeconds: config.CART_TTL_SECONDS,
+      });
+      await api.register(adminRoutes, { storage, config });
+    },
+    { prefix: '/api' },
+  );
+
+  if (config.SEED_DEMO && (await seedDemoCatalog(storage))) app.log.info('seeded the demo catalog');
+  if (config.ADMIN_TOKEN === undefined) app.log.warn('ADMIN_TOKEN is not set: the admin API answers 401 to everyone');
+
+  // Carts past their expiry are closed in the background too, not only when touched,
+  // so that abandonment is counted; stale idempotency records are dropped.
+  const sweep = async () => {
+    const now = new Date();
+    for (const id of await storage.findExpiredCarts(now.toISOString(), 500)) await service.expire(id, now);
+    await storage.purgeIdempotency(now.toISOString());
+  };
+  const sweeper = setInterval(() => {
+    sweep().catch((error: unknown) => app.log.error({ err: error }, 'expiry sweep failed'));
+  }, EXPIRY_SWEEP_MS);
+  sweeper.unref();
+
+  app.addHook('preClose', (done) => {
+    draining = true;
+    clearInterval(sweeper);
+    closeAllStreams();
+    done();
+  });
+  app.addHook('onClose', async () => {
+    if (!options.storage) await storage.close();
+  });
+
+  return app;
+}

@@ -1,0 +1,72 @@
+import { z } from 'zod';
+
+/** `"true"`/`"false"` (and 1/0, yes/no, on/off) from the environment. */
+const flag = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'], { message: 'must be true or false' })
+    .optional()
+    .transform((v) => (v === undefined ? fallback : ['true', '1', 'yes', 'on'].includes(v)));
+
+const int = (fallback: number, min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number')
+    .optional()
+    .transform((v) => (v === undefined ? fallback : Number(v)))
+    .pipe(z.int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
+
+const DatabaseUrl = z
+  .string()
+  .default('sqlite:./data/cart.db')
+  .refine((v) => /^sqlite:.+/.test(v), { message: 'must be sqlite:<path> (postgres:// arrives with the scale-out release)' });
+
+/**
+ * Configuration, read once at start from the environment (DESIGN.md §2). Every value is
+ * checked here; a bad one stops the start with one line naming it.
+ */
+export const ConfigSchema = z.object({
+  PORT: int(3000, 0, 65535),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  DATABASE_URL: DatabaseUrl,
+  ADMIN_TOKEN: z
+    .string()
+    .min(16, 'must be at least 16 characters')
+    .regex(/^[\x21-\x7E]+$/, 'must be visible ASCII')
+    .optional(),
+  SEED_DEMO: flag(true),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  TAX_RATE_BPS: int(0, 0, 10_000),
+  CURRENCY: z.literal('USD').default('USD'),
+  CART_TTL_SECONDS: int(30 * 24 * 3600, 1, 10 * 365 * 24 * 3600),
+  MAX_LINES_PER_CART: int(100, 1, 10_000),
+  MAX_QUANTITY_PER_LINE: int(999, 1, 1_000_000),
+  MAX_DISCOUNTS_PER_CART: int(5, 1, 100),
+  MAX_BODY_BYTES: int(64 * 1024, 1024, 10 * 1024 * 1024),
+  MAX_BATCH_ACTIONS: int(100, 1, 1000),
+  IDEMPOTENCY_TTL_SECONDS: int(24 * 3600, 24 * 3600, 30 * 24 * 3600),
+  TRUST_PROXY: flag(false),
+  ALLOWED_ORIGINS: z
+    .string()
+    .optional()
+    .transform((v) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : []))
+    .pipe(z.array(z.url())),
+  SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  SHUTDOWN_GRACE_MS: int(10_000, 0, 120_000),
+});
+export type Config = z.output<typeof ConfigSchema>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses the environment; throws ConfigError with one line naming every bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  // An empty variable (`ADMIN_TOKEN=`) means "not set", as in most twelve-factor apps.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = ConfigSchema.safeParse(present);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`);
+    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,441 @@
+import { randomUUID } from 'node:crypto';
+import {
+  applyAll,
+  checkCheckout,
+  checkDiscountUsable,
+  computeTotals,
+  mergeInto,
+  type ApplyContext,
+  type Cart,
+  type CartAction,
+  type CartError,
+  type CartLimits,
+  type CartState,
+  type ErrorCode,
+} from '@cart/core';
+import type { Config } from '../config.ts';
+import { CartEvents } from '../events/cart-events.ts';
+import { isStorable, openReply, sealReply, type IdempotencyContext, type StoredReply } from '../http/idempotency.ts';
+import { problemBody } from '../http/problem.ts';
+import { hashToken, newCartToken, tokenMatches } from '../security/tokens.ts';
+import type {
+  AnalyticsEvent,
+  AuditEntry,
+  MutationDecision,
+  MutationSnapshot,
+  MutationWrite,
+  Storage,
+  StoredCart,
+} from '../storage/port.ts';
+import { analyticsFor } from './analytics-events.ts';
+
+/** Facts about the request a change is made by, for the audit log and idempotency. */
+export interface RequestMeta {
+  requestId: string;
+  /** Path of the request, the `instance` of a problem document. */
+  path: string;
+  clientAddress: string | null;
+  now: Date;
+  idempotency: IdempotencyContext | null;
+  /** The raw If-Match header, if any. */
+  ifMatch: string | null;
+}
+
+/** What the route sends: status, headers and body, and whether it is a replay. */
+export interface Reply extends StoredReply {
+  replayed: boolean;
+}
+
+/** Cart credentials as presented: the SHA-256 of the token, or null when none was sent. */
+export type Presented = Buffer | null;
+
+interface Outcome {
+  reply: StoredReply;
+  /** The cart to announce to live subscribers once committed. */
+  changed: Cart | null;
+}
+
+export const etagOf = (version: number) => `"${version}"`;
+
+/**
+ * The cart use cases: create, read, change (one action or a batch), merge and check out.
+ * Each change is one storage transaction in which the decision is made on freshly
+ * loaded, locked data: authorize, replay or refuse, apply the core reducer, then write
+ * the cart, its audit record, its analytics events and the idempotency record together.
+ */
+export class CartService {
+  readonly limits: CartLimits;
+
+  constructor(
+    private readonly storage: Storage,
+    private readonly config: Config,
+    readonly events: CartEvents,
+  ) {
+    this.limits = {
+      maxLines: config.MAX_LINES_PER_CART,
+      maxQuantityPerLine: config.MAX_QUANTITY_PER_LINE,
+      maxDiscounts: config.MAX_DISCOUNTS_PER_CART,
+    };
+  }
+
+  /** Prices a stored cart, showing an active cart past its expiry as expired. */
+  view(state: CartState, now: Date): Cart {
+    const shown = state.status === 'active' && Date.parse(state.expiresAt) <= now.getTime() ? { ...state, status: 'expired' as const } : state;
+    return computeTotals(shown, this.config.TAX_RATE_BPS);
+  }
+
+  async create(meta: RequestMeta): Promise<Reply> {
+    const token = newCartToken();
+    const id = randomUUID();
+    return this.run(meta, { cartId: id, productIds: [], discountCodes: [], actionIds: [] }, () => {
+      const at = meta.now.toISOString();
+      const state: CartState = {
+        id,
+        version: 1,
+        status: 'active',
+        currency: this.config.CURRENCY,
+        lines: [],
+        discounts: [],
+        note: '',
+        email: null,
+        createdAt: at,
+        updatedAt: at,
+        expiresAt: this.expiry(meta.now),
+      };
+      const cart = this.view(state, meta.now);
+      return {
+        outcome: { reply: { status: 201, headers: { etag: etagOf(1) }, body: { ...cart, token } }, changed: null },
+        write: {
+          cart: state,
+          expectedVersion: null,
+          tokenHash: hashToken(token),
+          appliedActionIds: [],
+          audit: [this.audit(meta, 'cart.create', id, null, 1, {})],
+          events: [{ at, type: 'cart_created', cartId: id }],
+        },
+      };
+    });
+  }
+
+  async read(cartId: string, presented: Presented, now: Date): Promise<Cart | null> {
+    const stored = await this.storage.getCart(cartId);
+    if (!tokenMatches(presented, stored?.tokenHash ?? null) || !stored) return null;
+    return this.view(stored.state, now);
+  }
+
+  /** Applies actions (one, or a batch) as one change: all or nothing, version +1. */
+  async change(cartId: string, presented: Presented, actions: readonly CartAction[], meta: RequestMeta, action: string): Promise<Reply> {
+    const productIds = actions.flatMap((a) => (a.type === 'addLine' ? [a.productId] : []));
+    const codes = actions.flatMap((a) => (a.type === 'applyDiscount' ? [a.code] : []));
+    const actionIds = actions.flatMap((a) => (a.actionId === undefined ? [] : [a.actionId]));
+    return this.run(meta, { cartId, productIds, discountCodes: codes, actionIds }, (snap) => {
+      const gate = this.open(snap.cart, presented, meta);
+      if ('outcome' in gate) return gate;
+      const { stored } = gate;
+      // An action whose id the cart has applied already is skipped, and so is a second
+      // copy within this batch: every action takes effect at most once.
+      const seen = new Set(snap.appliedActionIds);
+      const fresh = actions.filter((a) => {
+        if (a.actionId === undefined) return true;
+        if (seen.has(a.actionId)) return false;
+        seen.add(a.actionId);
+        return true;
+      });
+      const result = applyAll(stored.state, fresh, this.context(snap, meta));
+      if (!result.ok) return this.refuse(result.error, meta, actions.length === 1 && action !== 'cart.batch');
+      const next = this.advance(result.value, meta);
+      const ids = fresh.flatMap((a) => (a.actionId === undefined ? [] : [a.actionId]));
+      return this.commit(meta, stored.state, next, {
+        action,
+        detail: { actions: fresh.map(describeAction), skipped: actions.length - fresh.length },
+        appliedActionIds: ids,
+      });
+    });
+  }
+
+  async merge(cartId: string, presented: Presented, sourceCartId: string, sourceToken: string, meta: RequestMeta): Promise<Reply> {
+    const sourcePresented = hashToken(sourceToken);
+    return this.run(meta, { cartId, sourceCartId, productIds: [], discountCodes: [], actionIds: [] }, (snap) => {
+      const gate = this.open(snap.cart, presented, meta);
+      if ('outcome' in gate) return gate;
+      const { stored } = gate;
+      const source = snap.source;
+      if (!source || !tokenMatches(sourcePresented, source.tokenHash)) {
+        return this.problem(meta, 'CART_NOT_FOUND', 'We could not find the cart to merge.');
+      }
+      const sourceState = this.effectiveStatus(source.state, meta.now);
+      const result = mergeInto(stored.state, sourceState, this.context(snap, meta));
+      if (!result.ok) return this.refuse(result.error, meta, true);
+      const next = this.advance(result.value, meta);
+      const closedSource: CartState = { ...sourceState, status: 'merged', version: source.state.version + 1, updatedAt: meta.now.toISOString() };
+      return this.commit(meta, stored.state, next, {
+        action: 'cart.merge',
+        detail: { sourceCartId },
+        appliedActionIds: [],
+        source: { state: closedSource, expectedVersion: source.state.version },
+        extraAudit: [this.audit(meta, 'cart.mergedInto', sourceCartId, source.state.version, closedSource.version, { targetCartId: cartId })],
+        extraEvents: [{ at: meta.now.toISOString(), type: 'cart_merged', cartId: sourceCartId }],
+      });
+    });
+  }
+
+  /**
+   * Closes the cart and reserves its stock in one transaction: every product is checked
+   * against its stock as locked now, and every code against its window and usage limit,
+   * so two carts racing for the last unit cannot both win.
+   */
+  async checkout(cartId: string, presented: Presented, meta: RequestMeta): Promise<Reply> {
+    return this.run(meta, { cartId, productIds: [], discountCodes: [], actionIds: [] }, (snap) => {
+      const gate = this.open(snap.cart, presented, meta);
+      if ('outcome' in gate) return gate;
+      const state = gate.stored.state;
+      const ready = checkCheckout(state);
+      if (!ready.ok) return this.refuse(ready.error, meta, false);
+
+      const wanted = new Map<string, number>();
+      for (const line of state.lines) wanted.set(line.productId, (wanted.get(line.productId) ?? 0) + line.quantity);
+      for (const [productId, quantity] of wanted) {
+        const product = snap.products.get(productId);
+        const name = state.lines.find((l) => l.productId === productId)?.name ?? productId;
+        if (!product) return this.problem(meta, 'PRODUCT_NOT_FOUND', `${name} is not available any more. Remove it to check out.`);
+        if (product.stock !== null && product.stock < quantity) {
+          const detail = product.stock === 0 ? `${name} is sold out.` : `Only ${product.stock} of ${name} left.`;
+          return this.problem(meta, 'OUT_OF_STOCK', detail);
+        }
+      }
+      const priced = this.view(state, meta.now);
+      const used: string[] = [];
+      for (const d of priced.discounts) {
+        const live = snap.discounts.get(d.code);
+        if (!live) return this.problem(meta, 'DISCOUNT_INVALID', `The code ${d.code} is no longer valid. Remove it to check out.`);
+        const usable = checkDiscountUsable(live, meta.now.toISOString());
+        if (!usable.ok) return this.refuse(usable.error, meta, false);
+        if (d.amount.amount > 0) used.push(d.code);
+      }
+
+      const at = meta.now.toISOString();
+      const next: CartState = { ...state, status: 'checked_out', version: state.version + 1, updatedAt: at };
+      const cart = this.view(next, meta.now);
+      const orderId = randomUUID();
+      const reserve = [...wanted].filter(([id]) => snap.products.get(id)?.stock !== null).map(([productId, quantity]) => ({ productId, quantity }));
+      return {
+        outcome: { reply: { status: 200, headers: { etag: etagOf(next.version) }, body: { orderId, cart } }, changed: cart },
+        write: {
+          cart: next,
+          expectedVersion: state.version,
+          appliedActionIds: [],
+          reserveStock: reserve,
+          useDiscounts: used,
+          order: { id: orderId, cartId, total: cart.total.amount, currency: cart.currency, cart, createdAt: at },
+          audit: [this.audit(meta, 'cart.checkout', cartId, state.version, next.version, { orderId, total: cart.total.amount, codes: used })],
+          events: [
+            { at, type: 'checkout_started', cartId },
+            { at, type: 'checked_out', cartId, amount: cart.total.amount, currency: cart.currency },
+          ],
+        },
+      };
+    });
+  }
+
+  /** Marks one cart expired if it still is past its expiry (the sweeper's unit of work). */
+  async expire(cartId: string, now: Date): Promise<boolean> {
+    const meta: RequestMeta = { requestId: 'expiry-sweeper', path: '', clientAddress: null, now, idempotency: null, ifMatch: null };
+    const reply = await this.run(meta, { cartId, productIds: [], discountCodes: [], actionIds: [] }, (snap) => {
+      const state = snap.cart?.state;
+      if (!state || state.status !== 'active' || Date.parse(state.expiresAt) > now.getTime()) {
+        return { outcome: { reply: { status: 204, headers: {}, body: null }, changed: null }, write: null };
+      }
+      return this.expireWrite(state, meta, { status: 200, headers: {}, body: null });
+    });
+    return reply.status === 200;
+  }
+
+  // ---- the transaction skeleton -------------------------------------------------
+
+  private async run(
+    meta: RequestMeta,
+    plan: { cartId: string; sourceCartId?: string; productIds: string[]; discountCodes: string[]; actionIds: string[] },
+    decide: (snap: MutationSnapshot) => { outcome: Outcome; write: MutationWrite | null },
+  ): Promise<Reply> {
+    const idem = meta.idempotency;
+    const result = await this.storage.mutate<{ outcome: Outcome; replayed: boolean }>(
+      { ...plan, idempotencyId: idem?.id ?? null },
+      (snap): MutationDecision<{ outcome: Outcome; replayed: boolean }> => {
+        if (idem && snap.idempotent) {
+          if (snap.idempotent.fingerprint !== idem.fingerprint) {
+            const outcome = this.problem(meta, 'IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was already used for a different request.').outcome;
+            return { reply: { outcome, replayed: false }, write: null, idempotency: null };
+          }
+          const stored = openReply(idem, snap.idempotent.payload);
+          return { reply: { outcome: { reply: stored, changed: null }, replayed: true }, write: null, idempotency: null };
+        }
+        const decided = decide(snap);
+        const reply = decided.outcome.reply;
+        const code = (reply.body as { code?: string } | null)?.code;
+        const keep = idem !== null && isStorable(reply.status, code);
+        return {
+          reply: { outcome: decided.outcome, replayed: false },
+          write: decided.write,
+          idempotency: keep
+            ? {
+                id: idem.id,
+                fingerprint: idem.fingerprint,
+                payload: sealReply(idem, reply),
+                createdAt: meta.now.toISOString(),
+                expiresAt: new Date(meta.now.getTime() + this.config.IDEMPOTENCY_TTL_SECONDS * 1000).toISOString(),
+              }
+            : null,
+        };
+      },
+    );
+    if (result.outcome.changed) this.events.publish(result.outcome.changed);
+    return { ...result.outcome.reply, replayed: result.replayed };
+  }
+
+  /**
+   * The checks every change to an existing cart passes first, in this order: the cart
+   * exists and the token is its own (else 404, the same as an unknown id); it has not
+   * expired (expiring it now if it just has); If-Match, when sent, names its version.
+   */
+  private open(cart: StoredCart | null, presented: Presented, meta: RequestMeta): { stored: StoredCart } | { outcome: Outcome; write: MutationWrite | null } {
+    if (!tokenMatches(presented, cart?.tokenHash ?? null) || !cart) {
+      return this.problem(meta, 'CART_NOT_FOUND', 'We could not find your cart. It may have expired; a new one will be started.');
+    }
+    const state = cart.state;
+    if (state.status === 'active' && Date.parse(state.expiresAt) <= meta.now.getTime()) {
+      const closed = this.problem(meta, 'CART_CLOSED', 'This cart has expired and can no longer change.').outcome.reply;
+      return this.expireWrite(state, meta, closed);
+    }
+    if (meta.ifMatch !== null && !ifMatchAccepts(meta.ifMatch, state.version)) {
+      const current = this.view(state, meta.now);
+      return this.problem(meta, 'VERSION_CONFLICT', `The cart is at version ${state.version}; your change was based on another.`, {
+        cart: current,
+        headers: { etag: etagOf(state.version) },
+      });
+    }
+    return { stored: cart };
+  }
+
+  private expireWrite(state: CartState, meta: RequestMeta, reply: StoredReply): { outcome: Outcome; write: MutationWrite } {
+    const next: CartState = { ...state, status: 'expired', version: state.version + 1, updatedAt: meta.now.toISOString() };
+    return {
+      outcome: { reply, changed: this.view(next, meta.now) },
+      write: {
+        cart: next,
+        expectedVersion: state.version,
+        appliedActionIds: [],
+        audit: [{ ...this.audit(meta, 'cart.expire', state.id, state.version, next.version, {}), actorType: 'system', actorId: null }],
+        events: [{ at: meta.now.toISOString(), type: 'cart_abandoned', cartId: state.id, amount: this.view(state, meta.now).total.amount, currency: state.currency }],
+      },
+    };
+  }
+
+  private commit(
+    meta: RequestMeta,
+    before: CartState,
+    next: CartState,
+    how: {
+      action: string;
+      detail: Record<string, unknown>;
+      appliedActionIds: string[];
+      source?: MutationWrite['source'];
+      extraAudit?: AuditEntry[];
+      extraEvents?: AnalyticsEvent[];
+    },
+  ): { outcome: Outcome; write: MutationWrite } {
+    const cart = this.view(next, meta.now);
+    return {
+      outcome: { reply: { status: 200, headers: { etag: etagOf(next.version) }, body: cart }, changed: cart },
+      write: {
+        cart: next,
+        expectedVersion: before.version,
+        appliedActionIds: how.appliedActionIds,
+        ...(how.source ? { source: how.source } : {}),
+        audit: [this.audit(meta, how.action, next.id, before.version, next.version, how.detail), ...(how.extraAudit ?? [])],
+        events: [...analyticsFor(before, next, meta.now.toISOString()), ...(how.extraEvents ?? [])],
+      },
+    };
+  }
+
+  private advance(state: CartState, meta: RequestMeta): CartState {
+    return { ...state, version: state.version + 1, updatedAt: meta.now.toISOString(), expiresAt: this.expiry(meta.now) };
+  }
+
+  private effectiveStatus(state: CartState, now: Date): CartState {
+    return state.status === 'active' && Date.parse(state.expiresAt) <= now.getTime() ? { ...state, status: 'expired' } : state;
+  }
+
+  private expiry(now: Date): string {
+    return new Date(now.getTime() + this.config.CART_TTL_SECONDS * 1000).toISOString();
+  }
+
+  private context(snap: MutationSnapshot, meta: RequestMeta): ApplyContext {
+    return {
+      now: meta.now.toISOString(),
+      newId: randomUUID,
+      product: (id) => snap.products.get(id),
+      discount: (code) => snap.discounts.get(code),
+      limits: this.limits,
+      taxRateBps: this.config.TAX_RATE_BPS,
+    };
+  }
+
+  private refuse(error: CartError, meta: RequestMeta, bodyPath: boolean): { outcome: Outcome; write: null } {
+    const errors = error.path !== undefined && bodyPath ? [{ path: error.path, message: error.message }] : undefined;
+    return this.problem(meta, error.code, error.message, errors ? { errors } : {});
+  }
+
+  private problem(
+    meta: RequestMeta,
+    code: ErrorCode,
+    detail: string,
+    extras: { errors?: { path: string; message: string }[]; cart?: Cart; headers?: Record<string, string> } = {},
+  ): { outcome: Outcome; write: null } {
+    const body = problemBody(code, detail, meta.requestId, meta.path, extras);
+    return { outcome: { reply: { status: body.status as number, headers: extras.headers ?? {}, body }, changed: null }, write: null };
+  }
+
+  private audit(meta: RequestMeta, action: string, cartId: string, beforeVersion: number | null, afterVersion: number | null, detail: Record<string, unknown>): AuditEntry {
+    return {
+      at: meta.now.toISOString(),
+      actorType: 'cart',
+      actorId: cartId,
+      requestId: meta.requestId,
+      clientAddress: meta.clientAddress,
+      action,
+      cartId,
+      beforeVersion,
+      afterVersion,
+      detail,
+    };
+  }
+}
+
+/** `If-Match: "3"`, `W/"3"`, a list, or `*` (any current cart). */
+export function ifMatchAccepts(header: string, version: number): boolean {
+  return header
+    .split(',')
+    .map((t) => t.trim().replace(/^W\//, ''))
+    .some((t) => t === '*' || t === etagOf(version));
+}
+
+/** What an action did, for the audit log: ids and quantities, never free text or emails. */
+function describeAction(a: CartAction): Record<string, unknown> {
+  switch (a.type) {
+    case 'addLine':
+      return { type: a.type, productId: a.productId, quantity: a.quantity };
+    case 'setLineQuantity':
+      return { type: a.type, lineId: a.lineId, quantity: a.quantity };
+    case 'removeLine':
+      return { type: a.type, lineId: a.lineId };
+    case 'applyDiscount':
+    case 'removeDiscount':
+      return { type: a.type, code: a.code };
+    case 'setNote':
+      return { type: a.type, length: a.note.length };
+    case 'setEmail':
+      return { type: a.type, set: a.email !== null };
+    case 'clear':
+      return { type: a.type };
+  }
+}

@@ -1,0 +1,53 @@
+import { ERROR_CATALOG, errorType, type Cart, type ErrorCode, type FieldError } from '@cart/core';
+
+/** Extra members of a problem document and headers that go with it. */
+export interface ProblemExtras {
+  errors?: FieldError[];
+  cart?: Cart;
+  headers?: Record<string, string>;
+}
+
+/**
+ * An error that answers as RFC 9457 problem+json with a catalog code. Thrown by routes
+ * and plugins; the error handler renders it. Expected business refusals inside a
+ * mutation are not thrown but returned as replies (see cart-service.ts), so that they
+ * can be stored for idempotent replay.
+ */
+export class HttpProblem extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    readonly detail: string = ERROR_CATALOG[code].message,
+    readonly extras: ProblemExtras = {},
+  ) {
+    super(detail);
+    this.name = 'HttpProblem';
+  }
+
+  get status(): number {
+    return ERROR_CATALOG[this.code].status;
+  }
+}
+
+/** The problem document for a code. */
+export function problemBody(
+  code: ErrorCode,
+  detail: string,
+  requestId: string,
+  instance: string,
+  extras: Omit<ProblemExtras, 'headers'> = {},
+): Record<string, unknown> {
+  const entry = ERROR_CATALOG[code];
+  return {
+    type: errorType(code),
+    title: entry.title,
+    status: entry.status,
+    detail,
+    code,
+    instance,
+    requestId,
+    ...(extras.errors ? { errors: extras.errors } : {}),
+    ...(extras.cart ? { cart: extras.cart } : {}),
+  };
+}
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';

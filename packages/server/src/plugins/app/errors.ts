@@ -1,0 +1,82 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import type { ErrorCode, FieldError } from '@cart/core';
+import { HttpProblem, PROBLEM_CONTENT_TYPE, problemBody } from '../../http/problem.ts';
+
+/** Sends a problem document: the one way any error leaves this server. */
+export function sendProblem(request: FastifyRequest, reply: FastifyReply, problem: HttpProblem): FastifyReply {
+  const body = problemBody(problem.code, problem.detail, request.id, request.url.split('?')[0] ?? '', problem.extras);
+  for (const [k, v] of Object.entries(problem.extras.headers ?? {})) void reply.header(k, v);
+  return reply.code(problem.status).type(PROBLEM_CONTENT_TYPE).send(body);
+}
+
+// Fastify's own 4xx errors, by their codes, mapped to the catalog.
+const FASTIFY_CODES: Record<string, ErrorCode> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'VALIDATION_FAILED',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'VALIDATION_FAILED',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'VALIDATION_FAILED',
+};
+
+const STATUS_CODES: Record<number, ErrorCode> = {
+  400: 'VALIDATION_FAILED',
+  401: 'UNAUTHORIZED',
+  404: 'NOT_FOUND',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+};
+
+const CONTEXT_PREFIX: Record<string, string> = { body: '', params: '/params', querystring: '/query', headers: '/headers' };
+
+function fieldErrors(error: FastifyError): FieldError[] {
+  const prefix = CONTEXT_PREFIX[error.validationContext ?? 'body'] ?? '';
+  return (error.validation ?? []).flatMap((v) => {
+    const base = `${prefix}${v.instancePath === '/' ? '' : v.instancePath}`;
+    const keys = (v.params as { keys?: unknown }).keys;
+    if (v.keyword === 'unrecognized_keys' && Array.isArray(keys)) {
+      return keys.map((k) => ({ path: `${base}/${String(k)}`, message: `unknown field "${String(k)}": this field is not accepted here` }));
+    }
+    return [{ path: base, message: v.message ?? 'is not valid' }];
+  });
+}
+
+/**
+ * Error handling: every failure — ours, Fastify's, a validation failure, an unknown
+ * route, malformed JSON — answers as problem+json with a catalog code. A 5xx never
+ * carries the error's text, stack or SQL: it is logged, and the client gets the
+ * catalog's words and the request id to quote.
+ */
+export default fp(
+  (app: FastifyInstance) => {
+    app.setErrorHandler((error: FastifyError, request, reply) => {
+      if (error instanceof HttpProblem) return sendProblem(request, reply, error);
+      if (hasZodFastifySchemaValidationErrors(error)) {
+        const errors = fieldErrors(error);
+        const detail = errors.map((e) => `${e.path || '(body)'}: ${e.message}`).join('; ');
+        return sendProblem(request, reply, new HttpProblem('VALIDATION_FAILED', detail, { errors }));
+      }
+      const mapped = (error.code && FASTIFY_CODES[error.code]) || (error.statusCode !== undefined ? STATUS_CODES[error.statusCode] : undefined);
+      if (mapped && error.statusCode !== undefined && error.statusCode < 500) {
+        const detail = mapped === 'VALIDATION_FAILED' ? `The request could not be read: ${publicMessage(error)}` : undefined;
+        return sendProblem(request, reply, new HttpProblem(mapped, detail));
+      }
+      request.log.error({ err: error }, 'unhandled error');
+      return sendProblem(request, reply, new HttpProblem('INTERNAL'));
+    });
+
+    app.setNotFoundHandler((request, reply) =>
+      sendProblem(request, reply, new HttpProblem('NOT_FOUND', `There is no ${request.method} ${request.url.split('?')[0] ?? ''}.`)),
+    );
+  },
+  { name: 'errors' },
+);
+
+/** The part of a parser error that is safe to show: no paths, no internals. */
+function publicMessage(error: FastifyError): string {
+  if (error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return 'the body is empty but declared as JSON.';
+  if (/prototype/i.test(error.message)) return 'the JSON holds a forbidden "__proto__" or "constructor" key.';
+  if (error instanceof SyntaxError || error.code === 'FST_ERR_CTP_INVALID_JSON_BODY') return 'the body is not valid JSON.';
+  return 'it is malformed.';
+}

@@ -1,0 +1,25 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Csrf } from '../http/csrf.ts';
+
+/** `GET /api/csrf`: a signed double-submit token for cookie-authenticated browsers. */
+const csrfRoutes: FastifyPluginAsyncZod<{ csrf: Csrf }> = (app, { csrf }) => {
+  app.get(
+    '/csrf',
+    {
+      schema: {
+        tags: ['carts'],
+        summary: 'A CSRF token for cookie-authenticated changes',
+        description: 'Send it back as `X-CSRF-Token` on every change authenticated by the cart cookie. Also sets the `csrf_token` cookie it is checked against.',
+        response: { 200: z.strictObject({ token: z.string() }) },
+      },
+    },
+    (request, reply) => {
+      void reply.header('cache-control', 'no-store');
+      return { token: csrf.issue(request, reply) };
+    },
+  );
+  return Promise.resolve();
+};
+
+export default csrfRoutes;

@@ -1,0 +1,54 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { Cursor, Id, PageLimit, Problem, Product, ProductPage } from '@cart/core';
+import { HttpProblem } from '../http/problem.ts';
+import { decodeCursor } from '../storage/cursor.ts';
+import type { Storage } from '../storage/port.ts';
+
+export const PageQuery = z.strictObject({ limit: PageLimit.optional(), cursor: Cursor.optional() });
+
+/** Reads a page of products, refusing a cursor this server did not make. */
+export async function productPage(storage: Storage, query: { limit?: number | undefined; cursor?: string | undefined }): Promise<ProductPage> {
+  if (query.cursor !== undefined && decodeCursor(query.cursor) === null) {
+    throw new HttpProblem('VALIDATION_FAILED', 'The cursor is not one this server gave out.', {
+      errors: [{ path: '/query/cursor', message: 'unknown cursor' }],
+    });
+  }
+  return storage.listProducts(query.limit ?? 20, query.cursor ?? null);
+}
+
+/** `/api/products`: the public catalog. */
+const productRoutes: FastifyPluginAsyncZod<{ storage: Storage }> = (app, { storage }) => {
+  app.get(
+    '/products',
+    {
+      schema: {
+        tags: ['catalog'],
+        summary: 'List products',
+        querystring: PageQuery,
+        response: { 200: ProductPage, 400: Problem },
+      },
+    },
+    (request) => productPage(storage, request.query),
+  );
+
+  app.get(
+    '/products/:id',
+    {
+      schema: {
+        tags: ['catalog'],
+        summary: 'Read a product',
+        params: z.strictObject({ id: Id }),
+        response: { 200: Product, 404: Problem },
+      },
+    },
+    async (request) => {
+      const product = await storage.getProduct(request.params.id);
+      if (!product) throw new HttpProblem('NOT_FOUND', 'There is no product with that id.');
+      return product;
+    },
+  );
+  return Promise.resolve();
+};
+
+export default productRoutes;

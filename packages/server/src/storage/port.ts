@@ -1,0 +1,204 @@
+import type { CartState, Discount, DiscountInput, Product, ProductInput, ProductPage } from '@cart/core';
+
+/**
+ * The storage port: everything the service keeps, behind one interface with an adapter
+ * per database (SQLite now; PostgreSQL fits the same shape). Adapters hold no business
+ * rules; they load, lock and write. The rules live in @cart/core and the cart service.
+ */
+
+/** A cart row: the state plus the SHA-256 of its secret token (the token itself is never stored). */
+export interface StoredCart {
+  state: CartState;
+  tokenHash: Buffer;
+}
+
+/** Who did what, appended to the hash-chained audit log in the same transaction as the change. */
+export interface AuditEntry {
+  at: string;
+  actorType: 'cart' | 'admin' | 'system';
+  /** The cart id for a cart's own changes, "admin" for the admin credential, or null. */
+  actorId: string | null;
+  requestId: string | null;
+  clientAddress: string | null;
+  /** What happened, e.g. "cart.addLine", "cart.checkout", "admin.product.create". */
+  action: string;
+  cartId: string | null;
+  beforeVersion: number | null;
+  afterVersion: number | null;
+  /** Non-secret facts of the change (ids, quantities, codes); never tokens or emails. */
+  detail: Record<string, unknown>;
+}
+
+export interface AuditRecord extends AuditEntry {
+  seq: number;
+  prevHash: string;
+  hash: string;
+}
+
+export const ANALYTICS_EVENT_TYPES = [
+  'cart_created',
+  'line_added',
+  'line_removed',
+  'quantity_changed',
+  'discount_applied',
+  'discount_removed',
+  'checkout_started',
+  'checked_out',
+  'cart_merged',
+  'cart_abandoned',
+] as const;
+export type AnalyticsEventType = (typeof ANALYTICS_EVENT_TYPES)[number];
+
+/** A usage event: no personal data, only what a funnel needs. */
+export interface AnalyticsEvent {
+  at: string;
+  type: AnalyticsEventType;
+  cartId: string;
+  productId?: string | null;
+  quantity?: number | null;
+  amount?: number | null;
+  currency?: string | null;
+}
+
+/**
+ * A stored answer to an idempotent request. `payload` is opaque to storage: the service
+ * encrypts it with a key derived from the client's Idempotency-Key, which is not stored,
+ * so a copy of the database does not reveal the answers (a new cart's token among them).
+ */
+export interface IdempotencyRecord {
+  id: string;
+  fingerprint: string;
+  payload: string;
+  createdAt: string;
+  expiresAt: string;
+}
+
+export interface OrderRecord {
+  id: string;
+  cartId: string;
+  total: number;
+  currency: string;
+  cart: unknown;
+  createdAt: string;
+}
+
+/**
+ * What a mutation needs loaded (and locked) before it decides. Besides the products and
+ * codes named here, the adapter loads those of every line and code already on the
+ * loaded carts, so that a decision always sees the catalog facts of the whole cart.
+ */
+export interface MutationPlan {
+  cartId: string;
+  /** A second cart to load and lock (the source of a merge). */
+  sourceCartId?: string;
+  productIds: readonly string[];
+  discountCodes: readonly string[];
+  actionIds: readonly string[];
+  idempotencyId: string | null;
+}
+
+/** The consistent view a decision is made on: read inside the mutation's transaction. */
+export interface MutationSnapshot {
+  cart: StoredCart | null;
+  source: StoredCart | null;
+  products: ReadonlyMap<string, Product>;
+  discounts: ReadonlyMap<string, Discount>;
+  appliedActionIds: ReadonlySet<string>;
+  idempotent: IdempotencyRecord | null;
+}
+
+/** What to write. Everything in one decision is committed together, or nothing is. */
+export interface MutationWrite {
+  /** The cart to insert (when `tokenHash` is given) or to update from `expectedVersion`. */
+  cart: CartState;
+  expectedVersion: number | null;
+  tokenHash?: Buffer;
+  source?: { state: CartState; expectedVersion: number };
+  appliedActionIds: readonly string[];
+  audit: readonly AuditEntry[];
+  events: readonly AnalyticsEvent[];
+  /** Stock to take (checkout), each only if that much is still on hand. */
+  reserveStock?: readonly { productId: string; quantity: number }[];
+  /** Codes whose use to count (checkout), each only while under its usage limit. */
+  useDiscounts?: readonly string[];
+  order?: OrderRecord;
+}
+
+export interface MutationDecision<T> {
+  reply: T;
+  write: MutationWrite | null;
+  /** The answer to keep for the request's Idempotency-Key, if any. */
+  idempotency: IdempotencyRecord | null;
+}
+
+/** A conditional write found the world changed (lost race): the transaction rolled back. */
+export class WriteConflictError extends Error {
+  constructor(
+    readonly reason: 'version' | 'stock' | 'discount',
+    readonly subject: string,
+  ) {
+    super(`write conflict on ${reason} ${subject}`);
+    this.name = 'WriteConflictError';
+  }
+}
+
+export class AlreadyExistsError extends Error {
+  constructor(readonly subject: string) {
+    super(`${subject} already exists`);
+    this.name = 'AlreadyExistsError';
+  }
+}
+
+export interface AuditQuery {
+  cartId?: string;
+  actorType?: AuditEntry['actorType'];
+  action?: string;
+  from?: string;
+  to?: string;
+  /** Records with seq below this (newest first paging). */
+  beforeSeq?: number;
+  limit: number;
+}
+
+export interface Storage {
+  readonly dialect: 'sqlite' | 'postgres';
+  /** Applies pending migrations; safe to call on every start. */
+  migrate(): Promise<void>;
+  /** Whether the database answers now (readiness). */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+
+  /**
+   * Runs one mutation as one transaction: loads (and locks) what `plan` names, calls
+   * `decide` on that snapshot, and writes what it returns — the cart, the applied action
+   * ids, the audit records, the analytics events, stock, discount uses, the order and
+   * the idempotency record — all committed together. `decide` must be synchronous and
+   * free of I/O; it may run more than once if the adapter retries a serialization failure.
+   */
+  mutate<T>(plan: MutationPlan, decide: (snapshot: MutationSnapshot) => MutationDecision<T>): Promise<T>;
+
+  getCart(id: string): Promise<StoredCart | null>;
+  getIdempotency(id: string): Promise<IdempotencyRecord | null>;
+
+  listProducts(limit: number, cursor: string | null): Promise<ProductPage>;
+  getProduct(id: string): Promise<Product | null>;
+  createProduct(product: Product, audit: AuditEntry): Promise<Product>;
+  /** Replaces a product; null when there is none with that id. */
+  updateProduct(id: string, input: ProductInput, audit: AuditEntry): Promise<Product | null>;
+  deleteProduct(id: string, audit: AuditEntry): Promise<boolean>;
+  countProducts(): Promise<number>;
+
+  listDiscounts(): Promise<Discount[]>;
+  getDiscount(code: string): Promise<Discount | null>;
+  createDiscount(discount: DiscountInput, audit: AuditEntry): Promise<Discount>;
+  deleteDiscount(code: string, audit: AuditEntry): Promise<boolean>;
+
+  listAudit(query: AuditQuery): Promise<AuditRecord[]>;
+  /** Every audit record in chain order, in pages (for verification). */
+  readAuditChain(afterSeq: number, limit: number): Promise<AuditRecord[]>;
+
+  /** Active carts whose expiry has passed (for the expiry sweeper). */
+  findExpiredCarts(now: string, limit: number): Promise<string[]>;
+  /** Deletes idempotency records past their expiry; returns how many. */
+  purgeIdempotency(now: string): Promise<number>;
+}

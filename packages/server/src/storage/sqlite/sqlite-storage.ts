@@ -1,0 +1,479 @@
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import Database from 'better-sqlite3';
+import type { CartState, Discount, DiscountInput, Product, ProductInput, ProductPage } from '@cart/core';
+import { chainRecord } from '../../audit/chain.ts';
+import {
+  AlreadyExistsError,
+  WriteConflictError,
+  type AuditEntry,
+  type AuditQuery,
+  type AuditRecord,
+  type IdempotencyRecord,
+  type MutationDecision,
+  type MutationPlan,
+  type MutationSnapshot,
+  type MutationWrite,
+  type Storage,
+  type StoredCart,
+} from '../port.ts';
+import { decodeCursor, encodeCursor } from '../cursor.ts';
+
+type Row = Record<string, unknown>;
+
+interface ProductRow {
+  id: string;
+  sku: string;
+  name: string;
+  description: string;
+  price_amount: number;
+  currency: string;
+  stock: number | null;
+  max_per_order: number | null;
+  image_url: string | null;
+  created_at: string;
+}
+
+interface DiscountRow {
+  code: string;
+  kind: 'percent' | 'fixed';
+  value: number;
+  min_subtotal: number | null;
+  starts_at: string | null;
+  ends_at: string | null;
+  usage_limit: number | null;
+  times_used: number;
+  combinable: number;
+}
+
+interface AuditRow {
+  seq: number;
+  at: string;
+  actor_type: AuditEntry['actorType'];
+  actor_id: string | null;
+  request_id: string | null;
+  client_address: string | null;
+  action: string;
+  cart_id: string | null;
+  before_version: number | null;
+  after_version: number | null;
+  detail: string;
+  prev_hash: string;
+  hash: string;
+}
+
+const MIGRATIONS_DIR = join(import.meta.dirname, 'migrations');
+
+function toProduct(r: ProductRow): Product {
+  return {
+    id: r.id,
+    sku: r.sku,
+    name: r.name,
+    description: r.description,
+    price: { amount: r.price_amount, currency: r.currency as Product['price']['currency'] },
+    stock: r.stock,
+    maxPerOrder: r.max_per_order,
+    imageUrl: r.image_url,
+  };
+}
+
+function toDiscount(r: DiscountRow): Discount {
+  return {
+    code: r.code,
+    kind: r.kind,
+    value: r.value,
+    minSubtotal: r.min_subtotal,
+    startsAt: r.starts_at,
+    endsAt: r.ends_at,
+    usageLimit: r.usage_limit,
+    timesUsed: r.times_used,
+    combinable: r.combinable === 1,
+  };
+}
+
+function toAudit(r: AuditRow): AuditRecord {
+  return {
+    seq: r.seq,
+    at: r.at,
+    actorType: r.actor_type,
+    actorId: r.actor_id,
+    requestId: r.request_id,
+    clientAddress: r.client_address,
+    action: r.action,
+    cartId: r.cart_id,
+    beforeVersion: r.before_version,
+    afterVersion: r.after_version,
+    detail: JSON.parse(r.detail) as Record<string, unknown>,
+    prevHash: r.prev_hash,
+    hash: r.hash,
+  };
+}
+
+function isUniqueViolation(e: unknown): boolean {
+  const code = e instanceof Error && 'code' in e ? (e as { code: unknown }).code : undefined;
+  return code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
+}
+
+/**
+ * Embedded SQLite through better-sqlite3: WAL journal, `synchronous = FULL` so that a
+ * commit is on disk before the answer leaves (an acknowledged change survives a crash
+ * or power loss), and every statement prepared once. better-sqlite3 is synchronous, so
+ * a transaction runs start to finish without yielding: mutations in one process are
+ * serialized by construction, and no other request can interleave inside one.
+ */
+export class SqliteStorage implements Storage {
+  readonly dialect = 'sqlite' as const;
+  private readonly db: Database.Database;
+  private readonly stmt;
+
+  constructor(path: string) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('foreign_keys = ON');
+    this.db.pragma('busy_timeout = 5000');
+    this.migrateNow();
+    this.stmt = this.prepare();
+  }
+
+  private migrateNow(): void {
+    this.db.exec(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
+    );
+    const applied = new Set(
+      (this.db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version),
+    );
+    const files = readdirSync(MIGRATIONS_DIR)
+      .filter((f) => /^\d{3}_.+\.sql$/.test(f))
+      .sort();
+    for (const file of files) {
+      const version = Number(file.slice(0, 3));
+      if (applied.has(version)) continue;
+      const sql = readFileSync(join(MIGRATIONS_DIR, file), 'utf8');
+      this.db.transaction(() => {
+        this.db.exec(sql);
+        this.db
+          .prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)')
+          .run(version, file, new Date().toISOString());
+      }).immediate();
+    }
+  }
+
+  private prepare() {
+    const db = this.db;
+    return {
+      cart: db.prepare<[string], { state: string; token_hash: Buffer }>('SELECT state, token_hash FROM carts WHERE id = ?'),
+      insertCart: db.prepare(
+        'INSERT INTO carts (id, token_hash, version, status, state, created_at, updated_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      updateCart: db.prepare(
+        'UPDATE carts SET version = ?, status = ?, state = ?, updated_at = ?, expires_at = ? WHERE id = ? AND version = ?',
+      ),
+      appliedActions: db.prepare<[string, string], { action_id: string }>(
+        'SELECT action_id FROM cart_applied_actions WHERE cart_id = ? AND action_id IN (SELECT value FROM json_each(?))',
+      ),
+      insertAppliedAction: db.prepare('INSERT OR IGNORE INTO cart_applied_actions (cart_id, action_id) VALUES (?, ?)'),
+      productsByIds: db.prepare<[string], ProductRow>('SELECT * FROM products WHERE id IN (SELECT value FROM json_each(?))'),
+      discountsByCodes: db.prepare<[string], DiscountRow>('SELECT * FROM discounts WHERE code IN (SELECT value FROM json_each(?))'),
+      product: db.prepare<[string], ProductRow>('SELECT * FROM products WHERE id = ?'),
+      productsFirst: db.prepare<[number], ProductRow>('SELECT * FROM products ORDER BY created_at, id LIMIT ?'),
+      productsAfter: db.prepare<[string, string, string, number], ProductRow>(
+        'SELECT * FROM products WHERE created_at > ? OR (created_at = ? AND id > ?) ORDER BY created_at, id LIMIT ?',
+      ),
+      countProducts: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM products'),
+      insertProduct: db.prepare(
+        `INSERT INTO products (id, sku, name, description, price_amount, currency, stock, max_per_order, image_url, created_at, updated_at)
+         VALUES (@id, @sku, @name, @description, @price_amount, @currency, @stock, @max_per_order, @image_url, @now, @now)`,
+      ),
+      updateProduct: db.prepare(
+        `UPDATE products SET sku = @sku, name = @name, description = @description, price_amount = @price_amount, currency = @currency,
+         stock = @stock, max_per_order = @max_per_order, image_url = @image_url, updated_at = @now WHERE id = @id`,
+      ),
+      deleteProduct: db.prepare('DELETE FROM products WHERE id = ?'),
+      takeStock: db.prepare(
+        'UPDATE products SET stock = stock - ? WHERE id = ? AND (stock IS NULL OR stock >= ?)',
+      ),
+      discounts: db.prepare<[], DiscountRow>('SELECT * FROM discounts ORDER BY created_at, code'),
+      discount: db.prepare<[string], DiscountRow>('SELECT * FROM discounts WHERE code = ?'),
+      insertDiscount: db.prepare(
+        `INSERT INTO discounts (code, kind, value, min_subtotal, starts_at, ends_at, usage_limit, times_used, combinable, created_at)
+         VALUES (@code, @kind, @value, @min_subtotal, @starts_at, @ends_at, @usage_limit, 0, @combinable, @now)`,
+      ),
+      deleteDiscount: db.prepare('DELETE FROM discounts WHERE code = ?'),
+      useDiscount: db.prepare(
+        'UPDATE discounts SET times_used = times_used + 1 WHERE code = ? AND (usage_limit IS NULL OR times_used < usage_limit)',
+      ),
+      idempotency: db.prepare<[string], { id: string; fingerprint: string; payload: string; created_at: string; expires_at: string }>(
+        'SELECT * FROM idempotency_keys WHERE id = ?',
+      ),
+      insertIdempotency: db.prepare(
+        'INSERT INTO idempotency_keys (id, fingerprint, payload, created_at, expires_at) VALUES (?, ?, ?, ?, ?)',
+      ),
+      purgeIdempotency: db.prepare('DELETE FROM idempotency_keys WHERE expires_at <= ?'),
+      insertOrder: db.prepare(
+        'INSERT INTO orders (id, cart_id, total_amount, currency, cart, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
+      auditHead: db.prepare<[], { seq: number; hash: string }>('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1'),
+      insertAudit: db.prepare(
+        `INSERT INTO audit_log (seq, at, actor_type, actor_id, request_id, client_address, action, cart_id, before_version, after_version, detail, prev_hash, hash)
+         VALUES (@seq, @at, @actorType, @actorId, @requestId, @clientAddress, @action, @cartId, @beforeVersion, @afterVersion, @detail, @prevHash, @hash)`,
+      ),
+      auditChain: db.prepare<[number, number], AuditRow>('SELECT * FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?'),
+      insertEvent: db.prepare(
+        'INSERT INTO analytics_events (at, type, cart_id, product_id, quantity, amount, currency) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ),
+      expiredCarts: db.prepare<[string, number], { id: string }>(
+        "SELECT id FROM carts WHERE status = 'active' AND expires_at <= ? LIMIT ?",
+      ),
+      ping: db.prepare('SELECT 1'),
+    };
+  }
+
+  migrate(): Promise<void> {
+    // Migrations run in the constructor, before any statement is prepared against the schema.
+    return Promise.resolve();
+  }
+
+  ping(): Promise<boolean> {
+    try {
+      this.stmt.ping.get();
+      return Promise.resolve(true);
+    } catch {
+      return Promise.resolve(false);
+    }
+  }
+
+  close(): Promise<void> {
+    if (this.db.open) {
+      this.db.pragma('wal_checkpoint(TRUNCATE)');
+      this.db.close();
+    }
+    return Promise.resolve();
+  }
+
+  mutate<T>(plan: MutationPlan, decide: (snapshot: MutationSnapshot) => MutationDecision<T>): Promise<T> {
+    // IMMEDIATE takes the write lock at BEGIN: no other connection can change what we read.
+    return Promise.resolve(this.db.transaction(() => this.mutateInTransaction(plan, decide)).immediate());
+  }
+
+  private mutateInTransaction<T>(plan: MutationPlan, decide: (snapshot: MutationSnapshot) => MutationDecision<T>): T {
+    const s = this.stmt;
+    const cart = this.loadCart(plan.cartId);
+    const source = plan.sourceCartId === undefined ? null : this.loadCart(plan.sourceCartId);
+    const carts = [cart, source].filter((c): c is StoredCart => c !== null);
+    const productIds = [...new Set([...plan.productIds, ...carts.flatMap((c) => c.state.lines.map((l) => l.productId))])];
+    const codes = [...new Set([...plan.discountCodes, ...carts.flatMap((c) => c.state.discounts.map((d) => d.code))])];
+    const snapshot: MutationSnapshot = {
+      cart,
+      source,
+      products: new Map((productIds.length ? s.productsByIds.all(JSON.stringify(productIds)) : []).map((r) => [r.id, toProduct(r)])),
+      discounts: new Map((codes.length ? s.discountsByCodes.all(JSON.stringify(codes)) : []).map((r) => [r.code, toDiscount(r)])),
+      appliedActionIds: new Set(
+        plan.actionIds.length ? s.appliedActions.all(plan.cartId, JSON.stringify(plan.actionIds)).map((r) => r.action_id) : [],
+      ),
+      idempotent: plan.idempotencyId === null ? null : this.readIdempotency(plan.idempotencyId),
+    };
+    const decision = decide(snapshot);
+    if (decision.write) this.write(decision.write);
+    const rec = decision.idempotency;
+    if (rec) s.insertIdempotency.run(rec.id, rec.fingerprint, rec.payload, rec.createdAt, rec.expiresAt);
+    return decision.reply;
+  }
+
+  private loadCart(id: string): StoredCart | null {
+    const row = this.stmt.cart.get(id);
+    return row ? { state: JSON.parse(row.state) as CartState, tokenHash: row.token_hash } : null;
+  }
+
+  private readIdempotency(id: string): IdempotencyRecord | null {
+    const r = this.stmt.idempotency.get(id);
+    return r ? { id: r.id, fingerprint: r.fingerprint, payload: r.payload, createdAt: r.created_at, expiresAt: r.expires_at } : null;
+  }
+
+  private saveCart(cart: CartState, expectedVersion: number | null, tokenHash?: Buffer): void {
+    const s = this.stmt;
+    const json = JSON.stringify(cart);
+    if (expectedVersion === null) {
+      if (!tokenHash) throw new TypeError('a new cart needs its token hash');
+      s.insertCart.run(cart.id, tokenHash, cart.version, cart.status, json, cart.createdAt, cart.updatedAt, cart.expiresAt);
+      return;
+    }
+    const changed = s.updateCart.run(cart.version, cart.status, json, cart.updatedAt, cart.expiresAt, cart.id, expectedVersion).changes;
+    if (changed !== 1) throw new WriteConflictError('version', cart.id);
+  }
+
+  private write(w: MutationWrite): void {
+    const s = this.stmt;
+    this.saveCart(w.cart, w.expectedVersion, w.tokenHash);
+    if (w.source) this.saveCart(w.source.state, w.source.expectedVersion);
+    for (const id of w.appliedActionIds) s.insertAppliedAction.run(w.cart.id, id);
+    for (const r of w.reserveStock ?? []) {
+      if (s.takeStock.run(r.quantity, r.productId, r.quantity).changes !== 1) throw new WriteConflictError('stock', r.productId);
+    }
+    for (const code of w.useDiscounts ?? []) {
+      if (s.useDiscount.run(code).changes !== 1) throw new WriteConflictError('discount', code);
+    }
+    if (w.order) {
+      const o = w.order;
+      s.insertOrder.run(o.id, o.cartId, o.total, o.currency, JSON.stringify(o.cart), o.createdAt);
+    }
+    this.appendAudit(w.audit);
+    for (const e of w.events) {
+      s.insertEvent.run(e.at, e.type, e.cartId, e.productId ?? null, e.quantity ?? null, e.amount ?? null, e.currency ?? null);
+    }
+  }
+
+  private appendAudit(entries: readonly AuditEntry[]): void {
+    let head = this.stmt.auditHead.get() ?? null;
+    for (const entry of entries) {
+      const record = chainRecord(entry, head);
+      this.stmt.insertAudit.run({ ...record, detail: JSON.stringify(record.detail) });
+      head = record;
+    }
+  }
+
+  getCart(id: string): Promise<StoredCart | null> {
+    return Promise.resolve(this.loadCart(id));
+  }
+
+  getIdempotency(id: string): Promise<IdempotencyRecord | null> {
+    return Promise.resolve(this.readIdempotency(id));
+  }
+
+  listProducts(limit: number, cursor: string | null): Promise<ProductPage> {
+    const after = cursor === null ? null : decodeCursor(cursor);
+    const rows = after
+      ? this.stmt.productsAfter.all(after.at, after.at, after.id, limit + 1)
+      : this.stmt.productsFirst.all(limit + 1);
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    return Promise.resolve({
+      items: page.map(toProduct),
+      nextCursor: rows.length > limit && last ? encodeCursor({ at: last.created_at, id: last.id }) : null,
+    });
+  }
+
+  getProduct(id: string): Promise<Product | null> {
+    const row = this.stmt.product.get(id);
+    return Promise.resolve(row ? toProduct(row) : null);
+  }
+
+  countProducts(): Promise<number> {
+    return Promise.resolve(this.stmt.countProducts.get()?.n ?? 0);
+  }
+
+  private productParams(id: string, p: ProductInput, now: string): Row {
+    return {
+      id,
+      sku: p.sku,
+      name: p.name,
+      description: p.description,
+      price_amount: p.price.amount,
+      currency: p.price.currency,
+      stock: p.stock,
+      max_per_order: p.maxPerOrder,
+      image_url: p.imageUrl,
+      now,
+    };
+  }
+
+  private guarded<T>(subject: string, run: () => T): Promise<T> {
+    try {
+      return Promise.resolve(this.db.transaction(run).immediate());
+    } catch (e) {
+      if (isUniqueViolation(e)) return Promise.reject(new AlreadyExistsError(subject));
+      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+    }
+  }
+
+  createProduct(product: Product, audit: AuditEntry): Promise<Product> {
+    return this.guarded(`product with sku ${product.sku}`, () => {
+      this.stmt.insertProduct.run(this.productParams(product.id, product, audit.at));
+      this.appendAudit([audit]);
+      return product;
+    });
+  }
+
+  updateProduct(id: string, input: ProductInput, audit: AuditEntry): Promise<Product | null> {
+    return this.guarded(`product with sku ${input.sku}`, () => {
+      if (this.stmt.updateProduct.run(this.productParams(id, input, audit.at)).changes === 0) return null;
+      this.appendAudit([audit]);
+      return { id, ...input };
+    });
+  }
+
+  deleteProduct(id: string, audit: AuditEntry): Promise<boolean> {
+    return this.guarded(`product ${id}`, () => {
+      if (this.stmt.deleteProduct.run(id).changes === 0) return false;
+      this.appendAudit([audit]);
+      return true;
+    });
+  }
+
+  listDiscounts(): Promise<Discount[]> {
+    return Promise.resolve(this.stmt.discounts.all().map(toDiscount));
+  }
+
+  getDiscount(code: string): Promise<Discount | null> {
+    const row = this.stmt.discount.get(code);
+    return Promise.resolve(row ? toDiscount(row) : null);
+  }
+
+  createDiscount(d: DiscountInput, audit: AuditEntry): Promise<Discount> {
+    return this.guarded(`discount ${d.code}`, () => {
+      this.stmt.insertDiscount.run({
+        code: d.code,
+        kind: d.kind,
+        value: d.value,
+        min_subtotal: d.minSubtotal,
+        starts_at: d.startsAt,
+        ends_at: d.endsAt,
+        usage_limit: d.usageLimit,
+        combinable: d.combinable ? 1 : 0,
+        now: audit.at,
+      });
+      this.appendAudit([audit]);
+      return { ...d, timesUsed: 0 };
+    });
+  }
+
+  deleteDiscount(code: string, audit: AuditEntry): Promise<boolean> {
+    return this.guarded(`discount ${code}`, () => {
+      if (this.stmt.deleteDiscount.run(code).changes === 0) return false;
+      this.appendAudit([audit]);
+      return true;
+    });
+  }
+
+  listAudit(q: AuditQuery): Promise<AuditRecord[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (sql: string, value: unknown) => {
+      where.push(sql);
+      params.push(value);
+    };
+    if (q.cartId !== undefined) add('cart_id = ?', q.cartId);
+    if (q.actorType !== undefined) add('actor_type = ?', q.actorType);
+    if (q.action !== undefined) add('action = ?', q.action);
+    if (q.from !== undefined) add('at >= ?', q.from);
+    if (q.to !== undefined) add('at < ?', q.to);
+    if (q.beforeSeq !== undefined) add('seq < ?', q.beforeSeq);
+    const sql = `SELECT * FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`;
+    // Filters combine into a handful of shapes; better-sqlite3 caches nothing, so prepare per call (admin-only, rare).
+    const rows = this.db.prepare<unknown[], AuditRow>(sql).all(...params, q.limit);
+    return Promise.resolve(rows.map(toAudit));
+  }
+
+  readAuditChain(afterSeq: number, limit: number): Promise<AuditRecord[]> {
+    return Promise.resolve(this.stmt.auditChain.all(afterSeq, limit).map(toAudit));
+  }
+
+  findExpiredCarts(now: string, limit: number): Promise<string[]> {
+    return Promise.resolve(this.stmt.expiredCarts.all(now, limit).map((r) => r.id));
+  }
+
+  purgeIdempotency(now: string): Promise<number> {
+    return Promise.resolve(this.stmt.purgeIdempotency.run(now).changes);
+  }
+}
