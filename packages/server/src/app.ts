@@ -58,7 +58,10 @@ export function loggerOptions(config: Config): FastifyServerOptions['logger'] {
  * (storage, cart service, errors, idempotency), then routes, in that order. It never
  * listens: `server.ts` does, and tests listen on a port of their own.
  */
-export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
+export async function buildApp(
+  config: Config,
+  options: BuildOptions = {},
+): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logger ?? loggerOptions(config),
     bodyLimit: config.MAX_BODY_BYTES,
@@ -87,7 +90,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const text = typeof body === 'string' ? body : body.toString('utf8');
     if (text === '') return done(null, undefined);
-    parseJson(request, text, done);
+    void parseJson(request, text, done);
   });
 
   const storage = options.storage ?? (await createStorage(config));
@@ -126,13 +129,15 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   );
 
   if (config.SEED_DEMO && (await seedDemoCatalog(storage))) app.log.info('seeded the demo catalog');
-  if (config.ADMIN_TOKEN === undefined) app.log.warn('ADMIN_TOKEN is not set: the admin API answers 401 to everyone');
+  if (config.ADMIN_TOKEN === undefined)
+    app.log.warn('ADMIN_TOKEN is not set: the admin API answers 401 to everyone');
 
   // Carts past their expiry are closed in the background too, not only when touched,
   // so that abandonment is counted; stale idempotency records are dropped.
   const sweep = async () => {
     const now = new Date();
-    for (const id of await storage.findExpiredCarts(now.toISOString(), 500)) await service.expire(id, now);
+    for (const id of await storage.findExpiredCarts(now.toISOString(), 500))
+      await service.expire(id, now);
     await storage.purgeIdempotency(now.toISOString());
   };
   const sweeper = setInterval(() => {

@@ -3,7 +3,9 @@ import { z } from 'zod';
 /** `"true"`/`"false"` (and 1/0, yes/no, on/off) from the environment. */
 const flag = (fallback: boolean) =>
   z
-    .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'], { message: 'must be true or false' })
+    .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'], {
+      message: 'must be true or false',
+    })
     .optional()
     .transform((v) => (v === undefined ? fallback : ['true', '1', 'yes', 'on'].includes(v)));
 
@@ -18,7 +20,9 @@ const int = (fallback: number, min: number, max: number) =>
 const DatabaseUrl = z
   .string()
   .default('sqlite:./data/cart.db')
-  .refine((v) => /^sqlite:.+/.test(v), { message: 'must be sqlite:<path> (postgres:// arrives with the scale-out release)' });
+  .refine((v) => /^sqlite:.+/.test(v), {
+    message: 'must be sqlite:<path> (postgres:// arrives with the scale-out release)',
+  });
 
 /**
  * Configuration, read once at start from the environment (DESIGN.md §2). Every value is
@@ -48,7 +52,14 @@ export const ConfigSchema = z.object({
   ALLOWED_ORIGINS: z
     .string()
     .optional()
-    .transform((v) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : []))
+    .transform((v) =>
+      v
+        ? v
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean)
+        : [],
+    )
     .pipe(z.array(z.url())),
   SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   SHUTDOWN_GRACE_MS: int(10_000, 0, 120_000),
@@ -62,7 +73,9 @@ export class ConfigError extends Error {
 /** Parses the environment; throws ConfigError with one line naming every bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   // An empty variable (`ADMIN_TOKEN=`) means "not set", as in most twelve-factor apps.
-  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, v]) => v !== undefined && v !== ''),
+  );
   const parsed = ConfigSchema.safeParse(present);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`);

@@ -20,7 +20,10 @@ async function main(): Promise<void> {
   const app = await buildApp(config);
   const address = await app.listen({ port: config.PORT, host: config.HOST });
   const port = app.server.address();
-  const url = typeof port === 'object' && port ? `http://${config.HOST === '0.0.0.0' ? 'localhost' : config.HOST}:${port.port}` : address;
+  const url =
+    typeof port === 'object' && port
+      ? `http://${config.HOST === '0.0.0.0' ? 'localhost' : config.HOST}:${port.port}`
+      : address;
   app.log.info({ url }, 'cart server listening');
 
   let stopping = false;

@@ -40,13 +40,18 @@ export function auditHash(seq: number, entry: AuditEntry, prevHash: string): str
 }
 
 /** Links an entry to the chain after `prev` (or to the genesis). */
-export function chainRecord(entry: AuditEntry, prev: { seq: number; hash: string } | null): AuditRecord {
+export function chainRecord(
+  entry: AuditEntry,
+  prev: { seq: number; hash: string } | null,
+): AuditRecord {
   const seq = (prev?.seq ?? 0) + 1;
   const prevHash = prev?.hash ?? GENESIS_HASH;
   return { ...entry, seq, prevHash, hash: auditHash(seq, entry, prevHash) };
 }
 
-export type ChainCheck = { ok: true; count: number; headHash: string } | { ok: false; count: number; brokenSeq: number; reason: string };
+export type ChainCheck =
+  | { ok: true; count: number; headHash: string }
+  | { ok: false; count: number; brokenSeq: number; reason: string };
 
 /**
  * Walks records in chain order and finds the first that no longer matches: its content
@@ -64,13 +69,28 @@ export async function verifyChain(
       const expectedSeq: number = (prev?.seq ?? 0) + 1;
       const expectedPrev: string = prev?.hash ?? GENESIS_HASH;
       if (record.seq !== expectedSeq) {
-        return { ok: false, count, brokenSeq: record.seq, reason: `expected record ${expectedSeq}, found ${record.seq}` };
+        return {
+          ok: false,
+          count,
+          brokenSeq: record.seq,
+          reason: `expected record ${expectedSeq}, found ${record.seq}`,
+        };
       }
       if (record.prevHash !== expectedPrev) {
-        return { ok: false, count, brokenSeq: record.seq, reason: 'link to the previous record does not match' };
+        return {
+          ok: false,
+          count,
+          brokenSeq: record.seq,
+          reason: 'link to the previous record does not match',
+        };
       }
       if (auditHash(record.seq, record, record.prevHash) !== record.hash) {
-        return { ok: false, count, brokenSeq: record.seq, reason: 'content does not match its hash' };
+        return {
+          ok: false,
+          count,
+          brokenSeq: record.seq,
+          reason: 'content does not match its hash',
+        };
       }
       prev = { seq: record.seq, hash: record.hash };
       count += 1;

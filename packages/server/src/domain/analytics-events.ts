@@ -14,20 +14,46 @@ export function analyticsFor(before: CartState, after: CartState, at: string): A
     const old = previous.get(line.id);
     const amount = (q: number) => line.unitPrice.amount * q;
     if (!old) {
-      events.push({ at, type: 'line_added', cartId, productId: line.productId, quantity: line.quantity, amount: amount(line.quantity), currency: after.currency });
+      events.push({
+        at,
+        type: 'line_added',
+        cartId,
+        productId: line.productId,
+        quantity: line.quantity,
+        amount: amount(line.quantity),
+        currency: after.currency,
+      });
     } else if (old.quantity !== line.quantity) {
       const delta = line.quantity - old.quantity;
-      events.push({ at, type: 'quantity_changed', cartId, productId: line.productId, quantity: delta, amount: amount(Math.abs(delta)), currency: after.currency });
+      events.push({
+        at,
+        type: 'quantity_changed',
+        cartId,
+        productId: line.productId,
+        quantity: delta,
+        amount: amount(Math.abs(delta)),
+        currency: after.currency,
+      });
     }
   }
   for (const line of before.lines) {
     if (!current.has(line.id)) {
-      events.push({ at, type: 'line_removed', cartId, productId: line.productId, quantity: line.quantity, amount: line.unitPrice.amount * line.quantity, currency: before.currency });
+      events.push({
+        at,
+        type: 'line_removed',
+        cartId,
+        productId: line.productId,
+        quantity: line.quantity,
+        amount: line.unitPrice.amount * line.quantity,
+        currency: before.currency,
+      });
     }
   }
   const codesBefore = new Set(before.discounts.map((d) => d.code));
   const codesAfter = new Set(after.discounts.map((d) => d.code));
-  for (const code of codesAfter) if (!codesBefore.has(code)) events.push({ at, type: 'discount_applied', cartId });
-  for (const code of codesBefore) if (!codesAfter.has(code)) events.push({ at, type: 'discount_removed', cartId });
+  for (const code of codesAfter)
+    if (!codesBefore.has(code)) events.push({ at, type: 'discount_applied', cartId });
+  for (const code of codesBefore)
+    if (!codesAfter.has(code)) events.push({ at, type: 'discount_removed', cartId });
   return events;
 }

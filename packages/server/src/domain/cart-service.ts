@@ -14,8 +14,14 @@ import {
   type ErrorCode,
 } from '@cart/core';
 import type { Config } from '../config.ts';
-import { CartEvents } from '../events/cart-events.ts';
-import { isStorable, openReply, sealReply, type IdempotencyContext, type StoredReply } from '../http/idempotency.ts';
+import type { CartEvents } from '../events/cart-events.ts';
+import {
+  isStorable,
+  openReply,
+  sealReply,
+  type IdempotencyContext,
+  type StoredReply,
+} from '../http/idempotency.ts';
 import { problemBody } from '../http/problem.ts';
 import { hashToken, newCartToken, tokenMatches } from '../security/tokens.ts';
 import type {
@@ -80,7 +86,10 @@ export class CartService {
 
   /** Prices a stored cart, showing an active cart past its expiry as expired. */
   view(state: CartState, now: Date): Cart {
-    const shown = state.status === 'active' && Date.parse(state.expiresAt) <= now.getTime() ? { ...state, status: 'expired' as const } : state;
+    const shown =
+      state.status === 'active' && Date.parse(state.expiresAt) <= now.getTime()
+        ? { ...state, status: 'expired' as const }
+        : state;
     return computeTotals(shown, this.config.TAX_RATE_BPS);
   }
 
@@ -104,7 +113,10 @@ export class CartService {
       };
       const cart = this.view(state, meta.now);
       return {
-        outcome: { reply: { status: 201, headers: { etag: etagOf(1) }, body: { ...cart, token } }, changed: null },
+        outcome: {
+          reply: { status: 201, headers: { etag: etagOf(1) }, body: { ...cart, token } },
+          changed: null,
+        },
         write: {
           cart: state,
           expectedVersion: null,
@@ -124,7 +136,13 @@ export class CartService {
   }
 
   /** Applies actions (one, or a batch) as one change: all or nothing, version +1. */
-  async change(cartId: string, presented: Presented, actions: readonly CartAction[], meta: RequestMeta, action: string): Promise<Reply> {
+  async change(
+    cartId: string,
+    presented: Presented,
+    actions: readonly CartAction[],
+    meta: RequestMeta,
+    action: string,
+  ): Promise<Reply> {
     const productIds = actions.flatMap((a) => (a.type === 'addLine' ? [a.productId] : []));
     const codes = actions.flatMap((a) => (a.type === 'applyDiscount' ? [a.code] : []));
     const actionIds = actions.flatMap((a) => (a.actionId === undefined ? [] : [a.actionId]));
@@ -142,7 +160,8 @@ export class CartService {
         return true;
       });
       const result = applyAll(stored.state, fresh, this.context(snap, meta));
-      if (!result.ok) return this.refuse(result.error, meta, actions.length === 1 && action !== 'cart.batch');
+      if (!result.ok)
+        return this.refuse(result.error, meta, actions.length === 1 && action !== 'cart.batch');
       const next = this.advance(result.value, meta);
       const ids = fresh.flatMap((a) => (a.actionId === undefined ? [] : [a.actionId]));
       return this.commit(meta, stored.state, next, {
@@ -153,30 +172,54 @@ export class CartService {
     });
   }
 
-  async merge(cartId: string, presented: Presented, sourceCartId: string, sourceToken: string, meta: RequestMeta): Promise<Reply> {
+  async merge(
+    cartId: string,
+    presented: Presented,
+    sourceCartId: string,
+    sourceToken: string,
+    meta: RequestMeta,
+  ): Promise<Reply> {
     const sourcePresented = hashToken(sourceToken);
-    return this.run(meta, { cartId, sourceCartId, productIds: [], discountCodes: [], actionIds: [] }, (snap) => {
-      const gate = this.open(snap.cart, presented, meta);
-      if ('outcome' in gate) return gate;
-      const { stored } = gate;
-      const source = snap.source;
-      if (!source || !tokenMatches(sourcePresented, source.tokenHash)) {
-        return this.problem(meta, 'CART_NOT_FOUND', 'We could not find the cart to merge.');
-      }
-      const sourceState = this.effectiveStatus(source.state, meta.now);
-      const result = mergeInto(stored.state, sourceState, this.context(snap, meta));
-      if (!result.ok) return this.refuse(result.error, meta, true);
-      const next = this.advance(result.value, meta);
-      const closedSource: CartState = { ...sourceState, status: 'merged', version: source.state.version + 1, updatedAt: meta.now.toISOString() };
-      return this.commit(meta, stored.state, next, {
-        action: 'cart.merge',
-        detail: { sourceCartId },
-        appliedActionIds: [],
-        source: { state: closedSource, expectedVersion: source.state.version },
-        extraAudit: [this.audit(meta, 'cart.mergedInto', sourceCartId, source.state.version, closedSource.version, { targetCartId: cartId })],
-        extraEvents: [{ at: meta.now.toISOString(), type: 'cart_merged', cartId: sourceCartId }],
-      });
-    });
+    return this.run(
+      meta,
+      { cartId, sourceCartId, productIds: [], discountCodes: [], actionIds: [] },
+      (snap) => {
+        const gate = this.open(snap.cart, presented, meta);
+        if ('outcome' in gate) return gate;
+        const { stored } = gate;
+        const source = snap.source;
+        if (!source || !tokenMatches(sourcePresented, source.tokenHash)) {
+          return this.problem(meta, 'CART_NOT_FOUND', 'We could not find the cart to merge.');
+        }
+        const sourceState = this.effectiveStatus(source.state, meta.now);
+        const result = mergeInto(stored.state, sourceState, this.context(snap, meta));
+        if (!result.ok) return this.refuse(result.error, meta, true);
+        const next = this.advance(result.value, meta);
+        const closedSource: CartState = {
+          ...sourceState,
+          status: 'merged',
+          version: source.state.version + 1,
+          updatedAt: meta.now.toISOString(),
+        };
+        return this.commit(meta, stored.state, next, {
+          action: 'cart.merge',
+          detail: { sourceCartId },
+          appliedActionIds: [],
+          source: { state: closedSource, expectedVersion: source.state.version },
+          extraAudit: [
+            this.audit(
+              meta,
+              'cart.mergedInto',
+              sourceCartId,
+              source.state.version,
+              closedSource.version,
+              { targetCartId: cartId },
+            ),
+          ],
+          extraEvents: [{ at: meta.now.toISOString(), type: 'cart_merged', cartId: sourceCartId }],
+        });
+      },
+    );
   }
 
   /**
@@ -193,13 +236,20 @@ export class CartService {
       if (!ready.ok) return this.refuse(ready.error, meta, false);
 
       const wanted = new Map<string, number>();
-      for (const line of state.lines) wanted.set(line.productId, (wanted.get(line.productId) ?? 0) + line.quantity);
+      for (const line of state.lines)
+        wanted.set(line.productId, (wanted.get(line.productId) ?? 0) + line.quantity);
       for (const [productId, quantity] of wanted) {
         const product = snap.products.get(productId);
         const name = state.lines.find((l) => l.productId === productId)?.name ?? productId;
-        if (!product) return this.problem(meta, 'PRODUCT_NOT_FOUND', `${name} is not available any more. Remove it to check out.`);
+        if (!product)
+          return this.problem(
+            meta,
+            'PRODUCT_NOT_FOUND',
+            `${name} is not available any more. Remove it to check out.`,
+          );
         if (product.stock !== null && product.stock < quantity) {
-          const detail = product.stock === 0 ? `${name} is sold out.` : `Only ${product.stock} of ${name} left.`;
+          const detail =
+            product.stock === 0 ? `${name} is sold out.` : `Only ${product.stock} of ${name} left.`;
           return this.problem(meta, 'OUT_OF_STOCK', detail);
         }
       }
@@ -207,27 +257,55 @@ export class CartService {
       const used: string[] = [];
       for (const d of priced.discounts) {
         const live = snap.discounts.get(d.code);
-        if (!live) return this.problem(meta, 'DISCOUNT_INVALID', `The code ${d.code} is no longer valid. Remove it to check out.`);
+        if (!live)
+          return this.problem(
+            meta,
+            'DISCOUNT_INVALID',
+            `The code ${d.code} is no longer valid. Remove it to check out.`,
+          );
         const usable = checkDiscountUsable(live, meta.now.toISOString());
         if (!usable.ok) return this.refuse(usable.error, meta, false);
         if (d.amount.amount > 0) used.push(d.code);
       }
 
       const at = meta.now.toISOString();
-      const next: CartState = { ...state, status: 'checked_out', version: state.version + 1, updatedAt: at };
+      const next: CartState = {
+        ...state,
+        status: 'checked_out',
+        version: state.version + 1,
+        updatedAt: at,
+      };
       const cart = this.view(next, meta.now);
       const orderId = randomUUID();
-      const reserve = [...wanted].filter(([id]) => snap.products.get(id)?.stock !== null).map(([productId, quantity]) => ({ productId, quantity }));
+      const reserve = [...wanted]
+        .filter(([id]) => snap.products.get(id)?.stock !== null)
+        .map(([productId, quantity]) => ({ productId, quantity }));
       return {
-        outcome: { reply: { status: 200, headers: { etag: etagOf(next.version) }, body: { orderId, cart } }, changed: cart },
+        outcome: {
+          reply: { status: 200, headers: { etag: etagOf(next.version) }, body: { orderId, cart } },
+          changed: cart,
+        },
         write: {
           cart: next,
           expectedVersion: state.version,
           appliedActionIds: [],
           reserveStock: reserve,
           useDiscounts: used,
-          order: { id: orderId, cartId, total: cart.total.amount, currency: cart.currency, cart, createdAt: at },
-          audit: [this.audit(meta, 'cart.checkout', cartId, state.version, next.version, { orderId, total: cart.total.amount, codes: used })],
+          order: {
+            id: orderId,
+            cartId,
+            total: cart.total.amount,
+            currency: cart.currency,
+            cart,
+            createdAt: at,
+          },
+          audit: [
+            this.audit(meta, 'cart.checkout', cartId, state.version, next.version, {
+              orderId,
+              total: cart.total.amount,
+              codes: used,
+            }),
+          ],
           events: [
             { at, type: 'checkout_started', cartId },
             { at, type: 'checked_out', cartId, amount: cart.total.amount, currency: cart.currency },
@@ -239,14 +317,28 @@ export class CartService {
 
   /** Marks one cart expired if it still is past its expiry (the sweeper's unit of work). */
   async expire(cartId: string, now: Date): Promise<boolean> {
-    const meta: RequestMeta = { requestId: 'expiry-sweeper', path: '', clientAddress: null, now, idempotency: null, ifMatch: null };
-    const reply = await this.run(meta, { cartId, productIds: [], discountCodes: [], actionIds: [] }, (snap) => {
-      const state = snap.cart?.state;
-      if (!state || state.status !== 'active' || Date.parse(state.expiresAt) > now.getTime()) {
-        return { outcome: { reply: { status: 204, headers: {}, body: null }, changed: null }, write: null };
-      }
-      return this.expireWrite(state, meta, { status: 200, headers: {}, body: null });
-    });
+    const meta: RequestMeta = {
+      requestId: 'expiry-sweeper',
+      path: '',
+      clientAddress: null,
+      now,
+      idempotency: null,
+      ifMatch: null,
+    };
+    const reply = await this.run(
+      meta,
+      { cartId, productIds: [], discountCodes: [], actionIds: [] },
+      (snap) => {
+        const state = snap.cart?.state;
+        if (!state || state.status !== 'active' || Date.parse(state.expiresAt) > now.getTime()) {
+          return {
+            outcome: { reply: { status: 204, headers: {}, body: null }, changed: null },
+            write: null,
+          };
+        }
+        return this.expireWrite(state, meta, { status: 200, headers: {}, body: null });
+      },
+    );
     return reply.status === 200;
   }
 
@@ -254,7 +346,13 @@ export class CartService {
 
   private async run(
     meta: RequestMeta,
-    plan: { cartId: string; sourceCartId?: string; productIds: string[]; discountCodes: string[]; actionIds: string[] },
+    plan: {
+      cartId: string;
+      sourceCartId?: string;
+      productIds: string[];
+      discountCodes: string[];
+      actionIds: string[];
+    },
     decide: (snap: MutationSnapshot) => { outcome: Outcome; write: MutationWrite | null },
   ): Promise<Reply> {
     const idem = meta.idempotency;
@@ -263,11 +361,19 @@ export class CartService {
       (snap): MutationDecision<{ outcome: Outcome; replayed: boolean }> => {
         if (idem && snap.idempotent) {
           if (snap.idempotent.fingerprint !== idem.fingerprint) {
-            const outcome = this.problem(meta, 'IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was already used for a different request.').outcome;
+            const outcome = this.problem(
+              meta,
+              'IDEMPOTENCY_KEY_REUSED',
+              'This Idempotency-Key was already used for a different request.',
+            ).outcome;
             return { reply: { outcome, replayed: false }, write: null, idempotency: null };
           }
           const stored = openReply(idem, snap.idempotent.payload);
-          return { reply: { outcome: { reply: stored, changed: null }, replayed: true }, write: null, idempotency: null };
+          return {
+            reply: { outcome: { reply: stored, changed: null }, replayed: true },
+            write: null,
+            idempotency: null,
+          };
         }
         const decided = decide(snap);
         const reply = decided.outcome.reply;
@@ -282,7 +388,9 @@ export class CartService {
                 fingerprint: idem.fingerprint,
                 payload: sealReply(idem, reply),
                 createdAt: meta.now.toISOString(),
-                expiresAt: new Date(meta.now.getTime() + this.config.IDEMPOTENCY_TTL_SECONDS * 1000).toISOString(),
+                expiresAt: new Date(
+                  meta.now.getTime() + this.config.IDEMPOTENCY_TTL_SECONDS * 1000,
+                ).toISOString(),
               }
             : null,
         };
@@ -297,35 +405,75 @@ export class CartService {
    * exists and the token is its own (else 404, the same as an unknown id); it has not
    * expired (expiring it now if it just has); If-Match, when sent, names its version.
    */
-  private open(cart: StoredCart | null, presented: Presented, meta: RequestMeta): { stored: StoredCart } | { outcome: Outcome; write: MutationWrite | null } {
+  private open(
+    cart: StoredCart | null,
+    presented: Presented,
+    meta: RequestMeta,
+  ): { stored: StoredCart } | { outcome: Outcome; write: MutationWrite | null } {
     if (!tokenMatches(presented, cart?.tokenHash ?? null) || !cart) {
-      return this.problem(meta, 'CART_NOT_FOUND', 'We could not find your cart. It may have expired; a new one will be started.');
+      return this.problem(
+        meta,
+        'CART_NOT_FOUND',
+        'We could not find your cart. It may have expired; a new one will be started.',
+      );
     }
     const state = cart.state;
     if (state.status === 'active' && Date.parse(state.expiresAt) <= meta.now.getTime()) {
-      const closed = this.problem(meta, 'CART_CLOSED', 'This cart has expired and can no longer change.').outcome.reply;
+      const closed = this.problem(
+        meta,
+        'CART_CLOSED',
+        'This cart has expired and can no longer change.',
+      ).outcome.reply;
       return this.expireWrite(state, meta, closed);
     }
     if (meta.ifMatch !== null && !ifMatchAccepts(meta.ifMatch, state.version)) {
       const current = this.view(state, meta.now);
-      return this.problem(meta, 'VERSION_CONFLICT', `The cart is at version ${state.version}; your change was based on another.`, {
-        cart: current,
-        headers: { etag: etagOf(state.version) },
-      });
+      return this.problem(
+        meta,
+        'VERSION_CONFLICT',
+        `The cart is at version ${state.version}; your change was based on another.`,
+        {
+          cart: current,
+          headers: { etag: etagOf(state.version) },
+        },
+      );
     }
     return { stored: cart };
   }
 
-  private expireWrite(state: CartState, meta: RequestMeta, reply: StoredReply): { outcome: Outcome; write: MutationWrite } {
-    const next: CartState = { ...state, status: 'expired', version: state.version + 1, updatedAt: meta.now.toISOString() };
+  private expireWrite(
+    state: CartState,
+    meta: RequestMeta,
+    reply: StoredReply,
+  ): { outcome: Outcome; write: MutationWrite } {
+    const next: CartState = {
+      ...state,
+      status: 'expired',
+      version: state.version + 1,
+      updatedAt: meta.now.toISOString(),
+    };
     return {
       outcome: { reply, changed: this.view(next, meta.now) },
       write: {
         cart: next,
         expectedVersion: state.version,
         appliedActionIds: [],
-        audit: [{ ...this.audit(meta, 'cart.expire', state.id, state.version, next.version, {}), actorType: 'system', actorId: null }],
-        events: [{ at: meta.now.toISOString(), type: 'cart_abandoned', cartId: state.id, amount: this.view(state, meta.now).total.amount, currency: state.currency }],
+        audit: [
+          {
+            ...this.audit(meta, 'cart.expire', state.id, state.version, next.version, {}),
+            actorType: 'system',
+            actorId: null,
+          },
+        ],
+        events: [
+          {
+            at: meta.now.toISOString(),
+            type: 'cart_abandoned',
+            cartId: state.id,
+            amount: this.view(state, meta.now).total.amount,
+            currency: state.currency,
+          },
+        ],
       },
     };
   }
@@ -345,24 +493,37 @@ export class CartService {
   ): { outcome: Outcome; write: MutationWrite } {
     const cart = this.view(next, meta.now);
     return {
-      outcome: { reply: { status: 200, headers: { etag: etagOf(next.version) }, body: cart }, changed: cart },
+      outcome: {
+        reply: { status: 200, headers: { etag: etagOf(next.version) }, body: cart },
+        changed: cart,
+      },
       write: {
         cart: next,
         expectedVersion: before.version,
         appliedActionIds: how.appliedActionIds,
         ...(how.source ? { source: how.source } : {}),
-        audit: [this.audit(meta, how.action, next.id, before.version, next.version, how.detail), ...(how.extraAudit ?? [])],
+        audit: [
+          this.audit(meta, how.action, next.id, before.version, next.version, how.detail),
+          ...(how.extraAudit ?? []),
+        ],
         events: [...analyticsFor(before, next, meta.now.toISOString()), ...(how.extraEvents ?? [])],
       },
     };
   }
 
   private advance(state: CartState, meta: RequestMeta): CartState {
-    return { ...state, version: state.version + 1, updatedAt: meta.now.toISOString(), expiresAt: this.expiry(meta.now) };
+    return {
+      ...state,
+      version: state.version + 1,
+      updatedAt: meta.now.toISOString(),
+      expiresAt: this.expiry(meta.now),
+    };
   }
 
   private effectiveStatus(state: CartState, now: Date): CartState {
-    return state.status === 'active' && Date.parse(state.expiresAt) <= now.getTime() ? { ...state, status: 'expired' } : state;
+    return state.status === 'active' && Date.parse(state.expiresAt) <= now.getTime()
+      ? { ...state, status: 'expired' }
+      : state;
   }
 
   private expiry(now: Date): string {
@@ -380,8 +541,15 @@ export class CartService {
     };
   }
 
-  private refuse(error: CartError, meta: RequestMeta, bodyPath: boolean): { outcome: Outcome; write: null } {
-    const errors = error.path !== undefined && bodyPath ? [{ path: error.path, message: error.message }] : undefined;
+  private refuse(
+    error: CartError,
+    meta: RequestMeta,
+    bodyPath: boolean,
+  ): { outcome: Outcome; write: null } {
+    const errors =
+      error.path !== undefined && bodyPath
+        ? [{ path: error.path, message: error.message }]
+        : undefined;
     return this.problem(meta, error.code, error.message, errors ? { errors } : {});
   }
 
@@ -389,13 +557,30 @@ export class CartService {
     meta: RequestMeta,
     code: ErrorCode,
     detail: string,
-    extras: { errors?: { path: string; message: string }[]; cart?: Cart; headers?: Record<string, string> } = {},
+    extras: {
+      errors?: { path: string; message: string }[];
+      cart?: Cart;
+      headers?: Record<string, string>;
+    } = {},
   ): { outcome: Outcome; write: null } {
     const body = problemBody(code, detail, meta.requestId, meta.path, extras);
-    return { outcome: { reply: { status: body.status as number, headers: extras.headers ?? {}, body }, changed: null }, write: null };
+    return {
+      outcome: {
+        reply: { status: body.status as number, headers: extras.headers ?? {}, body },
+        changed: null,
+      },
+      write: null,
+    };
   }
 
-  private audit(meta: RequestMeta, action: string, cartId: string, beforeVersion: number | null, afterVersion: number | null, detail: Record<string, unknown>): AuditEntry {
+  private audit(
+    meta: RequestMeta,
+    action: string,
+    cartId: string,
+    beforeVersion: number | null,
+    afterVersion: number | null,
+    detail: Record<string, unknown>,
+  ): AuditEntry {
     return {
       at: meta.now.toISOString(),
       actorType: 'cart',

@@ -23,9 +23,11 @@ function bearer(request: FastifyRequest): string | null {
 /** The cart credential of a request: `Authorization: Bearer <token>`, else the cookie. */
 export function cartCredential(request: FastifyRequest): CartCredential {
   const token = bearer(request);
-  if (token !== null) return { kind: 'bearer', hash: CART_TOKEN_PATTERN.test(token) ? hashToken(token) : null };
+  if (token !== null)
+    return { kind: 'bearer', hash: CART_TOKEN_PATTERN.test(token) ? hashToken(token) : null };
   const cookie = request.cookies[CART_COOKIE];
-  if (cookie !== undefined) return { kind: 'cookie', hash: CART_TOKEN_PATTERN.test(cookie) ? hashToken(cookie) : null };
+  if (cookie !== undefined)
+    return { kind: 'cookie', hash: CART_TOKEN_PATTERN.test(cookie) ? hashToken(cookie) : null };
   return { kind: 'none', hash: null };
 }
 
@@ -42,7 +44,12 @@ export function credentialScope(request: FastifyRequest): string {
 export const isSecure = (request: FastifyRequest) => request.protocol === 'https';
 
 /** Sets the cart cookie: HttpOnly, SameSite=Lax, Secure over HTTPS, scoped to the API. */
-export function setCartCookie(request: FastifyRequest, reply: FastifyReply, token: string, maxAgeSeconds: number): void {
+export function setCartCookie(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  token: string,
+  maxAgeSeconds: number,
+): void {
   void reply.setCookie(CART_COOKIE, token, {
     httpOnly: true,
     sameSite: 'lax',
@@ -56,8 +63,12 @@ export function setCartCookie(request: FastifyRequest, reply: FastifyReply, toke
 export function requireAdmin(config: Config, request: FastifyRequest): void {
   const token = bearer(request);
   if (config.ADMIN_TOKEN === undefined || token === null || !safeEqual(token, config.ADMIN_TOKEN)) {
-    throw new HttpProblem('UNAUTHORIZED', 'This needs the admin credential: Authorization: Bearer <ADMIN_TOKEN>.', {
-      headers: { 'www-authenticate': 'Bearer realm="cart-admin"' },
-    });
+    throw new HttpProblem(
+      'UNAUTHORIZED',
+      'This needs the admin credential: Authorization: Bearer <ADMIN_TOKEN>.',
+      {
+        headers: { 'www-authenticate': 'Bearer realm="cart-admin"' },
+      },
+    );
   }
 }

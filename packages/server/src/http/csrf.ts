@@ -20,13 +20,23 @@ export class Csrf {
   issue(request: FastifyRequest, reply: FastifyReply): string {
     const nonce = randomBytes(18).toString('base64url');
     const token = `${nonce}.${hmac(this.secret, `csrf:${nonce}`)}`;
-    void reply.setCookie(CSRF_COOKIE, token, { httpOnly: true, sameSite: 'strict', secure: isSecure(request), path: '/' });
+    void reply.setCookie(CSRF_COOKIE, token, {
+      httpOnly: true,
+      sameSite: 'strict',
+      secure: isSecure(request),
+      path: '/',
+    });
     return token;
   }
 
   private validToken(token: string): boolean {
     const [nonce, signature, extra] = token.split('.');
-    return extra === undefined && !!nonce && !!signature && safeEqual(signature, hmac(this.secret, `csrf:${nonce}`));
+    return (
+      extra === undefined &&
+      !!nonce &&
+      !!signature &&
+      safeEqual(signature, hmac(this.secret, `csrf:${nonce}`))
+    );
   }
 
   /**
@@ -48,16 +58,26 @@ export class Csrf {
   verify(request: FastifyRequest): void {
     const header = request.headers['x-csrf-token'];
     const cookie = request.cookies[CSRF_COOKIE];
-    const tokenOk = typeof header === 'string' && cookie !== undefined && safeEqual(header, cookie) && this.validToken(header);
+    const tokenOk =
+      typeof header === 'string' &&
+      cookie !== undefined &&
+      safeEqual(header, cookie) &&
+      this.validToken(header);
     if (!this.sameOrigin(request, true) || !tokenOk) {
-      throw new HttpProblem('CSRF_TOKEN_INVALID', 'This change must come from the shop page itself, with its CSRF token (GET /api/csrf).');
+      throw new HttpProblem(
+        'CSRF_TOKEN_INVALID',
+        'This change must come from the shop page itself, with its CSRF token (GET /api/csrf).',
+      );
     }
   }
 
   /** For requests that do not need a token (creating a cart): refuse only a cross-site browser. */
   verifyOrigin(request: FastifyRequest): void {
     if (!this.sameOrigin(request, false)) {
-      throw new HttpProblem('CSRF_TOKEN_INVALID', 'Carts can only be created from the shop page itself.');
+      throw new HttpProblem(
+        'CSRF_TOKEN_INVALID',
+        'Carts can only be created from the shop page itself.',
+      );
     }
   }
 }

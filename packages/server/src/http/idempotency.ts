@@ -38,7 +38,12 @@ export function parseIdempotencyKey(header: string): string | null {
   return /^[\x21-\x7E]{1,255}$/.test(key) ? key : null;
 }
 
-export function idempotencyRecordId(credential: string, method: string, path: string, key: string): string {
+export function idempotencyRecordId(
+  credential: string,
+  method: string,
+  path: string,
+  key: string,
+): string {
   return sha256Hex('idempotency', credential, method, path, key);
 }
 
@@ -47,7 +52,12 @@ export function requestFingerprint(method: string, path: string, body: unknown):
 }
 
 function keyFor(ctx: IdempotencyContext): Buffer {
-  return createHash('sha256').update('idempotency-payload\u0000').update(ctx.key).update('\u0000').update(ctx.id).digest();
+  return createHash('sha256')
+    .update('idempotency-payload\u0000')
+    .update(ctx.key)
+    .update('\u0000')
+    .update(ctx.id)
+    .digest();
 }
 
 /** AES-256-GCM under a key derived from the client's raw key, which is never stored. */
@@ -62,7 +72,9 @@ export function openReply(ctx: IdempotencyContext, payload: string): StoredReply
   const raw = Buffer.from(payload, 'base64url');
   const decipher = createDecipheriv('aes-256-gcm', keyFor(ctx), raw.subarray(0, 12));
   decipher.setAuthTag(raw.subarray(12, 28));
-  const text = Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
+  const text = Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString(
+    'utf8',
+  );
   return JSON.parse(text) as StoredReply;
 }
 

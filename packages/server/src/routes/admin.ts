@@ -2,7 +2,16 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { Discount, DiscountCode, DiscountInput, Id, Problem, Product, ProductInput, ProductPage } from '@cart/core';
+import {
+  Discount,
+  DiscountCode,
+  DiscountInput,
+  Id,
+  Problem,
+  Product,
+  ProductInput,
+  ProductPage,
+} from '@cart/core';
 import type { Config } from '../config.ts';
 import { requireAdmin } from '../http/credentials.ts';
 import { HttpProblem } from '../http/problem.ts';
@@ -28,11 +37,20 @@ const AuditRecordSchema = z.strictObject({
 const AuditQuery = z.strictObject({
   cartId: Id.optional(),
   actor: z.enum(['cart', 'admin', 'system']).optional(),
-  action: z.string().regex(/^[a-zA-Z.]{1,64}$/).optional(),
+  action: z
+    .string()
+    .regex(/^[a-zA-Z.]{1,64}$/)
+    .optional(),
   from: z.iso.datetime({ offset: true }).optional(),
   to: z.iso.datetime({ offset: true }).optional(),
-  before: z.string().regex(/^[1-9]\d{0,15}$/).optional(),
-  limit: z.string().regex(/^(100|[1-9]\d?)$/).optional(),
+  before: z
+    .string()
+    .regex(/^[1-9]\d{0,15}$/)
+    .optional(),
+  limit: z
+    .string()
+    .regex(/^(100|[1-9]\d?)$/)
+    .optional(),
 });
 
 const unauthorized = { 401: Problem };
@@ -43,7 +61,10 @@ const iso = (t: string | null) => (t === null ? null : new Date(t).toISOString()
  * credential. The credential is checked in `onRequest`, before the body is read.
  * Every change is audited in the same transaction as the change.
  */
-const adminRoutes: FastifyPluginAsyncZod<{ storage: Storage; config: Config }> = (app, { storage, config }) => {
+const adminRoutes: FastifyPluginAsyncZod<{ storage: Storage; config: Config }> = (
+  app,
+  { storage, config },
+) => {
   app.addHook('onRequest', (request, _reply, done) => {
     try {
       requireAdmin(config, request);
@@ -53,7 +74,11 @@ const adminRoutes: FastifyPluginAsyncZod<{ storage: Storage; config: Config }> =
     }
   });
 
-  const audit = (request: FastifyRequest, action: string, detail: Record<string, unknown>): AuditEntry => ({
+  const audit = (
+    request: FastifyRequest,
+    action: string,
+    detail: Record<string, unknown>,
+  ): AuditEntry => ({
     at: new Date().toISOString(),
     actorType: 'admin',
     actorId: 'admin',
@@ -67,7 +92,8 @@ const adminRoutes: FastifyPluginAsyncZod<{ storage: Storage; config: Config }> =
   });
 
   const conflict = (error: unknown): never => {
-    if (error instanceof AlreadyExistsError) throw new HttpProblem('ALREADY_EXISTS', `A ${error.subject} already exists.`);
+    if (error instanceof AlreadyExistsError)
+      throw new HttpProblem('ALREADY_EXISTS', `A ${error.subject} already exists.`);
     throw error;
   };
 
@@ -75,16 +101,35 @@ const adminRoutes: FastifyPluginAsyncZod<{ storage: Storage; config: Config }> =
 
   app.get(
     '/admin/products',
-    { schema: { tags: ['admin'], security, querystring: PageQuery, response: { 200: ProductPage, ...unauthorized } } },
+    {
+      schema: {
+        tags: ['admin'],
+        security,
+        querystring: PageQuery,
+        response: { 200: ProductPage, ...unauthorized },
+      },
+    },
     (request) => productPage(storage, request.query),
   );
 
   app.post(
     '/admin/products',
-    { schema: { tags: ['admin'], security, body: ProductInput, response: { 201: Product, 400: Problem, 409: Problem, ...unauthorized } } },
+    {
+      schema: {
+        tags: ['admin'],
+        security,
+        body: ProductInput,
+        response: { 201: Product, 400: Problem, 409: Problem, ...unauthorized },
+      },
+    },
     async (request, reply) => {
       const product = { id: randomUUID(), ...request.body };
-      const created = await storage.createProduct(product, audit(request, 'admin.product.create', { productId: product.id, sku: product.sku })).catch(conflict);
+      const created = await storage
+        .createProduct(
+          product,
+          audit(request, 'admin.product.create', { productId: product.id, sku: product.sku }),
+        )
+        .catch(conflict);
       return reply.code(201).send(created);
     },
   );
@@ -103,7 +148,11 @@ const adminRoutes: FastifyPluginAsyncZod<{ storage: Storage; config: Config }> =
     async (request) => {
       const { id } = request.params;
       const updated = await storage
-        .updateProduct(id, request.body, audit(request, 'admin.product.update', { productId: id, sku: request.body.sku }))
+        .updateProduct(
+          id,
+          request.body,
+          audit(request, 'admin.product.update', { productId: id, sku: request.body.sku }),
+        )
         .catch(conflict);
       if (!updated) throw new HttpProblem('NOT_FOUND', 'There is no product with that id.');
       return updated;
@@ -112,10 +161,22 @@ const adminRoutes: FastifyPluginAsyncZod<{ storage: Storage; config: Config }> =
 
   app.delete(
     '/admin/products/:id',
-    { schema: { tags: ['admin'], security, params: z.strictObject({ id: Id }), response: { 204: z.null(), 404: Problem, ...unauthorized } } },
+    {
+      schema: {
+        tags: ['admin'],
+        security,
+        params: z.strictObject({ id: Id }),
+        response: { 204: z.null(), 404: Problem, ...unauthorized },
+      },
+    },
     async (request, reply) => {
       const { id } = request.params;
-      if (!(await storage.deleteProduct(id, audit(request, 'admin.product.delete', { productId: id })))) {
+      if (
+        !(await storage.deleteProduct(
+          id,
+          audit(request, 'admin.product.delete', { productId: id }),
+        ))
+      ) {
         throw new HttpProblem('NOT_FOUND', 'There is no product with that id.');
       }
       return reply.code(204).send(null);
@@ -124,16 +185,35 @@ const adminRoutes: FastifyPluginAsyncZod<{ storage: Storage; config: Config }> =
 
   app.get(
     '/admin/discounts',
-    { schema: { tags: ['admin'], security, response: { 200: z.strictObject({ items: z.array(Discount) }), ...unauthorized } } },
+    {
+      schema: {
+        tags: ['admin'],
+        security,
+        response: { 200: z.strictObject({ items: z.array(Discount) }), ...unauthorized },
+      },
+    },
     async () => ({ items: await storage.listDiscounts() }),
   );
 
   app.post(
     '/admin/discounts',
-    { schema: { tags: ['admin'], security, body: DiscountInput, response: { 201: Discount, 400: Problem, 409: Problem, ...unauthorized } } },
+    {
+      schema: {
+        tags: ['admin'],
+        security,
+        body: DiscountInput,
+        response: { 201: Discount, 400: Problem, 409: Problem, ...unauthorized },
+      },
+    },
     async (request, reply) => {
-      const input = { ...request.body, startsAt: iso(request.body.startsAt), endsAt: iso(request.body.endsAt) };
-      const created = await storage.createDiscount(input, audit(request, 'admin.discount.create', { code: input.code })).catch(conflict);
+      const input = {
+        ...request.body,
+        startsAt: iso(request.body.startsAt),
+        endsAt: iso(request.body.endsAt),
+      };
+      const created = await storage
+        .createDiscount(input, audit(request, 'admin.discount.create', { code: input.code }))
+        .catch(conflict);
       return reply.code(201).send(created);
     },
   );
@@ -141,11 +221,18 @@ const adminRoutes: FastifyPluginAsyncZod<{ storage: Storage; config: Config }> =
   app.delete(
     '/admin/discounts/:code',
     {
-      schema: { tags: ['admin'], security, params: z.strictObject({ code: DiscountCode }), response: { 204: z.null(), 404: Problem, ...unauthorized } },
+      schema: {
+        tags: ['admin'],
+        security,
+        params: z.strictObject({ code: DiscountCode }),
+        response: { 204: z.null(), 404: Problem, ...unauthorized },
+      },
     },
     async (request, reply) => {
       const { code } = request.params;
-      if (!(await storage.deleteDiscount(code, audit(request, 'admin.discount.delete', { code })))) {
+      if (
+        !(await storage.deleteDiscount(code, audit(request, 'admin.discount.delete', { code })))
+      ) {
         throw new HttpProblem('NOT_FOUND', `There is no discount ${code}.`);
       }
       return reply.code(204).send(null);
@@ -160,7 +247,13 @@ const adminRoutes: FastifyPluginAsyncZod<{ storage: Storage; config: Config }> =
         security,
         summary: 'The audit log, newest first',
         querystring: AuditQuery,
-        response: { 200: z.strictObject({ items: z.array(AuditRecordSchema), nextCursor: z.string().nullable() }), ...unauthorized },
+        response: {
+          200: z.strictObject({
+            items: z.array(AuditRecordSchema),
+            nextCursor: z.string().nullable(),
+          }),
+          ...unauthorized,
+        },
       },
     },
     async (request) => {

@@ -15,7 +15,12 @@ export function closeAllStreams(): void {
  * Streams a cart as Server-Sent Events: the current cart at once, then the cart after
  * every committed change, and a comment every 15 s so that proxies keep it open.
  */
-export function serveCartEvents(request: FastifyRequest, reply: FastifyReply, cart: Cart, events: CartEvents): void {
+export function serveCartEvents(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  cart: Cart,
+  events: CartEvents,
+): void {
   reply.hijack();
   const res = reply.raw;
   res.writeHead(200, {

@@ -41,7 +41,10 @@ const authHeader: { security: Record<string, string[]>[] } = {
 };
 
 /** `/api/carts/…`: the cart resource and its changes (DESIGN.md §4). */
-const cartRoutes: FastifyPluginAsyncZod<CartRoutesOptions> = (app, { service, csrf, maxBatchActions, cartTtlSeconds }) => {
+const cartRoutes: FastifyPluginAsyncZod<CartRoutesOptions> = (
+  app,
+  { service, csrf, maxBatchActions, cartTtlSeconds },
+) => {
   // A cookie-authenticated change must pass the CSRF checks; a bearer one needs none.
   const credentialFor = (request: FastifyRequest): CartCredential => {
     const credential = cartCredential(request);
@@ -57,7 +60,13 @@ const cartRoutes: FastifyPluginAsyncZod<CartRoutesOptions> = (app, { service, cs
     action: string,
   ): Promise<undefined> => {
     const credential = credentialFor(request);
-    const result: Reply = await service.change(cartId, credential.hash, actions, requestMeta(request), action);
+    const result: Reply = await service.change(
+      cartId,
+      credential.hash,
+      actions,
+      requestMeta(request),
+      action,
+    );
     return sendReply(reply, result);
   };
 
@@ -67,7 +76,8 @@ const cartRoutes: FastifyPluginAsyncZod<CartRoutesOptions> = (app, { service, cs
       schema: {
         tags: ['carts'],
         summary: 'Create a cart',
-        description: 'Answers the new cart and its secret `token` (shown only here), and sets the HttpOnly `cart_token` cookie for browsers.',
+        description:
+          'Answers the new cart and its secret `token` (shown only here), and sets the HttpOnly `cart_token` cookie for browsers.',
         body: EmptyBody,
         response: { 201: CreatedCart, 400: Problem },
       },
@@ -76,7 +86,8 @@ const cartRoutes: FastifyPluginAsyncZod<CartRoutesOptions> = (app, { service, cs
       csrf.verifyOrigin(request);
       const result = await service.create(requestMeta(request));
       const token = (result.body as { token?: unknown } | null)?.token;
-      if (result.status === 201 && typeof token === 'string') setCartCookie(request, reply, token, cartTtlSeconds);
+      if (result.status === 201 && typeof token === 'string')
+        setCartCookie(request, reply, token, cartTtlSeconds);
       return sendReply(reply, result);
     },
   );
@@ -97,7 +108,8 @@ const cartRoutes: FastifyPluginAsyncZod<CartRoutesOptions> = (app, { service, cs
       if (!cart) throw new HttpProblem('CART_NOT_FOUND');
       void reply.header('etag', etagOf(cart.version)).header('cache-control', 'no-store');
       const ifNoneMatch = request.headers['if-none-match'];
-      if (ifNoneMatch !== undefined && ifMatchAccepts(ifNoneMatch, cart.version)) return reply.code(304).send(null);
+      if (ifNoneMatch !== undefined && ifMatchAccepts(ifNoneMatch, cart.version))
+        return reply.code(304).send(null);
       return cart;
     },
   );
@@ -115,7 +127,13 @@ const cartRoutes: FastifyPluginAsyncZod<CartRoutesOptions> = (app, { service, cs
       },
     },
     (request, reply) =>
-      change(request, reply, request.params.id, [{ type: 'addLine', ...request.body }], 'cart.addLine'),
+      change(
+        request,
+        reply,
+        request.params.id,
+        [{ type: 'addLine', ...request.body }],
+        'cart.addLine',
+      ),
   );
 
   app.patch(
@@ -135,7 +153,13 @@ const cartRoutes: FastifyPluginAsyncZod<CartRoutesOptions> = (app, { service, cs
         request,
         reply,
         request.params.id,
-        [{ type: 'setLineQuantity', lineId: request.params.lineId, quantity: request.body.quantity }],
+        [
+          {
+            type: 'setLineQuantity',
+            lineId: request.params.lineId,
+            quantity: request.body.quantity,
+          },
+        ],
         'cart.setLineQuantity',
       ),
   );
@@ -143,10 +167,22 @@ const cartRoutes: FastifyPluginAsyncZod<CartRoutesOptions> = (app, { service, cs
   app.delete(
     '/carts/:id/lines/:lineId',
     {
-      schema: { tags: ['carts'], summary: 'Remove a line', params: LineParams, ...authHeader, response: { 200: Cart, ...errors } },
+      schema: {
+        tags: ['carts'],
+        summary: 'Remove a line',
+        params: LineParams,
+        ...authHeader,
+        response: { 200: Cart, ...errors },
+      },
     },
     (request, reply) =>
-      change(request, reply, request.params.id, [{ type: 'removeLine', lineId: request.params.lineId }], 'cart.removeLine'),
+      change(
+        request,
+        reply,
+        request.params.id,
+        [{ type: 'removeLine', lineId: request.params.lineId }],
+        'cart.removeLine',
+      ),
   );
 
   app.post(
@@ -162,16 +198,34 @@ const cartRoutes: FastifyPluginAsyncZod<CartRoutesOptions> = (app, { service, cs
       },
     },
     (request, reply) =>
-      change(request, reply, request.params.id, [{ type: 'applyDiscount', code: request.body.code }], 'cart.applyDiscount'),
+      change(
+        request,
+        reply,
+        request.params.id,
+        [{ type: 'applyDiscount', code: request.body.code }],
+        'cart.applyDiscount',
+      ),
   );
 
   app.delete(
     '/carts/:id/discounts/:code',
     {
-      schema: { tags: ['carts'], summary: 'Remove a promo code', params: CodeParams, ...authHeader, response: { 200: Cart, ...errors } },
+      schema: {
+        tags: ['carts'],
+        summary: 'Remove a promo code',
+        params: CodeParams,
+        ...authHeader,
+        response: { 200: Cart, ...errors },
+      },
     },
     (request, reply) =>
-      change(request, reply, request.params.id, [{ type: 'removeDiscount', code: request.params.code }], 'cart.removeDiscount'),
+      change(
+        request,
+        reply,
+        request.params.id,
+        [{ type: 'removeDiscount', code: request.params.code }],
+        'cart.removeDiscount',
+      ),
   );
 
   app.patch(
@@ -188,8 +242,10 @@ const cartRoutes: FastifyPluginAsyncZod<CartRoutesOptions> = (app, { service, cs
     },
     (request, reply) => {
       const actions: CartAction[] = [];
-      if (request.body.note !== undefined) actions.push({ type: 'setNote', note: request.body.note });
-      if (request.body.email !== undefined) actions.push({ type: 'setEmail', email: request.body.email });
+      if (request.body.note !== undefined)
+        actions.push({ type: 'setNote', note: request.body.note });
+      if (request.body.email !== undefined)
+        actions.push({ type: 'setEmail', email: request.body.email });
       return change(request, reply, request.params.id, actions, 'cart.update');
     },
   );
@@ -211,9 +267,13 @@ const cartRoutes: FastifyPluginAsyncZod<CartRoutesOptions> = (app, { service, cs
     (request, reply) => {
       const { actions } = request.body;
       if (actions.length > maxBatchActions) {
-        throw new HttpProblem('VALIDATION_FAILED', `A batch holds at most ${maxBatchActions} actions.`, {
-          errors: [{ path: '/actions', message: `at most ${maxBatchActions} actions` }],
-        });
+        throw new HttpProblem(
+          'VALIDATION_FAILED',
+          `A batch holds at most ${maxBatchActions} actions.`,
+          {
+            errors: [{ path: '/actions', message: `at most ${maxBatchActions} actions` }],
+          },
+        );
       }
       return change(request, reply, request.params.id, actions, 'cart.batch');
     },
@@ -240,7 +300,16 @@ const cartRoutes: FastifyPluginAsyncZod<CartRoutesOptions> = (app, { service, cs
         });
       }
       const credential = credentialFor(request);
-      return sendReply(reply, await service.merge(request.params.id, credential.hash, sourceCartId, sourceToken, requestMeta(request)));
+      return sendReply(
+        reply,
+        await service.merge(
+          request.params.id,
+          credential.hash,
+          sourceCartId,
+          sourceToken,
+          requestMeta(request),
+        ),
+      );
     },
   );
 
@@ -258,7 +327,10 @@ const cartRoutes: FastifyPluginAsyncZod<CartRoutesOptions> = (app, { service, cs
     },
     async (request, reply) => {
       const credential = credentialFor(request);
-      return sendReply(reply, await service.checkout(request.params.id, credential.hash, requestMeta(request)));
+      return sendReply(
+        reply,
+        await service.checkout(request.params.id, credential.hash, requestMeta(request)),
+      );
     },
   );
 
@@ -268,7 +340,8 @@ const cartRoutes: FastifyPluginAsyncZod<CartRoutesOptions> = (app, { service, cs
       schema: {
         tags: ['carts'],
         summary: 'Live cart changes (Server-Sent Events)',
-        description: '`event: cart` with the full cart, first the current one and then after every change; a comment heartbeat every 15 s.',
+        description:
+          '`event: cart` with the full cart, first the current one and then after every change; a comment heartbeat every 15 s.',
         params: CartParams,
         ...authHeader,
         response: { 200: z.string().describe('text/event-stream'), 404: Problem },

@@ -10,7 +10,8 @@ const csrfRoutes: FastifyPluginAsyncZod<{ csrf: Csrf }> = (app, { csrf }) => {
       schema: {
         tags: ['carts'],
         summary: 'A CSRF token for cookie-authenticated changes',
-        description: 'Send it back as `X-CSRF-Token` on every change authenticated by the cart cookie. Also sets the `csrf_token` cookie it is checked against.',
+        description:
+          'Send it back as `X-CSRF-Token` on every change authenticated by the cart cookie. Also sets the `csrf_token` cookie it is checked against.',
         response: { 200: z.strictObject({ token: z.string() }) },
       },
     },

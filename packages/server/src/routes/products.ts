@@ -8,7 +8,10 @@ import type { Storage } from '../storage/port.ts';
 export const PageQuery = z.strictObject({ limit: PageLimit.optional(), cursor: Cursor.optional() });
 
 /** Reads a page of products, refusing a cursor this server did not make. */
-export async function productPage(storage: Storage, query: { limit?: number | undefined; cursor?: string | undefined }): Promise<ProductPage> {
+export async function productPage(
+  storage: Storage,
+  query: { limit?: number | undefined; cursor?: string | undefined },
+): Promise<ProductPage> {
   if (query.cursor !== undefined && decodeCursor(query.cursor) === null) {
     throw new HttpProblem('VALIDATION_FAILED', 'The cursor is not one this server gave out.', {
       errors: [{ path: '/query/cursor', message: 'unknown cursor' }],

@@ -1,4 +1,11 @@
-import type { CartState, Discount, DiscountInput, Product, ProductInput, ProductPage } from '@cart/core';
+import type {
+  CartState,
+  Discount,
+  DiscountInput,
+  Product,
+  ProductInput,
+  ProductPage,
+} from '@cart/core';
 
 /**
  * The storage port: everything the service keeps, behind one interface with an adapter
@@ -175,7 +182,10 @@ export interface Storage {
    * the idempotency record — all committed together. `decide` must be synchronous and
    * free of I/O; it may run more than once if the adapter retries a serialization failure.
    */
-  mutate<T>(plan: MutationPlan, decide: (snapshot: MutationSnapshot) => MutationDecision<T>): Promise<T>;
+  mutate<T>(
+    plan: MutationPlan,
+    decide: (snapshot: MutationSnapshot) => MutationDecision<T>,
+  ): Promise<T>;
 
   getCart(id: string): Promise<StoredCart | null>;
   getIdempotency(id: string): Promise<IdempotencyRecord | null>;

@@ -5,8 +5,18 @@ import type { ErrorCode, FieldError } from '@cart/core';
 import { HttpProblem, PROBLEM_CONTENT_TYPE, problemBody } from '../../http/problem.ts';
 
 /** Sends a problem document: the one way any error leaves this server. */
-export function sendProblem(request: FastifyRequest, reply: FastifyReply, problem: HttpProblem): FastifyReply {
-  const body = problemBody(problem.code, problem.detail, request.id, request.url.split('?')[0] ?? '', problem.extras);
+export function sendProblem(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  problem: HttpProblem,
+): FastifyReply {
+  const body = problemBody(
+    problem.code,
+    problem.detail,
+    request.id,
+    request.url.split('?')[0] ?? '',
+    problem.extras,
+  );
   for (const [k, v] of Object.entries(problem.extras.headers ?? {})) void reply.header(k, v);
   return reply.code(problem.status).type(PROBLEM_CONTENT_TYPE).send(body);
 }
@@ -28,7 +38,12 @@ const STATUS_CODES: Record<number, ErrorCode> = {
   415: 'UNSUPPORTED_MEDIA_TYPE',
 };
 
-const CONTEXT_PREFIX: Record<string, string> = { body: '', params: '/params', querystring: '/query', headers: '/headers' };
+const CONTEXT_PREFIX: Record<string, string> = {
+  body: '',
+  params: '/params',
+  querystring: '/query',
+  headers: '/headers',
+};
 
 function fieldErrors(error: FastifyError): FieldError[] {
   const prefix = CONTEXT_PREFIX[error.validationContext ?? 'body'] ?? '';
@@ -36,7 +51,10 @@ function fieldErrors(error: FastifyError): FieldError[] {
     const base = `${prefix}${v.instancePath === '/' ? '' : v.instancePath}`;
     const keys = (v.params as { keys?: unknown }).keys;
     if (v.keyword === 'unrecognized_keys' && Array.isArray(keys)) {
-      return keys.map((k) => ({ path: `${base}/${String(k)}`, message: `unknown field "${String(k)}": this field is not accepted here` }));
+      return keys.map((k) => ({
+        path: `${base}/${String(k)}`,
+        message: `unknown field "${String(k)}": this field is not accepted here`,
+      }));
     }
     return [{ path: base, message: v.message ?? 'is not valid' }];
   });
@@ -55,11 +73,20 @@ export default fp(
       if (hasZodFastifySchemaValidationErrors(error)) {
         const errors = fieldErrors(error);
         const detail = errors.map((e) => `${e.path || '(body)'}: ${e.message}`).join('; ');
-        return sendProblem(request, reply, new HttpProblem('VALIDATION_FAILED', detail, { errors }));
+        return sendProblem(
+          request,
+          reply,
+          new HttpProblem('VALIDATION_FAILED', detail, { errors }),
+        );
       }
-      const mapped = (error.code && FASTIFY_CODES[error.code]) || (error.statusCode !== undefined ? STATUS_CODES[error.statusCode] : undefined);
+      const mapped =
+        (error.code && FASTIFY_CODES[error.code]) ||
+        (error.statusCode !== undefined ? STATUS_CODES[error.statusCode] : undefined);
       if (mapped && error.statusCode !== undefined && error.statusCode < 500) {
-        const detail = mapped === 'VALIDATION_FAILED' ? `The request could not be read: ${publicMessage(error)}` : undefined;
+        const detail =
+          mapped === 'VALIDATION_FAILED'
+            ? `The request could not be read: ${publicMessage(error)}`
+            : undefined;
         return sendProblem(request, reply, new HttpProblem(mapped, detail));
       }
       request.log.error({ err: error }, 'unhandled error');
@@ -67,7 +94,14 @@ export default fp(
     });
 
     app.setNotFoundHandler((request, reply) =>
-      sendProblem(request, reply, new HttpProblem('NOT_FOUND', `There is no ${request.method} ${request.url.split('?')[0] ?? ''}.`)),
+      sendProblem(
+        request,
+        reply,
+        new HttpProblem(
+          'NOT_FOUND',
+          `There is no ${request.method} ${request.url.split('?')[0] ?? ''}.`,
+        ),
+      ),
     );
   },
   { name: 'errors' },
@@ -75,8 +109,11 @@ export default fp(
 
 /** The part of a parser error that is safe to show: no paths, no internals. */
 function publicMessage(error: FastifyError): string {
-  if (error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return 'the body is empty but declared as JSON.';
-  if (/prototype/i.test(error.message)) return 'the JSON holds a forbidden "__proto__" or "constructor" key.';
-  if (error instanceof SyntaxError || error.code === 'FST_ERR_CTP_INVALID_JSON_BODY') return 'the body is not valid JSON.';
+  if (error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY')
+    return 'the body is empty but declared as JSON.';
+  if (/prototype/i.test(error.message))
+    return 'the JSON holds a forbidden "__proto__" or "constructor" key.';
+  if (error instanceof SyntaxError || error.code === 'FST_ERR_CTP_INVALID_JSON_BODY')
+    return 'the body is not valid JSON.';
   return 'it is malformed.';
 }

@@ -44,18 +44,31 @@ export default fp(
       const key = typeof header === 'string' ? parseIdempotencyKey(header) : null;
       if (key === null) {
         return done(
-          new HttpProblem('VALIDATION_FAILED', 'Idempotency-Key must be 1–255 visible ASCII characters, sent once.', {
-            errors: [{ path: '/headers/idempotency-key', message: 'must be 1–255 visible ASCII characters' }],
-          }),
+          new HttpProblem(
+            'VALIDATION_FAILED',
+            'Idempotency-Key must be 1–255 visible ASCII characters, sent once.',
+            {
+              errors: [
+                {
+                  path: '/headers/idempotency-key',
+                  message: 'must be 1–255 visible ASCII characters',
+                },
+              ],
+            },
+          ),
         );
       }
       const path = request.url.split('?')[0] ?? '';
       const id = idempotencyRecordId(credentialScope(request), request.method, path, key);
       if (inFlight.has(id)) {
         return done(
-          new HttpProblem('IDEMPOTENCY_IN_FLIGHT', 'A request with this Idempotency-Key is still being processed.', {
-            headers: { 'retry-after': '1' },
-          }),
+          new HttpProblem(
+            'IDEMPOTENCY_IN_FLIGHT',
+            'A request with this Idempotency-Key is still being processed.',
+            {
+              headers: { 'retry-after': '1' },
+            },
+          ),
         );
       }
       inFlight.add(id);
@@ -68,7 +81,10 @@ export default fp(
     app.addHook('preHandler', (request, _reply, done) => {
       if (request.idempotency) {
         const path = request.url.split('?')[0] ?? '';
-        request.idempotency = { ...request.idempotency, fingerprint: requestFingerprint(request.method, path, request.body) };
+        request.idempotency = {
+          ...request.idempotency,
+          fingerprint: requestFingerprint(request.method, path, request.body),
+        };
       }
       done();
     });

@@ -19,8 +19,17 @@ export async function registerSwagger(app: FastifyInstance): Promise<void> {
       },
       components: {
         securitySchemes: {
-          cartToken: { type: 'http', scheme: 'bearer', description: 'The cart token from POST /api/carts' },
-          cartCookie: { type: 'apiKey', in: 'cookie', name: 'cart_token', description: 'Browsers: with X-CSRF-Token' },
+          cartToken: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'The cart token from POST /api/carts',
+          },
+          cartCookie: {
+            type: 'apiKey',
+            in: 'cookie',
+            name: 'cart_token',
+            description: 'Browsers: with X-CSRF-Token',
+          },
           adminToken: { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' },
         },
       },
@@ -33,6 +42,10 @@ export async function registerSwagger(app: FastifyInstance): Promise<void> {
     },
     transform: jsonSchemaTransform,
   });
-  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, uiConfig: { deepLinking: true } });
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    staticCSP: true,
+    uiConfig: { deepLinking: true },
+  });
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
 }

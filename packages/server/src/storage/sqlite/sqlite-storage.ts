@@ -1,7 +1,14 @@
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { CartState, Discount, DiscountInput, Product, ProductInput, ProductPage } from '@cart/core';
+import type {
+  CartState,
+  Discount,
+  DiscountInput,
+  Product,
+  ProductInput,
+  ProductPage,
+} from '@cart/core';
 import { chainRecord } from '../../audit/chain.ts';
 import {
   AlreadyExistsError,
@@ -142,7 +149,9 @@ export class SqliteStorage implements Storage {
       'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
     );
     const applied = new Set(
-      (this.db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version),
+      (this.db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map(
+        (r) => r.version,
+      ),
     );
     const files = readdirSync(MIGRATIONS_DIR)
       .filter((f) => /^\d{3}_.+\.sql$/.test(f))
@@ -151,19 +160,23 @@ export class SqliteStorage implements Storage {
       const version = Number(file.slice(0, 3));
       if (applied.has(version)) continue;
       const sql = readFileSync(join(MIGRATIONS_DIR, file), 'utf8');
-      this.db.transaction(() => {
-        this.db.exec(sql);
-        this.db
-          .prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)')
-          .run(version, file, new Date().toISOString());
-      }).immediate();
+      this.db
+        .transaction(() => {
+          this.db.exec(sql);
+          this.db
+            .prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)')
+            .run(version, file, new Date().toISOString());
+        })
+        .immediate();
     }
   }
 
   private prepare() {
     const db = this.db;
     return {
-      cart: db.prepare<[string], { state: string; token_hash: Buffer }>('SELECT state, token_hash FROM carts WHERE id = ?'),
+      cart: db.prepare<[string], { state: string; token_hash: Buffer }>(
+        'SELECT state, token_hash FROM carts WHERE id = ?',
+      ),
       insertCart: db.prepare(
         'INSERT INTO carts (id, token_hash, version, status, state, created_at, updated_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       ),
@@ -173,11 +186,19 @@ export class SqliteStorage implements Storage {
       appliedActions: db.prepare<[string, string], { action_id: string }>(
         'SELECT action_id FROM cart_applied_actions WHERE cart_id = ? AND action_id IN (SELECT value FROM json_each(?))',
       ),
-      insertAppliedAction: db.prepare('INSERT OR IGNORE INTO cart_applied_actions (cart_id, action_id) VALUES (?, ?)'),
-      productsByIds: db.prepare<[string], ProductRow>('SELECT * FROM products WHERE id IN (SELECT value FROM json_each(?))'),
-      discountsByCodes: db.prepare<[string], DiscountRow>('SELECT * FROM discounts WHERE code IN (SELECT value FROM json_each(?))'),
+      insertAppliedAction: db.prepare(
+        'INSERT OR IGNORE INTO cart_applied_actions (cart_id, action_id) VALUES (?, ?)',
+      ),
+      productsByIds: db.prepare<[string], ProductRow>(
+        'SELECT * FROM products WHERE id IN (SELECT value FROM json_each(?))',
+      ),
+      discountsByCodes: db.prepare<[string], DiscountRow>(
+        'SELECT * FROM discounts WHERE code IN (SELECT value FROM json_each(?))',
+      ),
       product: db.prepare<[string], ProductRow>('SELECT * FROM products WHERE id = ?'),
-      productsFirst: db.prepare<[number], ProductRow>('SELECT * FROM products ORDER BY created_at, id LIMIT ?'),
+      productsFirst: db.prepare<[number], ProductRow>(
+        'SELECT * FROM products ORDER BY created_at, id LIMIT ?',
+      ),
       productsAfter: db.prepare<[string, string, string, number], ProductRow>(
         'SELECT * FROM products WHERE created_at > ? OR (created_at = ? AND id > ?) ORDER BY created_at, id LIMIT ?',
       ),
@@ -204,9 +225,10 @@ export class SqliteStorage implements Storage {
       useDiscount: db.prepare(
         'UPDATE discounts SET times_used = times_used + 1 WHERE code = ? AND (usage_limit IS NULL OR times_used < usage_limit)',
       ),
-      idempotency: db.prepare<[string], { id: string; fingerprint: string; payload: string; created_at: string; expires_at: string }>(
-        'SELECT * FROM idempotency_keys WHERE id = ?',
-      ),
+      idempotency: db.prepare<
+        [string],
+        { id: string; fingerprint: string; payload: string; created_at: string; expires_at: string }
+      >('SELECT * FROM idempotency_keys WHERE id = ?'),
       insertIdempotency: db.prepare(
         'INSERT INTO idempotency_keys (id, fingerprint, payload, created_at, expires_at) VALUES (?, ?, ?, ?, ?)',
       ),
@@ -214,12 +236,16 @@ export class SqliteStorage implements Storage {
       insertOrder: db.prepare(
         'INSERT INTO orders (id, cart_id, total_amount, currency, cart, created_at) VALUES (?, ?, ?, ?, ?, ?)',
       ),
-      auditHead: db.prepare<[], { seq: number; hash: string }>('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1'),
+      auditHead: db.prepare<[], { seq: number; hash: string }>(
+        'SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1',
+      ),
       insertAudit: db.prepare(
         `INSERT INTO audit_log (seq, at, actor_type, actor_id, request_id, client_address, action, cart_id, before_version, after_version, detail, prev_hash, hash)
          VALUES (@seq, @at, @actorType, @actorId, @requestId, @clientAddress, @action, @cartId, @beforeVersion, @afterVersion, @detail, @prevHash, @hash)`,
       ),
-      auditChain: db.prepare<[number, number], AuditRow>('SELECT * FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?'),
+      auditChain: db.prepare<[number, number], AuditRow>(
+        'SELECT * FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?',
+      ),
       insertEvent: db.prepare(
         'INSERT INTO analytics_events (at, type, cart_id, product_id, quantity, amount, currency) VALUES (?, ?, ?, ?, ?, ?, ?)',
       ),
@@ -252,32 +278,65 @@ export class SqliteStorage implements Storage {
     return Promise.resolve();
   }
 
-  mutate<T>(plan: MutationPlan, decide: (snapshot: MutationSnapshot) => MutationDecision<T>): Promise<T> {
+  mutate<T>(
+    plan: MutationPlan,
+    decide: (snapshot: MutationSnapshot) => MutationDecision<T>,
+  ): Promise<T> {
     // IMMEDIATE takes the write lock at BEGIN: no other connection can change what we read.
-    return Promise.resolve(this.db.transaction(() => this.mutateInTransaction(plan, decide)).immediate());
+    return Promise.resolve(
+      this.db.transaction(() => this.mutateInTransaction(plan, decide)).immediate(),
+    );
   }
 
-  private mutateInTransaction<T>(plan: MutationPlan, decide: (snapshot: MutationSnapshot) => MutationDecision<T>): T {
+  private mutateInTransaction<T>(
+    plan: MutationPlan,
+    decide: (snapshot: MutationSnapshot) => MutationDecision<T>,
+  ): T {
     const s = this.stmt;
     const cart = this.loadCart(plan.cartId);
     const source = plan.sourceCartId === undefined ? null : this.loadCart(plan.sourceCartId);
     const carts = [cart, source].filter((c): c is StoredCart => c !== null);
-    const productIds = [...new Set([...plan.productIds, ...carts.flatMap((c) => c.state.lines.map((l) => l.productId))])];
-    const codes = [...new Set([...plan.discountCodes, ...carts.flatMap((c) => c.state.discounts.map((d) => d.code))])];
+    const productIds = [
+      ...new Set([
+        ...plan.productIds,
+        ...carts.flatMap((c) => c.state.lines.map((l) => l.productId)),
+      ]),
+    ];
+    const codes = [
+      ...new Set([
+        ...plan.discountCodes,
+        ...carts.flatMap((c) => c.state.discounts.map((d) => d.code)),
+      ]),
+    ];
     const snapshot: MutationSnapshot = {
       cart,
       source,
-      products: new Map((productIds.length ? s.productsByIds.all(JSON.stringify(productIds)) : []).map((r) => [r.id, toProduct(r)])),
-      discounts: new Map((codes.length ? s.discountsByCodes.all(JSON.stringify(codes)) : []).map((r) => [r.code, toDiscount(r)])),
+      products: new Map(
+        (productIds.length ? s.productsByIds.all(JSON.stringify(productIds)) : []).map((r) => [
+          r.id,
+          toProduct(r),
+        ]),
+      ),
+      discounts: new Map(
+        (codes.length ? s.discountsByCodes.all(JSON.stringify(codes)) : []).map((r) => [
+          r.code,
+          toDiscount(r),
+        ]),
+      ),
       appliedActionIds: new Set(
-        plan.actionIds.length ? s.appliedActions.all(plan.cartId, JSON.stringify(plan.actionIds)).map((r) => r.action_id) : [],
+        plan.actionIds.length
+          ? s.appliedActions
+              .all(plan.cartId, JSON.stringify(plan.actionIds))
+              .map((r) => r.action_id)
+          : [],
       ),
       idempotent: plan.idempotencyId === null ? null : this.readIdempotency(plan.idempotencyId),
     };
     const decision = decide(snapshot);
     if (decision.write) this.write(decision.write);
     const rec = decision.idempotency;
-    if (rec) s.insertIdempotency.run(rec.id, rec.fingerprint, rec.payload, rec.createdAt, rec.expiresAt);
+    if (rec)
+      s.insertIdempotency.run(rec.id, rec.fingerprint, rec.payload, rec.createdAt, rec.expiresAt);
     return decision.reply;
   }
 
@@ -288,7 +347,15 @@ export class SqliteStorage implements Storage {
 
   private readIdempotency(id: string): IdempotencyRecord | null {
     const r = this.stmt.idempotency.get(id);
-    return r ? { id: r.id, fingerprint: r.fingerprint, payload: r.payload, createdAt: r.created_at, expiresAt: r.expires_at } : null;
+    return r
+      ? {
+          id: r.id,
+          fingerprint: r.fingerprint,
+          payload: r.payload,
+          createdAt: r.created_at,
+          expiresAt: r.expires_at,
+        }
+      : null;
   }
 
   private saveCart(cart: CartState, expectedVersion: number | null, tokenHash?: Buffer): void {
@@ -296,10 +363,27 @@ export class SqliteStorage implements Storage {
     const json = JSON.stringify(cart);
     if (expectedVersion === null) {
       if (!tokenHash) throw new TypeError('a new cart needs its token hash');
-      s.insertCart.run(cart.id, tokenHash, cart.version, cart.status, json, cart.createdAt, cart.updatedAt, cart.expiresAt);
+      s.insertCart.run(
+        cart.id,
+        tokenHash,
+        cart.version,
+        cart.status,
+        json,
+        cart.createdAt,
+        cart.updatedAt,
+        cart.expiresAt,
+      );
       return;
     }
-    const changed = s.updateCart.run(cart.version, cart.status, json, cart.updatedAt, cart.expiresAt, cart.id, expectedVersion).changes;
+    const changed = s.updateCart.run(
+      cart.version,
+      cart.status,
+      json,
+      cart.updatedAt,
+      cart.expiresAt,
+      cart.id,
+      expectedVersion,
+    ).changes;
     if (changed !== 1) throw new WriteConflictError('version', cart.id);
   }
 
@@ -309,7 +393,8 @@ export class SqliteStorage implements Storage {
     if (w.source) this.saveCart(w.source.state, w.source.expectedVersion);
     for (const id of w.appliedActionIds) s.insertAppliedAction.run(w.cart.id, id);
     for (const r of w.reserveStock ?? []) {
-      if (s.takeStock.run(r.quantity, r.productId, r.quantity).changes !== 1) throw new WriteConflictError('stock', r.productId);
+      if (s.takeStock.run(r.quantity, r.productId, r.quantity).changes !== 1)
+        throw new WriteConflictError('stock', r.productId);
     }
     for (const code of w.useDiscounts ?? []) {
       if (s.useDiscount.run(code).changes !== 1) throw new WriteConflictError('discount', code);
@@ -320,7 +405,15 @@ export class SqliteStorage implements Storage {
     }
     this.appendAudit(w.audit);
     for (const e of w.events) {
-      s.insertEvent.run(e.at, e.type, e.cartId, e.productId ?? null, e.quantity ?? null, e.amount ?? null, e.currency ?? null);
+      s.insertEvent.run(
+        e.at,
+        e.type,
+        e.cartId,
+        e.productId ?? null,
+        e.quantity ?? null,
+        e.amount ?? null,
+        e.currency ?? null,
+      );
     }
   }
 
@@ -350,7 +443,8 @@ export class SqliteStorage implements Storage {
     const last = page.at(-1);
     return Promise.resolve({
       items: page.map(toProduct),
-      nextCursor: rows.length > limit && last ? encodeCursor({ at: last.created_at, id: last.id }) : null,
+      nextCursor:
+        rows.length > limit && last ? encodeCursor({ at: last.created_at, id: last.id }) : null,
     });
   }
 
@@ -397,7 +491,8 @@ export class SqliteStorage implements Storage {
 
   updateProduct(id: string, input: ProductInput, audit: AuditEntry): Promise<Product | null> {
     return this.guarded(`product with sku ${input.sku}`, () => {
-      if (this.stmt.updateProduct.run(this.productParams(id, input, audit.at)).changes === 0) return null;
+      if (this.stmt.updateProduct.run(this.productParams(id, input, audit.at)).changes === 0)
+        return null;
       this.appendAudit([audit]);
       return { id, ...input };
     });
