@@ -16,7 +16,9 @@ async function main(): Promise<number> {
       console.log(`audit chain intact: ${result.count} records, head ${result.headHash}`);
       return 0;
     }
-    console.error(`audit chain broken at record ${result.brokenSeq}: ${result.reason} (${result.count} records before it verified)`);
+    console.error(
+      `audit chain broken at record ${result.brokenSeq}: ${result.reason} (${result.count} records before it verified)`,
+    );
     return 1;
   } finally {
     await storage.close();
@@ -26,7 +28,9 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    console.error(error instanceof ConfigError ? error.message : `audit verification failed: ${String(error)}`);
+    console.error(
+      error instanceof ConfigError ? error.message : `audit verification failed: ${String(error)}`,
+    );
     process.exit(2);
   },
 );

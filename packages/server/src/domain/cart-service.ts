@@ -24,14 +24,16 @@ import {
 } from '../http/idempotency.ts';
 import { problemBody } from '../http/problem.ts';
 import { hashToken, newCartToken, tokenMatches } from '../security/tokens.ts';
-import type {
-  AnalyticsEvent,
-  AuditEntry,
-  MutationDecision,
-  MutationSnapshot,
-  MutationWrite,
-  Storage,
-  StoredCart,
+import {
+  WriteConflictError,
+  type AnalyticsEvent,
+  type AuditEntry,
+  type MutationDecision,
+  type MutationPlan,
+  type MutationSnapshot,
+  type MutationWrite,
+  type Storage,
+  type StoredCart,
 } from '../storage/port.ts';
 import { analyticsFor } from './analytics-events.ts';
 
@@ -60,6 +62,9 @@ interface Outcome {
   /** The cart to announce to live subscribers once committed. */
   changed: Cart | null;
 }
+
+/** Decisions made again after lost races before giving up with a 5xx. */
+const MAX_ATTEMPTS = 5;
 
 export const etagOf = (version: number) => `"${version}"`;
 
@@ -356,7 +361,7 @@ export class CartService {
     decide: (snap: MutationSnapshot) => { outcome: Outcome; write: MutationWrite | null },
   ): Promise<Reply> {
     const idem = meta.idempotency;
-    const result = await this.storage.mutate<{ outcome: Outcome; replayed: boolean }>(
+    const result = await this.mutateWithRetry<{ outcome: Outcome; replayed: boolean }>(
       { ...plan, idempotencyId: idem?.id ?? null },
       (snap): MutationDecision<{ outcome: Outcome; replayed: boolean }> => {
         if (idem && snap.idempotent) {
@@ -398,6 +403,24 @@ export class CartService {
     );
     if (result.outcome.changed) this.events.publish(result.outcome.changed);
     return { ...result.outcome.reply, replayed: result.replayed };
+  }
+
+  /**
+   * Runs a mutation, deciding again on fresh data when a conditional write lost a race
+   * (stock taken, a code used up, the same Idempotency-Key committed by another process):
+   * the second decision sees the winner's change and answers accordingly.
+   */
+  private async mutateWithRetry<T>(
+    plan: MutationPlan,
+    decide: (snap: MutationSnapshot) => MutationDecision<T>,
+  ): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.storage.mutate(plan, decide);
+      } catch (error) {
+        if (!(error instanceof WriteConflictError) || attempt >= MAX_ATTEMPTS) throw error;
+      }
+    }
   }
 
   /**

@@ -138,10 +138,14 @@ export interface MutationDecision<T> {
   idempotency: IdempotencyRecord | null;
 }
 
-/** A conditional write found the world changed (lost race): the transaction rolled back. */
+/**
+ * A conditional write found the world changed since the snapshot (a race lost to another
+ * process): the adapter rolled the transaction back, and the service decides again on
+ * fresh data. Within one SQLite process this cannot happen; on PostgreSQL it can.
+ */
 export class WriteConflictError extends Error {
   constructor(
-    readonly reason: 'version' | 'stock' | 'discount',
+    readonly reason: 'version' | 'stock' | 'discount' | 'idempotency',
     readonly subject: string,
   ) {
     super(`write conflict on ${reason} ${subject}`);

@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.ts';
+
+describe('loadConfig', () => {
+  it('gives the documented defaults for an empty environment', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({
+      PORT: 3000,
+      HOST: '0.0.0.0',
+      DATABASE_URL: 'sqlite:./data/cart.db',
+      SEED_DEMO: true,
+      LOG_LEVEL: 'info',
+      TAX_RATE_BPS: 0,
+      MAX_LINES_PER_CART: 100,
+      MAX_QUANTITY_PER_LINE: 999,
+      MAX_BODY_BYTES: 65536,
+      MAX_BATCH_ACTIONS: 100,
+      IDEMPOTENCY_TTL_SECONDS: 86400,
+      ALLOWED_ORIGINS: [],
+    });
+    expect(c.ADMIN_TOKEN).toBeUndefined();
+  });
+
+  it('reads values and flags', () => {
+    const c = loadConfig({
+      PORT: '8080',
+      SEED_DEMO: 'false',
+      TAX_RATE_BPS: '825',
+      ALLOWED_ORIGINS: 'https://a.example, https://b.example',
+      TRUST_PROXY: 'yes',
+    });
+    expect(c.PORT).toBe(8080);
+    expect(c.SEED_DEMO).toBe(false);
+    expect(c.TAX_RATE_BPS).toBe(825);
+    expect(c.TRUST_PROXY).toBe(true);
+    expect(c.ALLOWED_ORIGINS).toEqual(['https://a.example', 'https://b.example']);
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(loadConfig({ ADMIN_TOKEN: '' }).ADMIN_TOKEN).toBeUndefined();
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, 'PORT must be a whole number'],
+    [{ PORT: '70000' }, 'PORT must be at most 65535'],
+    [{ TAX_RATE_BPS: '-5' }, 'TAX_RATE_BPS must be a whole number'],
+    [{ SEED_DEMO: 'maybe' }, 'SEED_DEMO must be true or false'],
+    [{ ADMIN_TOKEN: 'short' }, 'ADMIN_TOKEN must be at least 16 characters'],
+    [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL must be sqlite:<path>'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ ALLOWED_ORIGINS: 'not a url' }, 'ALLOWED_ORIGINS'],
+  ])('refuses %j with one line naming it', (env, message) => {
+    let error: unknown;
+    try {
+      loadConfig(env);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const text = (error as Error).message;
+    expect(text).toContain(message);
+    expect(text.split('\n')).toHaveLength(1);
+  });
+});

@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import {
+  idempotencyRecordId,
+  isStorable,
+  openReply,
+  parseIdempotencyKey,
+  requestFingerprint,
+  sealReply,
+} from './idempotency.ts';
+
+describe('parseIdempotencyKey', () => {
+  it.each([
+    ['abc-123', 'abc-123'],
+    ['"abc-123"', 'abc-123'],
+    ['"a\\"b"', 'a"b'],
+    ['x'.repeat(255), 'x'.repeat(255)],
+  ])('accepts %s', (header, key) => expect(parseIdempotencyKey(header)).toBe(key));
+
+  it.each(['', 'x'.repeat(256), 'has space', 'tab\there', 'é', '"unterminated', '""', '"a"b"'])(
+    'refuses %j',
+    (header) => expect(parseIdempotencyKey(header)).toBeNull(),
+  );
+});
+
+describe('idempotency records', () => {
+  it('scopes record ids by credential, method, path and key', () => {
+    const base = idempotencyRecordId('bearer:x', 'POST', '/api/carts/a/lines', 'k');
+    expect(idempotencyRecordId('bearer:y', 'POST', '/api/carts/a/lines', 'k')).not.toBe(base);
+    expect(idempotencyRecordId('bearer:x', 'PATCH', '/api/carts/a/lines', 'k')).not.toBe(base);
+    expect(idempotencyRecordId('bearer:x', 'POST', '/api/carts/b/lines', 'k')).not.toBe(base);
+    expect(idempotencyRecordId('bearer:x', 'POST', '/api/carts/a/lines', 'k')).toBe(base);
+  });
+
+  it('fingerprints bodies by content, not key order', () => {
+    expect(requestFingerprint('POST', '/p', { a: 1, b: 2 })).toBe(
+      requestFingerprint('POST', '/p', { b: 2, a: 1 }),
+    );
+    expect(requestFingerprint('POST', '/p', { a: 1 })).not.toBe(
+      requestFingerprint('POST', '/p', { a: 2 }),
+    );
+    expect(requestFingerprint('POST', '/p', undefined)).toBe(
+      requestFingerprint('POST', '/p', null),
+    );
+  });
+
+  it('seals answers so that only the same key opens them', () => {
+    const ctx = { key: 'secret-key', id: 'rec', fingerprint: 'f' };
+    const reply = { status: 201, headers: { etag: '"1"' }, body: { token: 't0k3n' } };
+    const sealed = sealReply(ctx, reply);
+    expect(sealed).not.toContain('t0k3n');
+    expect(openReply(ctx, sealed)).toEqual(reply);
+    expect(() => openReply({ ...ctx, key: 'other' }, sealed)).toThrow();
+  });
+
+  it('stores every answer but 5xx, 429 and in-flight conflicts', () => {
+    expect(isStorable(200)).toBe(true);
+    expect(isStorable(422, 'OUT_OF_STOCK')).toBe(true);
+    expect(isStorable(412, 'VERSION_CONFLICT')).toBe(true);
+    expect(isStorable(409, 'IDEMPOTENCY_IN_FLIGHT')).toBe(false);
+    expect(isStorable(429)).toBe(false);
+    expect(isStorable(500)).toBe(false);
+    expect(isStorable(503)).toBe(false);
+  });
+});
