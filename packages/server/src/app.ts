@@ -14,6 +14,7 @@ import adminRoutes from './routes/admin.ts';
 import { closeAllStreams } from './routes/cart-events.ts';
 import cartRoutes from './routes/carts.ts';
 import csrfRoutes from './routes/csrf.ts';
+import errorDocsRoutes from './routes/error-docs.ts';
 import opsRoutes from './routes/ops.ts';
 import productRoutes from './routes/products.ts';
 import { seedDemoCatalog } from './seed/demo-catalog.ts';
@@ -113,6 +114,7 @@ export async function buildApp(
   await app.register(idempotency);
 
   await app.register(opsRoutes, { storage, isDraining: () => draining });
+  await app.register(errorDocsRoutes);
   await app.register(
     async (api) => {
       await api.register(productRoutes, { storage });

@@ -9,6 +9,8 @@ export interface TestServer {
   /** Base URL, e.g. http://127.0.0.1:41234 */
   url: string;
   adminToken: string;
+  /** The SQLite file, when the server runs on SQLite. */
+  databasePath: string;
   app: FastifyInstance;
   close(): Promise<void>;
 }
@@ -19,10 +21,13 @@ export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
  * The real application on a real socket (127.0.0.1, a free port) over a fresh SQLite
  * database in a temporary folder, removed on close. `env` overrides configuration.
  */
-export async function startTestServer(options: { env?: Record<string, string> } = {}): Promise<TestServer> {
+export async function startTestServer(
+  options: { env?: Record<string, string> } = {},
+): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'cart-test-'));
+  const databasePath = join(dir, 'cart.db');
   const config = loadConfig({
-    DATABASE_URL: `sqlite:${join(dir, 'cart.db')}`,
+    DATABASE_URL: `sqlite:${databasePath}`,
     SEED_DEMO: 'false',
     LOG_LEVEL: 'silent',
     ADMIN_TOKEN: TEST_ADMIN_TOKEN,
@@ -37,9 +42,11 @@ export async function startTestServer(options: { env?: Record<string, string> } 
   return {
     url: `http://127.0.0.1:${address.port}`,
     adminToken: config.ADMIN_TOKEN ?? TEST_ADMIN_TOKEN,
+    databasePath,
     app,
     async close() {
-      await app.close();
+      await app.close(); // closing twice is harmless
+
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -1,0 +1,92 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from './support/test-server.ts';
+
+const repoRoot = join(import.meta.dirname, '..', '..', '..');
+
+function verify(databaseUrl: string) {
+  const run = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', 'packages/server/src/cli/audit-verify.ts'],
+    {
+      cwd: repoRoot,
+      env: { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent' },
+      encoding: 'utf8',
+      timeout: 60_000,
+    },
+  );
+  return { code: run.status, out: `${run.stdout}${run.stderr}` };
+}
+
+describe('npm run audit:verify (SQLite)', () => {
+  let server: TestServer;
+  let dbPath: string;
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    dbPath = server.databasePath;
+    const auth = {
+      authorization: `Bearer ${server.adminToken}`,
+      'content-type': 'application/json',
+    };
+    const product = await fetch(`${server.url}/api/admin/products`, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({
+        sku: 'AUD-1',
+        name: 'Audited',
+        description: '',
+        price: { amount: 500, currency: 'USD' },
+        stock: null,
+        maxPerOrder: null,
+        imageUrl: null,
+      }),
+    }).then((r) => r.json() as Promise<{ id: string }>);
+    const cart = await fetch(`${server.url}/api/carts`, { method: 'POST' }).then(
+      (r) => r.json() as Promise<{ id: string; token: string }>,
+    );
+    for (let i = 0; i < 5; i++) {
+      const r = await fetch(`${server.url}/api/carts/${cart.id}/lines`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${cart.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ productId: product.id, quantity: 1 }),
+      });
+      expect(r.status).toBe(200);
+    }
+    await server.app.close();
+  });
+
+  afterAll(() => server.close());
+
+  it('accepts an intact chain', () => {
+    const { code, out } = verify(`sqlite:${dbPath}`);
+    expect(out).toContain('audit chain intact: 7 records');
+    expect(code).toBe(0);
+  });
+
+  it('refuses updates and deletes through the database triggers', () => {
+    const db = new Database(dbPath);
+    try {
+      expect(() => db.prepare("UPDATE audit_log SET action = 'x' WHERE seq = 1").run()).toThrow(
+        /append-only/,
+      );
+      expect(() => db.prepare('DELETE FROM audit_log WHERE seq = 1').run()).toThrow(/append-only/);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('names the first edited record', () => {
+    const db = new Database(dbPath);
+    db.exec('DROP TRIGGER audit_log_no_update');
+    db.prepare(
+      `UPDATE audit_log SET detail = '{"actions":[{"type":"addLine","quantity":99}]}' WHERE seq = 4`,
+    ).run();
+    db.close();
+    const { code, out } = verify(`sqlite:${dbPath}`);
+    expect(code).toBe(1);
+    expect(out).toContain('broken at record 4');
+  });
+});
