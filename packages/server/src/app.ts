@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import cookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import type { Config } from './config.ts';
 import { CartService } from './domain/cart-service.ts';
 import { CartEvents } from './events/cart-events.ts';
@@ -10,6 +11,7 @@ import { registerHelmet } from './plugins/external/helmet.ts';
 import { registerSwagger } from './plugins/external/swagger.ts';
 import errors from './plugins/app/errors.ts';
 import idempotency from './plugins/app/idempotency.ts';
+import metrics from './plugins/app/metrics.ts';
 import adminRoutes from './routes/admin.ts';
 import { closeAllStreams } from './routes/cart-events.ts';
 import cartRoutes from './routes/carts.ts';
@@ -35,6 +37,7 @@ declare module 'fastify' {
   }
 }
 
+const NO_QUERY = z.strictObject({});
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const EXPIRY_SWEEP_MS = 60_000;
 
@@ -111,7 +114,15 @@ export async function buildApp(
   await app.register(cookie);
   await registerSwagger(app);
   await app.register(errors);
+  await app.register(metrics);
   await app.register(idempotency);
+
+  // Every API route checks its query string: one that takes none refuses any (400),
+  // rather than silently ignoring what a client thought it was asking for.
+  app.addHook('onRoute', (route) => {
+    if (!route.url.startsWith('/api/')) return;
+    route.schema = { ...route.schema, querystring: route.schema?.querystring ?? NO_QUERY };
+  });
 
   await app.register(opsRoutes, { storage, isDraining: () => draining });
   await app.register(errorDocsRoutes);

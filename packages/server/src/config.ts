@@ -20,8 +20,8 @@ const int = (fallback: number, min: number, max: number) =>
 const DatabaseUrl = z
   .string()
   .default('sqlite:./data/cart.db')
-  .refine((v) => /^sqlite:.+/.test(v), {
-    message: 'must be sqlite:<path> (postgres:// arrives with the scale-out release)',
+  .refine((v) => /^sqlite:.+/.test(v) || (/^postgres(ql)?:\/\/./.test(v) && URL.canParse(v)), {
+    message: 'must be sqlite:<path> or postgres://user@host:port/database',
   });
 
 /**
@@ -32,6 +32,10 @@ export const ConfigSchema = z.object({
   PORT: int(3000, 0, 65535),
   HOST: z.string().min(1).default('0.0.0.0'),
   DATABASE_URL: DatabaseUrl,
+  /** PostgreSQL connections each process may open. */
+  DATABASE_POOL_MAX: int(10, 1, 200),
+  /** Longest a PostgreSQL statement may run (lock waits included) before it is cancelled. */
+  DATABASE_STATEMENT_TIMEOUT_MS: int(5000, 100, 600_000),
   ADMIN_TOKEN: z
     .string()
     .min(16, 'must be at least 16 characters')

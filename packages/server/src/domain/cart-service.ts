@@ -16,9 +16,9 @@ import {
 import type { Config } from '../config.ts';
 import type { CartEvents } from '../events/cart-events.ts';
 import {
+  idempotencyRecord,
   isStorable,
   openReply,
-  sealReply,
   type IdempotencyContext,
   type StoredReply,
 } from '../http/idempotency.ts';
@@ -165,8 +165,7 @@ export class CartService {
         return true;
       });
       const result = applyAll(stored.state, fresh, this.context(snap, meta));
-      if (!result.ok)
-        return this.refuse(result.error, meta, actions.length === 1 && action !== 'cart.batch');
+      if (!result.ok) return this.refuse(result.error, meta);
       const next = this.advance(result.value, meta);
       const ids = fresh.flatMap((a) => (a.actionId === undefined ? [] : [a.actionId]));
       return this.commit(meta, stored.state, next, {
@@ -198,7 +197,7 @@ export class CartService {
         }
         const sourceState = this.effectiveStatus(source.state, meta.now);
         const result = mergeInto(stored.state, sourceState, this.context(snap, meta));
-        if (!result.ok) return this.refuse(result.error, meta, true);
+        if (!result.ok) return this.refuse(result.error, meta);
         const next = this.advance(result.value, meta);
         const closedSource: CartState = {
           ...sourceState,
@@ -238,7 +237,7 @@ export class CartService {
       if ('outcome' in gate) return gate;
       const state = gate.stored.state;
       const ready = checkCheckout(state);
-      if (!ready.ok) return this.refuse(ready.error, meta, false);
+      if (!ready.ok) return this.refuse(ready.error, meta);
 
       const wanted = new Map<string, number>();
       for (const line of state.lines)
@@ -269,7 +268,7 @@ export class CartService {
             `The code ${d.code} is no longer valid. Remove it to check out.`,
           );
         const usable = checkDiscountUsable(live, meta.now.toISOString());
-        if (!usable.ok) return this.refuse(usable.error, meta, false);
+        if (!usable.ok) return this.refuse(usable.error, meta);
         if (d.amount.amount > 0) used.push(d.code);
       }
 
@@ -388,15 +387,7 @@ export class CartService {
           reply: { outcome: decided.outcome, replayed: false },
           write: decided.write,
           idempotency: keep
-            ? {
-                id: idem.id,
-                fingerprint: idem.fingerprint,
-                payload: sealReply(idem, reply),
-                createdAt: meta.now.toISOString(),
-                expiresAt: new Date(
-                  meta.now.getTime() + this.config.IDEMPOTENCY_TTL_SECONDS * 1000,
-                ).toISOString(),
-              }
+            ? idempotencyRecord(idem, reply, meta.now, this.config.IDEMPOTENCY_TTL_SECONDS)
             : null,
         };
       },
@@ -564,15 +555,10 @@ export class CartService {
     };
   }
 
-  private refuse(
-    error: CartError,
-    meta: RequestMeta,
-    bodyPath: boolean,
-  ): { outcome: Outcome; write: null } {
+  /** A business refusal, pointing at what caused it (e.g. `/actions/2/quantity`) when it can. */
+  private refuse(error: CartError, meta: RequestMeta): { outcome: Outcome; write: null } {
     const errors =
-      error.path !== undefined && bodyPath
-        ? [{ path: error.path, message: error.message }]
-        : undefined;
+      error.path !== undefined ? [{ path: error.path, message: error.message }] : undefined;
     return this.problem(meta, error.code, error.message, errors ? { errors } : {});
   }
 

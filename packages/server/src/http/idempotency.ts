@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { canonicalJson } from '../audit/chain.ts';
 import { sha256Hex } from '../security/tokens.ts';
+import type { IdempotencyRecord } from '../storage/port.ts';
 
 /**
  * Idempotency keys (DESIGN.md §5, draft-ietf-httpapi-idempotency-key-header): parsing,
@@ -81,4 +82,20 @@ export function openReply(ctx: IdempotencyContext, payload: string): StoredReply
 /** Whether an answer is kept for replay: all but 5xx, 429 and "in flight" (DESIGN.md §5). */
 export function isStorable(status: number, code?: string): boolean {
   return status < 500 && status !== 429 && code !== 'IDEMPOTENCY_IN_FLIGHT';
+}
+
+/** The record that keeps `reply` for the request's key, sealed, until `ttlSeconds` from now. */
+export function idempotencyRecord(
+  ctx: IdempotencyContext,
+  reply: StoredReply,
+  now: Date,
+  ttlSeconds: number,
+): IdempotencyRecord {
+  return {
+    id: ctx.id,
+    fingerprint: ctx.fingerprint,
+    payload: sealReply(ctx, reply),
+    createdAt: now.toISOString(),
+    expiresAt: new Date(now.getTime() + ttlSeconds * 1000).toISOString(),
+  };
 }

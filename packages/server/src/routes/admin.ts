@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import {
@@ -14,9 +14,17 @@ import {
 } from '@cart/core';
 import type { Config } from '../config.ts';
 import { requireAdmin } from '../http/credentials.ts';
+import { idempotencyRecord, openReply, type StoredReply } from '../http/idempotency.ts';
 import { HttpProblem } from '../http/problem.ts';
-import { AlreadyExistsError, type AuditEntry, type Storage } from '../storage/port.ts';
-import { PageQuery, productPage } from './products.ts';
+import { sendReply } from '../http/reply.ts';
+import {
+  AlreadyExistsError,
+  WriteConflictError,
+  type AuditEntry,
+  type IdempotencyRecord,
+  type Storage,
+} from '../storage/port.ts';
+import { PageQuery, checkCursor, productPage } from './products.ts';
 
 const AuditRecordSchema = z.strictObject({
   seq: z.int(),
@@ -43,7 +51,7 @@ const AuditQuery = z.strictObject({
     .optional(),
   from: z.iso.datetime({ offset: true }).optional(),
   to: z.iso.datetime({ offset: true }).optional(),
-  before: z
+  cursor: z
     .string()
     .regex(/^[1-9]\d{0,15}$/)
     .optional(),
@@ -91,13 +99,55 @@ const adminRoutes: FastifyPluginAsyncZod<{ storage: Storage; config: Config }> =
     detail,
   });
 
-  const conflict = (error: unknown): never => {
-    if (error instanceof AlreadyExistsError)
-      throw new HttpProblem('ALREADY_EXISTS', `A ${error.subject} already exists.`);
-    throw error;
+  /**
+   * Runs an admin change under the request's Idempotency-Key: a repeat replays the
+   * first answer, the same key with another body is refused, and the answer is stored
+   * in the same transaction as the change. `write` answers false when there was nothing
+   * to change (an unknown id), which is 404 and not stored.
+   */
+  const change = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    answer: StoredReply,
+    notFound: string,
+    write: (record: IdempotencyRecord | null) => Promise<boolean>,
+  ): Promise<undefined> => {
+    const idem = request.idempotency;
+    const replay = async (): Promise<boolean> => {
+      const stored = idem && (await storage.getIdempotency(idem.id));
+      if (!idem || !stored) return false;
+      if (stored.fingerprint !== idem.fingerprint) {
+        throw new HttpProblem(
+          'IDEMPOTENCY_KEY_REUSED',
+          'This Idempotency-Key was already used for a different request.',
+        );
+      }
+      sendReply(reply, { ...openReply(idem, stored.payload), replayed: true });
+      return true;
+    };
+    if (await replay()) return undefined;
+    const record = idem
+      ? idempotencyRecord(idem, answer, new Date(), config.IDEMPOTENCY_TTL_SECONDS)
+      : null;
+    let found: boolean;
+    try {
+      found = await write(record);
+    } catch (error) {
+      if (error instanceof WriteConflictError && (await replay())) return undefined;
+      if (error instanceof AlreadyExistsError)
+        throw new HttpProblem('ALREADY_EXISTS', `A ${error.subject} already exists.`);
+      throw error;
+    }
+    if (!found) throw new HttpProblem('NOT_FOUND', notFound);
+    return sendReply(reply, { ...answer, replayed: false });
   };
 
   const security: Record<string, string[]>[] = [{ adminToken: [] }];
+  const ProductParams = z.strictObject({ id: Id });
+  const DiscountPage = z.strictObject({
+    items: z.array(Discount),
+    nextCursor: z.string().nullable(),
+  });
 
   app.get(
     '/admin/products',
@@ -122,15 +172,22 @@ const adminRoutes: FastifyPluginAsyncZod<{ storage: Storage; config: Config }> =
         response: { 201: Product, 400: Problem, 409: Problem, ...unauthorized },
       },
     },
-    async (request, reply) => {
-      const product = { id: randomUUID(), ...request.body };
-      const created = await storage
-        .createProduct(
-          product,
-          audit(request, 'admin.product.create', { productId: product.id, sku: product.sku }),
-        )
-        .catch(conflict);
-      return reply.code(201).send(created);
+    (request, reply) => {
+      const product: Product = { id: randomUUID(), ...request.body };
+      const entry = audit(request, 'admin.product.create', {
+        productId: product.id,
+        sku: product.sku,
+      });
+      return change(
+        request,
+        reply,
+        { status: 201, headers: {}, body: product },
+        '',
+        async (record) => {
+          await storage.createProduct(product, entry, record);
+          return true;
+        },
+      );
     },
   );
 
@@ -140,22 +197,25 @@ const adminRoutes: FastifyPluginAsyncZod<{ storage: Storage; config: Config }> =
       schema: {
         tags: ['admin'],
         security,
-        params: z.strictObject({ id: Id }),
+        params: ProductParams,
         body: ProductInput,
         response: { 200: Product, 400: Problem, 404: Problem, 409: Problem, ...unauthorized },
       },
     },
-    async (request) => {
+    (request, reply) => {
       const { id } = request.params;
-      const updated = await storage
-        .updateProduct(
-          id,
-          request.body,
-          audit(request, 'admin.product.update', { productId: id, sku: request.body.sku }),
-        )
-        .catch(conflict);
-      if (!updated) throw new HttpProblem('NOT_FOUND', 'There is no product with that id.');
-      return updated;
+      const entry = audit(request, 'admin.product.update', {
+        productId: id,
+        sku: request.body.sku,
+      });
+      const answer = { status: 200, headers: {}, body: { id, ...request.body } };
+      return change(
+        request,
+        reply,
+        answer,
+        'There is no product with that id.',
+        async (record) => (await storage.updateProduct(id, request.body, entry, record)) !== null,
+      );
     },
   );
 
@@ -165,21 +225,20 @@ const adminRoutes: FastifyPluginAsyncZod<{ storage: Storage; config: Config }> =
       schema: {
         tags: ['admin'],
         security,
-        params: z.strictObject({ id: Id }),
+        params: ProductParams,
         response: { 204: z.null(), 404: Problem, ...unauthorized },
       },
     },
-    async (request, reply) => {
+    (request, reply) => {
       const { id } = request.params;
-      if (
-        !(await storage.deleteProduct(
-          id,
-          audit(request, 'admin.product.delete', { productId: id }),
-        ))
-      ) {
-        throw new HttpProblem('NOT_FOUND', 'There is no product with that id.');
-      }
-      return reply.code(204).send(null);
+      const entry = audit(request, 'admin.product.delete', { productId: id });
+      return change(
+        request,
+        reply,
+        { status: 204, headers: {}, body: null },
+        'There is no product with that id.',
+        (record) => storage.deleteProduct(id, entry, record),
+      );
     },
   );
 
@@ -189,10 +248,14 @@ const adminRoutes: FastifyPluginAsyncZod<{ storage: Storage; config: Config }> =
       schema: {
         tags: ['admin'],
         security,
-        response: { 200: z.strictObject({ items: z.array(Discount) }), ...unauthorized },
+        querystring: PageQuery,
+        response: { 200: DiscountPage, 400: Problem, ...unauthorized },
       },
     },
-    async () => ({ items: await storage.listDiscounts() }),
+    (request) => {
+      checkCursor(request.query.cursor);
+      return storage.listDiscounts(request.query.limit ?? 20, request.query.cursor ?? null);
+    },
   );
 
   app.post(
@@ -205,16 +268,23 @@ const adminRoutes: FastifyPluginAsyncZod<{ storage: Storage; config: Config }> =
         response: { 201: Discount, 400: Problem, 409: Problem, ...unauthorized },
       },
     },
-    async (request, reply) => {
+    (request, reply) => {
       const input = {
         ...request.body,
         startsAt: iso(request.body.startsAt),
         endsAt: iso(request.body.endsAt),
       };
-      const created = await storage
-        .createDiscount(input, audit(request, 'admin.discount.create', { code: input.code }))
-        .catch(conflict);
-      return reply.code(201).send(created);
+      const entry = audit(request, 'admin.discount.create', { code: input.code });
+      return change(
+        request,
+        reply,
+        { status: 201, headers: {}, body: { ...input, timesUsed: 0 } },
+        '',
+        async (record) => {
+          await storage.createDiscount(input, entry, record);
+          return true;
+        },
+      );
     },
   );
 
@@ -228,14 +298,16 @@ const adminRoutes: FastifyPluginAsyncZod<{ storage: Storage; config: Config }> =
         response: { 204: z.null(), 404: Problem, ...unauthorized },
       },
     },
-    async (request, reply) => {
+    (request, reply) => {
       const { code } = request.params;
-      if (
-        !(await storage.deleteDiscount(code, audit(request, 'admin.discount.delete', { code })))
-      ) {
-        throw new HttpProblem('NOT_FOUND', `There is no discount ${code}.`);
-      }
-      return reply.code(204).send(null);
+      const entry = audit(request, 'admin.discount.delete', { code });
+      return change(
+        request,
+        reply,
+        { status: 204, headers: {}, body: null },
+        `There is no discount ${code}.`,
+        (record) => storage.deleteDiscount(code, entry, record),
+      );
     },
   );
 
@@ -266,7 +338,7 @@ const adminRoutes: FastifyPluginAsyncZod<{ storage: Storage; config: Config }> =
         ...(q.action !== undefined ? { action: q.action } : {}),
         ...(q.from !== undefined ? { from: new Date(q.from).toISOString() } : {}),
         ...(q.to !== undefined ? { to: new Date(q.to).toISOString() } : {}),
-        ...(q.before !== undefined ? { beforeSeq: Number(q.before) } : {}),
+        ...(q.cursor !== undefined ? { beforeSeq: Number(q.cursor) } : {}),
       });
       const last = items.at(-1);
       return { items, nextCursor: items.length === limit && last ? String(last.seq) : null };

@@ -7,16 +7,21 @@ import type { Storage } from '../storage/port.ts';
 
 export const PageQuery = z.strictObject({ limit: PageLimit.optional(), cursor: Cursor.optional() });
 
-/** Reads a page of products, refusing a cursor this server did not make. */
-export async function productPage(
-  storage: Storage,
-  query: { limit?: number | undefined; cursor?: string | undefined },
-): Promise<ProductPage> {
-  if (query.cursor !== undefined && decodeCursor(query.cursor) === null) {
+/** Refuses a cursor this server did not make (400), before any query. */
+export function checkCursor(cursor: string | undefined): void {
+  if (cursor !== undefined && decodeCursor(cursor) === null) {
     throw new HttpProblem('VALIDATION_FAILED', 'The cursor is not one this server gave out.', {
       errors: [{ path: '/query/cursor', message: 'unknown cursor' }],
     });
   }
+}
+
+/** Reads a page of products. */
+export function productPage(
+  storage: Storage,
+  query: { limit?: number | undefined; cursor?: string | undefined },
+): Promise<ProductPage> {
+  checkCursor(query.cursor);
   return storage.listProducts(query.limit ?? 20, query.cursor ?? null);
 }
 

@@ -259,10 +259,10 @@ export async function seedDemoCatalog(storage: Storage, now = new Date()): Promi
       audit('seed.product.create', { productId: p.id, sku: p.sku }),
     );
   }
-  const existing = new Set((await storage.listDiscounts()).map((d) => d.code));
   for (const d of DISCOUNTS) {
-    if (!existing.has(d.code))
+    if (!(await storage.getDiscount(d.code))) {
       await storage.createDiscount(d, audit('seed.discount.create', { code: d.code }));
+    }
   }
   return true;
 }

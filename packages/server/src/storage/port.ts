@@ -160,6 +160,11 @@ export class AlreadyExistsError extends Error {
   }
 }
 
+export interface DiscountPage {
+  items: Discount[];
+  nextCursor: string | null;
+}
+
 export interface AuditQuery {
   cartId?: string;
   actorType?: AuditEntry['actorType'];
@@ -194,18 +199,42 @@ export interface Storage {
   getCart(id: string): Promise<StoredCart | null>;
   getIdempotency(id: string): Promise<IdempotencyRecord | null>;
 
+  // Admin changes: each is one transaction with its audit record and, when the request
+  // carried an Idempotency-Key, the answer to replay (a key already committed raises
+  // WriteConflictError('idempotency')).
   listProducts(limit: number, cursor: string | null): Promise<ProductPage>;
   getProduct(id: string): Promise<Product | null>;
-  createProduct(product: Product, audit: AuditEntry): Promise<Product>;
+  createProduct(
+    product: Product,
+    audit: AuditEntry,
+    idempotency?: IdempotencyRecord | null,
+  ): Promise<Product>;
   /** Replaces a product; null when there is none with that id. */
-  updateProduct(id: string, input: ProductInput, audit: AuditEntry): Promise<Product | null>;
-  deleteProduct(id: string, audit: AuditEntry): Promise<boolean>;
+  updateProduct(
+    id: string,
+    input: ProductInput,
+    audit: AuditEntry,
+    idempotency?: IdempotencyRecord | null,
+  ): Promise<Product | null>;
+  deleteProduct(
+    id: string,
+    audit: AuditEntry,
+    idempotency?: IdempotencyRecord | null,
+  ): Promise<boolean>;
   countProducts(): Promise<number>;
 
-  listDiscounts(): Promise<Discount[]>;
+  listDiscounts(limit: number, cursor: string | null): Promise<DiscountPage>;
   getDiscount(code: string): Promise<Discount | null>;
-  createDiscount(discount: DiscountInput, audit: AuditEntry): Promise<Discount>;
-  deleteDiscount(code: string, audit: AuditEntry): Promise<boolean>;
+  createDiscount(
+    discount: DiscountInput,
+    audit: AuditEntry,
+    idempotency?: IdempotencyRecord | null,
+  ): Promise<Discount>;
+  deleteDiscount(
+    code: string,
+    audit: AuditEntry,
+    idempotency?: IdempotencyRecord | null,
+  ): Promise<boolean>;
 
   listAudit(query: AuditQuery): Promise<AuditRecord[]>;
   /** Every audit record in chain order, in pages (for verification). */

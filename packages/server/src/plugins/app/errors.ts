@@ -83,11 +83,17 @@ export default fp(
         (error.code && FASTIFY_CODES[error.code]) ||
         (error.statusCode !== undefined ? STATUS_CODES[error.statusCode] : undefined);
       if (mapped && error.statusCode !== undefined && error.statusCode < 500) {
-        const detail =
-          mapped === 'VALIDATION_FAILED'
-            ? `The request could not be read: ${publicMessage(error)}`
-            : undefined;
-        return sendProblem(request, reply, new HttpProblem(mapped, detail));
+        if (mapped === 'VALIDATION_FAILED') {
+          const message = publicMessage(error);
+          return sendProblem(
+            request,
+            reply,
+            new HttpProblem(mapped, `The request could not be read: ${message}`, {
+              errors: [{ path: '', message }],
+            }),
+          );
+        }
+        return sendProblem(request, reply, new HttpProblem(mapped));
       }
       request.log.error({ err: error }, 'unhandled error');
       return sendProblem(request, reply, new HttpProblem('INTERNAL'));

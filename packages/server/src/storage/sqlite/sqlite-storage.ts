@@ -16,6 +16,7 @@ import {
   type AuditEntry,
   type AuditQuery,
   type AuditRecord,
+  type DiscountPage,
   type IdempotencyRecord,
   type MutationDecision,
   type MutationPlan,
@@ -43,6 +44,7 @@ interface ProductRow {
 
 interface DiscountRow {
   code: string;
+  created_at: string;
   kind: 'percent' | 'fixed';
   value: number;
   min_subtotal: number | null;
@@ -215,7 +217,15 @@ export class SqliteStorage implements Storage {
       takeStock: db.prepare(
         'UPDATE products SET stock = stock - ? WHERE id = ? AND (stock IS NULL OR stock >= ?)',
       ),
-      discounts: db.prepare<[], DiscountRow>('SELECT * FROM discounts ORDER BY created_at, code'),
+      discountsFirst: db.prepare<[number], DiscountRow>(
+        'SELECT * FROM discounts ORDER BY created_at, code LIMIT ?',
+      ),
+      discountsAfter: db.prepare<
+        [string, string, string, number],
+        DiscountRow & { created_at: string }
+      >(
+        'SELECT * FROM discounts WHERE created_at > ? OR (created_at = ? AND code > ?) ORDER BY created_at, code LIMIT ?',
+      ),
       discount: db.prepare<[string], DiscountRow>('SELECT * FROM discounts WHERE code = ?'),
       insertDiscount: db.prepare(
         `INSERT INTO discounts (code, kind, value, min_subtotal, starts_at, ends_at, usage_limit, times_used, combinable, created_at)
@@ -230,7 +240,7 @@ export class SqliteStorage implements Storage {
         { id: string; fingerprint: string; payload: string; created_at: string; expires_at: string }
       >('SELECT * FROM idempotency_keys WHERE id = ?'),
       insertIdempotency: db.prepare(
-        'INSERT INTO idempotency_keys (id, fingerprint, payload, created_at, expires_at) VALUES (?, ?, ?, ?, ?)',
+        'INSERT OR IGNORE INTO idempotency_keys (id, fingerprint, payload, created_at, expires_at) VALUES (?, ?, ?, ?, ?)',
       ),
       purgeIdempotency: db.prepare('DELETE FROM idempotency_keys WHERE expires_at <= ?'),
       insertOrder: db.prepare(
@@ -334,10 +344,19 @@ export class SqliteStorage implements Storage {
     };
     const decision = decide(snapshot);
     if (decision.write) this.write(decision.write);
-    const rec = decision.idempotency;
-    if (rec)
-      s.insertIdempotency.run(rec.id, rec.fingerprint, rec.payload, rec.createdAt, rec.expiresAt);
+    if (decision.idempotency) this.insertIdempotency(decision.idempotency);
     return decision.reply;
+  }
+
+  private insertIdempotency(rec: IdempotencyRecord): void {
+    const { changes } = this.stmt.insertIdempotency.run(
+      rec.id,
+      rec.fingerprint,
+      rec.payload,
+      rec.createdAt,
+      rec.expiresAt,
+    );
+    if (changes !== 1) throw new WriteConflictError('idempotency', rec.id);
   }
 
   private loadCart(id: string): StoredCart | null {
@@ -472,42 +491,84 @@ export class SqliteStorage implements Storage {
     };
   }
 
-  private guarded<T>(subject: string, run: () => T): Promise<T> {
+  /**
+   * One admin change: `run` changes the catalog and answers (null/false: nothing to
+   * change, so nothing is recorded); then its audit record and idempotency record are
+   * written in the same transaction. A duplicate sku or code is AlreadyExistsError.
+   */
+  private adminChange<T>(
+    subject: string,
+    audit: AuditEntry,
+    idempotency: IdempotencyRecord | null | undefined,
+    run: () => T,
+  ): Promise<T> {
     try {
-      return Promise.resolve(this.db.transaction(run).immediate());
+      return Promise.resolve(
+        this.db
+          .transaction(() => {
+            const result = run();
+            if (result === null || result === false) return result;
+            this.appendAudit([audit]);
+            if (idempotency) this.insertIdempotency(idempotency);
+            return result;
+          })
+          .immediate(),
+      );
     } catch (e) {
       if (isUniqueViolation(e)) return Promise.reject(new AlreadyExistsError(subject));
       return Promise.reject(e instanceof Error ? e : new Error(String(e)));
     }
   }
 
-  createProduct(product: Product, audit: AuditEntry): Promise<Product> {
-    return this.guarded(`product with sku ${product.sku}`, () => {
+  createProduct(
+    product: Product,
+    audit: AuditEntry,
+    idempotency?: IdempotencyRecord | null,
+  ): Promise<Product> {
+    return this.adminChange(`product with sku ${product.sku}`, audit, idempotency, () => {
       this.stmt.insertProduct.run(this.productParams(product.id, product, audit.at));
-      this.appendAudit([audit]);
       return product;
     });
   }
 
-  updateProduct(id: string, input: ProductInput, audit: AuditEntry): Promise<Product | null> {
-    return this.guarded(`product with sku ${input.sku}`, () => {
-      if (this.stmt.updateProduct.run(this.productParams(id, input, audit.at)).changes === 0)
-        return null;
-      this.appendAudit([audit]);
-      return { id, ...input };
-    });
+  updateProduct(
+    id: string,
+    input: ProductInput,
+    audit: AuditEntry,
+    idempotency?: IdempotencyRecord | null,
+  ): Promise<Product | null> {
+    return this.adminChange(`product with sku ${input.sku}`, audit, idempotency, () =>
+      this.stmt.updateProduct.run(this.productParams(id, input, audit.at)).changes === 0
+        ? null
+        : { id, ...input },
+    );
   }
 
-  deleteProduct(id: string, audit: AuditEntry): Promise<boolean> {
-    return this.guarded(`product ${id}`, () => {
-      if (this.stmt.deleteProduct.run(id).changes === 0) return false;
-      this.appendAudit([audit]);
-      return true;
-    });
+  deleteProduct(
+    id: string,
+    audit: AuditEntry,
+    idempotency?: IdempotencyRecord | null,
+  ): Promise<boolean> {
+    return this.adminChange(
+      `product ${id}`,
+      audit,
+      idempotency,
+      () => this.stmt.deleteProduct.run(id).changes === 1,
+    );
   }
 
-  listDiscounts(): Promise<Discount[]> {
-    return Promise.resolve(this.stmt.discounts.all().map(toDiscount));
+  listDiscounts(limit: number, cursor: string | null): Promise<DiscountPage> {
+    const after = cursor === null ? null : decodeCursor(cursor);
+    const rows = after
+      ? this.stmt.discountsAfter.all(after.at, after.at, after.id, limit + 1)
+      : this.stmt.discountsFirst.all(limit + 1);
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    return Promise.resolve({
+      items: page.map(toDiscount),
+      nextCursor:
+        rows.length > limit && last ? encodeCursor({ at: last.created_at, id: last.code }) : null,
+    });
   }
 
   getDiscount(code: string): Promise<Discount | null> {
@@ -515,8 +576,12 @@ export class SqliteStorage implements Storage {
     return Promise.resolve(row ? toDiscount(row) : null);
   }
 
-  createDiscount(d: DiscountInput, audit: AuditEntry): Promise<Discount> {
-    return this.guarded(`discount ${d.code}`, () => {
+  createDiscount(
+    d: DiscountInput,
+    audit: AuditEntry,
+    idempotency?: IdempotencyRecord | null,
+  ): Promise<Discount> {
+    return this.adminChange(`discount ${d.code}`, audit, idempotency, () => {
       this.stmt.insertDiscount.run({
         code: d.code,
         kind: d.kind,
@@ -528,17 +593,21 @@ export class SqliteStorage implements Storage {
         combinable: d.combinable ? 1 : 0,
         now: audit.at,
       });
-      this.appendAudit([audit]);
       return { ...d, timesUsed: 0 };
     });
   }
 
-  deleteDiscount(code: string, audit: AuditEntry): Promise<boolean> {
-    return this.guarded(`discount ${code}`, () => {
-      if (this.stmt.deleteDiscount.run(code).changes === 0) return false;
-      this.appendAudit([audit]);
-      return true;
-    });
+  deleteDiscount(
+    code: string,
+    audit: AuditEntry,
+    idempotency?: IdempotencyRecord | null,
+  ): Promise<boolean> {
+    return this.adminChange(
+      `discount ${code}`,
+      audit,
+      idempotency,
+      () => this.stmt.deleteDiscount.run(code).changes === 1,
+    );
   }
 
   listAudit(q: AuditQuery): Promise<AuditRecord[]> {

@@ -1,0 +1,52 @@
+import { Redis } from 'ioredis';
+import type { EventBroker } from './cart-events.ts';
+
+const CHANNEL = 'cart:events';
+
+/**
+ * Fan-out over Redis pub/sub. Two connections (a subscribed connection can do nothing
+ * else). ioredis reconnects by itself; while Redis is away, announcements are dropped
+ * (local subscribers are still served, and SSE clients catch up on reconnect, since
+ * every event carries the whole cart).
+ */
+export class RedisBroker implements EventBroker {
+  readonly name = 'redis';
+  private readonly pub: Redis;
+  private readonly sub: Redis;
+
+  constructor(url: string, onError: (error: unknown) => void) {
+    const options = { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true };
+    this.pub = new Redis(url, options);
+    this.sub = new Redis(url, { ...options, enableOfflineQueue: true });
+    this.pub.on('error', onError);
+    this.sub.on('error', onError);
+  }
+
+  async publish(cartId: string, version: number): Promise<void> {
+    await this.pub.publish(CHANNEL, `${cartId} ${version}`);
+  }
+
+  /**
+   * Subscribes; resolves once subscribed, or after `waitMs` if Redis is not reachable
+   * now (the service starts without it and ioredis keeps trying in the background).
+   */
+  async start(onMessage: (cartId: string, version: number) => void, waitMs = 2000): Promise<void> {
+    this.sub.on('message', (_channel: string, message: string) => {
+      const [cartId, version] = message.split(' ');
+      if (cartId && version) onMessage(cartId, Number(version));
+    });
+    this.pub.connect().catch(() => {});
+    this.sub.connect().catch(() => {});
+    const subscribed = this.sub.subscribe(CHANNEL).then(
+      () => true,
+      () => false,
+    );
+    await Promise.race([subscribed, new Promise((resolve) => setTimeout(resolve, waitMs).unref())]);
+  }
+
+  close(): Promise<void> {
+    this.pub.disconnect();
+    this.sub.disconnect();
+    return Promise.resolve();
+  }
+}

@@ -1,0 +1,395 @@
+import pg from 'pg';
+import type { Discount, DiscountInput, Product, ProductInput, ProductPage } from '@cart/core';
+import { decodeCursor, encodeCursor } from '../cursor.ts';
+import {
+  AlreadyExistsError,
+  type AuditEntry,
+  type AuditQuery,
+  type AuditRecord,
+  type DiscountPage,
+  type IdempotencyRecord,
+  type MutationDecision,
+  type MutationPlan,
+  type MutationSnapshot,
+  type Storage,
+  type StoredCart,
+} from '../port.ts';
+import { applyMigrations } from './postgres-migrations.ts';
+import {
+  appendAudit,
+  insertIdempotency,
+  loadSnapshot,
+  readIdempotency,
+  writeChange,
+} from './postgres-mutation.ts';
+import {
+  pgTypes,
+  productValues,
+  toAudit,
+  toDiscount,
+  toProduct,
+  toStoredCart,
+  type AuditRow,
+  type CartRow,
+  type DiscountRow,
+  type ProductRow,
+} from './postgres-rows.ts';
+
+export interface PostgresStorageOptions {
+  /** `postgres://…`; a schema is chosen with `?options=-c%20search_path%3D<schema>`. */
+  connectionString: string;
+  /** Most connections this process opens (DATABASE_POOL_MAX). */
+  poolMax?: number;
+  /** Longest any statement may run, lock waits included (DATABASE_STATEMENT_TIMEOUT_MS). */
+  statementTimeoutMs?: number;
+  /** Longest wait for a connection, new or from the pool, before a request fails. */
+  connectionTimeoutMs?: number;
+  /** An idle connection is closed after this long. */
+  idleTimeoutMs?: number;
+}
+
+/** Attempts at a transaction PostgreSQL aborted as a deadlock or serialization failure. */
+const MAX_TRANSACTION_ATTEMPTS = 3;
+
+const pgCode = (e: unknown): unknown =>
+  e instanceof Error && 'code' in e ? (e as { code: unknown }).code : undefined;
+
+/** Deadlock detected or serialization failure: nothing was written; running again is safe. */
+const isTransient = (e: unknown) => pgCode(e) === '40P01' || pgCode(e) === '40001';
+
+/** A unique violation on a catalog key (sku, code); never one on the audit chain. */
+const isUniqueViolation = (e: unknown) =>
+  pgCode(e) === '23505' && (e as { table?: unknown }).table !== 'audit_log';
+
+/**
+ * PostgreSQL through a bounded `pg.Pool`, for several server processes on one database.
+ *
+ * Where SQLite serializes every transaction, here they run side by side (READ COMMITTED),
+ * and correctness comes from three things:
+ * - a mutation locks the rows it decides on, its cart (and a merge's source, both in id
+ *   order, so two merges cannot deadlock), with `SELECT … FOR UPDATE`: changes to one cart
+ *   queue, none is lost;
+ * - what is shared between carts is written conditionally (stock, code uses, the
+ *   idempotency record): a race lost to another cart is a WriteConflictError, and the
+ *   service decides again on fresh data. Products are read, not locked, so carts holding
+ *   a popular product never wait for one another;
+ * - the audit chain is appended under one advisory lock, taken last, so the chain stays
+ *   one line however many processes write, and the lock is held only for the append and
+ *   the commit.
+ */
+export class PostgresStorage implements Storage {
+  readonly dialect = 'postgres' as const;
+  private readonly pool: pg.Pool;
+  private closed = false;
+
+  constructor(options: PostgresStorageOptions) {
+    const statementTimeout = options.statementTimeoutMs ?? 5000;
+    this.pool = new pg.Pool({
+      connectionString: options.connectionString,
+      max: options.poolMax ?? 10,
+      connectionTimeoutMillis: options.connectionTimeoutMs ?? 5000,
+      idleTimeoutMillis: options.idleTimeoutMs ?? 30_000,
+      statement_timeout: statementTimeout,
+      // A transaction left open (a process paused mid-request) would hold its cart lock,
+      // or the audit lock, for everyone: the server ends it.
+      idle_in_transaction_session_timeout: Math.max(statementTimeout, 1000),
+      application_name: 'cart-server',
+      keepAlive: true,
+      types: pgTypes,
+    });
+    // An idle connection that breaks (a database restart) is dropped by the pool and
+    // replaced on next use; without a listener the event would end the process.
+    this.pool.on('error', () => undefined);
+  }
+
+  // ---- lifecycle ----------------------------------------------------------------
+
+  async migrate(): Promise<void> {
+    await this.transaction((c) => applyMigrations(c));
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      await this.pool.query('SELECT 1');
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.pool.end();
+  }
+
+  /**
+   * Runs `work` in one READ COMMITTED transaction on one connection: committed if it
+   * returns, rolled back if it throws. A deadlock or serialization failure (nothing was
+   * written) is run again, a few times, before it is passed on.
+   */
+  private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const client = await this.pool.connect();
+      let broken: Error | undefined;
+      try {
+        await client.query('BEGIN ISOLATION LEVEL READ COMMITTED');
+        const result = await work(client);
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch((e: unknown) => {
+          // The connection is unusable (it broke mid-transaction): the pool discards it.
+          broken = e instanceof Error ? e : new Error(String(e));
+        });
+        if (attempt < MAX_TRANSACTION_ATTEMPTS && isTransient(error)) continue;
+        throw error;
+      } finally {
+        client.release(broken);
+      }
+    }
+  }
+
+  // ---- mutations ----------------------------------------------------------------
+
+  mutate<T>(
+    plan: MutationPlan,
+    decide: (snapshot: MutationSnapshot) => MutationDecision<T>,
+  ): Promise<T> {
+    return this.transaction(async (c) => {
+      const snapshot = await loadSnapshot(c, plan);
+      const decision = decide(snapshot);
+      const w = decision.write;
+      if (w) await writeChange(c, w);
+      const rec = decision.idempotency;
+      if (rec) await insertIdempotency(c, rec);
+      // Last, so the chain lock is held for as short a time as possible.
+      if (w) await appendAudit(c, w.audit);
+      return decision.reply;
+    });
+  }
+
+  // ---- reads --------------------------------------------------------------------
+
+  async getCart(id: string): Promise<StoredCart | null> {
+    const { rows } = await this.pool.query<CartRow>(
+      'SELECT id, state, token_hash FROM carts WHERE id = $1',
+      [id],
+    );
+    return rows[0] ? toStoredCart(rows[0]) : null;
+  }
+
+  getIdempotency(id: string): Promise<IdempotencyRecord | null> {
+    return readIdempotency(this.pool, id);
+  }
+
+  async listProducts(limit: number, cursor: string | null): Promise<ProductPage> {
+    const after = cursor === null ? null : decodeCursor(cursor);
+    const { rows } = after
+      ? await this.pool.query<ProductRow>(
+          'SELECT * FROM products WHERE (created_at, id) > ($1, $2) ORDER BY created_at, id LIMIT $3',
+          [after.at, after.id, limit + 1],
+        )
+      : await this.pool.query<ProductRow>(
+          'SELECT * FROM products ORDER BY created_at, id LIMIT $1',
+          [limit + 1],
+        );
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    return {
+      items: page.map(toProduct),
+      nextCursor:
+        rows.length > limit && last ? encodeCursor({ at: last.created_at, id: last.id }) : null,
+    };
+  }
+
+  async getProduct(id: string): Promise<Product | null> {
+    const { rows } = await this.pool.query<ProductRow>('SELECT * FROM products WHERE id = $1', [
+      id,
+    ]);
+    return rows[0] ? toProduct(rows[0]) : null;
+  }
+
+  async countProducts(): Promise<number> {
+    const { rows } = await this.pool.query<{ n: number }>('SELECT count(*) AS n FROM products');
+    return rows[0]?.n ?? 0;
+  }
+
+  async listDiscounts(limit: number, cursor: string | null): Promise<DiscountPage> {
+    const after = cursor === null ? null : decodeCursor(cursor);
+    const { rows } = after
+      ? await this.pool.query<DiscountRow>(
+          'SELECT * FROM discounts WHERE (created_at, code) > ($1, $2) ORDER BY created_at, code LIMIT $3',
+          [after.at, after.id, limit + 1],
+        )
+      : await this.pool.query<DiscountRow>(
+          'SELECT * FROM discounts ORDER BY created_at, code LIMIT $1',
+          [limit + 1],
+        );
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    return {
+      items: page.map(toDiscount),
+      nextCursor:
+        rows.length > limit && last ? encodeCursor({ at: last.created_at, id: last.code }) : null,
+    };
+  }
+
+  async getDiscount(code: string): Promise<Discount | null> {
+    const { rows } = await this.pool.query<DiscountRow>('SELECT * FROM discounts WHERE code = $1', [
+      code,
+    ]);
+    return rows[0] ? toDiscount(rows[0]) : null;
+  }
+
+  async listAudit(q: AuditQuery): Promise<AuditRecord[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (column: string, op: string, value: unknown) => {
+      params.push(value);
+      where.push(`${column} ${op} $${params.length}`);
+    };
+    if (q.cartId !== undefined) add('cart_id', '=', q.cartId);
+    if (q.actorType !== undefined) add('actor_type', '=', q.actorType);
+    if (q.action !== undefined) add('action', '=', q.action);
+    if (q.from !== undefined) add('at', '>=', q.from);
+    if (q.to !== undefined) add('at', '<', q.to);
+    if (q.beforeSeq !== undefined) add('seq', '<', q.beforeSeq);
+    params.push(q.limit);
+    const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const { rows } = await this.pool.query<AuditRow>(
+      `SELECT * FROM audit_log ${filter} ORDER BY seq DESC LIMIT $${params.length}`,
+      params,
+    );
+    return rows.map(toAudit);
+  }
+
+  async readAuditChain(afterSeq: number, limit: number): Promise<AuditRecord[]> {
+    const { rows } = await this.pool.query<AuditRow>(
+      'SELECT * FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2',
+      [afterSeq, limit],
+    );
+    return rows.map(toAudit);
+  }
+
+  async findExpiredCarts(now: string, limit: number): Promise<string[]> {
+    const { rows } = await this.pool.query<{ id: string }>(
+      "SELECT id FROM carts WHERE status = 'active' AND expires_at <= $1 LIMIT $2",
+      [now, limit],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  async purgeIdempotency(now: string): Promise<number> {
+    const { rowCount } = await this.pool.query(
+      'DELETE FROM idempotency_keys WHERE expires_at <= $1',
+      [now],
+    );
+    return rowCount ?? 0;
+  }
+
+  // ---- admin: each change is one transaction with its audit record ----------------
+
+  /**
+   * One admin change: `work` changes the catalog and answers (null/false: nothing to
+   * change, so nothing is recorded); then its audit record and idempotency record are
+   * written in the same transaction. A duplicate sku or code is AlreadyExistsError.
+   */
+  private async adminChange<T>(
+    subject: string,
+    audit: AuditEntry,
+    idempotency: IdempotencyRecord | null | undefined,
+    work: (c: pg.PoolClient) => Promise<T>,
+  ): Promise<T> {
+    try {
+      return await this.transaction(async (c) => {
+        const result = await work(c);
+        if (result === null || result === false) return result;
+        await appendAudit(c, [audit]);
+        if (idempotency) await insertIdempotency(c, idempotency);
+        return result;
+      });
+    } catch (e) {
+      if (isUniqueViolation(e)) throw new AlreadyExistsError(subject);
+      throw e;
+    }
+  }
+
+  createProduct(
+    product: Product,
+    audit: AuditEntry,
+    idempotency?: IdempotencyRecord | null,
+  ): Promise<Product> {
+    return this.adminChange(`product with sku ${product.sku}`, audit, idempotency, async (c) => {
+      await c.query(
+        `INSERT INTO products (id, sku, name, description, price_amount, currency, stock, max_per_order, image_url, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)`,
+        productValues(product.id, product, audit.at),
+      );
+      return product;
+    });
+  }
+
+  updateProduct(
+    id: string,
+    input: ProductInput,
+    audit: AuditEntry,
+    idempotency?: IdempotencyRecord | null,
+  ): Promise<Product | null> {
+    return this.adminChange(`product with sku ${input.sku}`, audit, idempotency, async (c) => {
+      const updated = await c.query(
+        `UPDATE products SET sku = $2, name = $3, description = $4, price_amount = $5, currency = $6,
+         stock = $7, max_per_order = $8, image_url = $9, updated_at = $10 WHERE id = $1`,
+        productValues(id, input, audit.at),
+      );
+      return updated.rowCount === 0 ? null : { id, ...input };
+    });
+  }
+
+  deleteProduct(
+    id: string,
+    audit: AuditEntry,
+    idempotency?: IdempotencyRecord | null,
+  ): Promise<boolean> {
+    return this.adminChange(`product ${id}`, audit, idempotency, async (c) => {
+      const deleted = await c.query('DELETE FROM products WHERE id = $1', [id]);
+      return deleted.rowCount === 1;
+    });
+  }
+
+  createDiscount(
+    d: DiscountInput,
+    audit: AuditEntry,
+    idempotency?: IdempotencyRecord | null,
+  ): Promise<Discount> {
+    return this.adminChange(`discount ${d.code}`, audit, idempotency, async (c) => {
+      await c.query(
+        `INSERT INTO discounts (code, kind, value, min_subtotal, starts_at, ends_at, usage_limit, times_used, combinable, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9)`,
+        [
+          d.code,
+          d.kind,
+          d.value,
+          d.minSubtotal,
+          d.startsAt,
+          d.endsAt,
+          d.usageLimit,
+          d.combinable,
+          audit.at,
+        ],
+      );
+      return { ...d, timesUsed: 0 };
+    });
+  }
+
+  deleteDiscount(
+    code: string,
+    audit: AuditEntry,
+    idempotency?: IdempotencyRecord | null,
+  ): Promise<boolean> {
+    return this.adminChange(`discount ${code}`, audit, idempotency, async (c) => {
+      const deleted = await c.query('DELETE FROM discounts WHERE code = $1', [code]);
+      return deleted.rowCount === 1;
+    });
+  }
+}

@@ -1,0 +1,223 @@
+/**
+ * `POST /api/carts/:id/actions`: a batch applied in order, all or nothing, as one
+ * version; action ids applied at most once per cart.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  addLine,
+  cartPath,
+  createCart,
+  createDiscount,
+  createProduct,
+  expectCart,
+  expectInvalidAt,
+  expectProblem,
+  getCart,
+  unique,
+  usd,
+  type Harness,
+  type OpenCart,
+} from './harness.ts';
+
+export function defineActionsContract(h: Harness): void {
+  const batch = (cart: OpenCart, actions: unknown[]) =>
+    h.http.post(cartPath(cart, '/actions'), { token: cart.token, body: { actions } });
+
+  describe('POST /api/carts/:id/actions', () => {
+    it('applies every kind of action in order, as one version', async () => {
+      const mug = await createProduct(h, { price: usd(1000) });
+      const cup = await createProduct(h, { price: usd(400) });
+      const discount = await createDiscount(h, { kind: 'fixed', value: 100 });
+      const cart = await createCart(h);
+      const seeded = await addLine(h, cart, mug.id, 1);
+      const mugLine = seeded.lines[0]?.id;
+      const after = expectCart(
+        await batch(cart, [
+          { type: 'setLineQuantity', lineId: mugLine, quantity: 3 },
+          { type: 'addLine', productId: cup.id, quantity: 2, attributes: { lid: 'yes' } },
+          { type: 'applyDiscount', code: discount.code.toLowerCase() },
+          { type: 'setNote', note: 'gift' },
+          { type: 'setEmail', email: 'a@b.co' },
+        ]),
+      );
+      expect(after.version).toBe(3);
+      expect(after.lines.map((l) => [l.productId, l.quantity])).toEqual([
+        [mug.id, 3],
+        [cup.id, 2],
+      ]);
+      expect(after).toMatchObject({
+        note: 'gift',
+        email: 'a@b.co',
+        subtotal: usd(3800),
+        discountTotal: usd(100),
+      });
+
+      const cupLine = after.lines[1]?.id;
+      const next = expectCart(
+        await batch(cart, [
+          { type: 'removeLine', lineId: cupLine },
+          { type: 'removeDiscount', code: discount.code },
+          { type: 'setEmail', email: null },
+        ]),
+      );
+      expect(next).toMatchObject({ version: 4, email: null, discounts: [], itemCount: 3 });
+
+      const cleared = expectCart(
+        await batch(cart, [{ type: 'applyDiscount', code: discount.code }, { type: 'clear' }]),
+      );
+      expect(cleared).toMatchObject({ version: 5, lines: [], discounts: [], note: 'gift' });
+    });
+
+    it('applies all or nothing: a refused action leaves the cart as it was', async () => {
+      const product = await createProduct(h, { stock: 3 });
+      const cart = await createCart(h);
+      const reply = await batch(cart, [
+        { type: 'setNote', note: 'first' },
+        { type: 'addLine', productId: product.id, quantity: 4 },
+      ]);
+      expectProblem(reply, 409, 'OUT_OF_STOCK');
+      const missing = await batch(cart, [
+        { type: 'addLine', productId: product.id, quantity: 1 },
+        { type: 'setNote', note: 'second' },
+        { type: 'removeLine', lineId: unique('line') },
+      ]);
+      expectProblem(missing, 404, 'LINE_NOT_FOUND');
+      expectProblem(
+        await batch(cart, [
+          { type: 'addLine', productId: product.id, quantity: 1 },
+          { type: 'addLine', productId: unique('missing'), quantity: 1 },
+        ]),
+        422,
+        'PRODUCT_NOT_FOUND',
+      );
+      expect(await getCart(h, cart)).toMatchObject({ version: 1, note: '', lines: [] });
+    });
+
+    it('names the refused action in a business error: a JSON Pointer under /actions/<i>', async () => {
+      const product = await createProduct(h, { stock: 3 });
+      const cart = await createCart(h);
+      const stock = expectProblem(
+        await batch(cart, [
+          { type: 'setNote', note: 'first' },
+          { type: 'addLine', productId: product.id, quantity: 4 },
+        ]),
+        409,
+        'OUT_OF_STOCK',
+      );
+      expect(JSON.stringify(stock)).toContain('"/actions/1/quantity"');
+      const line = expectProblem(
+        await batch(cart, [
+          { type: 'setNote', note: 'second' },
+          { type: 'clear' },
+          { type: 'removeLine', lineId: unique('line') },
+        ]),
+        404,
+        'LINE_NOT_FOUND',
+      );
+      expect(JSON.stringify(line)).toContain('"/actions/2/lineId"');
+    });
+
+    it('points validation errors at the action: /actions/<i>/...', async () => {
+      const product = await createProduct(h);
+      const cart = await createCart(h);
+      expectInvalidAt(
+        await batch(cart, [
+          { type: 'addLine', productId: product.id, quantity: 1 },
+          { type: 'addLine', productId: product.id, quantity: '2' },
+        ]),
+        '/actions/1/quantity',
+      );
+      const unknownType = await batch(cart, [{ type: 'setPrice', lineId: 'l1', price: 1 }]);
+      const body = expectProblem(unknownType, 400, 'VALIDATION_FAILED');
+      expect(body.errors?.some((e) => e.path.startsWith('/actions/0'))).toBe(true);
+      const priced = await batch(cart, [
+        { type: 'clear' },
+        { type: 'addLine', productId: product.id, quantity: 1, unitPrice: usd(1) },
+      ]);
+      const pricedBody = expectProblem(priced, 400, 'VALIDATION_FAILED');
+      expect(pricedBody.errors?.some((e) => e.path.startsWith('/actions/1'))).toBe(true);
+      expect(priced.text).toContain('unitPrice');
+      expectProblem(await batch(cart, []), 400, 'VALIDATION_FAILED');
+      expectProblem(
+        await h.http.post(cartPath(cart, '/actions'), {
+          token: cart.token,
+          body: { actions: [{ type: 'clear' }], version: 1 },
+        }),
+        400,
+        'VALIDATION_FAILED',
+      );
+      expect((await getCart(h, cart)).version).toBe(1);
+    });
+
+    it('takes at most 100 actions per batch (MAX_BATCH_ACTIONS)', async () => {
+      const cart = await createCart(h);
+      expectProblem(
+        await batch(
+          cart,
+          Array.from({ length: 101 }, () => ({ type: 'clear' })),
+        ),
+        400,
+        'VALIDATION_FAILED',
+      );
+      expect((await getCart(h, cart)).version).toBe(1);
+      const ok = expectCart(
+        await batch(
+          cart,
+          Array.from({ length: 100 }, () => ({ type: 'clear' })),
+        ),
+      );
+      expect(ok.version).toBe(2);
+    });
+
+    it('skips actions whose actionId the cart has applied: a replayed batch changes nothing but the version', async () => {
+      const product = await createProduct(h);
+      const cart = await createCart(h);
+      const actions = [
+        { type: 'addLine', productId: product.id, quantity: 2, actionId: 'a-1' },
+        { type: 'setNote', note: 'once', actionId: 'a-2' },
+      ];
+      const first = expectCart(await batch(cart, actions));
+      expect(first).toMatchObject({ version: 2, itemCount: 2, note: 'once' });
+      const replay = expectCart(await batch(cart, actions));
+      expect(replay.version).toBe(3);
+      expect(replay.itemCount).toBe(2);
+      expect(replay.lines).toEqual(first.lines);
+
+      // A recomposed batch: the old actions are skipped, the new one applies.
+      const recomposed = expectCart(
+        await batch(cart, [
+          ...actions,
+          { type: 'addLine', productId: product.id, quantity: 1, actionId: 'a-3' },
+        ]),
+      );
+      expect(recomposed).toMatchObject({ version: 4, itemCount: 3 });
+    });
+
+    it('applies a duplicated actionId once within one batch, and only per cart', async () => {
+      const product = await createProduct(h);
+      const cart = await createCart(h);
+      const twice = [
+        { type: 'addLine', productId: product.id, quantity: 1, actionId: 'same' },
+        { type: 'addLine', productId: product.id, quantity: 1, actionId: 'same' },
+      ];
+      expect(expectCart(await batch(cart, twice)).itemCount).toBe(1);
+      const other = await createCart(h);
+      expect(expectCart(await batch(other, twice.slice(0, 1))).itemCount).toBe(1);
+      // An id whose action was refused was never applied: it can be used again.
+      const limited = await createProduct(h, { stock: 1 });
+      expectProblem(
+        await batch(cart, [
+          { type: 'addLine', productId: limited.id, quantity: 2, actionId: 'retry' },
+        ]),
+        409,
+        'OUT_OF_STOCK',
+      );
+      const retried = expectCart(
+        await batch(cart, [
+          { type: 'addLine', productId: limited.id, quantity: 1, actionId: 'retry' },
+        ]),
+      );
+      expect(retried.itemCount).toBe(2);
+    });
+  });
+}
