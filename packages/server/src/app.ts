@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { Config } from './config.ts';
 import { CartService } from './domain/cart-service.ts';
 import { CartEvents } from './events/cart-events.ts';
+import { createBroker } from './events/create-broker.ts';
 import { Csrf } from './http/csrf.ts';
 import { registerHelmet } from './plugins/external/helmet.ts';
 import { registerSwagger } from './plugins/external/swagger.ts';
@@ -98,8 +99,16 @@ export async function buildApp(
   });
 
   const storage = options.storage ?? (await createStorage(config));
-  const events = new CartEvents();
+  const events = new CartEvents((error) => app.log.warn({ err: error }, 'live-event fan-out problem'));
   const service = new CartService(storage, config, events);
+  const broker = createBroker(config, (error) => app.log.warn({ err: error }, 'live-event broker problem'));
+  if (broker) {
+    await events.connect(broker, async (cartId) => {
+      const stored = await storage.getCart(cartId);
+      return stored ? service.view(stored.state, new Date()) : null;
+    });
+    app.log.info({ broker: broker.name }, 'live events fan out across instances');
+  }
   const csrf = new Csrf(config.SECRET ? Buffer.from(config.SECRET) : randomBytes(32), config);
   let draining = false;
 
@@ -165,6 +174,7 @@ export async function buildApp(
     done();
   });
   app.addHook('onClose', async () => {
+    await events.close();
     if (!options.storage) await storage.close();
   });
 

@@ -36,6 +36,10 @@ export const ConfigSchema = z.object({
   DATABASE_POOL_MAX: int(10, 1, 200),
   /** Longest a PostgreSQL statement may run (lock waits included) before it is cancelled. */
   DATABASE_STATEMENT_TIMEOUT_MS: int(5000, 100, 600_000),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\/.+/, 'must be redis://host:port or rediss://…')
+    .optional(),
   ADMIN_TOKEN: z
     .string()
     .min(16, 'must be at least 16 characters')
