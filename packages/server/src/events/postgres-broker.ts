@@ -38,7 +38,10 @@ export class PostgresBroker implements EventBroker {
   }
 
   private async listen(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.connectionString, connectionTimeoutMillis: 2000 });
+    const client = new pg.Client({
+      connectionString: this.connectionString,
+      connectionTimeoutMillis: 2000,
+    });
     client.on('notification', (n) => {
       const [cartId, version] = (n.payload ?? '').split(' ');
       if (cartId && version) this.onMessage?.(cartId, Number(version));

@@ -42,10 +42,20 @@ describe.skipIf(unavailable !== null).each([
       await fetch(`${b.url}/api/admin/products`, {
         method: 'POST',
         headers: { authorization: `Bearer ${b.adminToken}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ sku: `LIVE-${Date.now()}`, name: 'Live', description: '', price: { amount: 300, currency: 'USD' }, stock: null, maxPerOrder: null, imageUrl: null }),
+        body: JSON.stringify({
+          sku: `LIVE-${Date.now()}`,
+          name: 'Live',
+          description: '',
+          price: { amount: 300, currency: 'USD' },
+          stock: null,
+          maxPerOrder: null,
+          imageUrl: null,
+        }),
       }),
     );
-    const cart = await json<Cart & { token: string }>(await fetch(`${a.url}/api/carts`, { method: 'POST' }));
+    const cart = await json<Cart & { token: string }>(
+      await fetch(`${a.url}/api/carts`, { method: 'POST' }),
+    );
     const auth = { authorization: `Bearer ${cart.token}` };
     const stream = await openEventStream(`${a.url}/api/carts/${cart.id}/events`, auth);
     try {

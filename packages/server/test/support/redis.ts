@@ -7,7 +7,11 @@ export const TEST_REDIS_URL = 'redis://127.0.0.1:6379';
  * throws instead: those tests must fail, never skip.
  */
 export async function redisUnavailable(): Promise<string | null> {
-  const client = new Redis(TEST_REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  const client = new Redis(TEST_REDIS_URL, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
   client.on('error', () => {});
   try {
     await client.connect();

@@ -3,6 +3,7 @@ import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import type { ErrorCode, FieldError } from '@cart/core';
 import { HttpProblem, PROBLEM_CONTENT_TYPE, problemBody } from '../../http/problem.ts';
+import { isStorageUnavailable } from '../../storage/unavailable.ts';
 
 /** Sends a problem document: the one way any error leaves this server. */
 export function sendProblem(
@@ -94,6 +95,20 @@ export default fp(
           );
         }
         return sendProblem(request, reply, new HttpProblem(mapped));
+      }
+      if (isStorageUnavailable(error)) {
+        request.log.warn({ err: error }, 'database unavailable');
+        return sendProblem(
+          request,
+          reply,
+          new HttpProblem(
+            'UNAVAILABLE',
+            'The shop cannot reach its database right now. Please try again in a moment.',
+            {
+              headers: { 'retry-after': '2' },
+            },
+          ),
+        );
       }
       request.log.error({ err: error }, 'unhandled error');
       return sendProblem(request, reply, new HttpProblem('INTERNAL'));
