@@ -13,6 +13,8 @@ import { registerSwagger } from './plugins/external/swagger.ts';
 import errors from './plugins/app/errors.ts';
 import idempotency from './plugins/app/idempotency.ts';
 import metrics from './plugins/app/metrics.ts';
+import rateLimit from './plugins/app/rate-limit.ts';
+import { connectRedis, rateLimitOptions } from './plugins/app/rate-limit-config.ts';
 import adminRoutes from './routes/admin.ts';
 import { closeAllStreams } from './routes/cart-events.ts';
 import cartRoutes from './routes/carts.ts';
@@ -99,9 +101,14 @@ export async function buildApp(
   });
 
   const storage = options.storage ?? (await createStorage(config));
-  const events = new CartEvents((error) => app.log.warn({ err: error }, 'live-event fan-out problem'));
+  const redis = config.REDIS_URL === undefined ? null : connectRedis(config.REDIS_URL, app.log);
+  const events = new CartEvents((error) =>
+    app.log.warn({ err: error }, 'live-event fan-out problem'),
+  );
   const service = new CartService(storage, config, events);
-  const broker = createBroker(config, (error) => app.log.warn({ err: error }, 'live-event broker problem'));
+  const broker = createBroker(config, (error) =>
+    app.log.warn({ err: error }, 'live-event broker problem'),
+  );
   if (broker) {
     await events.connect(broker, async (cartId) => {
       const stored = await storage.getCart(cartId);
@@ -124,6 +131,8 @@ export async function buildApp(
   await registerSwagger(app);
   await app.register(errors);
   await app.register(metrics);
+  if (config.RATE_LIMITS === 'on')
+    await app.register(rateLimit, rateLimitOptions(config, redis, app.log));
   await app.register(idempotency);
 
   // Every API route checks its query string: one that takes none refuses any (400),
@@ -175,6 +184,7 @@ export async function buildApp(
   });
   app.addHook('onClose', async () => {
     await events.close();
+    redis?.disconnect();
     if (!options.storage) await storage.close();
   });
 

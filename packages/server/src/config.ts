@@ -40,6 +40,10 @@ export const ConfigSchema = z.object({
     .string()
     .regex(/^rediss?:\/\/.+/, 'must be redis://host:port or rediss://…')
     .optional(),
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_-]{1,64}$/, 'must be 1–64 letters, digits, ":", "_" or "-"')
+    .default('cart:'),
   ADMIN_TOKEN: z
     .string()
     .min(16, 'must be at least 16 characters')
@@ -57,6 +61,13 @@ export const ConfigSchema = z.object({
   MAX_BATCH_ACTIONS: int(100, 1, 1000),
   IDEMPOTENCY_TTL_SECONDS: int(24 * 3600, 24 * 3600, 30 * 24 * 3600),
   TRUST_PROXY: flag(false),
+  RATE_LIMITS: z.enum(['on', 'off'], { message: 'must be on or off' }).default('on'),
+  RATE_LIMIT_WINDOW_SECONDS: int(60, 1, 3600),
+  RATE_LIMIT_CLIENT: int(600, 1, 1_000_000),
+  RATE_LIMIT_CART: int(120, 1, 1_000_000),
+  RATE_LIMIT_DISCOUNT_CART: int(10, 1, 1_000_000),
+  RATE_LIMIT_DISCOUNT_CLIENT: int(30, 1, 1_000_000),
+  RATE_LIMIT_CHECKOUT: int(10, 1, 1_000_000),
   ALLOWED_ORIGINS: z
     .string()
     .optional()

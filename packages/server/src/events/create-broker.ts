@@ -11,7 +11,8 @@ export function createBroker(
   config: Config,
   onError: (error: unknown) => void,
 ): EventBroker | null {
-  if (config.REDIS_URL !== undefined) return new RedisBroker(config.REDIS_URL, onError);
+  if (config.REDIS_URL !== undefined)
+    return new RedisBroker(config.REDIS_URL, onError, `${config.REDIS_PREFIX}events`);
   if (/^postgres(ql)?:\/\//.test(config.DATABASE_URL))
     return new PostgresBroker(config.DATABASE_URL, onError);
   return null;

@@ -1,8 +1,6 @@
 import { Redis } from 'ioredis';
 import type { EventBroker } from './cart-events.ts';
 
-const CHANNEL = 'cart:events';
-
 /**
  * Fan-out over Redis pub/sub. Two connections (a subscribed connection can do nothing
  * else). ioredis reconnects by itself; while Redis is away, announcements are dropped
@@ -14,7 +12,11 @@ export class RedisBroker implements EventBroker {
   private readonly pub: Redis;
   private readonly sub: Redis;
 
-  constructor(url: string, onError: (error: unknown) => void) {
+  constructor(
+    url: string,
+    onError: (error: unknown) => void,
+    private readonly channel = 'cart:events',
+  ) {
     const options = { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true };
     this.pub = new Redis(url, options);
     this.sub = new Redis(url, { ...options, enableOfflineQueue: true });
@@ -23,7 +25,7 @@ export class RedisBroker implements EventBroker {
   }
 
   async publish(cartId: string, version: number): Promise<void> {
-    await this.pub.publish(CHANNEL, `${cartId} ${version}`);
+    await this.pub.publish(this.channel, `${cartId} ${version}`);
   }
 
   /**
@@ -37,7 +39,7 @@ export class RedisBroker implements EventBroker {
     });
     this.pub.connect().catch(() => {});
     this.sub.connect().catch(() => {});
-    const subscribed = this.sub.subscribe(CHANNEL).then(
+    const subscribed = this.sub.subscribe(this.channel).then(
       () => true,
       () => false,
     );

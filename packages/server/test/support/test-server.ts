@@ -30,6 +30,8 @@ export async function startTestServer(
     DATABASE_URL: `sqlite:${databasePath}`,
     SEED_DEMO: 'false',
     LOG_LEVEL: 'silent',
+    // Suites share one server and one client address; rate-limit tests turn them on.
+    RATE_LIMITS: 'off',
     ADMIN_TOKEN: TEST_ADMIN_TOKEN,
     HOST: '127.0.0.1',
     PORT: '0',
