@@ -12,7 +12,10 @@ export default tseslint.config(
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
     },
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/switch-exhaustiveness-check': 'error',
       eqeqeq: ['error', 'always'],
@@ -28,7 +31,17 @@ export default tseslint.config(
         {
           patterns: [
             { group: ['node:*', 'fs', 'path', 'crypto', 'http'], message: 'core does no I/O' },
-            { group: ['@cart/server', '@cart/client', '@cart/react', 'fastify*', 'better-sqlite3', 'pg'], message: 'core depends on zod alone' },
+            {
+              group: [
+                '@cart/server',
+                '@cart/client',
+                '@cart/react',
+                'fastify*',
+                'better-sqlite3',
+                'pg',
+              ],
+              message: 'core depends on zod alone',
+            },
           ],
         },
       ],
@@ -41,7 +54,10 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['@cart/client', '@cart/react', '@cart/core/src/*', '../../core/*'], message: 'server depends on @cart/core by its public API only' },
+            {
+              group: ['@cart/client', '@cart/react', '@cart/core/src/*', '../../core/*'],
+              message: 'server depends on @cart/core by its public API only',
+            },
           ],
         },
       ],

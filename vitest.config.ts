@@ -5,7 +5,13 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     projects: [
-      { test: { name: 'core', root: 'packages/core', include: ['src/**/*.test.ts', 'test/**/*.test.ts'] } },
+      {
+        test: {
+          name: 'core',
+          root: 'packages/core',
+          include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+        },
+      },
       {
         test: {
           name: 'server',
@@ -19,7 +25,12 @@ export default defineConfig({
     coverage: {
       provider: 'v8',
       include: ['packages/core/src/**/*.ts', 'packages/server/src/**/*.ts'],
-      exclude: ['**/*.test.ts', '**/test/**', 'packages/server/src/server.ts', 'packages/server/src/cli/**'],
+      exclude: [
+        '**/*.test.ts',
+        '**/test/**',
+        'packages/server/src/server.ts',
+        'packages/server/src/cli/**',
+      ],
       reporter: ['text-summary', 'json-summary', 'html'],
       thresholds: { lines: 90, branches: 90, functions: 90, statements: 90 },
     },
