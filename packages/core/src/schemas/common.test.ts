@@ -29,7 +29,7 @@ describe('customer text', () => {
     expect(NOTE.parse('a\tb\nc')).toBe('a\tb\nc');
     expect(LINE.parse('a\tb\nc')).toBe('abc');
     expect(Attributes.parse({ k: 'a\tb\nc' })).toEqual({ k: 'abc' });
-    expect(Attributes.parse({ 'k\t1': 'v' })).toEqual({ k1: 'v' });
+    expect(Attributes.safeParse({ 'k\t1': 'v' }).success).toBe(false);
   });
 
   it('checks the length after normalization', () => {
@@ -129,10 +129,17 @@ describe('Attributes', () => {
     expect(Attributes.safeParse({ ['k'.repeat(64)]: 'v'.repeat(256) }).success).toBe(true);
     expect(Attributes.safeParse({ ['k'.repeat(65)]: 'v' }).success).toBe(false);
     expect(Attributes.safeParse({ k: 'v'.repeat(257) }).success).toBe(false);
-    // measured after normalization: 64 decomposed letters are 64 characters
-    expect(Attributes.parse({ ['e\u0301'.repeat(64)]: 'e\u0301'.repeat(256) })).toEqual({
+    // values are measured after normalization: 256 decomposed letters are 256 characters
+    expect(Attributes.parse({ ['é'.repeat(64)]: 'e\u0301'.repeat(256) })).toEqual({
       ['é'.repeat(64)]: 'é'.repeat(256),
     });
+  });
+
+  it('refuses names that are not already normalized, so no two names can become one', () => {
+    // "a" and "a" + zero-width space would both be "a" once sanitized: one value would be lost.
+    expect(Attributes.safeParse({ a: '1', 'a\u200B': '2' }).success).toBe(false);
+    expect(Attributes.safeParse({ 'e\u0301': 'decomposed' }).success).toBe(false);
+    expect(Attributes.safeParse({ é: 'composed' }).success).toBe(true);
   });
 
   it('refuses empty keys, also keys that are empty once sanitized', () => {

@@ -57,7 +57,16 @@ export const LIMITS = {
 /** Line attributes (engraving text, gift wrap…): a small map of short strings. */
 export const Attributes = z
   .record(
-    singleLineText(LIMITS.attributeKeyLength).min(1, 'attribute names must not be empty'),
+    // Names are refused, not normalized, when they hold control or invisible characters
+    // or are not NFC: normalizing could make two names one and silently drop a value.
+    z
+      .string()
+      .min(1, 'attribute names must not be empty')
+      .max(LIMITS.attributeKeyLength, `must be at most ${LIMITS.attributeKeyLength} characters`)
+      .refine((k) => sanitizeText(k) === k, {
+        message:
+          'attribute names must not contain control or invisible characters, and must be NFC',
+      }),
     singleLineText(LIMITS.attributeValueLength),
   )
   .refine((a) => Object.keys(a).length <= LIMITS.attributeCount, {

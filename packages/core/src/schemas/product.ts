@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Money } from '../money/money.ts';
-import { Cursor, Id } from './common.ts';
+import { Cursor, Id, multiLineText, singleLineText } from './common.ts';
 
 /** Largest unit price accepted (minor units): keeps every cart total a safe integer. */
 export const MAX_UNIT_PRICE = 10_000_000_000;
@@ -11,8 +11,8 @@ export const Sku = z
 
 const productFields = {
   sku: Sku.describe('Stock-keeping unit, unique in the catalog'),
-  name: z.string().trim().min(1).max(200),
-  description: z.string().max(5000).describe('May be empty'),
+  name: singleLineText(200).trim().min(1, 'must not be empty'),
+  description: multiLineText(5000).describe('May be empty'),
   price: Money.refine((m) => m.amount <= MAX_UNIT_PRICE, {
     message: `at most ${MAX_UNIT_PRICE} minor units`,
     path: ['amount'],
