@@ -10,7 +10,7 @@ import { createBroker } from './events/create-broker.ts';
 import { Csrf } from './http/csrf.ts';
 import { registerHelmet } from './plugins/external/helmet.ts';
 import { registerSwagger } from './plugins/external/swagger.ts';
-import errors from './plugins/app/errors.ts';
+import errors, { frameworkError, parseJsonBody } from './plugins/app/errors.ts';
 import idempotency from './plugins/app/idempotency.ts';
 import metrics from './plugins/app/metrics.ts';
 import rateLimit from './plugins/app/rate-limit.ts';
@@ -78,9 +78,12 @@ export async function buildApp(
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
-    routerOptions: { maxParamLength: 200 },
-    onProtoPoisoning: 'error',
-    onConstructorPoisoning: 'error',
+    // Long enough that an over-long id reaches its route and is refused there (400)
+    // rather than by the router (a bare 414).
+    routerOptions: { maxParamLength: 1000 },
+    frameworkErrors: frameworkError,
+    // /readyz answers "draining" itself while requests in flight finish.
+    return503OnClosing: false,
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
@@ -93,11 +96,12 @@ export async function buildApp(
   // JSON only: a body of another type is 415. An empty body declared as JSON is taken
   // as no body, so `POST /checkout` with a JSON content type and nothing in it works.
   app.removeAllContentTypeParsers();
-  const parseJson = app.getDefaultJsonParser('error', 'error');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    const text = typeof body === 'string' ? body : body.toString('utf8');
-    if (text === '') return done(null, undefined);
-    void parseJson(request, text, done);
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    try {
+      done(null, parseJsonBody(body as string));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
   });
 
   const storage = options.storage ?? (await createStorage(config));

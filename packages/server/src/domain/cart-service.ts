@@ -605,8 +605,19 @@ export class CartService {
   }
 }
 
-/** `If-Match: "3"`, `W/"3"`, a list, or `*` (any current cart). */
+/**
+ * `If-Match: "3"`, a list, or `*` (any current cart). Strong comparison (RFC 9110
+ * §13.1.1): a weak tag `W/"3"` never matches, since it does not promise the same bytes.
+ */
 export function ifMatchAccepts(header: string, version: number): boolean {
+  return header
+    .split(',')
+    .map((t) => t.trim())
+    .some((t) => t === '*' || t === etagOf(version));
+}
+
+/** `If-None-Match`: weak comparison (RFC 9110 §13.1.2), so `W/"3"` matches version 3. */
+export function ifNoneMatchMatches(header: string, version: number): boolean {
   return header
     .split(',')
     .map((t) => t.trim().replace(/^W\//, ''))

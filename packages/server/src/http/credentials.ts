@@ -37,7 +37,9 @@ export function credentialScope(request: FastifyRequest): string {
   if (token !== null) return `bearer:${hashToken(token).toString('hex')}`;
   const cookie = request.cookies[CART_COOKIE];
   if (cookie !== undefined) return `cookie:${hashToken(cookie).toString('hex')}`;
-  return 'anonymous';
+  // Without a credential (creating a cart) the client address scopes the key, so that
+  // a key another client happened to use never replays that client's new cart token.
+  return `anonymous:${request.ip}`;
 }
 
 /** Whether the request is over TLS (directly, or as a trusted proxy says). */

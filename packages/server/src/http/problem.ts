@@ -50,4 +50,10 @@ export function problemBody(
   };
 }
 
+/** The path of a request URL, without its query string. */
+export function pathOf(url: string): string {
+  const q = url.indexOf('?');
+  return q === -1 ? url : url.slice(0, q);
+}
+
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';

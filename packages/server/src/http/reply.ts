@@ -1,13 +1,13 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Reply, RequestMeta } from '../domain/cart-service.ts';
-import { PROBLEM_CONTENT_TYPE } from './problem.ts';
+import { PROBLEM_CONTENT_TYPE, pathOf } from './problem.ts';
 
 /** The facts of a request that a change records. */
 export function requestMeta(request: FastifyRequest): RequestMeta {
   const ifMatch = request.headers['if-match'];
   return {
     requestId: request.id,
-    path: request.url.split('?')[0] ?? '',
+    path: pathOf(request.url),
     clientAddress: request.ip,
     now: new Date(),
     idempotency: request.idempotency,

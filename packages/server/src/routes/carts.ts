@@ -16,7 +16,12 @@ import {
   UpdateCartBody,
   type CartAction,
 } from '@cart/core';
-import { etagOf, ifMatchAccepts, type CartService, type Reply } from '../domain/cart-service.ts';
+import {
+  etagOf,
+  ifNoneMatchMatches,
+  type CartService,
+  type Reply,
+} from '../domain/cart-service.ts';
 import { cartCredential, setCartCookie, type CartCredential } from '../http/credentials.ts';
 import type { Csrf } from '../http/csrf.ts';
 import { HttpProblem } from '../http/problem.ts';
@@ -108,7 +113,7 @@ const cartRoutes: FastifyPluginAsyncZod<CartRoutesOptions> = (
       if (!cart) throw new HttpProblem('CART_NOT_FOUND');
       void reply.header('etag', etagOf(cart.version)).header('cache-control', 'no-store');
       const ifNoneMatch = request.headers['if-none-match'];
-      if (ifNoneMatch !== undefined && ifMatchAccepts(ifNoneMatch, cart.version))
+      if (ifNoneMatch !== undefined && ifNoneMatchMatches(ifNoneMatch, cart.version))
         return reply.code(304).send(null);
       return cart;
     },

@@ -1,9 +1,48 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import secureJson from 'secure-json-parse';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import type { ErrorCode, FieldError } from '@cart/core';
-import { HttpProblem, PROBLEM_CONTENT_TYPE, problemBody } from '../../http/problem.ts';
+import { HttpProblem, PROBLEM_CONTENT_TYPE, pathOf, problemBody } from '../../http/problem.ts';
 import { isStorageUnavailable } from '../../storage/unavailable.ts';
+
+/**
+ * Fastify's router errors (a malformed URL) arrive before any hook has run: answer them
+ * as problems too, with the headers the hooks would have set.
+ */
+export function frameworkError(
+  error: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): void {
+  void reply.header('x-content-type-options', 'nosniff').header('x-request-id', request.id);
+  const detail =
+    error.code === 'FST_ERR_BAD_URL' ? 'The URL is malformed.' : 'The request could not be routed.';
+  void sendProblem(
+    request,
+    reply,
+    new HttpProblem('VALIDATION_FAILED', detail, { errors: [{ path: '', message: detail }] }),
+  );
+}
+
+/**
+ * Parses a JSON body safely: `__proto__` and `constructor.prototype` keys are refused
+ * (never merged into objects), and an unreadable body is a 400 that says why.
+ */
+export function parseJsonBody(text: string): unknown {
+  if (text === '') return undefined;
+  try {
+    return secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' });
+  } catch (error) {
+    // secure-json-parse reports poisoning as a SyntaxError too: tell them apart by text.
+    const message = /forbidden prototype|constructor/i.test((error as Error).message)
+      ? 'the JSON holds a forbidden "__proto__" or "constructor" key.'
+      : 'the body is not valid JSON.';
+    throw new HttpProblem('VALIDATION_FAILED', `The request could not be read: ${message}`, {
+      errors: [{ path: '', message }],
+    });
+  }
+}
 
 /** Sends a problem document: the one way any error leaves this server. */
 export function sendProblem(
@@ -15,7 +54,7 @@ export function sendProblem(
     problem.code,
     problem.detail,
     request.id,
-    request.url.split('?')[0] ?? '',
+    pathOf(request.url),
     problem.extras,
   );
   for (const [k, v] of Object.entries(problem.extras.headers ?? {})) void reply.header(k, v);
@@ -27,8 +66,7 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
   FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'VALIDATION_FAILED',
-  FST_ERR_CTP_EMPTY_JSON_BODY: 'VALIDATION_FAILED',
-  FST_ERR_CTP_INVALID_JSON_BODY: 'VALIDATION_FAILED',
+  FST_ERR_BAD_URL: 'VALIDATION_FAILED',
 };
 
 const STATUS_CODES: Record<number, ErrorCode> = {
@@ -85,7 +123,7 @@ export default fp(
         (error.statusCode !== undefined ? STATUS_CODES[error.statusCode] : undefined);
       if (mapped && error.statusCode !== undefined && error.statusCode < 500) {
         if (mapped === 'VALIDATION_FAILED') {
-          const message = publicMessage(error);
+          const message = 'the request is malformed.';
           return sendProblem(
             request,
             reply,
@@ -118,23 +156,9 @@ export default fp(
       sendProblem(
         request,
         reply,
-        new HttpProblem(
-          'NOT_FOUND',
-          `There is no ${request.method} ${request.url.split('?')[0] ?? ''}.`,
-        ),
+        new HttpProblem('NOT_FOUND', `There is no ${request.method} ${pathOf(request.url)}.`),
       ),
     );
   },
   { name: 'errors' },
 );
-
-/** The part of a parser error that is safe to show: no paths, no internals. */
-function publicMessage(error: FastifyError): string {
-  if (error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY')
-    return 'the body is empty but declared as JSON.';
-  if (/prototype/i.test(error.message))
-    return 'the JSON holds a forbidden "__proto__" or "constructor" key.';
-  if (error instanceof SyntaxError || error.code === 'FST_ERR_CTP_INVALID_JSON_BODY')
-    return 'the body is not valid JSON.';
-  return 'it is malformed.';
-}

@@ -7,7 +7,7 @@ import {
   requestFingerprint,
   type IdempotencyContext,
 } from '../../http/idempotency.ts';
-import { HttpProblem } from '../../http/problem.ts';
+import { HttpProblem, pathOf } from '../../http/problem.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -58,7 +58,7 @@ export default fp(
           ),
         );
       }
-      const path = request.url.split('?')[0] ?? '';
+      const path = pathOf(request.url);
       const id = idempotencyRecordId(credentialScope(request), request.method, path, key);
       if (inFlight.has(id)) {
         return done(
@@ -80,7 +80,7 @@ export default fp(
 
     app.addHook('preHandler', (request, _reply, done) => {
       if (request.idempotency) {
-        const path = request.url.split('?')[0] ?? '';
+        const path = pathOf(request.url);
         request.idempotency = {
           ...request.idempotency,
           fingerprint: requestFingerprint(request.method, path, request.body),

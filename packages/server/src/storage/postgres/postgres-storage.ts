@@ -100,6 +100,11 @@ export class PostgresStorage implements Storage {
     // An idle connection that breaks (a database restart) is dropped by the pool and
     // replaced on next use; without a listener the event would end the process.
     this.pool.on('error', () => undefined);
+    // The pool listens only while a connection is idle. One that breaks while checked out
+    // (mid-transaction, or in the instant between being handed over and its first query)
+    // would emit an 'error' nobody hears, and that too ends the process. Its queries fail
+    // on their own, and the pool drops it on release, since it is no longer queryable.
+    this.pool.on('connect', (client) => client.on('error', () => undefined));
   }
 
   // ---- lifecycle ----------------------------------------------------------------
@@ -291,9 +296,10 @@ export class PostgresStorage implements Storage {
   // ---- admin: each change is one transaction with its audit record ----------------
 
   /**
-   * One admin change: `work` changes the catalog and answers (null/false: nothing to
-   * change, so nothing is recorded); then its audit record and idempotency record are
-   * written in the same transaction. A duplicate sku or code is AlreadyExistsError.
+   * One admin change, one transaction: its idempotency record (a key already committed
+   * is WriteConflictError), then `work`, which changes the catalog and answers
+   * (null/false: nothing to change, so nothing is kept, the key included), then its
+   * audit record. A duplicate sku or code is AlreadyExistsError.
    */
   private async adminChange<T>(
     subject: string,
@@ -303,10 +309,17 @@ export class PostgresStorage implements Storage {
   ): Promise<T> {
     try {
       return await this.transaction(async (c) => {
-        const result = await work(c);
-        if (result === null || result === false) return result;
-        await appendAudit(c, [audit]);
+        // The key first: one already committed (the same request, answered by another
+        // process) is WriteConflictError before the change can fail on what that answer
+        // did (a taken sku, a deleted id); one being committed is waited for.
         if (idempotency) await insertIdempotency(c, idempotency);
+        const result = await work(c);
+        if (result === null || result === false) {
+          if (idempotency)
+            await c.query('DELETE FROM idempotency_keys WHERE id = $1', [idempotency.id]);
+          return result;
+        }
+        await appendAudit(c, [audit]);
         return result;
       });
     } catch (e) {

@@ -242,6 +242,7 @@ export class SqliteStorage implements Storage {
       insertIdempotency: db.prepare(
         'INSERT OR IGNORE INTO idempotency_keys (id, fingerprint, payload, created_at, expires_at) VALUES (?, ?, ?, ?, ?)',
       ),
+      deleteIdempotency: db.prepare('DELETE FROM idempotency_keys WHERE id = ?'),
       purgeIdempotency: db.prepare('DELETE FROM idempotency_keys WHERE expires_at <= ?'),
       insertOrder: db.prepare(
         'INSERT INTO orders (id, cart_id, total_amount, currency, cart, created_at) VALUES (?, ?, ?, ?, ?, ?)',
@@ -293,9 +294,11 @@ export class SqliteStorage implements Storage {
     decide: (snapshot: MutationSnapshot) => MutationDecision<T>,
   ): Promise<T> {
     // IMMEDIATE takes the write lock at BEGIN: no other connection can change what we read.
-    return Promise.resolve(
-      this.db.transaction(() => this.mutateInTransaction(plan, decide)).immediate(),
-    );
+    // Run in the executor, so that what the transaction throws (a decision's error, a
+    // WriteConflictError) rejects the promise, as the port says, instead of escaping.
+    return new Promise<T>((resolve) => {
+      resolve(this.db.transaction(() => this.mutateInTransaction(plan, decide)).immediate());
+    });
   }
 
   private mutateInTransaction<T>(
@@ -492,9 +495,10 @@ export class SqliteStorage implements Storage {
   }
 
   /**
-   * One admin change: `run` changes the catalog and answers (null/false: nothing to
-   * change, so nothing is recorded); then its audit record and idempotency record are
-   * written in the same transaction. A duplicate sku or code is AlreadyExistsError.
+   * One admin change, one transaction: its idempotency record (a key already committed
+   * is WriteConflictError), then `run`, which changes the catalog and answers
+   * (null/false: nothing to change, so nothing is kept, the key included), then its
+   * audit record. A duplicate sku or code is AlreadyExistsError.
    */
   private adminChange<T>(
     subject: string,
@@ -506,10 +510,16 @@ export class SqliteStorage implements Storage {
       return Promise.resolve(
         this.db
           .transaction(() => {
-            const result = run();
-            if (result === null || result === false) return result;
-            this.appendAudit([audit]);
+            // The key first: one already committed (the same request, answered by another
+            // process) is WriteConflictError before the change can fail on what that
+            // answer did (a taken sku, a deleted id), so the caller replays the answer.
             if (idempotency) this.insertIdempotency(idempotency);
+            const result = run();
+            if (result === null || result === false) {
+              if (idempotency) this.stmt.deleteIdempotency.run(idempotency.id);
+              return result;
+            }
+            this.appendAudit([audit]);
             return result;
           })
           .immediate(),

@@ -1,0 +1,429 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Cart, CreatedCart, Product } from '@cart/core';
+import type { FastifyInstance } from 'fastify';
+import {
+  WriteConflictError,
+  type AuditRecord,
+  type MutationDecision,
+  type MutationPlan,
+  type MutationSnapshot,
+} from '../storage/port.ts';
+import { SqliteStorage } from '../storage/sqlite/sqlite-storage.ts';
+import { hashToken } from '../security/tokens.ts';
+import {
+  adminAuth,
+  addLine,
+  bearer,
+  buildTestApp,
+  createCart,
+  createProduct,
+  expectProblem,
+  header,
+  logLines,
+  readCart,
+  type TestApp,
+} from '../../test/support/test-app.ts';
+import { ifMatchAccepts, ifNoneMatchMatches, type RequestMeta } from './cart-service.ts';
+
+const DAY = 24 * 3600_000;
+
+/**
+ * A real SQLite storage that can lose races: each of the next `conflicts` mutations makes
+ * its decision on real data, then fails the conditional write as a concurrent writer
+ * would make it fail (rolled back). `failWith` makes the next mutation fail otherwise.
+ */
+class RacingStorage extends SqliteStorage {
+  conflicts = 0;
+  attempts = 0;
+  failWith: Error | null = null;
+  override mutate<T>(
+    plan: MutationPlan,
+    decide: (snapshot: MutationSnapshot) => MutationDecision<T>,
+  ): Promise<T> {
+    this.attempts += 1;
+    if (this.failWith) {
+      const error = this.failWith;
+      this.failWith = null;
+      return Promise.reject(error);
+    }
+    if (this.conflicts === 0) return super.mutate(plan, decide);
+    this.conflicts -= 1;
+    return super.mutate(plan, (snapshot) => {
+      decide(snapshot);
+      throw new WriteConflictError('version', plan.cartId);
+    });
+  }
+}
+
+const meta = (now: Date, extra: Partial<RequestMeta> = {}): RequestMeta => ({
+  requestId: 'test',
+  path: '/test',
+  clientAddress: null,
+  now,
+  idempotency: null,
+  ifMatch: null,
+  ...extra,
+});
+
+async function auditOf(app: FastifyInstance, cartId: string): Promise<AuditRecord[]> {
+  const res = await app.inject({ url: `/api/admin/audit?cartId=${cartId}`, headers: adminAuth });
+  return res.json<{ items: AuditRecord[] }>().items;
+}
+
+describe('CartService', () => {
+  let t: TestApp;
+  let storage: RacingStorage;
+  let product: Product;
+
+  beforeAll(async () => {
+    t = await buildTestApp({ storage: (path) => (storage = new RacingStorage(path)) });
+    product = await createProduct(t.app);
+  });
+  beforeEach(() => {
+    storage.conflicts = 0;
+    storage.failWith = null;
+  });
+  afterAll(() => t.close());
+
+  const service = () => t.app.cartService;
+  const stored = async (id: string) => (await storage.getCart(id))?.state;
+
+  describe('expire', () => {
+    it('closes an active cart past its expiry: version +1, audited as the system, announced', async () => {
+      const cart = await createCart(t.app);
+      const later = new Date(Date.parse(cart.expiresAt) + 1000);
+      const heard: Cart[] = [];
+      const unsubscribe = service().events.subscribe(cart.id, (c) => heard.push(c));
+      try {
+        expect(await service().expire(cart.id, later)).toBe(true);
+      } finally {
+        unsubscribe();
+      }
+      expect(await stored(cart.id)).toMatchObject({
+        status: 'expired',
+        version: 2,
+        updatedAt: later.toISOString(),
+      });
+      expect(heard).toMatchObject([{ id: cart.id, status: 'expired', version: 2 }]);
+      expect((await auditOf(t.app, cart.id))[0]).toMatchObject({
+        action: 'cart.expire',
+        actorType: 'system',
+        actorId: null,
+        requestId: 'expiry-sweeper',
+        beforeVersion: 1,
+        afterVersion: 2,
+      });
+      // Already expired: nothing more to do.
+      expect(await service().expire(cart.id, new Date(later.getTime() + DAY))).toBe(false);
+      expect((await stored(cart.id))?.version).toBe(2);
+    });
+
+    it('leaves a cart that has not reached its expiry alone', async () => {
+      const cart = await createCart(t.app);
+      expect(await service().expire(cart.id, new Date())).toBe(false);
+      expect(await stored(cart.id)).toMatchObject({ status: 'active', version: 1 });
+      expect((await auditOf(t.app, cart.id)).map((r) => r.action)).toEqual(['cart.create']);
+    });
+
+    it('expires a cart exactly at its expiry instant', async () => {
+      const cart = await createCart(t.app);
+      expect(await service().expire(cart.id, new Date(cart.expiresAt))).toBe(true);
+    });
+
+    it('answers false for a missing cart', async () => {
+      expect(await service().expire('no-such-cart', new Date(Date.now() + 400 * DAY))).toBe(false);
+    });
+
+    it('leaves a checked-out cart alone, however late', async () => {
+      const cart = await createCart(t.app);
+      await addLine(t.app, cart, product.id);
+      const res = await t.app.inject({
+        method: 'POST',
+        url: `/api/carts/${cart.id}/checkout`,
+        headers: bearer(cart.token),
+      });
+      expect(res.statusCode, res.body).toBe(200);
+      expect(await service().expire(cart.id, new Date(Date.now() + 400 * DAY))).toBe(false);
+      expect((await stored(cart.id))?.status).toBe('checked_out');
+    });
+
+    it('closes a cart touched after its expiry: 409 CART_CLOSED, and it is stored expired', async () => {
+      const cart = await createCart(t.app);
+      const later = new Date(Date.parse(cart.expiresAt) + 1000);
+      const reply = await service().change(
+        cart.id,
+        hashToken(cart.token),
+        [{ type: 'setNote', note: 'late' }],
+        meta(later),
+        'cart.update',
+      );
+      expect(reply).toMatchObject({
+        status: 409,
+        body: { code: 'CART_CLOSED', detail: 'This cart has expired and can no longer change.' },
+      });
+      expect(await stored(cart.id)).toMatchObject({ status: 'expired', version: 2, note: '' });
+    });
+  });
+
+  describe('If-Match', () => {
+    let cart: CreatedCart;
+    beforeEach(async () => {
+      cart = await createCart(t.app);
+    });
+    const patch = (ifMatch: string) =>
+      t.app.inject({
+        method: 'PATCH',
+        url: `/api/carts/${cart.id}`,
+        headers: { ...bearer(cart.token), 'if-match': ifMatch },
+        payload: { note: 'n' },
+      });
+
+    it.each(['"0"', '"2"', 'W/"0"', 'W/"1"', '"7", W/"1"', '"0", "2"', '1', '"1'])(
+      'answers %s on a cart at version 1 with 412 VERSION_CONFLICT, the current cart and its ETag',
+      async (ifMatch) => {
+        const res = await patch(ifMatch);
+        const problem = expectProblem(res, 412, 'VERSION_CONFLICT');
+        expect(problem.detail).toBe('The cart is at version 1; your change was based on another.');
+        expect(header(res, 'etag')).toBe('"1"');
+        expect(problem.cart).toEqual(await readCart(t.app, cart));
+        expect(problem.cart?.version).toBe(1);
+      },
+    );
+
+    it.each(['"1"', '*', '"7", "1"', ' "3" ,"1" '])(
+      'accepts %s on a cart at version 1',
+      async (ifMatch) => {
+        const res = await patch(ifMatch);
+        expect(res.statusCode, res.body).toBe(200);
+        expect(header(res, 'etag')).toBe('"2"');
+      },
+    );
+
+    it('matches * against any version, not only the first', async () => {
+      await patch('*');
+      await patch('*');
+      const res = await patch('*');
+      expect(res.json<Cart>().version).toBe(4);
+      expectProblem(await patch('"3"'), 412, 'VERSION_CONFLICT');
+    });
+
+    it('compares weakly for If-None-Match on GET', async () => {
+      const res = await t.app.inject({
+        url: `/api/carts/${cart.id}`,
+        headers: { ...bearer(cart.token), 'if-none-match': 'W/"1"' },
+      });
+      expect(res.statusCode).toBe(304);
+      expect(ifNoneMatchMatches('W/"1", "9"', 1)).toBe(true);
+      expect(ifNoneMatchMatches('"10"', 1)).toBe(false);
+      expect(ifMatchAccepts('W/"1"', 1)).toBe(false);
+    });
+  });
+
+  describe('unknown carts', () => {
+    it('refuses a change to a cart that does not exist as CART_NOT_FOUND', async () => {
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/api/carts/no-such-cart/lines',
+        headers: bearer('A'.repeat(43)),
+        payload: { productId: product.id, quantity: 1 },
+      });
+      expectProblem(res, 404, 'CART_NOT_FOUND');
+      expect(await service().read('no-such-cart', null, new Date())).toBeNull();
+    });
+  });
+
+  describe('checkout against a catalog that changed', () => {
+    const checkout = (cart: CreatedCart) =>
+      t.app.inject({
+        method: 'POST',
+        url: `/api/carts/${cart.id}/checkout`,
+        headers: bearer(cart.token),
+      });
+
+    it('refuses a product deleted since it was added: 422 PRODUCT_NOT_FOUND, cart kept', async () => {
+      const doomed = await createProduct(t.app, { name: 'Doomed Mug' });
+      const cart = await createCart(t.app);
+      await addLine(t.app, cart, doomed.id, 2);
+      const del = await t.app.inject({
+        method: 'DELETE',
+        url: `/api/admin/products/${doomed.id}`,
+        headers: adminAuth,
+      });
+      expect(del.statusCode).toBe(204);
+      const problem = expectProblem(await checkout(cart), 422, 'PRODUCT_NOT_FOUND');
+      expect(problem.detail).toBe('Doomed Mug is not available any more. Remove it to check out.');
+      expect(await stored(cart.id)).toMatchObject({ status: 'active', version: 2 });
+    });
+
+    it('refuses a code deleted since it was applied: 422 DISCOUNT_INVALID, cart kept', async () => {
+      const created = await t.app.inject({
+        method: 'POST',
+        url: '/api/admin/discounts',
+        headers: adminAuth,
+        payload: { code: 'GONE10', kind: 'percent', value: 1000 },
+      });
+      expect(created.statusCode).toBe(201);
+      const cart = await createCart(t.app);
+      await addLine(t.app, cart, product.id);
+      const applied = await t.app.inject({
+        method: 'POST',
+        url: `/api/carts/${cart.id}/discounts`,
+        headers: bearer(cart.token),
+        payload: { code: 'gone10' },
+      });
+      expect(applied.statusCode, applied.body).toBe(200);
+      await t.app.inject({
+        method: 'DELETE',
+        url: '/api/admin/discounts/GONE10',
+        headers: adminAuth,
+      });
+      const problem = expectProblem(await checkout(cart), 422, 'DISCOUNT_INVALID');
+      expect(problem.detail).toBe('The code GONE10 is no longer valid. Remove it to check out.');
+      expect(await stored(cart.id)).toMatchObject({ status: 'active', version: 3 });
+    });
+  });
+
+  describe('checkout and discount use', () => {
+    it('counts a code as used only when it took something off', async () => {
+      for (const code of ['MIN2000', 'FLAT100']) {
+        const body =
+          code === 'MIN2000'
+            ? { code, kind: 'percent', value: 1000, minSubtotal: 2000 }
+            : { code, kind: 'fixed', value: 100 };
+        const res = await t.app.inject({
+          method: 'POST',
+          url: '/api/admin/discounts',
+          headers: adminAuth,
+          payload: body,
+        });
+        expect(res.statusCode, res.body).toBe(201);
+      }
+      const cart = await createCart(t.app);
+      const two = await addLine(t.app, cart, product.id, 2);
+      for (const code of ['MIN2000', 'FLAT100']) {
+        const res = await t.app.inject({
+          method: 'POST',
+          url: `/api/carts/${cart.id}/discounts`,
+          headers: bearer(cart.token),
+          payload: { code },
+        });
+        expect(res.statusCode, res.body).toBe(200);
+      }
+      // Down to one mug: the 20.00 minimum of MIN2000 is no longer met.
+      const one = await t.app.inject({
+        method: 'PATCH',
+        url: `/api/carts/${cart.id}/lines/${two.lines[0]?.id}`,
+        headers: bearer(cart.token),
+        payload: { quantity: 1 },
+      });
+      expect(one.json<Cart>().discounts).toMatchObject([
+        { code: 'MIN2000', applicable: false, amount: { amount: 0 } },
+        { code: 'FLAT100', applicable: true, amount: { amount: 100 } },
+      ]);
+      const done = await t.app.inject({
+        method: 'POST',
+        url: `/api/carts/${cart.id}/checkout`,
+        headers: bearer(cart.token),
+      });
+      expect(done.statusCode, done.body).toBe(200);
+      const list = await t.app.inject({ url: '/api/admin/discounts', headers: adminAuth });
+      const used = Object.fromEntries(
+        list
+          .json<{ items: { code: string; timesUsed: number }[] }>()
+          .items.map((d) => [d.code, d.timesUsed]),
+      );
+      expect(used).toMatchObject({ MIN2000: 0, FLAT100: 1 });
+      const record = (await auditOf(t.app, cart.id)).find((r) => r.action === 'cart.checkout');
+      expect(record?.detail).toMatchObject({ codes: ['FLAT100'], total: 900 });
+    });
+  });
+
+  describe('merge', () => {
+    it('refuses to merge a source cart past its expiry, touching neither cart', async () => {
+      const source = await createCart(t.app);
+      await addLine(t.app, source, product.id);
+      const target = await createCart(t.app);
+      const expiry = Date.parse(source.expiresAt);
+      // The target is kept alive by a change just before the source's expiry.
+      const kept = await service().change(
+        target.id,
+        hashToken(target.token),
+        [{ type: 'setNote', note: 'still shopping' }],
+        meta(new Date(expiry - 60_000)),
+        'cart.update',
+      );
+      expect(kept.status).toBe(200);
+      const reply = await service().merge(
+        target.id,
+        hashToken(target.token),
+        source.id,
+        source.token,
+        meta(new Date(expiry + 60_000)),
+      );
+      expect(reply).toMatchObject({
+        status: 409,
+        body: {
+          code: 'CART_CLOSED',
+          detail: 'The cart being merged is expired.',
+          errors: [{ path: '/sourceCartId', message: 'The cart being merged is expired.' }],
+        },
+      });
+      expect(await stored(source.id)).toMatchObject({ status: 'active', version: 2 });
+      expect(await stored(target.id)).toMatchObject({ version: 2, lines: [] });
+    });
+  });
+
+  describe('lost races', () => {
+    it('decides again on fresh data after a lost write: the change lands once', async () => {
+      const cart = await createCart(t.app);
+      storage.attempts = 0;
+      storage.conflicts = 2;
+      const res = await t.app.inject({
+        method: 'POST',
+        url: `/api/carts/${cart.id}/lines`,
+        headers: bearer(cart.token),
+        payload: { productId: product.id, quantity: 3 },
+      });
+      expect(res.statusCode, res.body).toBe(200);
+      expect(storage.attempts).toBe(3);
+      expect(res.json<Cart>()).toMatchObject({ version: 2, lines: [{ quantity: 3 }] });
+      expect((await auditOf(t.app, cart.id)).map((r) => r.action)).toEqual([
+        'cart.addLine',
+        'cart.create',
+      ]);
+    });
+
+    it('gives up after five lost races with 500, changing nothing', async () => {
+      const cart = await createCart(t.app);
+      storage.attempts = 0;
+      storage.conflicts = 5;
+      const res = await t.app.inject({
+        method: 'POST',
+        url: `/api/carts/${cart.id}/lines`,
+        headers: bearer(cart.token),
+        payload: { productId: product.id, quantity: 1 },
+      });
+      const problem = expectProblem(res, 500, 'INTERNAL');
+      expect(storage.attempts).toBe(5);
+      expect(res.body).not.toContain('write conflict');
+      expect(logLines(t.logs, 'unhandled error').some((l) => l.reqId === problem.requestId)).toBe(
+        true,
+      );
+      expect(await stored(cart.id)).toMatchObject({ version: 1, lines: [] });
+    });
+
+    it('does not retry a failure that is not a lost race', async () => {
+      const cart = await createCart(t.app);
+      storage.attempts = 0;
+      storage.failWith = new TypeError('a bug');
+      const res = await t.app.inject({
+        method: 'PATCH',
+        url: `/api/carts/${cart.id}`,
+        headers: bearer(cart.token),
+        payload: { note: 'x' },
+      });
+      expectProblem(res, 500, 'INTERNAL');
+      expect(storage.attempts).toBe(1);
+    });
+  });
+});

@@ -1,0 +1,102 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Discount, Product } from '@cart/core';
+import { verifyChain } from '../audit/chain.ts';
+import { entry } from '../storage/contract/fixtures.ts';
+import { SqliteStorage } from '../storage/sqlite/sqlite-storage.ts';
+import { seedDemoCatalog } from './demo-catalog.ts';
+
+const NOW = new Date('2026-11-28T10:00:00.000Z');
+
+describe('seedDemoCatalog', () => {
+  let storage: SqliteStorage;
+
+  beforeEach(() => {
+    storage = new SqliteStorage(':memory:');
+  });
+
+  afterEach(async () => {
+    await storage.close();
+  });
+
+  const products = async () => (await storage.listProducts(100, null)).items;
+  const discounts = async () => (await storage.listDiscounts(100, null)).items;
+  const chain = () => storage.readAuditChain(0, 1000);
+
+  it('fills an empty catalog with 20 products and 4 codes that the core schemas accept', async () => {
+    expect(await seedDemoCatalog(storage, NOW)).toBe(true);
+    expect(await storage.countProducts()).toBe(20);
+    const catalog = await products();
+    expect(catalog).toHaveLength(20);
+    for (const p of catalog) expect(Product.parse(p)).toEqual(p);
+    const codes = await discounts();
+    expect(codes.map((d) => d.code)).toEqual(['WELCOME10', 'SAVE5', 'BIGSPENDER', 'EXPIRED']);
+    for (const d of codes) expect(Discount.parse(d)).toEqual(d);
+  });
+
+  it('lists the catalog in the order the seed writes it, one millisecond apart', async () => {
+    await seedDemoCatalog(storage, NOW);
+    const records = await chain();
+    const written = records
+      .filter((r) => r.action === 'seed.product.create')
+      .map((r) => r.detail.productId);
+    const listed = (await products()).map((p) => p.id);
+    expect(listed).toEqual(written);
+    expect(listed[0]).toBe('ceramic-mug');
+    expect(listed.at(-1)).toBe('biscotti');
+    expect(records.map((r) => r.at)).toEqual(
+      records.map((_, i) => new Date(NOW.getTime() + i).toISOString()),
+    );
+    // Paging sees the same order.
+    const first = await storage.listProducts(7, null);
+    const rest = await storage.listProducts(100, first.nextCursor);
+    expect([...first.items, ...rest.items].map((p) => p.id)).toEqual(listed);
+  });
+
+  it('records every insert as a system action, in a chain that verifies', async () => {
+    await seedDemoCatalog(storage, NOW);
+    const records = await chain();
+    expect(records).toHaveLength(24);
+    expect(new Set(records.map((r) => r.actorType))).toEqual(new Set(['system']));
+    expect(records.filter((r) => r.action === 'seed.discount.create')).toHaveLength(4);
+    expect(await verifyChain((after, limit) => storage.readAuditChain(after, limit), 5)).toEqual({
+      ok: true,
+      count: 24,
+      headHash: records.at(-1)?.hash,
+    });
+  });
+
+  it('changes nothing the second time, and answers false', async () => {
+    await seedDemoCatalog(storage, NOW);
+    const before = {
+      products: await products(),
+      discounts: await discounts(),
+      chain: await chain(),
+    };
+    expect(await seedDemoCatalog(storage)).toBe(false);
+    expect({
+      products: await products(),
+      discounts: await discounts(),
+      chain: await chain(),
+    }).toEqual(before);
+  });
+
+  it('leaves a code that already exists as it is', async () => {
+    const own = {
+      code: 'WELCOME10',
+      kind: 'fixed' as const,
+      value: 100,
+      minSubtotal: null,
+      startsAt: null,
+      endsAt: null,
+      usageLimit: 1,
+      combinable: false,
+    };
+    await storage.createDiscount(own, entry('admin.discount.create'));
+    expect(await seedDemoCatalog(storage, NOW)).toBe(true);
+    expect(await storage.getDiscount('WELCOME10')).toEqual({ ...own, timesUsed: 0 });
+    expect(await discounts()).toHaveLength(4);
+    expect(await verifyChain((after, limit) => storage.readAuditChain(after, limit))).toMatchObject(
+      { ok: true, count: 1 + 20 + 3 },
+    );
+  });
+});

@@ -1,0 +1,47 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createTestSchema, postgresUnavailable } from '../../test/support/postgres.ts';
+import { loadConfig } from '../config.ts';
+import { createStorage } from './create-storage.ts';
+
+const unavailable = await postgresUnavailable();
+
+describe('createStorage', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cart-create-storage-'));
+
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('opens SQLite for a sqlite: URL, migrated', async () => {
+    const storage = await createStorage(
+      loadConfig({ DATABASE_URL: `sqlite:${join(dir, 'cart.db')}` }),
+    );
+    try {
+      expect(storage.dialect).toBe('sqlite');
+      expect(await storage.countProducts()).toBe(0);
+    } finally {
+      await storage.close();
+    }
+  });
+
+  it.skipIf(unavailable !== null)('opens PostgreSQL for a postgres:// URL, migrated', async () => {
+    const schema = await createTestSchema();
+    const storage = await createStorage(loadConfig({ DATABASE_URL: schema.databaseUrl }));
+    try {
+      expect(storage.dialect).toBe('postgres');
+      expect(await storage.countProducts()).toBe(0);
+    } finally {
+      await storage.close();
+      await schema.drop();
+    }
+  });
+
+  it('fails when PostgreSQL cannot be reached, closing what it opened', async () => {
+    // Port 1: nothing listens, the connection is refused at once.
+    const config = loadConfig({ DATABASE_URL: 'postgresql://postgres@127.0.0.1:1/test' });
+    await expect(createStorage(config)).rejects.toThrow(/ECONNREFUSED|connect/);
+  });
+});

@@ -1,0 +1,144 @@
+/**
+ * The SQLite adapter: the storage contract on a temporary database file (each reopen
+ * opens that file again), and what only SQLite has — an in-memory database, the folder
+ * created on first open, and the triggers that keep the audit log append-only.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { entry, productFixture } from '../contract/fixtures.ts';
+import type { AnalyticsEvent, OrderRecord } from '../port.ts';
+import { defineStorageContract } from '../storage-contract.ts';
+import { SqliteStorage } from './sqlite-storage.ts';
+
+interface EventRow {
+  at: string;
+  type: AnalyticsEvent['type'];
+  cart_id: string;
+  product_id: string | null;
+  quantity: number | null;
+  amount: number | null;
+  currency: string | null;
+}
+
+interface OrderRow {
+  id: string;
+  cart_id: string;
+  total_amount: number;
+  currency: string;
+  cart: string;
+  created_at: string;
+}
+
+/** A database file in a folder that does not exist yet (the adapter creates it). */
+function tempDatabase(): { path: string; remove(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'cart-sqlite-'));
+  return {
+    path: join(dir, 'nested', 'cart.db'),
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+defineStorageContract('sqlite', () => {
+  const db = tempDatabase();
+  const storage = new SqliteStorage(db.path);
+  const opened = [storage];
+  // A second connection, read-only, for what the port writes but never reads back.
+  const peek = new Database(db.path, { readonly: true });
+  return Promise.resolve({
+    storage,
+    reopen() {
+      const again = new SqliteStorage(db.path);
+      opened.push(again);
+      return Promise.resolve(again);
+    },
+    events: (cartId) =>
+      Promise.resolve(
+        peek
+          .prepare<[string], EventRow>(
+            'SELECT * FROM analytics_events WHERE cart_id = ? ORDER BY id',
+          )
+          .all(cartId)
+          .map((r): AnalyticsEvent => ({
+            at: r.at,
+            type: r.type,
+            cartId: r.cart_id,
+            productId: r.product_id,
+            quantity: r.quantity,
+            amount: r.amount,
+            currency: r.currency,
+          })),
+      ),
+    orders: (cartId) =>
+      Promise.resolve(
+        peek
+          .prepare<[string], OrderRow>('SELECT * FROM orders WHERE cart_id = ?')
+          .all(cartId)
+          .map((r): OrderRecord => ({
+            id: r.id,
+            cartId: r.cart_id,
+            total: r.total_amount,
+            currency: r.currency,
+            cart: JSON.parse(r.cart) as unknown,
+            createdAt: r.created_at,
+          })),
+      ),
+    async cleanup() {
+      peek.close();
+      for (const s of opened) await s.close();
+      db.remove();
+    },
+  });
+});
+
+describe('SqliteStorage', () => {
+  const db = tempDatabase();
+  let storage: SqliteStorage;
+
+  beforeAll(() => {
+    storage = new SqliteStorage(db.path);
+  });
+
+  afterAll(async () => {
+    await storage.close();
+    db.remove();
+  });
+
+  it('opens an in-memory database, migrated and empty', async () => {
+    const memory = new SqliteStorage(':memory:');
+    try {
+      expect(memory.dialect).toBe('sqlite');
+      expect(await memory.countProducts()).toBe(0);
+      expect(await memory.ping()).toBe(true);
+    } finally {
+      await memory.close();
+    }
+  });
+
+  it('applies each migration once, however often the file is opened', async () => {
+    await new SqliteStorage(db.path).close();
+    await new SqliteStorage(db.path).close();
+    const raw = new Database(db.path, { readonly: true });
+    try {
+      expect(raw.prepare('SELECT version, name FROM schema_migrations').all()).toEqual([
+        { version: 1, name: '001_init.sql' },
+      ]);
+    } finally {
+      raw.close();
+    }
+  });
+
+  it('refuses updates and deletes of the audit log in the database itself', async () => {
+    await storage.createProduct(productFixture(), entry('admin.product.create'));
+    const raw = new Database(db.path);
+    try {
+      expect(() => raw.prepare("UPDATE audit_log SET action = 'x'").run()).toThrow(/append-only/);
+      expect(() => raw.prepare('DELETE FROM audit_log').run()).toThrow(/append-only/);
+    } finally {
+      raw.close();
+    }
+    expect(await storage.readAuditChain(0, 10)).toHaveLength(1);
+  });
+});

@@ -1,0 +1,54 @@
+/**
+ * The storage contract: what every adapter of the port (`port.ts`) must do, as one suite
+ * that each adapter's test file runs against a database of its own
+ * (`sqlite/sqlite-storage.test.ts`, `postgres/postgres-storage.test.ts`). Only the port
+ * is used, plus two read-only peeks at what the port writes but never reads back
+ * (analytics events and orders), so a third adapter can run it as it is.
+ *
+ * The tests of one run share the database, in the order written: each makes its own
+ * carts, products and codes with fresh ids, and counts audit records relative to the
+ * head, so none depends on another's rows. Only the first expects an empty database.
+ */
+import { afterAll, beforeAll, describe } from 'vitest';
+import type { AnalyticsEvent, OrderRecord, Storage } from './port.ts';
+import { defineAuditContract } from './contract/audit-contract.ts';
+import { defineCatalogContract } from './contract/catalog-contract.ts';
+import { defineLifecycleContract } from './contract/lifecycle-contract.ts';
+import { defineMutationContract } from './contract/mutation-contract.ts';
+
+/** One adapter on a database of its own, migrated and empty. */
+export interface StorageUnderTest {
+  storage: Storage;
+  /** A second adapter on the same database: it migrates again, which must change nothing. */
+  reopen: () => Promise<Storage>;
+  /** The analytics events of a cart, oldest first, read behind the port's back. */
+  events: (cartId: string) => Promise<AnalyticsEvent[]>;
+  /** The orders of a cart, read behind the port's back. */
+  orders: (cartId: string) => Promise<OrderRecord[]>;
+  /** Closes every adapter opened for the suite and removes the database. */
+  cleanup: () => Promise<void>;
+}
+
+/** The subject of a run, once its `beforeAll` has opened it (its failure, if it could not). */
+export type OpenedStorage = () => Promise<StorageUnderTest>;
+
+export function defineStorageContract(label: string, open: () => Promise<StorageUnderTest>): void {
+  describe(`storage contract: ${label}`, () => {
+    let opened: Promise<StorageUnderTest> = Promise.reject(new Error('not opened yet'));
+    opened.catch(() => undefined);
+    const subject: OpenedStorage = () => opened;
+
+    beforeAll(async () => {
+      opened = open();
+      await opened;
+    });
+    afterAll(async () => {
+      await (await opened).cleanup();
+    });
+
+    defineLifecycleContract(subject);
+    defineCatalogContract(subject);
+    defineMutationContract(subject);
+    defineAuditContract(subject);
+  });
+}
