@@ -10,7 +10,7 @@ import { createBroker } from './events/create-broker.ts';
 import { Csrf } from './http/csrf.ts';
 import { registerHelmet } from './plugins/external/helmet.ts';
 import { registerSwagger } from './plugins/external/swagger.ts';
-import errors, { frameworkError, parseJsonBody } from './plugins/app/errors.ts';
+import errors, { answerUnparseable, frameworkError, parseJsonBody } from './plugins/app/errors.ts';
 import idempotency from './plugins/app/idempotency.ts';
 import metrics from './plugins/app/metrics.ts';
 import rateLimit from './plugins/app/rate-limit.ts';
@@ -82,6 +82,7 @@ export async function buildApp(
     // rather than by the router (a bare 414).
     routerOptions: { maxParamLength: 1000 },
     frameworkErrors: frameworkError,
+    clientErrorHandler: answerUnparseable,
     // /readyz answers "draining" itself while requests in flight finish.
     return503OnClosing: false,
   }).withTypeProvider<ZodTypeProvider>();

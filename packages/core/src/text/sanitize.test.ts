@@ -58,3 +58,12 @@ describe('sanitizeText', () => {
     );
   });
 });
+
+describe('lone surrogates', () => {
+  it('removes a surrogate half without its partner and keeps real pairs', () => {
+    expect(sanitizeText('a\uD800b')).toBe('ab');
+    expect(sanitizeText('a\uDC00b')).toBe('ab');
+    expect(sanitizeText('\uDC00\uD800')).toBe('');
+    expect(sanitizeText('smile \uD83D\uDE00')).toBe('smile \uD83D\uDE00');
+  });
+});

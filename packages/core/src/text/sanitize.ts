@@ -22,6 +22,10 @@ const CONTROL_ALL = /[\u0000-\u001F\u007F-\u009F]/g;
 // eslint-disable-next-line no-control-regex
 const CONTROL_BUT_TAB_LF = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g;
 
+// A surrogate half without its partner is not a character: it cannot be encoded as UTF-8
+// and would reach storage and other clients as U+FFFD or break them outright.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
 export interface SanitizeOptions {
   /** Keep tab and newline (multi-line fields such as the note). */
   multiline?: boolean;
@@ -34,5 +38,6 @@ export function sanitizeText(value: string, options: SanitizeOptions = {}): stri
   return unified
     .replace(options.multiline ? CONTROL_BUT_TAB_LF : CONTROL_ALL, '')
     .replace(INVISIBLE, '')
+    .replace(LONE_SURROGATE, '')
     .normalize('NFC');
 }

@@ -1,4 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import type { Duplex } from 'node:stream';
 import fp from 'fastify-plugin';
 import secureJson from 'secure-json-parse';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
@@ -22,6 +24,26 @@ export function frameworkError(
     request,
     reply,
     new HttpProblem('VALIDATION_FAILED', detail, { errors: [{ path: '', message: detail }] }),
+  );
+}
+
+/**
+ * A request that is not even HTTP (a garbage line, a broken Content-Length, both
+ * Content-Length and Transfer-Encoding): Node cannot give it to Fastify, so the answer
+ * is written to the socket here — a 400 problem, then the connection is closed.
+ */
+export function answerUnparseable(error: Error & { code?: string }, socket: Duplex): void {
+  if (!socket.writable) return;
+  const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+  const code = tooLarge ? 'PAYLOAD_TOO_LARGE' : 'VALIDATION_FAILED';
+  const detail = tooLarge ? 'The request headers are too large.' : 'The request is not valid HTTP.';
+  const body = JSON.stringify(
+    problemBody(code, detail, randomUUID(), '', { errors: [{ path: '', message: detail }] }),
+  );
+  const status = tooLarge ? '413 Payload Too Large' : '400 Bad Request';
+  socket.end(
+    `HTTP/1.1 ${status}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+      `X-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n${body}`,
   );
 }
 
