@@ -44,6 +44,17 @@ const NO_QUERY = z.strictObject({});
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const EXPIRY_SWEEP_MS = 60_000;
 
+/** Calls `log` at most once a minute: an outage is one warning, not one per request. */
+function throttled(log: (error: unknown) => void, intervalMs = 60_000): (error: unknown) => void {
+  let last = -Infinity;
+  return (error) => {
+    const now = Date.now();
+    if (now - last < intervalMs) return;
+    last = now;
+    log(error);
+  };
+}
+
 /** Pino settings: JSON lines, with every credential-bearing header redacted. */
 export function loggerOptions(config: Config): FastifyServerOptions['logger'] {
   return {
@@ -107,12 +118,13 @@ export async function buildApp(
 
   const storage = options.storage ?? (await createStorage(config));
   const redis = config.REDIS_URL === undefined ? null : connectRedis(config.REDIS_URL, app.log);
-  const events = new CartEvents((error) =>
-    app.log.warn({ err: error }, 'live-event fan-out problem'),
+  const events = new CartEvents(
+    throttled((error) => app.log.warn({ err: error }, 'live-event fan-out problem')),
   );
   const service = new CartService(storage, config, events);
-  const broker = createBroker(config, (error) =>
-    app.log.warn({ err: error }, 'live-event broker problem'),
+  const broker = createBroker(
+    config,
+    throttled((error) => app.log.warn({ err: error }, 'live-event broker problem')),
   );
   if (broker) {
     await events.connect(broker, async (cartId) => {

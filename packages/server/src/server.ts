@@ -17,7 +17,16 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const app = await buildApp(config);
+  let app;
+  try {
+    app = await buildApp(config);
+  } catch (error) {
+    // e.g. the database is unreachable: one line, not a stack trace.
+    process.stderr.write(
+      `cannot start: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
+    process.exit(1);
+  }
   const address = await app.listen({ port: config.PORT, host: config.HOST });
   const port = app.server.address();
   const url =

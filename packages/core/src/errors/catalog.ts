@@ -105,6 +105,11 @@ export const ERROR_CATALOG = {
     title: 'Idempotency key reused',
     message: 'This request key was already used for a different request.',
   },
+  HEADERS_TOO_LARGE: {
+    status: 431,
+    title: 'Request headers too large',
+    message: 'The request headers are too large. Clearing this site’s cookies may help.',
+  },
   RATE_LIMITED: {
     status: 429,
     title: 'Too many requests',

@@ -9,6 +9,8 @@ describe('isStorageUnavailable', () => {
     coded('57P01', 'terminating connection due to administrator command'),
     coded('08006'),
     coded('53300'),
+    coded('57014', 'canceling statement due to statement timeout'),
+    coded('55P03'),
     coded('SQLITE_BUSY'),
     new Error('Connection terminated unexpectedly'),
     new Error('timeout exceeded when trying to connect'),

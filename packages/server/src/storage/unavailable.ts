@@ -21,7 +21,16 @@ export function isStorageUnavailable(error: unknown): boolean {
     if (typeof code === 'string') {
       // PostgreSQL SQLSTATE class 08 (connection exception), 57P01–57P03 (shutdown,
       // crash, cannot connect now), 53300 (too many connections).
-      if (/^08/.test(code) || /^57P0[1-3]$/.test(code) || code === '53300') return true;
+      // 57014: statement timeout (a lock or query took too long; rolled back);
+      // 55P03: lock not available.
+      if (
+        /^08/.test(code) ||
+        /^57P0[1-3]$/.test(code) ||
+        code === '53300' ||
+        code === '57014' ||
+        code === '55P03'
+      )
+        return true;
       if (NETWORK_CODES.has(code)) return true;
       // SQLite: the file is locked by another process for longer than busy_timeout.
       if (code === 'SQLITE_BUSY') return true;

@@ -325,6 +325,15 @@ export function defineProtocolContract(h: Harness): void {
       expect(reply.headers.get('x-content-type-options')).toBe('nosniff');
     });
 
+    it('answers header sections over the HTTP limit with 431 HEADERS_TOO_LARGE and keeps serving', async () => {
+      expectProblem(
+        await h.http.get('/api/products', { headers: { 'x-pad': 'a'.repeat(20_000) } }),
+        431,
+        'HEADERS_TOO_LARGE',
+      );
+      expect((await h.http.get('/healthz')).status).toBe(200);
+    });
+
     it('exposes Prometheus metrics at /metrics (DESIGN §4)', async () => {
       const reply = await h.http.get('/metrics');
       expect(reply.status).toBe(200);

@@ -35,12 +35,12 @@ export function frameworkError(
 export function answerUnparseable(error: Error & { code?: string }, socket: Duplex): void {
   if (!socket.writable) return;
   const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
-  const code = tooLarge ? 'PAYLOAD_TOO_LARGE' : 'VALIDATION_FAILED';
+  const code = tooLarge ? 'HEADERS_TOO_LARGE' : 'VALIDATION_FAILED';
   const detail = tooLarge ? 'The request headers are too large.' : 'The request is not valid HTTP.';
   const body = JSON.stringify(
     problemBody(code, detail, randomUUID(), '', { errors: [{ path: '', message: detail }] }),
   );
-  const status = tooLarge ? '413 Payload Too Large' : '400 Bad Request';
+  const status = tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request';
   socket.end(
     `HTTP/1.1 ${status}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
       `X-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n${body}`,
