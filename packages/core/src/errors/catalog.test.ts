@@ -32,6 +32,7 @@ const DESIGN_STATUSES: Record<ErrorCode, number> = {
   DISCOUNT_INVALID: 422,
   IDEMPOTENCY_KEY_REUSED: 422,
   AMOUNT_TOO_LARGE: 422, // not in DESIGN.md: core's refusal of a cart past the safe-integer range
+  HEADERS_TOO_LARGE: 431, // not in DESIGN.md: a header section over Node's HTTP limit
   RATE_LIMITED: 429,
   INTERNAL: 500,
   UNAVAILABLE: 503,

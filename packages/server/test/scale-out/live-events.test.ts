@@ -18,10 +18,12 @@ async function json<T>(response: Response): Promise<T> {
   return (await response.json()) as T;
 }
 
-describe.skipIf(unavailable !== null).each([
+const fanOuts: { fanOut: string; env: Record<string, string> }[] = [
   { fanOut: 'Redis pub/sub', env: { REDIS_URL: TEST_REDIS_URL } },
-  { fanOut: 'PostgreSQL LISTEN/NOTIFY', env: {} as Record<string, string> },
-])('live events across two instances ($fanOut)', ({ env }) => {
+  { fanOut: 'PostgreSQL LISTEN/NOTIFY', env: {} },
+];
+
+describe.skipIf(unavailable !== null).each(fanOuts)('live events across two instances ($fanOut)', ({ env }) => {
   let schema: TestSchema;
   let a: TestServer;
   let b: TestServer;

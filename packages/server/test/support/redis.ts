@@ -19,7 +19,7 @@ export async function redisUnavailable(): Promise<string | null> {
     return null;
   } catch (error) {
     const message = `Redis is not reachable at ${TEST_REDIS_URL}: ${String(error)}`;
-    if (process.env.CI === 'true') throw new Error(message);
+    if (process.env.CI === 'true') throw new Error(message, { cause: error });
     return message;
   } finally {
     client.disconnect();
