@@ -149,7 +149,10 @@ export async function buildApp(
   await app.register(errors);
   await app.register(metrics);
   if (config.RATE_LIMITS === 'on')
-    await app.register(rateLimit, rateLimitOptions(config, redis, app.log));
+    await app.register(
+      rateLimit,
+      rateLimitOptions(config, redis, app.log, () => app.metricsCounters.rateLimitFallbacks.inc()),
+    );
   await app.register(idempotency);
 
   // Every API route checks its query string: one that takes none refuses any (400),

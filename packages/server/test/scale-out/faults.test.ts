@@ -346,6 +346,10 @@ describe.skipIf(unavailable !== null)('Redis stopped and restarted under traffic
         5000,
       );
       expect(warned, `a warning when Redis goes away; ${story()}`).toBe(true);
+      // …and a metric: the hits counted locally while Redis was away.
+      const metrics = await send(server.url, 'GET', '/metrics');
+      const fallbacks = /^cart_rate_limit_store_fallbacks_total (\d+)/m.exec(metrics.text);
+      expect(Number(fallbacks?.[1] ?? 0), 'rate-limit fallbacks counted').toBeGreaterThan(0);
       const back = await waitForLog(server, (e) => /Redis is back/.test(String(e.msg)), killedAt);
       expect(back, `a line when Redis is back; ${story()}`).toBe(true);
       expect(crashed(server)).toBeNull();

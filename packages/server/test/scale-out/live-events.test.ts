@@ -23,62 +23,65 @@ const fanOuts: { fanOut: string; env: Record<string, string> }[] = [
   { fanOut: 'PostgreSQL LISTEN/NOTIFY', env: {} },
 ];
 
-describe.skipIf(unavailable !== null).each(fanOuts)('live events across two instances ($fanOut)', ({ env }) => {
-  let schema: TestSchema;
-  let a: TestServer;
-  let b: TestServer;
+describe.skipIf(unavailable !== null).each(fanOuts)(
+  'live events across two instances ($fanOut)',
+  ({ env }) => {
+    let schema: TestSchema;
+    let a: TestServer;
+    let b: TestServer;
 
-  beforeAll(async () => {
-    schema = await createTestSchema();
-    a = await startTestServer({ env: { ...env, DATABASE_URL: schema.databaseUrl } });
-    b = await startTestServer({ env: { ...env, DATABASE_URL: schema.databaseUrl } });
-  });
-  afterAll(async () => {
-    await a?.close();
-    await b?.close();
-    await schema?.drop();
-  });
+    beforeAll(async () => {
+      schema = await createTestSchema();
+      a = await startTestServer({ env: { ...env, DATABASE_URL: schema.databaseUrl } });
+      b = await startTestServer({ env: { ...env, DATABASE_URL: schema.databaseUrl } });
+    });
+    afterAll(async () => {
+      await a?.close();
+      await b?.close();
+      await schema?.drop();
+    });
 
-  it('delivers a change made through B to a subscriber on A', async () => {
-    const product = await json<{ id: string }>(
-      await fetch(`${b.url}/api/admin/products`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${b.adminToken}`, 'content-type': 'application/json' },
-        body: JSON.stringify({
-          sku: `LIVE-${Date.now()}`,
-          name: 'Live',
-          description: '',
-          price: { amount: 300, currency: 'USD' },
-          stock: null,
-          maxPerOrder: null,
-          imageUrl: null,
-        }),
-      }),
-    );
-    const cart = await json<Cart & { token: string }>(
-      await fetch(`${a.url}/api/carts`, { method: 'POST' }),
-    );
-    const auth = { authorization: `Bearer ${cart.token}` };
-    const stream = await openEventStream(`${a.url}/api/carts/${cart.id}/events`, auth);
-    try {
-      expect(stream.status).toBe(200);
-      const first = await stream.next(5000);
-      expect((JSON.parse(first.data) as Cart).version).toBe(1);
-
-      const changed = await json<Cart>(
-        await fetch(`${b.url}/api/carts/${cart.id}/lines`, {
+    it('delivers a change made through B to a subscriber on A', async () => {
+      const product = await json<{ id: string }>(
+        await fetch(`${b.url}/api/admin/products`, {
           method: 'POST',
-          headers: { ...auth, 'content-type': 'application/json' },
-          body: JSON.stringify({ productId: product.id, quantity: 2 }),
+          headers: { authorization: `Bearer ${b.adminToken}`, 'content-type': 'application/json' },
+          body: JSON.stringify({
+            sku: `LIVE-${Date.now()}`,
+            name: 'Live',
+            description: '',
+            price: { amount: 300, currency: 'USD' },
+            stock: null,
+            maxPerOrder: null,
+            imageUrl: null,
+          }),
         }),
       );
-      const event = await stream.next(5000);
-      expect(event.event).toBe('cart');
-      const seen = JSON.parse(event.data) as Cart;
-      expect(seen.version).toBe(changed.version);
-      expect(seen.lines.map((l) => l.quantity)).toEqual([2]);
-    } finally {
-      stream.close();
-    }
-  });
-});
+      const cart = await json<Cart & { token: string }>(
+        await fetch(`${a.url}/api/carts`, { method: 'POST' }),
+      );
+      const auth = { authorization: `Bearer ${cart.token}` };
+      const stream = await openEventStream(`${a.url}/api/carts/${cart.id}/events`, auth);
+      try {
+        expect(stream.status).toBe(200);
+        const first = await stream.next(5000);
+        expect((JSON.parse(first.data) as Cart).version).toBe(1);
+
+        const changed = await json<Cart>(
+          await fetch(`${b.url}/api/carts/${cart.id}/lines`, {
+            method: 'POST',
+            headers: { ...auth, 'content-type': 'application/json' },
+            body: JSON.stringify({ productId: product.id, quantity: 2 }),
+          }),
+        );
+        const event = await stream.next(5000);
+        expect(event.event).toBe('cart');
+        const seen = JSON.parse(event.data) as Cart;
+        expect(seen.version).toBe(changed.version);
+        expect(seen.lines.map((l) => l.quantity)).toEqual([2]);
+      } finally {
+        stream.close();
+      }
+    });
+  },
+);

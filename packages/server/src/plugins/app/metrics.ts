@@ -1,10 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 declare module 'fastify' {
   interface FastifyInstance {
     metrics: Registry;
+    metricsCounters: { rateLimitFallbacks: Counter };
   }
 }
 
@@ -26,6 +27,13 @@ export default fp(
       registers: [registry],
     });
     app.decorate('metrics', registry);
+    app.decorate('metricsCounters', {
+      rateLimitFallbacks: new Counter({
+        name: 'cart_rate_limit_store_fallbacks_total',
+        help: 'Rate-limit hits counted in this instance because Redis did not answer.',
+        registers: [registry],
+      }),
+    });
 
     app.addHook('onResponse', (request, reply, done) => {
       const route = request.routeOptions.url ?? 'unmatched';

@@ -32,6 +32,7 @@ export function rateLimitOptions(
   config: Config,
   redis: Redis | null,
   log: FastifyBaseLogger,
+  onFallback: () => void = () => {},
 ): RateLimitOptions {
   const local = new LocalStore();
   let warned = 0;
@@ -40,6 +41,7 @@ export function rateLimitOptions(
         redis,
         local,
         (error) => {
+          onFallback();
           // One line per minute at most while Redis is away, not one per request.
           if (Date.now() - warned > 60_000) {
             warned = Date.now();
