@@ -29,9 +29,12 @@ const productFields = {
     .max(1_000_000)
     .nullable()
     .describe('Most units of this product one cart may hold, or null'),
+  // Printable ASCII only: anything else must be percent-encoded, so no control, bidi or
+  // invisible character can hide in a URL that pages render.
   imageUrl: z
     .url({ protocol: /^https?$/ })
     .max(2048)
+    .regex(/^[\x21-\x7E]+$/, 'must be printable ASCII: percent-encode other characters')
     .nullable(),
 };
 
