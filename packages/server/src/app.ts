@@ -83,7 +83,7 @@ export async function buildApp(
   const app = Fastify({
     logger: options.logger ?? loggerOptions(config),
     bodyLimit: config.MAX_BODY_BYTES,
-    trustProxy: config.TRUST_PROXY,
+    trustProxy: config.TRUST_PROXY as Exclude<FastifyServerOptions['trustProxy'], undefined>,
     requestIdHeader: false,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];

@@ -33,6 +33,15 @@ describe('loadConfig', () => {
     expect(c.SEED_DEMO).toBe(false);
     expect(c.TAX_RATE_BPS).toBe(825);
     expect(c.TRUST_PROXY).toBe(true);
+    expect(loadConfig({ TRUST_PROXY: '2' }).TRUST_PROXY).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 127.0.0.1' }).TRUST_PROXY).toEqual([
+      '10.0.0.0/8',
+      '127.0.0.1',
+    ]);
+    expect(loadConfig({ TRUST_PROXY: 'off' }).TRUST_PROXY).toBe(false);
+    expect(() => loadConfig({ TRUST_PROXY: 'some proxy' })).toThrow(
+      /TRUST_PROXY must be true, false, a hop count/,
+    );
     expect(c.ALLOWED_ORIGINS).toEqual(['https://a.example', 'https://b.example']);
   });
 

@@ -60,7 +60,26 @@ export const ConfigSchema = z.object({
   MAX_BODY_BYTES: int(64 * 1024, 1024, 10 * 1024 * 1024),
   MAX_BATCH_ACTIONS: int(100, 1, 1000),
   IDEMPOTENCY_TTL_SECONDS: int(24 * 3600, 24 * 3600, 30 * 24 * 3600),
-  TRUST_PROXY: flag(false),
+  // false; true (every hop: only when the proxy overwrites X-Forwarded-For); a hop count;
+  // or the proxies' addresses/CIDRs, comma-separated (the safest).
+  TRUST_PROXY: z
+    .string()
+    .optional()
+    .transform((v, ctx): boolean | number | string[] => {
+      if (v === undefined || ['false', '0', 'no', 'off'].includes(v)) return false;
+      if (['true', 'yes', 'on'].includes(v)) return true;
+      if (/^[1-9]\d?$/.test(v)) return Number(v);
+      const list = v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
+      if (list.length > 0 && list.every((a) => /^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(a))) return list;
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must be true, false, a hop count, or proxy addresses/CIDRs',
+      });
+      return z.NEVER;
+    }),
   RATE_LIMITS: z.enum(['on', 'off'], { message: 'must be on or off' }).default('on'),
   RATE_LIMIT_WINDOW_SECONDS: int(60, 1, 3600),
   RATE_LIMIT_CLIENT: int(600, 1, 1_000_000),

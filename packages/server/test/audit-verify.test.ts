@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -78,15 +79,44 @@ describe('npm run audit:verify (SQLite)', () => {
     }
   });
 
-  it('names the first edited record', () => {
-    const db = new Database(dbPath);
-    db.exec('DROP TRIGGER audit_log_no_update');
-    db.prepare(
-      `UPDATE audit_log SET detail = '{"actions":[{"type":"addLine","quantity":99}]}' WHERE seq = 4`,
-    ).run();
+  /** A copy of the intact database with `sql` run on it, triggers dropped first (an attacker with file access). */
+  function tampered(name: string, sql: string): string {
+    const copy = `${dbPath}.${name}.db`;
+    copyFileSync(dbPath, copy);
+    const db = new Database(copy);
+    db.exec('DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;');
+    db.exec(sql);
     db.close();
-    const { code, out } = verify(`sqlite:${dbPath}`);
+    return `sqlite:${copy}`;
+  }
+
+  it('names the first edited record', () => {
+    const url = tampered(
+      'edited',
+      `UPDATE audit_log SET detail = '{"actions":[{"type":"addLine","quantity":99}]}' WHERE seq = 4`,
+    );
+    const { code, out } = verify(url);
     expect(code).toBe(1);
     expect(out).toContain('broken at record 4');
+  });
+
+  it('names the record after a deleted one', () => {
+    const { code, out } = verify(tampered('deleted', 'DELETE FROM audit_log WHERE seq = 3'));
+    expect(code).toBe(1);
+    expect(out).toContain('broken at record 4');
+  });
+
+  it('names the first of two reordered records', () => {
+    // Swap the contents of records 2 and 3 (hashes included), keeping their places.
+    const columns =
+      'at, actor_type, actor_id, request_id, client_address, action, cart_id, before_version, after_version, detail, prev_hash, hash';
+    const url = tampered(
+      'reordered',
+      `CREATE TEMP TABLE t AS SELECT * FROM audit_log WHERE seq IN (2, 3);
+       UPDATE audit_log SET (${columns}) = (SELECT ${columns} FROM t WHERE t.seq = 5 - audit_log.seq) WHERE seq IN (2, 3);`,
+    );
+    const { code, out } = verify(url);
+    expect(code).toBe(1);
+    expect(out).toContain('broken at record 2');
   });
 });
