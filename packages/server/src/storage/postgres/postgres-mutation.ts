@@ -1,3 +1,4 @@
+import { catalogKeys } from '../catalog-keys.ts';
 import type pg from 'pg';
 import type { CartState } from '@cart/core';
 import { chainRecord } from '../../audit/chain.ts';
@@ -9,7 +10,6 @@ import {
   type MutationPlan,
   type MutationSnapshot,
   type MutationWrite,
-  type StoredCart,
 } from '../port.ts';
 import {
   toDiscount,
@@ -58,19 +58,7 @@ export async function loadSnapshot(c: Queryable, plan: MutationPlan): Promise<Mu
   const loaded = new Map(cartRows.map((r) => [r.id, toStoredCart(r)]));
   const cart = loaded.get(plan.cartId) ?? null;
   const source = plan.sourceCartId === undefined ? null : (loaded.get(plan.sourceCartId) ?? null);
-  const carts = [cart, source].filter((x): x is StoredCart => x !== null);
-  const productIds = [
-    ...new Set([
-      ...plan.productIds,
-      ...carts.flatMap((x) => x.state.lines.map((l) => l.productId)),
-    ]),
-  ];
-  const codes = [
-    ...new Set([
-      ...plan.discountCodes,
-      ...carts.flatMap((x) => x.state.discounts.map((d) => d.code)),
-    ]),
-  ];
+  const { productIds, codes } = catalogKeys(plan, [cart, source]);
 
   const products = productIds.length
     ? (await c.query<ProductRow>('SELECT * FROM products WHERE id = ANY($1::text[])', [productIds]))

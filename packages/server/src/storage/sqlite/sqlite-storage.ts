@@ -25,98 +25,20 @@ import {
   type Storage,
   type StoredCart,
 } from '../port.ts';
+import { catalogKeys } from '../catalog-keys.ts';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
+import {
+  toAudit,
+  toDiscount,
+  toProduct,
+  type AuditRow,
+  type DiscountRow,
+  type ProductRow,
+} from '../rows.ts';
 
 type Row = Record<string, unknown>;
 
-interface ProductRow {
-  id: string;
-  sku: string;
-  name: string;
-  description: string;
-  price_amount: number;
-  currency: string;
-  stock: number | null;
-  max_per_order: number | null;
-  image_url: string | null;
-  created_at: string;
-}
-
-interface DiscountRow {
-  code: string;
-  created_at: string;
-  kind: 'percent' | 'fixed';
-  value: number;
-  min_subtotal: number | null;
-  starts_at: string | null;
-  ends_at: string | null;
-  usage_limit: number | null;
-  times_used: number;
-  combinable: number;
-}
-
-interface AuditRow {
-  seq: number;
-  at: string;
-  actor_type: AuditEntry['actorType'];
-  actor_id: string | null;
-  request_id: string | null;
-  client_address: string | null;
-  action: string;
-  cart_id: string | null;
-  before_version: number | null;
-  after_version: number | null;
-  detail: string;
-  prev_hash: string;
-  hash: string;
-}
-
 const MIGRATIONS_DIR = join(import.meta.dirname, 'migrations');
-
-function toProduct(r: ProductRow): Product {
-  return {
-    id: r.id,
-    sku: r.sku,
-    name: r.name,
-    description: r.description,
-    price: { amount: r.price_amount, currency: r.currency as Product['price']['currency'] },
-    stock: r.stock,
-    maxPerOrder: r.max_per_order,
-    imageUrl: r.image_url,
-  };
-}
-
-function toDiscount(r: DiscountRow): Discount {
-  return {
-    code: r.code,
-    kind: r.kind,
-    value: r.value,
-    minSubtotal: r.min_subtotal,
-    startsAt: r.starts_at,
-    endsAt: r.ends_at,
-    usageLimit: r.usage_limit,
-    timesUsed: r.times_used,
-    combinable: r.combinable === 1,
-  };
-}
-
-function toAudit(r: AuditRow): AuditRecord {
-  return {
-    seq: r.seq,
-    at: r.at,
-    actorType: r.actor_type,
-    actorId: r.actor_id,
-    requestId: r.request_id,
-    clientAddress: r.client_address,
-    action: r.action,
-    cartId: r.cart_id,
-    beforeVersion: r.before_version,
-    afterVersion: r.after_version,
-    detail: JSON.parse(r.detail) as Record<string, unknown>,
-    prevHash: r.prev_hash,
-    hash: r.hash,
-  };
-}
 
 function isUniqueViolation(e: unknown): boolean {
   const code = e instanceof Error && 'code' in e ? (e as { code: unknown }).code : undefined;
@@ -308,19 +230,7 @@ export class SqliteStorage implements Storage {
     const s = this.stmt;
     const cart = this.loadCart(plan.cartId);
     const source = plan.sourceCartId === undefined ? null : this.loadCart(plan.sourceCartId);
-    const carts = [cart, source].filter((c): c is StoredCart => c !== null);
-    const productIds = [
-      ...new Set([
-        ...plan.productIds,
-        ...carts.flatMap((c) => c.state.lines.map((l) => l.productId)),
-      ]),
-    ];
-    const codes = [
-      ...new Set([
-        ...plan.discountCodes,
-        ...carts.flatMap((c) => c.state.discounts.map((d) => d.code)),
-      ]),
-    ];
+    const { productIds, codes } = catalogKeys(plan, [cart, source]);
     const snapshot: MutationSnapshot = {
       cart,
       source,
