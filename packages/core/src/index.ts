@@ -9,6 +9,7 @@ export * from './schemas/discount.ts';
 export * from './schemas/cart.ts';
 export * from './schemas/action.ts';
 export * from './schemas/guards.ts';
+export * from './schemas/monitoring.ts';
 export * from './money/currency.ts';
 export * from './money/money.ts';
 export * from './money/allocate.ts';

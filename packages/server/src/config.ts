@@ -101,6 +101,42 @@ export const ConfigSchema = z.object({
     .pipe(z.array(z.url())),
   SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   SHUTDOWN_GRACE_MS: int(10_000, 0, 120_000),
+
+  // ---- monitoring (docs/operations.md) ----
+  /** `pretty` for readable development logs; `json` (one object a line) otherwise. */
+  LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
+  /** Who may scrape /metrics: `public`, or `token` (Bearer METRICS_TOKEN, else ADMIN_TOKEN). */
+  METRICS_ACCESS: z.enum(['public', 'token']).default('public'),
+  METRICS_TOKEN: z
+    .string()
+    .min(16, 'must be at least 16 characters')
+    .regex(/^[\x21-\x7E]+$/, 'must be visible ASCII')
+    .optional(),
+  /** OTLP/HTTP endpoint (e.g. http://127.0.0.1:4318); tracing is off without it. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).default('cart-server'),
+  /** A cart with items untouched this long counts as abandoned (analytics). */
+  ABANDON_AFTER_SECONDS: int(3600, 1, 30 * 24 * 3600),
+  /** Where firing and resolved alerts are POSTed (JSON), if anywhere. */
+  ALERT_WEBHOOK_URL: z.url().optional(),
+  /** How often the alert rules are evaluated. */
+  ALERT_EVALUATION_INTERVAL_MS: int(15_000, 100, 3_600_000),
+  /**
+   * Alert rule settings as JSON, merged over the defaults (docs/operations.md#alerts),
+   * e.g. {"errorBudgetBurn":{"objective":0.999,"windows":[{"long":3600,"short":300,"burnRate":14.4}]}}.
+   */
+  ALERT_RULES: z
+    .string()
+    .optional()
+    .transform((v, ctx): unknown => {
+      if (v === undefined) return {};
+      try {
+        return JSON.parse(v) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be JSON' });
+        return z.NEVER;
+      }
+    }),
 });
 export type Config = z.output<typeof ConfigSchema>;
 

@@ -36,6 +36,7 @@ import {
   type StoredCart,
 } from '../storage/port.ts';
 import { analyticsFor } from './analytics-events.ts';
+import type { CartObserver } from './cart-observer.ts';
 
 /** Facts about the request a change is made by, for the audit log and idempotency. */
 export interface RequestMeta {
@@ -61,6 +62,8 @@ interface Outcome {
   reply: StoredReply;
   /** The cart to announce to live subscribers once committed. */
   changed: Cart | null;
+  /** The usage events committed with the change, for observers (set by `run`). */
+  committedEvents?: readonly AnalyticsEvent[];
 }
 
 /** Decisions made again after lost races before giving up with a 5xx. */
@@ -81,6 +84,7 @@ export class CartService {
     private readonly storage: Storage,
     private readonly config: Config,
     readonly events: CartEvents,
+    private readonly observer: CartObserver = { committed: () => undefined },
   ) {
     this.limits = {
       maxLines: config.MAX_LINES_PER_CART,
@@ -383,8 +387,11 @@ export class CartService {
         const reply = decided.outcome.reply;
         const code = (reply.body as { code?: string } | null)?.code;
         const keep = idem !== null && isStorable(reply.status, code);
+        const outcome = decided.write
+          ? { ...decided.outcome, committedEvents: decided.write.events }
+          : decided.outcome;
         return {
-          reply: { outcome: decided.outcome, replayed: false },
+          reply: { outcome, replayed: false },
           write: decided.write,
           idempotency: keep
             ? idempotencyRecord(idem, reply, meta.now, this.config.IDEMPOTENCY_TTL_SECONDS)
@@ -392,6 +399,8 @@ export class CartService {
         };
       },
     );
+    if (result.outcome.committedEvents)
+      this.observer.committed(result.outcome.committedEvents, { requestId: meta.requestId });
     if (result.outcome.changed) this.events.publish(result.outcome.changed);
     return { ...result.outcome.reply, replayed: result.replayed };
   }
@@ -482,7 +491,7 @@ export class CartService {
         events: [
           {
             at: meta.now.toISOString(),
-            type: 'cart_abandoned',
+            type: 'cart_expired',
             cartId: state.id,
             amount: this.view(state, meta.now).total.amount,
             currency: state.currency,

@@ -1,5 +1,10 @@
 import type {
+  AlertEvent,
   CartState,
+  ErrorGroup,
+  ErrorGroupSummary,
+  ErrorSource,
+  FunnelStep,
   Discount,
   DiscountInput,
   Product,
@@ -52,7 +57,10 @@ export const ANALYTICS_EVENT_TYPES = [
   'checkout_started',
   'checked_out',
   'cart_merged',
+  /** Idle with items for ABANDON_AFTER_SECONDS (the idle sweep); may recur after activity. */
   'cart_abandoned',
+  /** Reached its expiry (CART_TTL_SECONDS) while still active. */
+  'cart_expired',
 ] as const;
 export type AnalyticsEventType = (typeof ANALYTICS_EVENT_TYPES)[number];
 
@@ -176,6 +184,48 @@ export interface AuditQuery {
   limit: number;
 }
 
+/** One occurrence of a server error or a browser-reported error, for error tracking. */
+export interface ErrorOccurrence {
+  fingerprint: string;
+  source: ErrorSource;
+  errorClass: string;
+  message: string;
+  route: string;
+  topFrame: string;
+  /** Server stacks stay server-side: only the admin API shows them. */
+  stack: string;
+  requestId: string | null;
+  at: string;
+}
+
+export interface ErrorGroupQuery {
+  source?: ErrorSource;
+  /** Opaque cursor from a previous page (groups are listed most recently seen first). */
+  cursor: string | null;
+  limit: number;
+}
+
+/** An alert rule changing state, as recorded (and shown on the dashboard). */
+export interface AlertEventInput {
+  rule: string;
+  state: 'firing' | 'resolved';
+  at: string;
+  value: number | null;
+  summary: string;
+}
+
+/** The raw counts behind `GET /api/admin/analytics`, for events with from <= at < to. */
+export interface AnalyticsCounts {
+  /** Distinct carts with at least one event of each funnel type. */
+  funnel: Record<FunnelStep, number>;
+  abandonedCarts: number;
+  /** Orders (checked_out events): how many, and the sum of their amounts. */
+  orders: number;
+  revenue: number;
+  /** Most units added first (line_added quantity plus positive quantity_changed), ties by id. */
+  topProducts: { productId: string; quantityAdded: number; carts: number }[];
+}
+
 export interface Storage {
   readonly dialect: 'sqlite' | 'postgres';
   /** Applies pending migrations; safe to call on every start. */
@@ -244,4 +294,29 @@ export interface Storage {
   findExpiredCarts(now: string, limit: number): Promise<string[]>;
   /** Deletes idempotency records past their expiry; returns how many. */
   purgeIdempotency(now: string): Promise<number>;
+
+  // ---- monitoring ----------------------------------------------------------------
+
+  /**
+   * Active carts holding at least one line, last changed before `idleBefore`, and not
+   * marked abandoned since their last change (for the abandonment sweep).
+   */
+  findIdleCarts(idleBefore: string, limit: number): Promise<string[]>;
+  /**
+   * Marks the cart abandoned and records `event` (a `cart_abandoned`) in one transaction,
+   * only if it still matches `findIdleCarts`' conditions; false when it no longer does.
+   */
+  markAbandoned(cartId: string, idleBefore: string, event: AnalyticsEvent): Promise<boolean>;
+  analyticsCounts(from: string, to: string, topLimit: number): Promise<AnalyticsCounts>;
+
+  /** Adds one occurrence to its group (creating the group on first sight). */
+  recordError(occurrence: ErrorOccurrence): Promise<void>;
+  listErrorGroups(
+    query: ErrorGroupQuery,
+  ): Promise<{ items: ErrorGroupSummary[]; nextCursor: string | null }>;
+  getErrorGroup(fingerprint: string): Promise<ErrorGroup | null>;
+
+  recordAlertEvent(event: AlertEventInput): Promise<AlertEvent>;
+  /** Newest first. */
+  listAlertEvents(limit: number): Promise<AlertEvent[]>;
 }

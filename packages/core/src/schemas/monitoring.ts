@@ -1,0 +1,167 @@
+import { z } from 'zod';
+import { Id, Timestamp } from './common.ts';
+
+/**
+ * The operators' monitoring API (`/api/admin/errors`, `/analytics`, `/alerts`,
+ * `/monitoring/*`) and the browser's error reports: the shapes the server answers with
+ * and the dashboard reads, defined once here.
+ */
+
+// ---- error tracking ------------------------------------------------------------
+
+export const ErrorSource = z.enum(['server', 'client']);
+export type ErrorSource = z.infer<typeof ErrorSource>;
+
+/**
+ * One error group: every occurrence with the same fingerprint (error class + top
+ * application frame + route) counted together.
+ */
+export const ErrorGroupSummary = z.strictObject({
+  fingerprint: z.string().regex(/^[a-f0-9]{16,64}$/),
+  source: ErrorSource,
+  errorClass: z.string(),
+  message: z.string(),
+  /** Route template (`POST /api/carts/:cartId/lines`) or, for the browser, the page path. */
+  route: z.string(),
+  /** `file:line` of the top application frame, or "" when none was found. */
+  topFrame: z.string(),
+  count: z.int().min(1),
+  firstSeen: Timestamp,
+  lastSeen: Timestamp,
+  /** The request id of the latest occurrence, to find its log lines. */
+  sampleRequestId: z.string().nullable(),
+});
+export type ErrorGroupSummary = z.infer<typeof ErrorGroupSummary>;
+
+/** A group with the stack of its latest occurrence (admin only: never sent to a shopper). */
+export const ErrorGroup = ErrorGroupSummary.extend({ stack: z.string() });
+export type ErrorGroup = z.infer<typeof ErrorGroup>;
+
+export const ErrorGroupPage = z.strictObject({
+  items: z.array(ErrorGroupSummary),
+  nextCursor: z.string().nullable(),
+});
+export type ErrorGroupPage = z.infer<typeof ErrorGroupPage>;
+
+/** What the web app sends to `POST /api/client-errors` when it catches an error. */
+export const ClientErrorReport = z.strictObject({
+  errorClass: z
+    .string()
+    .regex(/^[A-Za-z_$][A-Za-z0-9_$.]{0,63}$/, 'must be an error class name')
+    .default('Error'),
+  message: z.string().max(1000, 'must be at most 1000 characters'),
+  stack: z.string().max(8000, 'must be at most 8000 characters').default(''),
+  /** The page's path (no query string), e.g. `/cart`. */
+  page: z
+    .string()
+    .regex(/^\/[\x21-\x7E]{0,199}$/, 'must be a path starting with "/"')
+    .refine((p) => !p.includes('?') && !p.includes('#'), 'must not hold a query or fragment'),
+});
+export type ClientErrorReport = z.infer<typeof ClientErrorReport>;
+
+// ---- usage analytics ---------------------------------------------------------------
+
+export const AnalyticsWindow = z.enum(['1h', '24h', '7d', '30d']);
+export type AnalyticsWindow = z.infer<typeof AnalyticsWindow>;
+
+export const FunnelStep = z.enum(['cart_created', 'line_added', 'checkout_started', 'checked_out']);
+export type FunnelStep = z.infer<typeof FunnelStep>;
+
+export const Analytics = z.strictObject({
+  window: AnalyticsWindow,
+  from: Timestamp,
+  to: Timestamp,
+  currency: z.string(),
+  /** Distinct carts that reached each step within the window, in funnel order. */
+  funnel: z.array(z.strictObject({ step: FunnelStep, carts: z.int().min(0) })),
+  /** Carts checked out ÷ carts created, 0–1 (0 when no cart was created). */
+  conversionRate: z.number().min(0).max(1),
+  /** Carts abandoned (idle with items) ÷ carts that had an item added, 0–1. */
+  abandonmentRate: z.number().min(0).max(1),
+  orders: z.int().min(0),
+  /** Sum of order totals, minor units. */
+  revenue: z.int().min(0),
+  /** Mean order total, minor units, rounded half-even; null without orders. */
+  averageOrderValue: z.int().min(0).nullable(),
+  abandonedCarts: z.int().min(0),
+  topProducts: z.array(
+    z.strictObject({
+      productId: Id,
+      name: z.string().nullable(),
+      /** Units added to carts within the window (additions and quantity increases). */
+      quantityAdded: z.int().min(0),
+      /** Distinct carts that added it. */
+      carts: z.int().min(0),
+    }),
+  ),
+});
+export type Analytics = z.infer<typeof Analytics>;
+
+// ---- live series (dashboard charts) --------------------------------------------------
+
+export const SeriesPoint = z.strictObject({
+  /** Start of the bucket, epoch milliseconds. */
+  t: z.int(),
+  requests: z.int().min(0),
+  /** Answers with a 5xx status. */
+  errors: z.int().min(0),
+  /** Latency quantiles in milliseconds; null when the bucket saw no request. */
+  p50: z.number().nullable(),
+  p95: z.number().nullable(),
+  p99: z.number().nullable(),
+  rateLimited: z.int().min(0),
+  cartsCreated: z.int().min(0),
+  checkouts: z.int().min(0),
+});
+export type SeriesPoint = z.infer<typeof SeriesPoint>;
+
+export const MonitoringSeries = z.strictObject({
+  /** Length of each bucket in seconds. */
+  resolutionSeconds: z.int().min(1),
+  /** Oldest first; buckets without traffic are present with zeros. */
+  points: z.array(SeriesPoint),
+});
+export type MonitoringSeries = z.infer<typeof MonitoringSeries>;
+
+// ---- alerts -----------------------------------------------------------------------
+
+export const AlertState = z.enum(['ok', 'firing']);
+export const AlertStatus = z.strictObject({
+  rule: z.string(),
+  severity: z.enum(['page', 'ticket']),
+  state: AlertState,
+  /** When the current state began; null if it never changed since start. */
+  since: Timestamp.nullable(),
+  /** The rule's measured value at the last evaluation (e.g. a burn rate). */
+  value: z.number().nullable(),
+  summary: z.string(),
+});
+export type AlertStatus = z.infer<typeof AlertStatus>;
+
+export const AlertEvent = z.strictObject({
+  id: z.int(),
+  rule: z.string(),
+  state: z.enum(['firing', 'resolved']),
+  at: Timestamp,
+  value: z.number().nullable(),
+  summary: z.string(),
+});
+export type AlertEvent = z.infer<typeof AlertEvent>;
+
+export const AlertsView = z.strictObject({
+  rules: z.array(AlertStatus),
+  /** Newest first. */
+  history: z.array(AlertEvent),
+});
+export type AlertsView = z.infer<typeof AlertsView>;
+
+// ---- audit chain --------------------------------------------------------------------
+
+export const AuditChainStatus = z.strictObject({
+  intact: z.boolean(),
+  records: z.int().min(0),
+  /** The first record that does not verify, when the chain is broken. */
+  brokenAtSeq: z.int().nullable(),
+  checkedAt: Timestamp,
+});
+export type AuditChainStatus = z.infer<typeof AuditChainStatus>;
