@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
 // One test command for the whole repository: every package's tests, with coverage
-// enforced on the code that ships (core and server).
+// enforced on the code that ships (core, server, client SDK and React bindings).
 export default defineConfig({
   test: {
     projects: [
@@ -21,12 +21,35 @@ export default defineConfig({
           hookTimeout: 60_000,
         },
       },
+      {
+        test: {
+          name: 'client',
+          root: 'packages/client',
+          include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: 'react',
+          root: 'packages/react',
+          include: ['src/**/*.test.{ts,tsx}', 'test/**/*.test.{ts,tsx}'],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
     ],
     coverage: {
       provider: 'v8',
-      include: ['packages/core/src/**/*.ts', 'packages/server/src/**/*.ts'],
+      include: [
+        'packages/core/src/**/*.ts',
+        'packages/server/src/**/*.ts',
+        'packages/client/src/**/*.ts',
+        'packages/react/src/**/*.{ts,tsx}',
+      ],
       exclude: [
-        '**/*.test.ts',
+        '**/*.test.{ts,tsx}',
         '**/test/**',
         'packages/server/src/server.ts',
         'packages/server/src/cli/**',

@@ -1,27 +1,42 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import cookie from '@fastify/cookie';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Config } from './config.ts';
+import { CartObservers } from './domain/cart-observer.ts';
+import { sweepAbandoned } from './domain/abandonment.ts';
 import { CartService } from './domain/cart-service.ts';
 import { CartEvents } from './events/cart-events.ts';
 import { createBroker } from './events/create-broker.ts';
+import { AdminSessions } from './http/admin-session.ts';
 import { Csrf } from './http/csrf.ts';
 import { registerHelmet } from './plugins/external/helmet.ts';
 import { registerSwagger } from './plugins/external/swagger.ts';
 import errors, { answerUnparseable, frameworkError, parseJsonBody } from './plugins/app/errors.ts';
 import idempotency from './plugins/app/idempotency.ts';
+import logging, { loggerOptions } from './plugins/app/logging.ts';
 import metrics from './plugins/app/metrics.ts';
+import monitoring from './plugins/app/monitoring.ts';
 import rateLimit from './plugins/app/rate-limit.ts';
 import { connectRedis, rateLimitOptions } from './plugins/app/rate-limit-config.ts';
+import tracingPlugin from './plugins/app/tracing.ts';
+import { ErrorTracker } from './observability/error-tracker.ts';
+import { instrumentStorage } from './observability/instrumented-storage.ts';
+import { startTracing } from './observability/tracing.ts';
 import adminRoutes from './routes/admin.ts';
+import adminAnalyticsRoutes from './routes/admin-analytics.ts';
+import adminErrorsRoutes from './routes/admin-errors.ts';
+import adminMonitoringRoutes from './routes/admin-monitoring.ts';
+import adminSessionRoutes from './routes/admin-session.ts';
 import { closeAllStreams } from './routes/cart-events.ts';
 import cartRoutes from './routes/carts.ts';
+import clientErrorsRoutes from './routes/client-errors.ts';
 import csrfRoutes from './routes/csrf.ts';
 import errorDocsRoutes from './routes/error-docs.ts';
 import opsRoutes from './routes/ops.ts';
 import productRoutes from './routes/products.ts';
+import webRoutes from './routes/web.ts';
 import { seedDemoCatalog } from './seed/demo-catalog.ts';
 import { createStorage } from './storage/create-storage.ts';
 import type { Storage } from './storage/port.ts';
@@ -31,12 +46,18 @@ export interface BuildOptions {
   logger?: FastifyServerOptions['logger'];
   /** A storage to use instead of the one DATABASE_URL names. */
   storage?: Storage;
+  /** The clock of the background sweep and the analytics window (tests move it on). */
+  now?: () => Date;
 }
 
 declare module 'fastify' {
   interface FastifyInstance {
     storage: Storage;
     cartService: CartService;
+    /** Listeners to committed cart changes (metrics, event log lines, live series). */
+    cartObservers: CartObservers;
+    /** Runs the background sweep once now: expiry, idempotency purge, abandonment. */
+    sweep: (now?: Date) => Promise<void>;
   }
 }
 
@@ -55,21 +76,8 @@ function throttled(log: (error: unknown) => void, intervalMs = 60_000): (error: 
   };
 }
 
-/** Pino settings: JSON lines, with every credential-bearing header redacted. */
-export function loggerOptions(config: Config): FastifyServerOptions['logger'] {
-  return {
-    level: config.LOG_LEVEL,
-    redact: {
-      paths: [
-        'req.headers.authorization',
-        'req.headers.cookie',
-        'req.headers["x-csrf-token"]',
-        'res.headers["set-cookie"]',
-      ],
-      censor: '[redacted]',
-    },
-  };
-}
+/** Pino settings (plugins/app/logging.ts), exported here for the tests' loggers. */
+export { loggerOptions };
 
 /**
  * Builds the application: plugins (security headers, cookies, OpenAPI), app services
@@ -82,6 +90,8 @@ export async function buildApp(
 ): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logger ?? loggerOptions(config),
+    // One line per request, written by plugins/app/logging.ts when the answer has gone.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.MAX_BODY_BYTES,
     trustProxy: config.TRUST_PROXY as Exclude<FastifyServerOptions['trustProxy'], undefined>,
     requestIdHeader: false,
@@ -116,12 +126,18 @@ export async function buildApp(
     }
   });
 
+  const tracing = startTracing(config);
   const storage = options.storage ?? (await createStorage(config));
+  // Every storage call is timed (and traced when tracing is on), whoever makes it.
+  const storageTiming = instrumentStorage(storage, tracing);
   const redis = config.REDIS_URL === undefined ? null : connectRedis(config.REDIS_URL, app.log);
   const events = new CartEvents(
     throttled((error) => app.log.warn({ err: error }, 'live-event fan-out problem')),
   );
-  const service = new CartService(storage, config, events);
+  const observers = new CartObservers(
+    throttled((error) => app.log.warn({ err: error }, 'cart observer failed')),
+  );
+  const service = new CartService(storage, config, events, observers);
   const broker = createBroker(
     config,
     throttled((error) => app.log.warn({ err: error }, 'live-event broker problem')),
@@ -133,11 +149,16 @@ export async function buildApp(
     });
     app.log.info({ broker: broker.name }, 'live events fan out across instances');
   }
-  const csrf = new Csrf(config.SECRET ? Buffer.from(config.SECRET) : randomBytes(32), config);
+  // One server secret signs CSRF tokens and (with ADMIN_TOKEN) dashboard sessions.
+  const secret = config.SECRET ? Buffer.from(config.SECRET) : randomBytes(32);
+  const csrf = new Csrf(secret, config);
+  const adminSessions = new AdminSessions(secret, config.ADMIN_TOKEN, csrf);
   let draining = false;
 
   app.decorate('storage', storage);
   app.decorate('cartService', service);
+  app.decorate('cartObservers', observers);
+  app.decorate('adminSessions', adminSessions);
 
   app.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
@@ -147,7 +168,19 @@ export async function buildApp(
   await app.register(cookie);
   await registerSwagger(app);
   await app.register(errors);
-  await app.register(metrics);
+  await app.register(logging, { observers });
+  await app.register(metrics, { config, observers, extraMetrics: [storageTiming.histogram] });
+  const clock = options.now ?? (() => new Date());
+  const errorTracker = new ErrorTracker({
+    storage,
+    log: app.log,
+    registry: app.metrics,
+    secrets: [config.ADMIN_TOKEN, config.METRICS_TOKEN, config.SECRET],
+  });
+  app.decorate('errorTracker', errorTracker);
+  if (tracing) await app.register(tracingPlugin, { tracing });
+  await app.register(monitoring, { storage, config });
+  observers.add(app.monitoring.series);
   if (config.RATE_LIMITS === 'on')
     await app.register(
       rateLimit,
@@ -175,24 +208,38 @@ export async function buildApp(
         cartTtlSeconds: config.CART_TTL_SECONDS,
       });
       await api.register(adminRoutes, { storage, config });
+      await api.register(adminErrorsRoutes, { storage, config });
+      await api.register(adminAnalyticsRoutes, { storage, config, now: clock });
+      await api.register(clientErrorsRoutes, { tracker: errorTracker, csrf });
+      await api.register(adminMonitoringRoutes, { monitoring: app.monitoring, config });
+      await api.register(adminSessionRoutes, { config, sessions: adminSessions });
     },
     { prefix: '/api' },
   );
+  await app.register(webRoutes);
 
   if (config.SEED_DEMO && (await seedDemoCatalog(storage))) app.log.info('seeded the demo catalog');
   if (config.ADMIN_TOKEN === undefined)
     app.log.warn('ADMIN_TOKEN is not set: the admin API answers 401 to everyone');
 
   // Carts past their expiry are closed in the background too, not only when touched,
-  // so that abandonment is counted; stale idempotency records are dropped.
-  const sweep = async () => {
-    const now = new Date();
+  // so that expiry is counted; stale idempotency records are dropped; carts left idle
+  // with items for ABANDON_AFTER_SECONDS are counted as abandoned (domain/abandonment.ts).
+  const sweep = async (now = clock()) => {
     for (const id of await storage.findExpiredCarts(now.toISOString(), 500))
       await service.expire(id, now);
     await storage.purgeIdempotency(now.toISOString());
+    await sweepAbandoned(
+      { storage, service, observer: observers, idleSeconds: config.ABANDON_AFTER_SECONDS },
+      now,
+    );
   };
+  app.decorate('sweep', sweep);
   const sweeper = setInterval(() => {
-    sweep().catch((error: unknown) => app.log.error({ err: error }, 'expiry sweep failed'));
+    sweep().catch((error: unknown) => {
+      app.log.error({ err: error }, 'expiry sweep failed');
+      errorTracker.capture(error, { route: 'background: sweep', requestId: null });
+    });
   }, EXPIRY_SWEEP_MS);
   sweeper.unref();
 
@@ -203,9 +250,11 @@ export async function buildApp(
     done();
   });
   app.addHook('onClose', async () => {
+    await errorTracker.flush();
     await events.close();
     redis?.disconnect();
     if (!options.storage) await storage.close();
+    storageTiming.restore();
   });
 
   return app;

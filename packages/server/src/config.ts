@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AlertRulesConfig } from './alerts/rules.ts';
 
 /** `"true"`/`"false"` (and 1/0, yes/no, on/off) from the environment. */
 const flag = (fallback: boolean) =>
@@ -136,7 +137,8 @@ export const ConfigSchema = z.object({
         ctx.addIssue({ code: 'custom', message: 'must be JSON' });
         return z.NEVER;
       }
-    }),
+    })
+    .pipe(AlertRulesConfig),
 });
 export type Config = z.output<typeof ConfigSchema>;
 

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { buildApp } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
 
@@ -17,6 +18,11 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+  // Without ADMIN_TOKEN the operator still needs a way into /dashboard: a random token
+  // for this run, shown once on the terminal (stderr, not the JSON log) below.
+  const generatedAdminToken =
+    config.ADMIN_TOKEN === undefined ? randomBytes(24).toString('base64url') : undefined;
+  if (generatedAdminToken !== undefined) config = { ...config, ADMIN_TOKEN: generatedAdminToken };
   let app;
   try {
     app = await buildApp(config);
@@ -33,7 +39,13 @@ async function main(): Promise<void> {
     typeof port === 'object' && port
       ? `http://${config.HOST === '0.0.0.0' ? 'localhost' : config.HOST}:${port.port}`
       : address;
-  app.log.info({ url }, 'cart server listening');
+  app.log.info({ url, dashboard: `${url}/dashboard` }, 'cart server listening');
+  if (generatedAdminToken !== undefined)
+    process.stderr.write(
+      `\nDashboard: ${url}/dashboard\n` +
+        `ADMIN_TOKEN was not set, so this run made one (it changes at every start): ${generatedAdminToken}\n` +
+        `Set ADMIN_TOKEN (at least 16 characters) to choose your own.\n\n`,
+    );
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -58,6 +70,22 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+
+  // Failures nobody caught are logged and captured by error tracking
+  // (docs/operations.md#errors). A stray rejected promise leaves the process running; an
+  // uncaught exception may have left it in any state, so once it is recorded (waiting at
+  // most 2 s) the process exits 1, for its supervisor to start a fresh one.
+  process.on('unhandledRejection', (reason) => {
+    app.log.error({ err: reason }, 'unhandled rejection');
+    app.errorTracker.capture(reason, { route: 'process: unhandledRejection', requestId: null });
+  });
+  process.on('uncaughtException', (error) => {
+    app.log.fatal({ err: error }, 'uncaught exception');
+    app.errorTracker.capture(error, { route: 'process: uncaughtException', requestId: null });
+    const exit = () => process.exit(1);
+    setTimeout(exit, 2000).unref();
+    app.errorTracker.flush().then(exit, exit);
+  });
 }
 
 void main();

@@ -55,13 +55,15 @@ export type ChainCheck =
 
 /**
  * Walks records in chain order and finds the first that no longer matches: its content
- * hash, its link to the previous record, or its place in the sequence.
+ * hash, its link to the previous record, or its place in the sequence. From `start` (a
+ * record already verified) it reads and counts only the records after it.
  */
 export async function verifyChain(
   readPage: (afterSeq: number, limit: number) => Promise<AuditRecord[]>,
   pageSize = 1000,
+  start: { seq: number; hash: string } | null = null,
 ): Promise<ChainCheck> {
-  let prev: { seq: number; hash: string } | null = null;
+  let prev: { seq: number; hash: string } | null = start;
   let count = 0;
   for (;;) {
     const page = await readPage(prev?.seq ?? 0, pageSize);

@@ -1,10 +1,14 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config.ts';
-import { hashToken, safeEqual, CART_TOKEN_PATTERN } from '../security/tokens.ts';
+import { hashToken, safeEqual, sha256Hex, CART_TOKEN_PATTERN } from '../security/tokens.ts';
 import { HttpProblem } from './problem.ts';
 
 export const CART_COOKIE = 'cart_token';
 export const CSRF_COOKIE = 'csrf_token';
+/** The dashboard's login (POST /api/admin/session): a signed, expiring admin session. */
+export const ADMIN_SESSION_COOKIE = 'admin_session';
+
+const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 export interface CartCredential {
   /** How the token came: a bearer header, the browser cookie, or not at all. */
@@ -61,16 +65,38 @@ export function setCartCookie(
   });
 }
 
-/** Admin access: `Authorization: Bearer <ADMIN_TOKEN>`; checked before the body is read. */
+/**
+ * Admin access, checked before the body is read: `Authorization: Bearer <ADMIN_TOKEN>`,
+ * or the dashboard's session cookie (see admin-session.ts). A change authenticated by
+ * the cookie must also pass the CSRF check (same origin and `X-CSRF-Token`), exactly as
+ * a cart change by cookie does. A bearer header, when present, is the credential: a
+ * wrong one is refused even if a valid cookie came along.
+ */
 export function requireAdmin(config: Config, request: FastifyRequest): void {
   const token = bearer(request);
-  if (config.ADMIN_TOKEN === undefined || token === null || !safeEqual(token, config.ADMIN_TOKEN)) {
-    throw new HttpProblem(
-      'UNAUTHORIZED',
-      'This needs the admin credential: Authorization: Bearer <ADMIN_TOKEN>.',
-      {
-        headers: { 'www-authenticate': 'Bearer realm="cart-admin"' },
-      },
-    );
+  if (token !== null) {
+    if (isAdminToken(config, token)) return;
+    throw adminUnauthorized();
   }
+  const sessions = (request.server as Partial<FastifyInstance>).adminSessions;
+  if (!sessions?.verify(request.cookies[ADMIN_SESSION_COOKIE])) throw adminUnauthorized();
+  if (UNSAFE_METHODS.has(request.method)) sessions.csrf.verify(request);
+}
+
+/**
+ * Whether `token` is ADMIN_TOKEN. Both are hashed first, so the comparison is constant
+ * time and does not even reveal the token's length.
+ */
+export function isAdminToken(config: Config, token: string): boolean {
+  return (
+    config.ADMIN_TOKEN !== undefined && safeEqual(sha256Hex(token), sha256Hex(config.ADMIN_TOKEN))
+  );
+}
+
+function adminUnauthorized(): HttpProblem {
+  return new HttpProblem(
+    'UNAUTHORIZED',
+    'This needs the admin credential: Authorization: Bearer <ADMIN_TOKEN>, or a dashboard login (POST /api/admin/session).',
+    { headers: { 'www-authenticate': 'Bearer realm="cart-admin"' } },
+  );
 }

@@ -142,7 +142,7 @@ const adminRoutes: FastifyPluginAsyncZod<{ storage: Storage; config: Config }> =
     return sendReply(reply, { ...answer, replayed: false });
   };
 
-  const security: Record<string, string[]>[] = [{ adminToken: [] }];
+  const security: Record<string, string[]>[] = [{ adminToken: [] }, { adminSession: [] }];
   const ProductParams = z.strictObject({ id: Id });
   const DiscountPage = z.strictObject({
     items: z.array(Discount),

@@ -14,6 +14,7 @@ import type { AnalyticsEvent, OrderRecord, Storage } from './port.ts';
 import { defineAuditContract } from './contract/audit-contract.ts';
 import { defineCatalogContract } from './contract/catalog-contract.ts';
 import { defineLifecycleContract } from './contract/lifecycle-contract.ts';
+import { defineMonitoringContract } from './contract/monitoring-contract.ts';
 import { defineMutationContract } from './contract/mutation-contract.ts';
 
 /** One adapter on a database of its own, migrated and empty. */
@@ -50,5 +51,6 @@ export function defineStorageContract(label: string, open: () => Promise<Storage
     defineCatalogContract(subject);
     defineMutationContract(subject);
     defineAuditContract(subject);
+    defineMonitoringContract(subject);
   });
 }

@@ -130,7 +130,15 @@ function fieldErrors(error: FastifyError): FieldError[] {
 export default fp(
   (app: FastifyInstance) => {
     app.setErrorHandler((error: FastifyError, request, reply) => {
-      if (error instanceof HttpProblem) return sendProblem(request, reply, error);
+      // Error tracking (observability/error-tracker.ts) takes every 500, in the background;
+      // a 503 (the database unreachable, draining) is an outage the metrics count, not a bug.
+      const track = (e: unknown) => {
+        if (app.hasDecorator('errorTracker')) app.errorTracker.captureRequest(e, request);
+      };
+      if (error instanceof HttpProblem) {
+        if (error.status === 500) track(error);
+        return sendProblem(request, reply, error);
+      }
       if (hasZodFastifySchemaValidationErrors(error)) {
         const errors = fieldErrors(error);
         const detail = errors.map((e) => `${e.path || '(body)'}: ${e.message}`).join('; ');
@@ -171,6 +179,7 @@ export default fp(
         );
       }
       request.log.error({ err: error }, 'unhandled error');
+      track(error);
       return sendProblem(request, reply, new HttpProblem('INTERNAL'));
     });
 

@@ -40,6 +40,9 @@ const API_ROUTES: [HTTPMethods, string][] = [
   ['POST', '/api/admin/discounts'],
   ['DELETE', '/api/admin/discounts/:code'],
   ['GET', '/api/admin/audit'],
+  ['POST', '/api/admin/session'],
+  ['GET', '/api/admin/session'],
+  ['DELETE', '/api/admin/session'],
 ];
 
 const openApiPath = (url: string) => url.replace(/:(\w+)/g, '{$1}');
@@ -58,6 +61,7 @@ describe('/openapi.json', () => {
   it('is an OpenAPI 3.1 document', () => {
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.components.securitySchemes).sort()).toEqual([
+      'adminSession',
       'adminToken',
       'cartCookie',
       'cartToken',
@@ -87,8 +91,11 @@ describe('/openapi.json', () => {
   it('asks for the admin credential on admin routes and a cart credential on a cart', () => {
     for (const [method, url] of API_ROUTES) {
       const operation = doc.paths[openApiPath(url)]?.[method.toLowerCase()];
-      if (url.startsWith('/api/admin/'))
-        expect(operation?.security, url).toEqual([{ adminToken: [] }]);
+      // Signing in and out needs no credential; everything else takes the token or the session.
+      if (url === '/api/admin/session' && method !== 'GET')
+        expect(operation?.security, `${method} ${url}`).toBeUndefined();
+      else if (url.startsWith('/api/admin/'))
+        expect(operation?.security, url).toEqual([{ adminToken: [] }, { adminSession: [] }]);
       else if (url.startsWith('/api/carts/:id'))
         expect(operation?.security, url).toEqual([{ cartToken: [] }, { cartCookie: [] }]);
     }

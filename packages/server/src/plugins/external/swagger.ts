@@ -31,6 +31,13 @@ export async function registerSwagger(app: FastifyInstance): Promise<void> {
             description: 'Browsers: with X-CSRF-Token',
           },
           adminToken: { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' },
+          adminSession: {
+            type: 'apiKey',
+            in: 'cookie',
+            name: 'admin_session',
+            description:
+              'The dashboard login (POST /api/admin/session); changes also need X-CSRF-Token',
+          },
         },
       },
       tags: [
@@ -38,6 +45,11 @@ export async function registerSwagger(app: FastifyInstance): Promise<void> {
         { name: 'catalog', description: 'Products' },
         { name: 'admin', description: 'Catalog, discount codes and audit log (admin credential)' },
         { name: 'ops', description: 'Health and readiness' },
+        {
+          name: 'monitoring',
+          description:
+            'Errors, analytics, live series, alerts and audit-chain status (admin credential)',
+        },
       ],
     },
     transform: jsonSchemaTransform,

@@ -152,7 +152,10 @@ describe.skipIf(unavailable !== null)('PostgresStorage, PostgreSQL only', () => 
         const inFresh = await raw.query<{ version: number; name: string }>(
           `SELECT version, name FROM ${fresh}.schema_migrations`,
         );
-        expect(inFresh.rows).toEqual([{ version: 1, name: '001_init.sql' }]);
+        expect(inFresh.rows).toEqual([
+          { version: 1, name: '001_init.sql' },
+          { version: 2, name: '002_monitoring.sql' },
+        ]);
         const leaked = await raw.query(
           'SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1',
           [bystander.schema],
@@ -185,7 +188,7 @@ describe.skipIf(unavailable !== null)('PostgresStorage, PostgreSQL only', () => 
         const applied = await raw.query<{ version: number }>(
           `SELECT version FROM ${target.schema}.schema_migrations`,
         );
-        expect(applied.rows).toEqual([{ version: 1 }]);
+        expect(applied.rows).toEqual([{ version: 1 }, { version: 2 }]);
         expect(await s.countProducts()).toBe(0);
       } finally {
         await s.close();

@@ -1,12 +1,26 @@
 import pg from 'pg';
-import type { Discount, DiscountInput, Product, ProductInput, ProductPage } from '@cart/core';
+import type {
+  AlertEvent,
+  Discount,
+  DiscountInput,
+  ErrorGroup,
+  ErrorGroupSummary,
+  Product,
+  ProductInput,
+  ProductPage,
+} from '@cart/core';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
 import {
   AlreadyExistsError,
+  type AlertEventInput,
+  type AnalyticsCounts,
+  type AnalyticsEvent,
   type AuditEntry,
   type AuditQuery,
   type AuditRecord,
   type DiscountPage,
+  type ErrorGroupQuery,
+  type ErrorOccurrence,
   type IdempotencyRecord,
   type MutationDecision,
   type MutationPlan,
@@ -15,6 +29,7 @@ import {
   type StoredCart,
 } from '../port.ts';
 import { applyMigrations } from './postgres-migrations.ts';
+import * as monitoring from './postgres-monitoring.ts';
 import {
   appendAudit,
   insertIdempotency,
@@ -404,5 +419,41 @@ export class PostgresStorage implements Storage {
       const deleted = await c.query('DELETE FROM discounts WHERE code = $1', [code]);
       return deleted.rowCount === 1;
     });
+  }
+
+  // ---- monitoring (postgres-monitoring.ts) ----------------------------------------
+
+  findIdleCarts(idleBefore: string, limit: number): Promise<string[]> {
+    return monitoring.findIdleCarts(this.pool, idleBefore, limit);
+  }
+
+  markAbandoned(cartId: string, idleBefore: string, event: AnalyticsEvent): Promise<boolean> {
+    return this.transaction((c) => monitoring.markAbandoned(c, cartId, idleBefore, event));
+  }
+
+  analyticsCounts(from: string, to: string, topLimit: number): Promise<AnalyticsCounts> {
+    return monitoring.analyticsCounts(this.pool, from, to, topLimit);
+  }
+
+  recordError(occurrence: ErrorOccurrence): Promise<void> {
+    return monitoring.recordError(this.pool, occurrence);
+  }
+
+  listErrorGroups(
+    query: ErrorGroupQuery,
+  ): Promise<{ items: ErrorGroupSummary[]; nextCursor: string | null }> {
+    return monitoring.listErrorGroups(this.pool, query);
+  }
+
+  getErrorGroup(fingerprint: string): Promise<ErrorGroup | null> {
+    return monitoring.getErrorGroup(this.pool, fingerprint);
+  }
+
+  recordAlertEvent(event: AlertEventInput): Promise<AlertEvent> {
+    return monitoring.recordAlertEvent(this.pool, event);
+  }
+
+  listAlertEvents(limit: number): Promise<AlertEvent[]> {
+    return monitoring.listAlertEvents(this.pool, limit);
   }
 }

@@ -124,6 +124,7 @@ describe('SqliteStorage', () => {
     try {
       expect(raw.prepare('SELECT version, name FROM schema_migrations').all()).toEqual([
         { version: 1, name: '001_init.sql' },
+        { version: 2, name: '002_monitoring.sql' },
       ]);
     } finally {
       raw.close();

@@ -2,9 +2,12 @@ import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import type {
+  AlertEvent,
   CartState,
   Discount,
   DiscountInput,
+  ErrorGroup,
+  ErrorGroupSummary,
   Product,
   ProductInput,
   ProductPage,
@@ -13,10 +16,15 @@ import { chainRecord } from '../../audit/chain.ts';
 import {
   AlreadyExistsError,
   WriteConflictError,
+  type AlertEventInput,
+  type AnalyticsCounts,
+  type AnalyticsEvent,
   type AuditEntry,
   type AuditQuery,
   type AuditRecord,
   type DiscountPage,
+  type ErrorGroupQuery,
+  type ErrorOccurrence,
   type IdempotencyRecord,
   type MutationDecision,
   type MutationPlan,
@@ -35,6 +43,7 @@ import {
   type DiscountRow,
   type ProductRow,
 } from '../rows.ts';
+import { SqliteMonitoring } from './sqlite-monitoring.ts';
 
 type Row = Record<string, unknown>;
 
@@ -56,6 +65,7 @@ export class SqliteStorage implements Storage {
   readonly dialect = 'sqlite' as const;
   private readonly db: Database.Database;
   private readonly stmt;
+  private readonly monitoring: SqliteMonitoring;
 
   constructor(path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -66,6 +76,7 @@ export class SqliteStorage implements Storage {
     this.db.pragma('busy_timeout = 5000');
     this.migrateNow();
     this.stmt = this.prepare();
+    this.monitoring = new SqliteMonitoring(this.db);
   }
 
   private migrateNow(): void {
@@ -559,5 +570,46 @@ export class SqliteStorage implements Storage {
 
   purgeIdempotency(now: string): Promise<number> {
     return Promise.resolve(this.stmt.purgeIdempotency.run(now).changes);
+  }
+
+  // ---- monitoring (sqlite-monitoring.ts) ------------------------------------------
+
+  findIdleCarts(idleBefore: string, limit: number): Promise<string[]> {
+    return this.run(() => this.monitoring.findIdleCarts(idleBefore, limit));
+  }
+
+  markAbandoned(cartId: string, idleBefore: string, event: AnalyticsEvent): Promise<boolean> {
+    return this.run(() => this.monitoring.markAbandoned(cartId, idleBefore, event));
+  }
+
+  analyticsCounts(from: string, to: string, topLimit: number): Promise<AnalyticsCounts> {
+    return this.run(() => this.monitoring.analyticsCounts(from, to, topLimit));
+  }
+
+  recordError(occurrence: ErrorOccurrence): Promise<void> {
+    return this.run(() => this.monitoring.recordError(occurrence));
+  }
+
+  listErrorGroups(
+    query: ErrorGroupQuery,
+  ): Promise<{ items: ErrorGroupSummary[]; nextCursor: string | null }> {
+    return this.run(() => this.monitoring.listErrorGroups(query));
+  }
+
+  getErrorGroup(fingerprint: string): Promise<ErrorGroup | null> {
+    return this.run(() => this.monitoring.getErrorGroup(fingerprint));
+  }
+
+  recordAlertEvent(event: AlertEventInput): Promise<AlertEvent> {
+    return this.run(() => this.monitoring.recordAlertEvent(event));
+  }
+
+  listAlertEvents(limit: number): Promise<AlertEvent[]> {
+    return this.run(() => this.monitoring.listAlertEvents(limit));
+  }
+
+  /** Runs synchronous work as a promise: what it throws rejects, as the port says. */
+  private run<T>(work: () => T): Promise<T> {
+    return new Promise<T>((resolve) => resolve(work()));
   }
 }

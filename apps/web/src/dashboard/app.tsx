@@ -1,0 +1,167 @@
+import { useEffect, useState } from 'react';
+import { hasSession, onUnauthorized, signOut } from './api.ts';
+import { Link } from './components/link.tsx';
+import { ErrorNotice, Skeleton } from './components/status.tsx';
+import { Login } from './login.tsx';
+import { BASE, navigate, useRoute, type Route } from './router.ts';
+import { Alerts } from './views/alerts.tsx';
+import { AnalyticsView } from './views/analytics.tsx';
+import { Audit } from './views/audit.tsx';
+import { ErrorDetail, ErrorsList } from './views/errors.tsx';
+import { Overview } from './views/overview.tsx';
+
+type Auth =
+  | { state: 'checking' }
+  | { state: 'unreachable'; error: Error }
+  | { state: 'signed-out'; notice?: string }
+  | { state: 'signed-in' };
+
+const NAV: { to: string; label: string; views: Route['view'][] }[] = [
+  { to: BASE, label: 'Overview', views: ['overview'] },
+  { to: `${BASE}/errors`, label: 'Errors', views: ['errors', 'error'] },
+  { to: `${BASE}/audit`, label: 'Audit', views: ['audit'] },
+  { to: `${BASE}/analytics`, label: 'Analytics', views: ['analytics'] },
+  { to: `${BASE}/alerts`, label: 'Alerts', views: ['alerts'] },
+];
+
+const TITLES: Record<Route['view'], string> = {
+  overview: 'Overview',
+  errors: 'Errors',
+  error: 'Error group',
+  audit: 'Audit log',
+  analytics: 'Analytics',
+  alerts: 'Alerts',
+  'not-found': 'Not found',
+};
+
+/**
+ * The dashboard: the sign-in screen until the browser holds an admin session, then the
+ * views. Any 401 from the API (the session expired, was signed out elsewhere, or the
+ * server's ADMIN_TOKEN changed) brings the sign-in screen back.
+ */
+export function App() {
+  const [auth, setAuth] = useState<Auth>({ state: 'checking' });
+  const [attempt, setAttempt] = useState(0);
+  const route = useRoute();
+
+  useEffect(() => {
+    let live = true;
+    hasSession().then(
+      (ok) => live && setAuth(ok ? { state: 'signed-in' } : { state: 'signed-out' }),
+      (error: unknown) => live && setAuth({ state: 'unreachable', error: error as Error }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [attempt]);
+
+  useEffect(() => {
+    onUnauthorized(() =>
+      setAuth((a) =>
+        a.state === 'signed-in'
+          ? { state: 'signed-out', notice: 'Your session has ended. Sign in again to continue.' }
+          : a,
+      ),
+    );
+    return () => onUnauthorized(null);
+  }, []);
+
+  useEffect(() => {
+    document.title =
+      auth.state === 'signed-in'
+        ? `${TITLES[route.view]} · Cart monitoring`
+        : 'Sign in · Cart monitoring';
+  }, [auth.state, route.view]);
+
+  if (auth.state === 'checking')
+    return (
+      <main className="login">
+        <Skeleton rows={2} label="the dashboard" />
+      </main>
+    );
+  if (auth.state === 'unreachable')
+    return (
+      <main className="login">
+        <ErrorNotice
+          error={auth.error}
+          onRetry={() => setAttempt((n) => n + 1)}
+          what="the dashboard"
+        />
+      </main>
+    );
+  if (auth.state === 'signed-out')
+    return <Login notice={auth.notice} onSignedIn={() => setAuth({ state: 'signed-in' })} />;
+
+  const leave = async () => {
+    try {
+      await signOut();
+      setAuth({ state: 'signed-out', notice: 'You are signed out.' });
+    } catch (error) {
+      setAuth({ state: 'unreachable', error: error as Error });
+    }
+  };
+
+  return (
+    <div className="shell">
+      <a className="skip-link" href="#content">
+        Skip to content
+      </a>
+      <header className="topbar">
+        <span className="brand">Cart monitoring</span>
+        <nav aria-label="Dashboard">
+          <ul>
+            {NAV.map((item) => (
+              <li key={item.to}>
+                <Link to={item.to} current={item.views.includes(route.view)}>
+                  {item.label}
+                </Link>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <button type="button" className="sign-out" onClick={() => void leave()}>
+          Sign out
+        </button>
+      </header>
+      <main id="content" className="content" tabIndex={-1}>
+        <View route={route} />
+      </main>
+    </div>
+  );
+}
+
+function View({ route }: { route: Route }) {
+  switch (route.view) {
+    case 'overview':
+      return <Overview />;
+    case 'errors':
+      return <ErrorsList />;
+    case 'error':
+      return <ErrorDetail fingerprint={route.fingerprint} />;
+    case 'audit':
+      return <Audit />;
+    case 'analytics':
+      return <AnalyticsView />;
+    case 'alerts':
+      return <Alerts />;
+    case 'not-found':
+      return (
+        <>
+          <h1>Not found</h1>
+          <p>
+            There is no such dashboard page.{' '}
+            <a
+              href={BASE}
+              onClick={(e) => {
+                e.preventDefault();
+                navigate(BASE);
+              }}
+            >
+              Go to the overview
+            </a>
+            .
+          </p>
+        </>
+      );
+  }
+}

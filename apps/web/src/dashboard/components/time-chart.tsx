@@ -1,0 +1,127 @@
+import { useEffect, useRef } from 'react';
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+
+export interface ChartSeries {
+  label: string;
+  color: string;
+  /** One value per x; null where there is nothing to draw (a gap). */
+  values: (number | null)[];
+}
+
+export interface TimeChartProps {
+  /** The chart's title, also its accessible name. */
+  title: string;
+  /** Epoch seconds, oldest first. */
+  x: number[];
+  series: ChartSeries[];
+  /** Formats a y value for the axis and the legend ("12 ms", "3.5 %"). */
+  format: (value: number) => string;
+  /** Smallest y range drawn, so a quiet period does not magnify noise (default 1). */
+  minMax?: number;
+}
+
+const HEIGHT = 190;
+const PHONE_HEIGHT = 160;
+
+function heightFor(width: number): number {
+  return width < 480 ? PHONE_HEIGHT : HEIGHT;
+}
+
+/** What a screen reader hears instead of the canvas: the latest and highest values. */
+function describe(title: string, series: ChartSeries[], format: (v: number) => string): string {
+  const parts = series.map((s) => {
+    const present = s.values.filter((v): v is number => v !== null);
+    const latest = present.at(-1);
+    const peak = present.length > 0 ? Math.max(...present) : undefined;
+    return latest === undefined || peak === undefined
+      ? `${s.label}: no data`
+      : `${s.label}: latest ${format(latest)}, peak ${format(peak)}`;
+  });
+  return `${title}. ${parts.join('; ')}.`;
+}
+
+/**
+ * A live time-series chart drawn by uPlot on a canvas. The plot is made once per set of
+ * series and fed new data in place (no flicker at each poll); it follows its
+ * container's width, so it fits a phone and a laptop alike.
+ */
+export function TimeChart({ title, x, series, format, minMax = 1 }: TimeChartProps) {
+  const holder = useRef<HTMLDivElement>(null);
+  const plot = useRef<uPlot | null>(null);
+  const formatRef = useRef(format);
+  formatRef.current = format;
+  const shape = series.map((s) => `${s.label}:${s.color}`).join('|');
+  const data: uPlot.AlignedData = [x, ...series.map((s) => s.values)];
+  const dataRef = useRef(data);
+  dataRef.current = data;
+
+  useEffect(() => {
+    const el = holder.current;
+    if (!el) return;
+    const width = Math.max(el.clientWidth, 200);
+    const fmt = (v: number | null | undefined) =>
+      v === null || v === undefined ? '–' : formatRef.current(v);
+    const options: uPlot.Options = {
+      width,
+      height: heightFor(width),
+      legend: { live: true },
+      cursor: { drag: { x: false, y: false } },
+      scales: {
+        x: { time: true },
+        y: {
+          range: (_u, min, max) => [Math.min(0, min), Math.max(max, minMax)],
+        },
+      },
+      axes: [
+        { stroke: '#5b6472', grid: { stroke: '#eceef2' }, ticks: { stroke: '#d5d9e0' } },
+        {
+          stroke: '#5b6472',
+          grid: { stroke: '#eceef2' },
+          ticks: { stroke: '#d5d9e0' },
+          size: 64,
+          values: (_u, splits) => splits.map((v) => fmt(v)),
+        },
+      ],
+      series: [
+        { label: 'Time' },
+        ...series.map((s): uPlot.Series => ({
+          label: s.label,
+          stroke: s.color,
+          width: 2,
+          points: { show: false },
+          value: (_u, v) => fmt(v),
+        })),
+      ],
+    };
+    const u = new uPlot(options, dataRef.current, el);
+    plot.current = u;
+    const resize = new ResizeObserver(() => {
+      const w = Math.max(el.clientWidth, 200);
+      if (w !== u.width) u.setSize({ width: w, height: heightFor(w) });
+    });
+    resize.observe(el);
+    return () => {
+      resize.disconnect();
+      u.destroy();
+      plot.current = null;
+    };
+    // The plot is rebuilt only when the set of series changes; data flows in below.
+  }, [shape, minMax]);
+
+  useEffect(() => {
+    plot.current?.setData(data);
+  });
+
+  return (
+    <figure className="chart">
+      <figcaption>{title}</figcaption>
+      <div
+        ref={holder}
+        className="chart-plot"
+        role="img"
+        aria-label={describe(title, series, format)}
+      />
+    </figure>
+  );
+}

@@ -1,0 +1,68 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+
+export interface Resource<T> {
+  /** The latest answer; kept while a refresh is in flight or after a failed refresh. */
+  data: T | undefined;
+  /** Why the latest load failed, if it did. */
+  error: Error | undefined;
+  /** True until the first answer (or error) arrives. */
+  loading: boolean;
+  /** Loads again now. */
+  reload: () => void;
+}
+
+/**
+ * Loads a resource, and again every `intervalMs` when given (live views). The next
+ * load is scheduled only after the previous one settles, so a slow server is never
+ * asked twice at once; polling pauses while the tab is hidden; a change of `key`
+ * (e.g. another window) starts over and aborts the request in flight.
+ */
+export function useResource<T>(
+  key: string,
+  load: (signal: AbortSignal) => Promise<T>,
+  intervalMs?: number,
+): Resource<T> {
+  const [state, setState] = useState<{ key: string; data?: T; error?: Error }>({ key });
+  const [tick, setTick] = useState(0);
+  const loadRef = useRef(load);
+  loadRef.current = load;
+
+  useEffect(() => {
+    const controller = new AbortController();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let stopped = false;
+
+    const run = async () => {
+      try {
+        const data = await loadRef.current(controller.signal);
+        if (!stopped) setState({ key, data });
+      } catch (error) {
+        if (stopped) return;
+        const e = error instanceof Error ? error : new Error(String(error));
+        setState((s) => (s.key === key ? { key, data: s.data, error: e } : { key, error: e }));
+      }
+      if (!stopped && intervalMs !== undefined) schedule();
+    };
+    const schedule = () => {
+      timer = setTimeout(() => {
+        if (document.hidden) schedule();
+        else void run();
+      }, intervalMs);
+    };
+    void run();
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+      controller.abort();
+    };
+  }, [key, intervalMs, tick]);
+
+  const reload = useCallback(() => setTick((t) => t + 1), []);
+  const current = state.key === key;
+  return {
+    data: current ? state.data : undefined,
+    error: current ? state.error : undefined,
+    loading: !current || (state.data === undefined && state.error === undefined),
+    reload,
+  };
+}

@@ -1,0 +1,222 @@
+import { useId, useState } from 'react';
+import { AlertsView, MonitoringSeries, type SeriesPoint } from '@cart/core';
+import { getJson } from '../api.ts';
+import { Link } from '../components/link.tsx';
+import { ErrorNotice, Panel, Skeleton, Stat } from '../components/status.tsx';
+import { TimeChart } from '../components/time-chart.tsx';
+import { formatCount, formatMs, formatNumber, formatRate, formatTime } from '../format.ts';
+import { BASE } from '../router.ts';
+import { useResource, type Resource } from '../use-resource.ts';
+
+/** How often the charts refresh. */
+export const LIVE_INTERVAL_MS = 2000;
+const WINDOWS = [5, 15, 60] as const;
+
+const COLORS = {
+  requests: '#2563eb',
+  errors: '#dc2626',
+  p50: '#059669',
+  p95: '#d97706',
+  p99: '#7c3aed',
+  carts: '#2563eb',
+  checkouts: '#059669',
+};
+
+interface Totals {
+  requests: number;
+  errors: number;
+  rateLimited: number;
+  cartsCreated: number;
+  checkouts: number;
+}
+
+function totals(points: SeriesPoint[]): Totals {
+  const t: Totals = { requests: 0, errors: 0, rateLimited: 0, cartsCreated: 0, checkouts: 0 };
+  for (const p of points) {
+    t.requests += p.requests;
+    t.errors += p.errors;
+    t.rateLimited += p.rateLimited;
+    t.cartsCreated += p.cartsCreated;
+    t.checkouts += p.checkouts;
+  }
+  return t;
+}
+
+const latest = (points: SeriesPoint[], pick: (p: SeriesPoint) => number | null) =>
+  points.reduce<number | null>((found, p) => pick(p) ?? found, null);
+
+/** The overview: headline numbers, live charts (polled every 2 s) and firing alerts. */
+export function Overview() {
+  const [minutes, setMinutes] = useState<(typeof WINDOWS)[number]>(15);
+  const selectId = useId();
+  const series = useResource(
+    `series:${minutes}`,
+    (signal) =>
+      getJson(`/api/admin/monitoring/series?minutes=${minutes}`, MonitoringSeries, signal),
+    LIVE_INTERVAL_MS,
+  );
+  const alerts = useResource(
+    'alerts',
+    (signal) => getJson('/api/admin/alerts', AlertsView, signal),
+    LIVE_INTERVAL_MS * 2.5,
+  );
+
+  const windowPicker = (
+    <label htmlFor={selectId} className="inline-field">
+      Window{' '}
+      <select
+        id={selectId}
+        value={minutes}
+        onChange={(e) => setMinutes(Number(e.target.value) as (typeof WINDOWS)[number])}
+      >
+        {WINDOWS.map((m) => (
+          <option key={m} value={m}>
+            last {m} minutes
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+
+  return (
+    <>
+      <div className="view-head">
+        <h1>Overview</h1>
+        {windowPicker}
+      </div>
+      <FiringAlerts resource={alerts} />
+      {series.error ? (
+        <ErrorNotice error={series.error} onRetry={series.reload} what="the live series" />
+      ) : null}
+      {series.data ? (
+        <Live data={series.data} minutes={minutes} />
+      ) : series.loading ? (
+        <Skeleton rows={6} label="live charts" />
+      ) : null}
+    </>
+  );
+}
+
+function Live({ data, minutes }: { data: MonitoringSeries; minutes: number }) {
+  const { points, resolutionSeconds } = data;
+  const t = totals(points);
+  const seconds = Math.max(1, points.length * resolutionSeconds);
+  const x = points.map((p) => p.t / 1000);
+  const perBucket = resolutionSeconds === 1 ? 'per second' : `per ${resolutionSeconds} s`;
+  return (
+    <>
+      <Panel title={`Last ${minutes} minutes`} id="headline">
+        <dl className="stats" aria-live="off">
+          <Stat
+            label="Requests"
+            value={formatCount(t.requests)}
+            hint={`${formatNumber(t.requests / seconds)} per second`}
+          />
+          <Stat
+            label="Error rate"
+            value={t.requests === 0 ? '–' : formatRate(t.errors / t.requests)}
+            hint={`${formatCount(t.errors)} answers with 5xx`}
+          />
+          <Stat
+            label="Latency p95"
+            value={formatMs(latest(points, (p) => p.p95))}
+            hint={`p99 ${formatMs(latest(points, (p) => p.p99))}`}
+          />
+          <Stat label="Carts created" value={formatCount(t.cartsCreated)} />
+          <Stat
+            label="Checkouts"
+            value={formatCount(t.checkouts)}
+            hint={
+              t.cartsCreated === 0
+                ? undefined
+                : `${formatRate(Math.min(1, t.checkouts / t.cartsCreated))} of carts created`
+            }
+          />
+          <Stat label="Rate-limited" value={formatCount(t.rateLimited)} />
+        </dl>
+      </Panel>
+      <div className="charts">
+        <TimeChart
+          title="Requests per second"
+          x={x}
+          format={formatNumber}
+          series={[
+            {
+              label: 'Requests/s',
+              color: COLORS.requests,
+              values: points.map((p) => p.requests / resolutionSeconds),
+            },
+          ]}
+        />
+        <TimeChart
+          title="Error rate (5xx answers, %)"
+          x={x}
+          format={(v) => `${formatNumber(v)} %`}
+          series={[
+            {
+              label: 'Error rate',
+              color: COLORS.errors,
+              values: points.map((p) => (p.requests === 0 ? null : (100 * p.errors) / p.requests)),
+            },
+          ]}
+        />
+        <TimeChart
+          title="Latency (ms)"
+          x={x}
+          format={(v) => `${formatNumber(v)} ms`}
+          series={[
+            { label: 'p50', color: COLORS.p50, values: points.map((p) => p.p50) },
+            { label: 'p95', color: COLORS.p95, values: points.map((p) => p.p95) },
+            { label: 'p99', color: COLORS.p99, values: points.map((p) => p.p99) },
+          ]}
+        />
+        <TimeChart
+          title={`Carts created and checkouts (${perBucket})`}
+          x={x}
+          format={formatNumber}
+          series={[
+            {
+              label: 'Carts created',
+              color: COLORS.carts,
+              values: points.map((p) => p.cartsCreated),
+            },
+            { label: 'Checkouts', color: COLORS.checkouts, values: points.map((p) => p.checkouts) },
+          ]}
+        />
+      </div>
+      <p className="footnote">
+        Live from this server process, refreshed every {LIVE_INTERVAL_MS / 1000} s; the
+        dashboard&apos;s own requests are not counted.
+      </p>
+    </>
+  );
+}
+
+function FiringAlerts({ resource }: { resource: Resource<AlertsView> }) {
+  const firing = resource.data?.rules.filter((r) => r.state === 'firing') ?? [];
+  return (
+    <Panel
+      title="Alerts firing"
+      id="firing"
+      actions={<Link to={`${BASE}/alerts`}>All rules and history</Link>}
+    >
+      {resource.error ? (
+        <ErrorNotice error={resource.error} onRetry={resource.reload} what="the alerts" />
+      ) : resource.data === undefined ? (
+        <Skeleton rows={1} label="alerts" />
+      ) : firing.length === 0 ? (
+        <p className="ok-text">No alerts firing.</p>
+      ) : (
+        <ul className="alert-list">
+          {firing.map((a) => (
+            <li key={a.rule} className={`alert alert-${a.severity}`}>
+              <strong>{a.rule}</strong> <span className="badge badge-bad">{a.severity}</span>
+              <span>{a.summary}</span>
+              {a.since ? <span className="muted">since {formatTime(a.since)}</span> : null}
+            </li>
+          ))}
+        </ul>
+      )}
+    </Panel>
+  );
+}

@@ -1,0 +1,111 @@
+import {
+  ERROR_CATALOG,
+  type Cart,
+  type CartAction,
+  type CartError,
+  type CheckoutResult,
+  type ErrorCode,
+  type FieldError,
+} from '@cart/core';
+import type { CartApiError } from './errors.ts';
+import type { ShownCart } from './optimistic-view.ts';
+import type { PendingAction } from './outbox.ts';
+
+/**
+ * - `loading`: nothing to show yet (first load of a cart).
+ * - `syncing`: changes are queued or on their way.
+ * - `offline`: the device or the shop is unreachable; changes are kept and queued.
+ * - `error`: the shop keeps failing or refused the store itself (see `lastError`);
+ *   queued changes are kept, and `retry()` tries again.
+ * - `idle`: everything shown is confirmed.
+ */
+export type SyncStatus = 'idle' | 'loading' | 'syncing' | 'offline' | 'error';
+
+/** A refusal or failure, in words for people and in codes for programs. */
+export interface CartErrorReport {
+  code: ErrorCode;
+  /** HTTP status, or the catalog's status for a refusal made on the device. */
+  status: number;
+  /** The catalog's plain-words message ("Sorry, we do not have that many in stock."). */
+  message: string;
+  /** The specific reason ("Only 2 of Blue Mug left."). */
+  detail: string;
+  errors: readonly FieldError[];
+  requestId: string | undefined;
+  /** The action it refused, when it is about one. */
+  actionId: string | null;
+  action: CartAction | null;
+  /** `local`: refused on the device before sending (the cart shown already breaks a rule). */
+  source: 'local' | 'server';
+  /** Whether trying again (`retry()`) can help. */
+  retryable: boolean;
+  /** When it happened (ms since the epoch). */
+  at: number;
+}
+
+/** What the UI renders. Immutable; the same object until something changes. */
+export interface CartSnapshot {
+  status: SyncStatus;
+  /** The cart to show: the confirmed cart with every queued change applied. Null while loading. */
+  cart: ShownCart | null;
+  /** The last cart the server confirmed. */
+  confirmed: Cart | null;
+  cartId: string | null;
+  /** Queued changes, in the order they will be applied. */
+  pending: readonly PendingAction[];
+  pendingCount: number;
+  /** The device's and the SDK's view of the network. */
+  online: boolean;
+  /** This tab is the one talking to the server. */
+  leader: boolean;
+  lastError: CartErrorReport | null;
+  /** The last order placed from this store. */
+  lastOrder: CheckoutResult | null;
+}
+
+/** How a queued action ended. */
+export type ActionResult =
+  | { ok: true; actionId: string; cart: Cart | null }
+  | { ok: false; actionId: string | null; error: CartErrorReport };
+
+export function reportFromApi(
+  error: CartApiError,
+  item: PendingAction | null,
+  at: number,
+  retryable = false,
+): CartErrorReport {
+  return {
+    code: error.code,
+    status: error.status,
+    message: error.message,
+    detail: error.detail,
+    errors: error.errors,
+    requestId: error.requestId,
+    actionId: item?.actionId ?? null,
+    action: item?.action ?? null,
+    source: 'server',
+    retryable,
+    at,
+  };
+}
+
+export function reportFromLocal(
+  error: CartError,
+  item: Pick<PendingAction, 'actionId' | 'action'> | null,
+  at: number,
+): CartErrorReport {
+  const entry = ERROR_CATALOG[error.code];
+  return {
+    code: error.code,
+    status: entry.status,
+    message: entry.message,
+    detail: error.message,
+    errors: error.path === undefined ? [] : [{ path: error.path, message: error.message }],
+    requestId: undefined,
+    actionId: item?.actionId ?? null,
+    action: item?.action ?? null,
+    source: 'local',
+    retryable: false,
+    at,
+  };
+}

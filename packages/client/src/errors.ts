@@ -1,0 +1,133 @@
+import {
+  ERROR_CATALOG,
+  Problem,
+  isRetryable,
+  type Cart,
+  type ErrorCode,
+  type FieldError,
+} from '@cart/core';
+
+/**
+ * An error answer of the cart API, as a typed value: the catalog `code` to branch on,
+ * the HTTP status, the server's specific `detail` ("Only 2 of Blue Mug left."), the
+ * field `errors`, the `requestId` to quote to support, and as `message` the catalog's
+ * plain-words message for shoppers.
+ */
+export class CartApiError extends Error {
+  override readonly name = 'CartApiError';
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly title: string;
+  readonly detail: string;
+  readonly errors: readonly FieldError[];
+  readonly requestId: string | undefined;
+  /** The current cart, sent with VERSION_CONFLICT. */
+  readonly cart: Cart | undefined;
+  /** The server's Retry-After, in milliseconds, when it sent one. */
+  readonly retryAfterMs: number | null;
+
+  constructor(init: {
+    code: ErrorCode;
+    status: number;
+    detail?: string;
+    errors?: readonly FieldError[];
+    requestId?: string | undefined;
+    cart?: Cart | undefined;
+    retryAfterMs?: number | null;
+  }) {
+    const entry = ERROR_CATALOG[init.code];
+    super(entry.message);
+    this.code = init.code;
+    this.status = init.status;
+    this.title = entry.title;
+    this.detail = init.detail ?? entry.message;
+    this.errors = init.errors ?? [];
+    this.requestId = init.requestId;
+    this.cart = init.cart;
+    this.retryAfterMs = init.retryAfterMs ?? null;
+  }
+
+  /** Whether sending the very same request again may succeed. */
+  get retryable(): boolean {
+    return isRetryable(this.code) || this.status === 408 || this.status >= 500;
+  }
+}
+
+/** The request got no HTTP answer: the network failed or the attempt timed out. */
+export class CartNetworkError extends Error {
+  override readonly name = 'CartNetworkError';
+  constructor(
+    readonly kind: 'network' | 'timeout',
+    readonly attempts: number,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      kind === 'timeout'
+        ? 'The shop took too long to answer. Check your connection; we will keep trying.'
+        : 'You seem to be offline. Your changes are saved and will be sent when you are back.',
+      options,
+    );
+  }
+}
+
+/** A 2xx answer the SDK could not read (a proxy's page, a newer server): not retried. */
+export class CartProtocolError extends Error {
+  override readonly name = 'CartProtocolError';
+}
+
+/** The catalog code for a status when the body is not a problem document (a proxy's page). */
+export function codeForStatus(status: number): ErrorCode {
+  switch (status) {
+    case 401:
+      return 'UNAUTHORIZED';
+    case 403:
+      return 'CSRF_TOKEN_INVALID';
+    case 404:
+      return 'NOT_FOUND';
+    case 412:
+      return 'VERSION_CONFLICT';
+    case 413:
+      return 'PAYLOAD_TOO_LARGE';
+    case 415:
+      return 'UNSUPPORTED_MEDIA_TYPE';
+    case 429:
+      return 'RATE_LIMITED';
+    case 431:
+      return 'HEADERS_TOO_LARGE';
+    case 408:
+    case 502:
+    case 503:
+    case 504:
+      return 'UNAVAILABLE';
+    default:
+      return status >= 500 ? 'INTERNAL' : 'VALIDATION_FAILED';
+  }
+}
+
+/** Turns an error answer into a CartApiError, from its problem+json body when it has one. */
+export function errorFromResponse(
+  status: number,
+  body: unknown,
+  retryAfterMs: number | null,
+): CartApiError {
+  const parsed = Problem.safeParse(body);
+  if (parsed.success) {
+    const p = parsed.data;
+    const cart = (p as { cart?: unknown }).cart as Cart | undefined;
+    return new CartApiError({
+      code: p.code,
+      status,
+      detail: p.detail,
+      errors: p.errors ?? [],
+      requestId: p.requestId,
+      cart,
+      retryAfterMs,
+    });
+  }
+  return new CartApiError({ code: codeForStatus(status), status, retryAfterMs });
+}
+
+/** Whether an error is the caller's own abort (not a failure to retry or report). */
+export function isAbort(error: unknown): boolean {
+  return error instanceof Error && error.name === 'AbortError';
+}

@@ -1,0 +1,112 @@
+import { Cart } from '@cart/core';
+import { backoffDelay, type RetryPolicy } from './backoff.ts';
+import type { CartApi } from './cart-api.ts';
+import { isAbort } from './errors.ts';
+import type { Runtime } from './runtime.ts';
+import { SseParser } from './sse.ts';
+
+export interface LiveCartOptions {
+  api: CartApi;
+  cartId: string;
+  runtime: Runtime;
+  /** Reconnection backoff (full jitter); the server's `retry:` is the least wait. */
+  policy?: Pick<RetryPolicy, 'baseDelayMs' | 'maxDelayMs'>;
+  /**
+   * Silence after which the connection is taken for dead and reopened. The server sends
+   * a heartbeat every 15 s; a phone that lost its network often never sees the socket
+   * close, so silence is the only sign.
+   */
+  idleTimeoutMs?: number;
+  onCart(cart: Cart): void;
+  /** The stream answered 404: the cart is gone or the credential no longer opens it. */
+  onGone?(): void;
+  /** The connection is up (true) or lost (false). */
+  onConnection?(connected: boolean): void;
+}
+
+/**
+ * Follows `GET /api/carts/:id/events` over `fetch` (so a bearer token can be sent,
+ * which EventSource cannot), reconnecting with capped exponential backoff and full
+ * jitter until closed. Works wherever `fetch` streams bodies: browsers and Node ≥ 18.
+ */
+export function followCart(options: LiveCartOptions): { close(): void } {
+  const controller = new AbortController();
+  const policy = { baseDelayMs: 1000, maxDelayMs: 30_000, ...options.policy };
+  const idleTimeoutMs = options.idleTimeoutMs ?? 45_000;
+
+  const connectOnce = async (): Promise<{ gotEvent: boolean; serverRetry?: number }> => {
+    const attempt = new AbortController();
+    const abort = () => attempt.abort();
+    controller.signal.addEventListener('abort', abort, { once: true });
+    let cancelIdle = options.runtime.setTimer(abort, idleTimeoutMs);
+    const feed = () => {
+      cancelIdle();
+      cancelIdle = options.runtime.setTimer(abort, idleTimeoutMs);
+    };
+    let gotEvent = false;
+    const parser = new SseParser();
+    let serverRetry: number | undefined;
+    try {
+      const response = await options.api.transport.rawFetch(
+        options.api.eventsPath(options.cartId),
+        {
+          headers: { accept: 'text/event-stream', ...options.api.authHeaders() },
+          signal: attempt.signal,
+        },
+      );
+      if (response.status === 404) {
+        await response.body?.cancel();
+        options.onGone?.();
+        controller.abort();
+        return { gotEvent };
+      }
+      if (!response.ok || !response.body) {
+        await response.body?.cancel();
+        return { gotEvent };
+      }
+      options.onConnection?.(true);
+      const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        feed();
+        for (const event of parser.push(value)) {
+          if (event.event !== 'cart') continue;
+          const cart = Cart.safeParse(JSON.parse(event.data));
+          if (cart.success) {
+            gotEvent = true;
+            options.onCart(cart.data);
+          }
+        }
+        serverRetry = parser.takeRetry() ?? serverRetry;
+      }
+    } catch (error) {
+      if (!isAbort(error) && !(error instanceof TypeError) && !(error instanceof SyntaxError))
+        throw error;
+    } finally {
+      cancelIdle();
+      controller.signal.removeEventListener('abort', abort);
+      options.onConnection?.(false);
+    }
+    return serverRetry === undefined ? { gotEvent } : { gotEvent, serverRetry };
+  };
+
+  void (async () => {
+    let failures = 0;
+    let serverRetry = 0;
+    while (!controller.signal.aborted) {
+      const result = await connectOnce().catch(() => ({ gotEvent: false, serverRetry: undefined }));
+      if (controller.signal.aborted) break;
+      serverRetry = result.serverRetry ?? serverRetry;
+      // A connection that delivered events was healthy: start the backoff again.
+      failures = result.gotEvent ? 0 : failures + 1;
+      const wait = Math.max(
+        serverRetry,
+        backoffDelay(failures, { ...policy, maxAttempts: 0, maxRetryAfterMs: 0 }, options.runtime.random()),
+      );
+      await options.runtime.sleep(wait, controller.signal).catch(() => undefined);
+    }
+  })();
+
+  return { close: () => controller.abort() };
+}

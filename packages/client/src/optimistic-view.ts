@@ -1,0 +1,150 @@
+import {
+  apply,
+  computeTotals,
+  sameAttributes,
+  toCartState,
+  type ApplyContext,
+  type Cart,
+  type CartError,
+  type CartLimits,
+  type CartState,
+  type CurrencyCode,
+  type Line,
+  type Product,
+} from '@cart/core';
+import { lineRef, resolveLineId, tempLineId, type LineIdMap, type PendingAction } from './outbox.ts';
+
+/** A line as shown: the cart line, plus a stable key and whether a change to it is pending. */
+export interface ShownLine extends Line {
+  /**
+   * Stable across the server's confirmation: an optimistic line keeps its `tmp_…` id
+   * here after the server gave it a real `id`, so a UI keyed by it keeps focus.
+   */
+  key: string;
+  /** A queued change touches this line: its quantity or price may still move. */
+  pending: boolean;
+}
+
+/** The cart as the UI shows it: the confirmed cart with every queued action applied. */
+export interface ShownCart extends Omit<Cart, 'lines'> {
+  lines: ShownLine[];
+}
+
+export interface ViewFacts {
+  /** Catalog facts the client holds (from /api/products or what the UI passed). */
+  product: (id: string) => Product | undefined;
+  limits: CartLimits;
+  taxRateBps: number;
+  /** ISO-8601 instant. */
+  now: string;
+}
+
+export interface View {
+  cart: ShownCart;
+  /** The same cart as reducer state (no totals). */
+  state: CartState;
+  /** Queued actions the reducer refuses on the cart as it now stands (not shown). */
+  refused: ReadonlyMap<string, CartError>;
+}
+
+/** An empty cart to show changes on before the server has made the real one. */
+export function placeholderCart(currency: CurrencyCode, now: string): CartState {
+  return {
+    id: 'pending',
+    version: 0,
+    status: 'active',
+    currency,
+    lines: [],
+    discounts: [],
+    note: '',
+    email: null,
+    createdAt: now,
+    updatedAt: now,
+    expiresAt: now,
+  };
+}
+
+/**
+ * The reducer context of the client: the same function the server runs, given the
+ * facts the client has. A product the catalog cache does not hold but a line does is
+ * taken from the line's snapshot with no stock or order limit known, so the change is
+ * shown and the server, which knows the stock, decides. Discount terms are the server's
+ * secret: an applyDiscount is never shown before it is confirmed.
+ */
+export function applyContext(state: CartState, facts: ViewFacts, actionId: string): ApplyContext {
+  return {
+    now: facts.now,
+    newId: () => tempLineId(actionId),
+    product: (id) => facts.product(id) ?? productFromLine(state, id),
+    discount: () => undefined,
+    limits: facts.limits,
+    taxRateBps: facts.taxRateBps,
+  };
+}
+
+function productFromLine(state: CartState, productId: string): Product | undefined {
+  const line = state.lines.find((l) => l.productId === productId);
+  if (!line) return undefined;
+  return {
+    id: productId,
+    sku: line.sku,
+    name: line.name,
+    description: '',
+    price: line.unitPrice,
+    stock: null,
+    maxPerOrder: null,
+    imageUrl: null,
+  };
+}
+
+/**
+ * Rebases the queue on a cart: applies every queued action, in order, to the confirmed
+ * cart with the core reducer. An action the reducer refuses on this cart (another
+ * device removed its line) is left out of the view but stays queued: the server has
+ * the last word, and its refusal is what gets reported.
+ */
+export function showCart(
+  base: CartState,
+  outbox: readonly PendingAction[],
+  lineIds: LineIdMap,
+  facts: ViewFacts,
+): View {
+  let state = base;
+  // Facts carried by queued adds (what the page showed when it queued them) stand in
+  // for the catalog after a reload.
+  const carried = new Map<string, Product>();
+  for (const item of outbox) if (item.product) carried.set(item.product.id, item.product);
+  const known: ViewFacts = { ...facts, product: (id) => facts.product(id) ?? carried.get(id) };
+  const touched = new Set<string>();
+  const refused = new Map<string, CartError>();
+  for (const item of outbox) {
+    const action = resolveLineId(item.action, lineIds);
+    const result = apply(state, action, applyContext(state, known, item.actionId));
+    if (!result.ok) {
+      refused.set(item.actionId, result.error);
+      continue;
+    }
+    state = result.value;
+    if (action.type === 'addLine') {
+      const line = state.lines.find(
+        (l) => l.productId === action.productId && sameAttributes(l.attributes, action.attributes ?? {}),
+      );
+      if (line) touched.add(line.id);
+    } else {
+      const ref = lineRef(action);
+      if (ref !== undefined) touched.add(ref);
+    }
+  }
+  const priced = computeTotals(state, facts.taxRateBps);
+  const keys = new Map<string, string>();
+  for (const [temp, real] of Object.entries(lineIds)) if (real !== null) keys.set(real, temp);
+  const lines = priced.lines.map((l) => ({
+    ...l,
+    key: keys.get(l.id) ?? l.id,
+    pending: touched.has(l.id),
+  }));
+  return { cart: { ...priced, lines }, state, refused };
+}
+
+/** The confirmed cart as reducer state. */
+export const stateOf = (cart: Cart): CartState => toCartState(cart);

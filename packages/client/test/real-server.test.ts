@@ -1,0 +1,224 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Cart, Product, ProductInput } from '@cart/core';
+import { HttpClient } from '../../server/test/support/http.ts';
+import { startTestServer, type TestServer } from '../../server/test/support/test-server.ts';
+import {
+  CartApiError,
+  MemoryStorage,
+  createCartStore,
+  type CartStore,
+  type CartStoreOptions,
+} from '../src/index.ts';
+import { startFlakyProxy, type FlakyProxy } from './support/flaky-proxy.ts';
+import { until } from './support/until.ts';
+
+/**
+ * The SDK against the real server on a real socket, through a proxy that can lose
+ * answers and refuse connections. Nothing in the request path is mocked.
+ */
+describe('the SDK against the real server', () => {
+  let server: TestServer;
+  let http: HttpClient;
+  let proxy: FlakyProxy;
+  const stores: CartStore[] = [];
+  let skus = 0;
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    http = new HttpClient(server.url);
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+  afterEach(async () => {
+    for (const s of stores.splice(0)) s.dispose();
+    await proxy?.close();
+  });
+
+  const product = async (overrides: Partial<ProductInput> = {}): Promise<Product> => {
+    const res = await http.post<Product>('/api/admin/products', {
+      token: server.adminToken,
+      body: {
+        sku: `SDK-${++skus}`,
+        name: `Thing ${skus}`,
+        description: '',
+        price: { amount: 1250, currency: 'USD' },
+        stock: null,
+        maxPerOrder: null,
+        imageUrl: null,
+        ...overrides,
+      },
+    });
+    expect(res.status, res.text).toBe(201);
+    return res.body;
+  };
+
+  const store = (options: CartStoreOptions = {}): CartStore => {
+    const s = createCartStore({
+      baseUrl: proxy.url,
+      auth: 'bearer',
+      live: false,
+      retry: { baseDelayMs: 5, maxDelayMs: 20 },
+      reconnect: { baseDelayMs: 20, maxDelayMs: 100 },
+      ...options,
+    });
+    stores.push(s);
+    return s;
+  };
+
+  /** The cart as the server has it, read directly (not through the proxy). */
+  const serverCart = async (s: CartStore): Promise<Cart> => {
+    const res = await http.get<Cart>(`/api/carts/${s.getSnapshot().cartId}`, {
+      token: s.api.token as string,
+    });
+    expect(res.status).toBe(200);
+    return res.body;
+  };
+
+  it('retries an add whose answer was lost after the commit; the server replays; the line exists once', async () => {
+    proxy = await startFlakyProxy(server.url);
+    const mug = await product({ name: 'Mug' });
+    const s = store();
+    await s.start();
+    await s.createCart();
+    const before = (await serverCart(s)).version;
+
+    proxy.dropAnswers(/^POST \/api\/carts\/[^/]+\/actions$/);
+    const result = await s.addLine(mug, 2);
+
+    expect(result.ok).toBe(true);
+    expect(proxy.dropped).toHaveLength(1);
+    const posts = proxy.requests.filter((r) => r.endsWith('/actions'));
+    expect(posts).toHaveLength(2); // the lost one and its retry
+    const cart = await serverCart(s);
+    expect(cart.lines.map((l) => [l.productId, l.quantity])).toEqual([[mug.id, 2]]);
+    expect(cart.version).toBe(before + 1);
+    expect(s.getSnapshot()).toMatchObject({ status: 'idle', pendingCount: 0 });
+    expect(s.getSnapshot().cart?.lines.map((l) => l.quantity)).toEqual([2]);
+  });
+
+  it('queues 3 actions offline, survives a reload, and applies exactly those 3 in one flush', async () => {
+    proxy = await startFlakyProxy(server.url);
+    const [a, b, c] = [await product(), await product(), await product()];
+    const storage = new MemoryStorage();
+    const first = store({ storage });
+    await first.start();
+    await first.createCart();
+    const created = await serverCart(first);
+    const token = first.api.token;
+
+    proxy.down();
+    void first.addLine(a, 1);
+    await until(first, (snap) => snap.status === 'offline');
+    void first.addLine(b, 2);
+    void first.addLine(c, 3);
+    const offline = first.getSnapshot();
+    expect(offline.pendingCount).toBe(3);
+    expect(offline.cart?.lines.map((l) => [l.productId, l.quantity, l.pending])).toEqual([
+      [a.id, 1, true],
+      [b.id, 2, true],
+      [c.id, 3, true],
+    ]);
+    expect(offline.cart?.subtotal.amount).toBe(6 * 1250);
+
+    // A reload: the page goes, a new store starts from what was persisted.
+    first.dispose();
+    const second = store({ storage });
+    await second.start();
+    const reloaded = await until(second, (snap) => snap.status === 'offline');
+    expect(reloaded.pendingCount).toBe(3);
+    expect(reloaded.cartId).toBe(created.id);
+    expect(second.api.token).toBe(token);
+    expect(reloaded.cart?.lines.map((l) => l.quantity)).toEqual([1, 2, 3]);
+
+    const postsBefore = proxy.requests.filter((r) => r.endsWith('/actions')).length;
+    proxy.up();
+    const synced = await until(second, (snap) => snap.status === 'idle' && snap.pendingCount === 0);
+
+    const cart = await serverCart(second);
+    expect(cart.version).toBe(created.version + 1);
+    expect(cart.lines.map((l) => [l.productId, l.quantity])).toEqual([
+      [a.id, 1],
+      [b.id, 2],
+      [c.id, 3],
+    ]);
+    expect(proxy.requests.filter((r) => r.endsWith('/actions')).length - postsBefore).toBe(1);
+    expect(synced.cart?.total).toEqual(cart.total);
+    expect(synced.cart?.lines.every((l) => !l.pending)).toBe(true);
+  });
+
+  it('shows a refused add at once, then rolls it back and reports the catalog message', async () => {
+    proxy = await startFlakyProxy(server.url);
+    const scarce = await product({ name: 'Last Kettle', stock: 1 });
+    const s = store();
+    await s.start();
+    await s.createCart();
+    const refusals: string[] = [];
+    s.onRefusal((r) => refusals.push(r.code));
+
+    // The page was loaded when five were in stock.
+    const pending = s.addLine({ ...scarce, stock: 5 }, 3);
+    const optimistic = s.getSnapshot();
+    expect(optimistic.cart?.lines.map((l) => [l.name, l.quantity, l.pending])).toEqual([
+      ['Last Kettle', 3, true],
+    ]);
+
+    const result = await pending;
+    expect(result.ok).toBe(false);
+    const after = s.getSnapshot();
+    expect(after.cart?.lines).toEqual([]);
+    expect(after.pendingCount).toBe(0);
+    expect(after.lastError).toMatchObject({
+      code: 'OUT_OF_STOCK',
+      status: 409,
+      message: 'Sorry, we do not have that many in stock.',
+      detail: 'Only 1 of Last Kettle left.',
+      source: 'server',
+      action: { type: 'addLine', productId: scarce.id, quantity: 3 },
+    });
+    expect(refusals).toEqual(['OUT_OF_STOCK']);
+    expect((await serverCart(s)).lines).toEqual([]);
+  });
+
+  it('keeps two stores of one cart in step over live events', async () => {
+    proxy = await startFlakyProxy(server.url);
+    const mug = await product({ name: 'Mug' });
+    const one = store({ live: true });
+    await one.start();
+    const cart = await one.createCart();
+    const two = store({ live: true });
+    await two.start();
+    await two.loadCart(cart.id, one.api.token);
+
+    await one.addLine(mug, 1);
+    const seen = await until(two, (snap) => snap.cart?.lines.length === 1);
+    const lineId = seen.cart?.lines[0]?.id as string;
+    expect(seen.cart?.lines[0]).toMatchObject({ productId: mug.id, quantity: 1, pending: false });
+
+    await two.setQuantity(lineId, 4);
+    await until(one, (snap) => snap.cart?.lines[0]?.quantity === 4);
+    const latest = await serverCart(one);
+    await until(two, (snap) => snap.confirmed?.version === latest.version);
+    expect(one.getSnapshot().confirmed).toEqual(latest);
+    expect(two.getSnapshot().confirmed).toEqual(latest);
+  });
+
+  it('checks out after sending what is queued, never optimistically', async () => {
+    proxy = await startFlakyProxy(server.url);
+    const mug = await product({ name: 'Mug', stock: 10 });
+    const s = store();
+    await s.start();
+    void s.addLine(mug, 2);
+    const result = await s.checkout();
+    expect(result.cart).toMatchObject({ status: 'checked_out', itemCount: 2 });
+    expect(s.getSnapshot()).toMatchObject({ pendingCount: 0, lastOrder: result });
+    const stock = await http.get<Product>(`/api/products/${mug.id}`);
+    expect(stock.body.stock).toBe(8);
+
+    // The cart is closed now: a further change is refused on the device.
+    const late = await s.addLine(mug, 1);
+    expect(late.ok).toBe(false);
+    expect(s.getSnapshot().lastError).toMatchObject({ code: 'CART_CLOSED', source: 'local' });
+    await expect(s.checkout()).rejects.toBeInstanceOf(CartApiError);
+  });
+});

@@ -1,0 +1,83 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import { hmac, safeEqual } from '../security/tokens.ts';
+import type { Csrf } from './csrf.ts';
+
+/** How long a dashboard login lasts, at most. */
+export const ADMIN_SESSION_MAX_AGE_SECONDS = 8 * 3600;
+
+/** A verified session: its id (for logout) and when it ends (epoch seconds). */
+export interface AdminSession {
+  id: string;
+  expiresAt: number;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The dashboard's login sessions; `requireAdmin` accepts one instead of the bearer. */
+    adminSessions: AdminSessions;
+  }
+}
+
+const VALUE = /^v1\.([A-Za-z0-9_-]{22})\.([1-9]\d{0,11})\.([A-Za-z0-9_-]{43})$/;
+
+/**
+ * Stateless, signed admin sessions for the dashboard's cookie: `v1.<id>.<expiry>.<mac>`,
+ * an HMAC-SHA256 over the id and expiry. The key is derived from the server secret (the
+ * one that signs CSRF tokens: SECRET, else random per process) *and* ADMIN_TOKEN, so
+ * rotating either one ends every session at once. Nothing is stored per session; a
+ * logout is remembered (in this process) until the session would have expired anyway.
+ */
+export class AdminSessions {
+  private readonly key: Buffer | null;
+  private readonly revoked = new Map<string, number>();
+
+  constructor(
+    secret: Buffer,
+    adminToken: string | undefined,
+    /** CSRF check for changes authenticated by the session cookie. */
+    readonly csrf: Csrf,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.key =
+      adminToken === undefined
+        ? null
+        : createHmac('sha256', secret).update(`admin-session\u0000${adminToken}`).digest();
+  }
+
+  private mac(id: string, expiresAt: number): string {
+    return hmac(this.key ?? Buffer.alloc(32), `v1.${id}.${expiresAt}`);
+  }
+
+  /** A new session value, valid for ADMIN_SESSION_MAX_AGE_SECONDS from now. */
+  issue(): string {
+    if (this.key === null) throw new Error('admin sessions need ADMIN_TOKEN');
+    const id = randomBytes(16).toString('base64url');
+    const expiresAt = Math.floor(this.now() / 1000) + ADMIN_SESSION_MAX_AGE_SECONDS;
+    return `v1.${id}.${expiresAt}.${this.mac(id, expiresAt)}`;
+  }
+
+  /** The session a cookie value holds, when it is signed by us, unexpired and not logged out. */
+  verify(value: string | undefined): AdminSession | null {
+    if (this.key === null || value === undefined) return null;
+    const m = VALUE.exec(value);
+    if (!m) return null;
+    const [, id = '', exp = '', mac = ''] = m;
+    const expiresAt = Number(exp);
+    if (!safeEqual(mac, this.mac(id, expiresAt))) return null;
+    const nowSeconds = this.now() / 1000;
+    // Signed by us, so never issued for longer than the maximum; the bound still keeps a
+    // session from outliving a shortened maximum after an upgrade.
+    if (expiresAt <= nowSeconds || expiresAt > nowSeconds + ADMIN_SESSION_MAX_AGE_SECONDS + 60)
+      return null;
+    if (this.revoked.has(id)) return null;
+    return { id, expiresAt };
+  }
+
+  /** Ends a session (logout): it is refused from now on, by this process. */
+  revoke(session: AdminSession): void {
+    const nowSeconds = this.now() / 1000;
+    for (const [id, expiresAt] of this.revoked)
+      if (expiresAt <= nowSeconds) this.revoked.delete(id);
+    this.revoked.set(session.id, session.expiresAt);
+  }
+}

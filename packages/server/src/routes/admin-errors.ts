@@ -1,0 +1,91 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import {
+  Cursor,
+  ErrorGroup,
+  ErrorGroupPage,
+  ErrorSource,
+  PageLimit,
+  Problem,
+} from '@cart/core';
+import type { Config } from '../config.ts';
+import { requireAdmin } from '../http/credentials.ts';
+import { HttpProblem } from '../http/problem.ts';
+import type { Storage } from '../storage/port.ts';
+import { checkCursor } from './products.ts';
+
+const ErrorsQuery = z.strictObject({
+  source: ErrorSource.optional(),
+  cursor: Cursor.optional(),
+  limit: PageLimit.optional(),
+});
+
+const FingerprintParams = z.strictObject({
+  fingerprint: z.string().regex(/^[a-f0-9]{16,64}$/, 'must be an error group fingerprint'),
+});
+
+const security: Record<string, string[]>[] = [{ adminToken: [] }, { adminSession: [] }];
+
+/**
+ * `/api/admin/errors`: error groups, most recently seen first, and one group with its
+ * stack (docs/operations.md#errors), behind the admin credential, checked in `onRequest`.
+ */
+const adminErrorsRoutes: FastifyPluginAsyncZod<{ storage: Storage; config: Config }> = (
+  app,
+  { storage, config },
+) => {
+  app.addHook('onRequest', (request, _reply, done) => {
+    try {
+      requireAdmin(config, request);
+      done();
+    } catch (error) {
+      done(error as Error);
+    }
+  });
+
+  app.get(
+    '/admin/errors',
+    {
+      schema: {
+        tags: ['monitoring'],
+        security,
+        summary: 'Error groups, most recently seen first',
+        description:
+          'Every unexpected server failure (5xx other than 503) and every error the web app reported, grouped by fingerprint (source, error class, top application frame, route). Stacks are only in `GET /api/admin/errors/{fingerprint}`.',
+        querystring: ErrorsQuery,
+        response: { 200: ErrorGroupPage, 400: Problem, 401: Problem },
+      },
+    },
+    (request) => {
+      const { source, cursor, limit } = request.query;
+      checkCursor(cursor);
+      return storage.listErrorGroups({
+        ...(source !== undefined ? { source } : {}),
+        cursor: cursor ?? null,
+        limit: limit ?? 20,
+      });
+    },
+  );
+
+  app.get(
+    '/admin/errors/:fingerprint',
+    {
+      schema: {
+        tags: ['monitoring'],
+        security,
+        summary: 'One error group, with the stack of its latest occurrence',
+        params: FingerprintParams,
+        response: { 200: ErrorGroup, 400: Problem, 401: Problem, 404: Problem },
+      },
+    },
+    async (request) => {
+      const group = await storage.getErrorGroup(request.params.fingerprint);
+      if (!group) throw new HttpProblem('NOT_FOUND', 'There is no error group with that fingerprint.');
+      return group;
+    },
+  );
+
+  return Promise.resolve();
+};
+
+export default adminErrorsRoutes;

@@ -1,0 +1,98 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { AlertsView, AuditChainStatus, MonitoringSeries, Problem } from '@cart/core';
+import type { Config } from '../config.ts';
+import { requireAdmin } from '../http/credentials.ts';
+import { HttpProblem } from '../http/problem.ts';
+import type { Monitoring } from '../plugins/app/monitoring.ts';
+
+const SeriesQuery = z.strictObject({
+  minutes: z
+    .string()
+    .regex(/^[1-9]\d{0,4}$/, 'must be a whole number of minutes, at least 1')
+    .transform(Number)
+    .optional(),
+});
+
+const VerifyQuery = z.strictObject({
+  full: z.enum(['true', 'false'], { message: 'must be true or false' }).optional(),
+});
+
+const security: Record<string, string[]>[] = [{ adminToken: [] }, { adminSession: [] }];
+
+/**
+ * The dashboard's live views, behind the admin credential (checked in `onRequest`):
+ * `/api/admin/monitoring/series` (the charts), `/api/admin/alerts` (rules and their
+ * history) and `/api/admin/audit/verify` (the audit chain's status).
+ */
+const adminMonitoringRoutes: FastifyPluginAsyncZod<{ monitoring: Monitoring; config: Config }> = (
+  app,
+  { monitoring, config },
+) => {
+  app.addHook('onRequest', (request, _reply, done) => {
+    try {
+      requireAdmin(config, request);
+      done();
+    } catch (error) {
+      done(error as Error);
+    }
+  });
+
+  app.get(
+    '/admin/monitoring/series',
+    {
+      schema: {
+        tags: ['monitoring'],
+        security,
+        summary: 'The live request series behind the dashboard charts',
+        description:
+          'The last `minutes` (default 5) of complete buckets, oldest first: 1-second buckets up to 15 minutes, 1-minute buckets beyond (up to the retention, 6 hours or the longest alert window). Counts this process only; monitoring requests are not counted.',
+        querystring: SeriesQuery,
+        response: { 200: MonitoringSeries, 400: Problem, 401: Problem },
+      },
+    },
+    (request) => {
+      const minutes = request.query.minutes ?? 5;
+      const max = monitoring.series.retentionMinutes;
+      if (minutes > max) {
+        const message = `must be at most ${max}`;
+        throw new HttpProblem('VALIDATION_FAILED', `minutes ${message}.`, {
+          errors: [{ path: '/query/minutes', message }],
+        });
+      }
+      return monitoring.series.series(minutes);
+    },
+  );
+
+  app.get(
+    '/admin/alerts',
+    {
+      schema: {
+        tags: ['monitoring'],
+        security,
+        summary: 'Alert rules, their state, and recent firing/resolved transitions',
+        response: { 200: AlertsView, 400: Problem, 401: Problem },
+      },
+    },
+    () => monitoring.alerts.view(),
+  );
+
+  app.get(
+    '/admin/audit/verify',
+    {
+      schema: {
+        tags: ['monitoring'],
+        security,
+        summary: 'Verifies the audit log hash chain',
+        description:
+          'Checks the records appended since the last verified one (and that one again); `full=true` walks the whole chain. `records` counts the records that verified, `brokenAtSeq` names the first that does not.',
+        querystring: VerifyQuery,
+        response: { 200: AuditChainStatus, 400: Problem, 401: Problem },
+      },
+    },
+    (request) => monitoring.auditChain.verify(request.query.full === 'true'),
+  );
+  return Promise.resolve();
+};
+
+export default adminMonitoringRoutes;

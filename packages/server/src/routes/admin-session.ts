@@ -1,0 +1,135 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { Problem } from '@cart/core';
+import type { Config } from '../config.ts';
+import { ADMIN_SESSION_MAX_AGE_SECONDS, type AdminSessions } from '../http/admin-session.ts';
+import { ADMIN_SESSION_COOKIE, isAdminToken, isSecure, requireAdmin } from '../http/credentials.ts';
+import { HttpProblem } from '../http/problem.ts';
+
+const Login = z.strictObject({
+  token: z.string().min(1, 'must not be empty').max(512, 'must be at most 512 characters'),
+});
+
+const SessionView = z.strictObject({
+  /** How this request was authenticated. */
+  via: z.enum(['bearer', 'cookie']),
+  /** When the cookie session ends; null for the bearer token (it does not expire). */
+  expiresAt: z.string().nullable(),
+});
+
+const COOKIE_PATH = '/api/admin';
+
+function clearCookie(request: FastifyRequest, reply: FastifyReply): void {
+  void reply.clearCookie(ADMIN_SESSION_COOKIE, {
+    httpOnly: true,
+    sameSite: 'strict',
+    secure: isSecure(request),
+    path: COOKIE_PATH,
+  });
+}
+
+/**
+ * `/api/admin/session`: the dashboard's login. `POST` trades the admin token for an
+ * HttpOnly, SameSite=Strict cookie (Secure over HTTPS, sent only to /api/admin) holding
+ * a signed session of at most 8 h, so the token itself never stays in the browser.
+ * `GET` says whether the caller is signed in; `DELETE` signs out.
+ */
+const adminSessionRoutes: FastifyPluginAsyncZod<{ config: Config; sessions: AdminSessions }> = (
+  app,
+  { config, sessions },
+) => {
+  const security: Record<string, string[]>[] = [{ adminToken: [] }, { adminSession: [] }];
+
+  app.post(
+    '/admin/session',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: 'Sign in to the dashboard',
+        description:
+          'Checks the admin token (constant time) and answers 204 with the `admin_session` cookie: HttpOnly, SameSite=Strict, Path=/api/admin, Secure over HTTPS, 8 hours at most. A wrong token is 401; attempts count against the per-client rate limit.',
+        body: Login,
+        response: { 204: z.null(), 400: Problem, 401: Problem, 403: Problem, 429: Problem },
+      },
+    },
+    (request, reply) => {
+      // A login from another site's page is refused like any cross-site change.
+      sessions.csrf.verifyOrigin(request);
+      if (!isAdminToken(config, request.body.token)) {
+        request.log.info('admin login refused');
+        throw new HttpProblem(
+          'UNAUTHORIZED',
+          config.ADMIN_TOKEN === undefined
+            ? 'Sign-in is off: the server was started without ADMIN_TOKEN.'
+            : 'That admin token is not right.',
+        );
+      }
+      void reply.setCookie(ADMIN_SESSION_COOKIE, sessions.issue(), {
+        httpOnly: true,
+        sameSite: 'strict',
+        secure: isSecure(request),
+        path: COOKIE_PATH,
+        maxAge: ADMIN_SESSION_MAX_AGE_SECONDS,
+      });
+      request.log.info('admin login');
+      void reply.header('cache-control', 'no-store').code(204).send(null);
+      return undefined;
+    },
+  );
+
+  app.get(
+    '/admin/session',
+    {
+      schema: {
+        tags: ['admin'],
+        security,
+        summary: 'Whether the caller is signed in as admin',
+        response: { 200: SessionView, 401: Problem },
+      },
+      onRequest: (request, _reply, done) => {
+        try {
+          requireAdmin(config, request);
+          done();
+        } catch (error) {
+          done(error as Error);
+        }
+      },
+    },
+    (request, reply) => {
+      void reply.header('cache-control', 'no-store');
+      if (request.headers.authorization !== undefined)
+        return { via: 'bearer' as const, expiresAt: null };
+      const session = sessions.verify(request.cookies[ADMIN_SESSION_COOKIE]);
+      return {
+        via: 'cookie' as const,
+        expiresAt: session ? new Date(session.expiresAt * 1000).toISOString() : null,
+      };
+    },
+  );
+
+  app.delete(
+    '/admin/session',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: 'Sign out of the dashboard',
+        description:
+          'Ends the session in the cookie (if any) and clears the cookie; always 204, so signing out twice is harmless.',
+        response: { 204: z.null(), 403: Problem },
+      },
+    },
+    (request, reply) => {
+      sessions.csrf.verifyOrigin(request);
+      const session = sessions.verify(request.cookies[ADMIN_SESSION_COOKIE]);
+      if (session) sessions.revoke(session);
+      clearCookie(request, reply);
+      void reply.header('cache-control', 'no-store').code(204).send(null);
+      return undefined;
+    },
+  );
+
+  return Promise.resolve();
+};
+
+export default adminSessionRoutes;

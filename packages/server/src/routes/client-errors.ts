@@ -1,0 +1,57 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { ClientErrorReport, Problem } from '@cart/core';
+import type { Csrf } from '../http/csrf.ts';
+import { HttpProblem } from '../http/problem.ts';
+import type { ErrorTracker } from '../observability/error-tracker.ts';
+
+/**
+ * `POST /api/client-errors`: the web app reports an error it caught, to be grouped with
+ * the server's (docs/operations.md#errors). Public, so that it works before any sign-in,
+ * and made for `navigator.sendBeacon` (a JSON Blob, no custom headers): it needs no
+ * CSRF token, but a browser on another site is refused by its Origin/Sec-Fetch-Site,
+ * exactly as creating a cart is, and every report counts against the client's rate
+ * limit like any /api request. The report is scrubbed (tokens, emails, secrets) and
+ * stored before the answer, 202 with no body.
+ */
+const clientErrorsRoutes: FastifyPluginAsyncZod<{ tracker: ErrorTracker; csrf: Csrf }> = (
+  app,
+  { tracker, csrf },
+) => {
+  app.post(
+    '/client-errors',
+    {
+      schema: {
+        tags: ['monitoring'],
+        summary: 'Report an error caught in the web app',
+        description:
+          'Same-origin only (Sec-Fetch-Site or Origin); no CSRF token, so `navigator.sendBeacon` with a `application/json` Blob works. Grouped like server errors, with the page as the route.',
+        body: ClientErrorReport,
+        response: {
+          202: z.null().describe('Stored; no body.'),
+          400: Problem,
+          403: Problem,
+          413: Problem,
+          415: Problem,
+        },
+      },
+      // Before the body is read: a cross-site report is refused whatever it holds.
+      onRequest: (request, _reply, done) => {
+        if (csrf.sameOrigin(request, false)) return done();
+        done(
+          new HttpProblem(
+            'CSRF_TOKEN_INVALID',
+            'Error reports are taken only from the shop’s own pages.',
+          ),
+        );
+      },
+    },
+    async (request, reply) => {
+      await tracker.recordClient(request.body, request.id);
+      return reply.code(202).send(null);
+    },
+  );
+  return Promise.resolve();
+};
+
+export default clientErrorsRoutes;

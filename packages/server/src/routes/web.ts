@@ -1,0 +1,48 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fastifyStatic from '@fastify/static';
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import { HttpProblem } from '../http/problem.ts';
+
+/** Where `npm run build` puts the web app (apps/web/dist). */
+export const WEB_DIST = fileURLToPath(new URL('../../../../apps/web/dist/', import.meta.url));
+
+const YEAR_MS = 365 * 24 * 3600 * 1000;
+
+/**
+ * The web app built by Vite (apps/web/dist): `/dashboard` and every path under it answer
+ * the dashboard's page (the app routes in the browser), and `/assets/…` the hashed files
+ * every page loads. Hashed files never change under their name, so they are cached for
+ * a year as immutable; pages are `no-cache` (revalidated by ETag), so a new build shows
+ * at the next load. Helmet's Content-Security-Policy applies to the pages: the build has
+ * no inline script. Without a build the pages answer 503 saying how to make one.
+ */
+const webRoutes: FastifyPluginAsync<{ distDir?: string }> = async (app, options) => {
+  const dist = options.distDir ?? WEB_DIST;
+
+  await app.register(fastifyStatic, {
+    root: join(dist, 'assets'),
+    prefix: '/assets/',
+    index: false,
+    immutable: true,
+    maxAge: YEAR_MS,
+    // A missing build is reported by the pages (503) rather than by a start-up warning.
+    suppressWarning: true,
+  });
+
+  const page = (file: string) => (_request: unknown, reply: FastifyReply) => {
+    if (!existsSync(join(dist, file)))
+      throw new HttpProblem(
+        'UNAVAILABLE',
+        'The web app has not been built: run `npm run build` (`npm start` builds it first), then reload.',
+      );
+    return reply.header('cache-control', 'no-cache').sendFile(file, dist, { cacheControl: false });
+  };
+
+  const dashboard = page('dashboard/index.html');
+  app.get('/dashboard', { schema: { hide: true } }, dashboard);
+  app.get('/dashboard/*', { schema: { hide: true } }, dashboard);
+};
+
+export default webRoutes;

@@ -1,0 +1,175 @@
+import type { AlertEvent, ErrorGroup, ErrorGroupSummary } from '@cart/core';
+import { decodeCursor, encodeCursor } from '../cursor.ts';
+import type {
+  AlertEventInput,
+  AnalyticsCounts,
+  AnalyticsEvent,
+  ErrorGroupQuery,
+  ErrorOccurrence,
+} from '../port.ts';
+import {
+  ANALYTICS_WINDOW_TYPES,
+  toAlertEvent,
+  toAnalyticsCounts,
+  toErrorGroup,
+  toErrorGroupSummary,
+  type AlertEventRow,
+  type AnalyticsTypeRow,
+  type ErrorGroupRow,
+  type TopProductRow,
+} from '../rows.ts';
+import type { Queryable } from './postgres-mutation.ts';
+
+/**
+ * The monitoring half of the PostgreSQL adapter (`Storage` "monitoring" methods), as
+ * functions of a connection: the idle sweep, analytics counts, error groups and alert
+ * history. The SQL mirrors `sqlite/sqlite-monitoring.ts`.
+ */
+
+/**
+ * The idle condition of the abandonment sweep, on the `carts` row ($1 is the cut-off):
+ * active, holding a line, last changed before the cut-off, and not counted as
+ * abandoned since that change.
+ */
+const IDLE = `status = 'active' AND updated_at < $1
+  AND (abandoned_at IS NULL OR abandoned_at < updated_at)
+  AND jsonb_array_length(state -> 'lines') > 0`;
+
+const SUMMARY_COLUMNS =
+  'fingerprint, source, error_class, message, route, top_frame, count, first_seen, last_seen, sample_request_id';
+
+/** Whether an occurrence is at least as new as the group's latest: then it is the sample. */
+const NEWER = 'excluded.last_seen >= error_groups.last_seen';
+
+export async function findIdleCarts(
+  c: Queryable,
+  idleBefore: string,
+  limit: number,
+): Promise<string[]> {
+  const { rows } = await c.query<{ id: string }>(
+    `SELECT id FROM carts WHERE ${IDLE} ORDER BY updated_at, id LIMIT $2`,
+    [idleBefore, limit],
+  );
+  return rows.map((r) => r.id);
+}
+
+/** Marks and records in the caller's transaction; false when the cart is no longer idle. */
+export async function markAbandoned(
+  c: Queryable,
+  cartId: string,
+  idleBefore: string,
+  e: AnalyticsEvent,
+): Promise<boolean> {
+  // The row lock of the UPDATE orders this after any change to the cart in flight: a
+  // change committed first moves updated_at past the cut-off and the cart is left alone.
+  // The mark is never earlier than the change it follows, whatever the clocks did.
+  const marked = await c.query(
+    `UPDATE carts SET abandoned_at = GREATEST($3, updated_at) WHERE id = $2 AND ${IDLE}`,
+    [idleBefore, cartId, e.at],
+  );
+  if (marked.rowCount !== 1) return false;
+  await c.query(
+    'INSERT INTO analytics_events (at, type, cart_id, product_id, quantity, amount, currency) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+    [
+      e.at,
+      e.type,
+      e.cartId,
+      e.productId ?? null,
+      e.quantity ?? null,
+      e.amount ?? null,
+      e.currency ?? null,
+    ],
+  );
+  return true;
+}
+
+export async function analyticsCounts(
+  c: Queryable,
+  from: string,
+  to: string,
+  topLimit: number,
+): Promise<AnalyticsCounts> {
+  const types = await c.query<AnalyticsTypeRow>(
+    `SELECT type, count(DISTINCT cart_id) AS carts, count(*) AS events, coalesce(sum(amount), 0)::bigint AS amount
+     FROM analytics_events
+     WHERE at >= $1 AND at < $2 AND type = ANY($3::text[])
+     GROUP BY type`,
+    [from, to, ANALYTICS_WINDOW_TYPES],
+  );
+  // Ties by product id in byte order ("C"), as SQLite sorts them.
+  const top = await c.query<TopProductRow>(
+    `SELECT product_id, sum(quantity)::bigint AS quantity_added, count(DISTINCT cart_id) AS carts
+     FROM analytics_events
+     WHERE at >= $1 AND at < $2 AND type IN ('line_added', 'quantity_changed')
+       AND product_id IS NOT NULL AND quantity > 0
+     GROUP BY product_id ORDER BY quantity_added DESC, product_id COLLATE "C" LIMIT $3`,
+    [from, to, topLimit],
+  );
+  return toAnalyticsCounts(types.rows, top.rows);
+}
+
+export async function recordError(c: Queryable, o: ErrorOccurrence): Promise<void> {
+  // One statement: concurrent first occurrences of one fingerprint meet in the unique
+  // index, and the loser updates the winner's row instead of failing.
+  await c.query(
+    `INSERT INTO error_groups (fingerprint, source, error_class, message, route, top_frame, count, first_seen, last_seen, sample_request_id, stack)
+     VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $7, $8, $9)
+     ON CONFLICT (fingerprint) DO UPDATE SET
+       count = error_groups.count + 1,
+       first_seen = LEAST(error_groups.first_seen, excluded.first_seen),
+       last_seen = GREATEST(error_groups.last_seen, excluded.last_seen),
+       message = CASE WHEN ${NEWER} THEN excluded.message ELSE error_groups.message END,
+       top_frame = CASE WHEN ${NEWER} THEN excluded.top_frame ELSE error_groups.top_frame END,
+       sample_request_id = CASE WHEN ${NEWER} THEN excluded.sample_request_id ELSE error_groups.sample_request_id END,
+       stack = CASE WHEN ${NEWER} THEN excluded.stack ELSE error_groups.stack END`,
+    [o.fingerprint, o.source, o.errorClass, o.message, o.route, o.topFrame, o.at, o.requestId, o.stack],
+  );
+}
+
+export async function listErrorGroups(
+  c: Queryable,
+  q: ErrorGroupQuery,
+): Promise<{ items: ErrorGroupSummary[]; nextCursor: string | null }> {
+  const after = q.cursor === null ? null : decodeCursor(q.cursor);
+  const { rows } = await c.query<ErrorGroupRow>(
+    `SELECT ${SUMMARY_COLUMNS}, '' AS stack FROM error_groups
+     WHERE ($1::text IS NULL OR source = $1)
+       AND ($2::text IS NULL OR (last_seen, fingerprint) < ($2, $3::text))
+     ORDER BY last_seen DESC, fingerprint DESC LIMIT $4`,
+    [q.source ?? null, after?.at ?? null, after?.id ?? null, q.limit + 1],
+  );
+  const page = rows.slice(0, q.limit);
+  const last = page.at(-1);
+  return {
+    items: page.map(toErrorGroupSummary),
+    nextCursor:
+      rows.length > q.limit && last
+        ? encodeCursor({ at: last.last_seen, id: last.fingerprint })
+        : null,
+  };
+}
+
+export async function getErrorGroup(c: Queryable, fingerprint: string): Promise<ErrorGroup | null> {
+  const { rows } = await c.query<ErrorGroupRow>(
+    'SELECT * FROM error_groups WHERE fingerprint = $1',
+    [fingerprint],
+  );
+  return rows[0] ? toErrorGroup(rows[0]) : null;
+}
+
+export async function recordAlertEvent(c: Queryable, e: AlertEventInput): Promise<AlertEvent> {
+  const { rows } = await c.query<AlertEventRow>(
+    'INSERT INTO alert_events (rule, state, at, value, summary) VALUES ($1, $2, $3, $4, $5) RETURNING *',
+    [e.rule, e.state, e.at, e.value, e.summary],
+  );
+  if (!rows[0]) throw new Error('the alert event was not stored');
+  return toAlertEvent(rows[0]);
+}
+
+export async function listAlertEvents(c: Queryable, limit: number): Promise<AlertEvent[]> {
+  const { rows } = await c.query<AlertEventRow>(
+    'SELECT * FROM alert_events ORDER BY id DESC LIMIT $1',
+    [limit],
+  );
+  return rows.map(toAlertEvent);
+}
