@@ -20,6 +20,15 @@ const EMAIL = /[^\s@<>()"',;:]+@[^\s@<>()"',;:]+\.[A-Za-z]{2,}/g;
 // Cart tokens are 43 base64url characters; any run that long is more likely a secret than prose.
 const LONG_SECRET = /[A-Za-z0-9_-]{32,}/g;
 
+/**
+ * Browser notices that arrive as errors but are not failures of the page: a
+ * ResizeObserver that could not deliver every notification in one frame (it delivers
+ * them in the next).
+ */
+const BENIGN = [/^ResizeObserver loop (limit exceeded|completed with undelivered notifications)/];
+
+export const isBenign = (message: string): boolean => BENIGN.some((re) => re.test(message));
+
 /** Drops e-mail addresses, long token-like runs and query strings from a text. */
 export function scrub(text: string): string {
   return text
@@ -93,6 +102,7 @@ export function installErrorReporter(options: ErrorReporterOptions = {}): () => 
   const onError = (event: ErrorEvent) => {
     // A failed <script> or <img> load is an Event without an error: not ours to group.
     if (event.error === undefined && event.message === '') return;
+    if (isBenign(event.message)) return;
     report(event.error, event.message);
   };
   const onRejection = (event: PromiseRejectionEvent) =>

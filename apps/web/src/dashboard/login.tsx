@@ -45,6 +45,8 @@ export function Login({ notice, onSignedIn }: { notice?: string; onSignedIn: () 
             {notice}
           </p>
         ) : null}
+        {/* For password managers: the token belongs to the one admin "user". */}
+        <input type="text" name="username" autoComplete="username" value="admin" readOnly hidden />
         <label htmlFor={tokenId}>Admin token</label>
         <input
           ref={input}

@@ -194,9 +194,9 @@ describe('ALERT_RULES', () => {
     expect(bad('{"errorBudgetBurn":{"objective":1}}')).toThrow(
       'ALERT_RULES.errorBudgetBurn.objective must be between 0 and 1',
     );
-    expect(
-      bad('{"latencyBudgetBurn":{"windows":[{"long":60,"short":60,"burnRate":2}]}}'),
-    ).toThrow('ALERT_RULES.latencyBudgetBurn.windows.0.short must be shorter than long');
+    expect(bad('{"latencyBudgetBurn":{"windows":[{"long":60,"short":60,"burnRate":2}]}}')).toThrow(
+      'ALERT_RULES.latencyBudgetBurn.windows.0.short must be shorter than long',
+    );
     expect(bad('{"rateLimitSpike":{"window":0}}')).toThrow(
       'ALERT_RULES.rateLimitSpike.window must be at least 1 second',
     );

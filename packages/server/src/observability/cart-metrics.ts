@@ -81,7 +81,10 @@ export class CartMetrics implements CartObserver {
     this.cartsCreated = counter('cart_carts_created_total', 'Carts created.');
     this.linesAdded = counter('cart_lines_added_total', 'New lines added to carts.');
     this.linesRemoved = counter('cart_lines_removed_total', 'Lines removed from carts.');
-    this.discountsApplied = counter('cart_discounts_applied_total', 'Promo codes applied to carts.');
+    this.discountsApplied = counter(
+      'cart_discounts_applied_total',
+      'Promo codes applied to carts.',
+    );
     this.discountsRefused = new Counter({
       name: 'cart_discounts_refused_total',
       help: 'Promo codes refused when a shopper tried to apply them, by code.',
@@ -137,13 +140,18 @@ export class CartMetrics implements CartObserver {
         return this.discountsApplied.inc();
       case 'checked_out':
         this.checkouts.inc();
-        if (e.amount != null) this.checkoutValue.observe({ currency: e.currency ?? '' }, e.amount);
+        if (typeof e.amount === 'number')
+          this.checkoutValue.observe({ currency: e.currency ?? '' }, e.amount);
         return;
       case 'cart_abandoned':
         return this.cartsAbandoned.inc();
       case 'cart_expired':
         return this.cartsExpired.inc();
-      default:
+      // Counted elsewhere (usage analytics), or not a business counter.
+      case 'quantity_changed':
+      case 'discount_removed':
+      case 'checkout_started':
+      case 'cart_merged':
         return;
     }
   }
@@ -154,7 +162,8 @@ export class CartMetrics implements CartObserver {
     const code = a.problemCode;
     if (code === null) return;
     this.problems.inc({ code });
-    if (code === 'RATE_LIMITED') this.rateLimitRejections.inc({ policy: a.ratePolicy ?? 'unknown' });
+    if (code === 'RATE_LIMITED')
+      this.rateLimitRejections.inc({ policy: a.ratePolicy ?? 'unknown' });
     else if (code === 'CSRF_TOKEN_INVALID') this.csrfRejections.inc();
     // A replayed refusal is the same refusal again, not a new one.
     if (a.replayed) return;

@@ -120,7 +120,14 @@ export class ErrorTracker {
   private clientOccurrence(report: ClientErrorReport, requestId: string): ErrorOccurrence {
     const frame = topClientFrame(report.stack);
     const context = { route: pageRoute(report.page), requestId };
-    return this.occurrence('client', report.errorClass, report.message, report.stack, frame, context);
+    return this.occurrence(
+      'client',
+      report.errorClass,
+      report.message,
+      report.stack,
+      frame,
+      context,
+    );
   }
 
   private occurrence(
@@ -132,7 +139,12 @@ export class ErrorTracker {
     context: ErrorContext,
   ): ErrorOccurrence {
     return {
-      fingerprint: fingerprintOf({ source, errorClass, frameKey: frame?.key ?? '', route: context.route }),
+      fingerprint: fingerprintOf({
+        source,
+        errorClass,
+        frameKey: frame?.key ?? '',
+        route: context.route,
+      }),
       source,
       errorClass,
       message: truncate(scrubError(oneLine(message), this.secrets), MAX_MESSAGE),
@@ -157,7 +169,7 @@ export class ErrorTracker {
 }
 
 /** Control characters (newlines included) as spaces: a message is one line. */
-const oneLine = (text: string) => text.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
+const oneLine = (text: string) => text.replace(/\p{Cc}+/gu, ' ').trim();
 
 /** Text for a thrown value that is not an Error. */
 function describe(value: unknown): string {

@@ -52,7 +52,10 @@ describe('latency buckets', () => {
   it('estimate every quantile within one bucket of the true value (property)', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.double({ min: 0, max: 120_000, noNaN: true }), { minLength: 1, maxLength: 300 }),
+        fc.array(fc.double({ min: 0, max: 120_000, noNaN: true }), {
+          minLength: 1,
+          maxLength: 300,
+        }),
         fc.constantFrom(0.5, 0.9, 0.95, 0.99, 1),
         (samples, q) => {
           const estimate = latencyQuantile(histogram(samples), q) ?? NaN;
@@ -77,7 +80,10 @@ describe('latency buckets', () => {
   it('are monotonic in q', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.double({ min: 0, max: 120_000, noNaN: true }), { minLength: 1, maxLength: 100 }),
+        fc.array(fc.double({ min: 0, max: 120_000, noNaN: true }), {
+          minLength: 1,
+          maxLength: 100,
+        }),
         (samples) => {
           const h = histogram(samples);
           const qs = [0.5, 0.95, 0.99].map((q) => latencyQuantile(h, q) ?? NaN);

@@ -31,7 +31,10 @@ const BEARER = /\b(Bearer)\s+[^\s"\\,;]+/gi;
 // or right after an escape (`\n`, `\t`, …), whose letter is not part of the text.
 const START = String.raw`(?:(?<![A-Za-z0-9_\\-])|(?<=\\[nrtbf\\]))`;
 // A CSRF token: 18 random bytes and an HMAC-SHA256, both base64url, joined by a dot.
-const CSRF_TOKEN = new RegExp(`${START}[A-Za-z0-9_-]{24}\\.[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])`, 'g');
+const CSRF_TOKEN = new RegExp(
+  `${START}[A-Za-z0-9_-]{24}\\.[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])`,
+  'g',
+);
 // A cart token: 256 random bits in base64url, 43 characters. Words of that length made of
 // one case only (a repeated letter, a lowercase file name) are left alone: a random token
 // holds both upper- and lowercase letters all but never (about 1 in 10^10).
@@ -70,7 +73,9 @@ export function redactFields(value: unknown, depth = 0): unknown {
  * be written (the configured tokens); short ones (< 8 characters) are ignored as they
  * would mangle ordinary text.
  */
-export function lineScrubber(secrets: readonly (string | undefined)[] = []): (line: string) => string {
+export function lineScrubber(
+  secrets: readonly (string | undefined)[] = [],
+): (line: string) => string {
   // A secret appears in a JSON line either as is or with JSON escapes (`"` and `\`).
   const literals = [
     ...new Set(

@@ -83,9 +83,21 @@ export class Tracing {
     return trace.setSpan(parent, span);
   }
 
-  /** Exports what is still buffered, then stops. */
-  async shutdown(): Promise<void> {
-    await this.provider.shutdown();
+  /**
+   * Exports what is still buffered, then stops — waiting at most `timeoutMs`, so that a
+   * collector that does not answer cannot hold up the server's shutdown.
+   */
+  async shutdown(timeoutMs = 3000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<void>((done) => {
+      timer = setTimeout(done, timeoutMs);
+      timer.unref();
+    });
+    try {
+      await Promise.race([this.provider.shutdown().catch(() => undefined), waited]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }
 

@@ -42,8 +42,7 @@ const adminAnalyticsRoutes: FastifyPluginAsyncZod<{
         response: { 200: Analytics, 400: Problem, 401: Problem },
       },
     },
-    (request) =>
-      buildAnalytics(storage, request.query.window ?? '24h', now(), config.CURRENCY),
+    (request) => buildAnalytics(storage, request.query.window ?? '24h', now(), config.CURRENCY),
   );
 
   return Promise.resolve();

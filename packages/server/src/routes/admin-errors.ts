@@ -1,13 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import {
-  Cursor,
-  ErrorGroup,
-  ErrorGroupPage,
-  ErrorSource,
-  PageLimit,
-  Problem,
-} from '@cart/core';
+import { Cursor, ErrorGroup, ErrorGroupPage, ErrorSource, PageLimit, Problem } from '@cart/core';
 import type { Config } from '../config.ts';
 import { requireAdmin } from '../http/credentials.ts';
 import { HttpProblem } from '../http/problem.ts';
@@ -80,7 +73,8 @@ const adminErrorsRoutes: FastifyPluginAsyncZod<{ storage: Storage; config: Confi
     },
     async (request) => {
       const group = await storage.getErrorGroup(request.params.fingerprint);
-      if (!group) throw new HttpProblem('NOT_FOUND', 'There is no error group with that fingerprint.');
+      if (!group)
+        throw new HttpProblem('NOT_FOUND', 'There is no error group with that fingerprint.');
       return group;
     },
   );

@@ -28,7 +28,7 @@ const clientErrorsRoutes: FastifyPluginAsyncZod<{ tracker: ErrorTracker; csrf: C
           'Same-origin only (Sec-Fetch-Site or Origin); no CSRF token, so `navigator.sendBeacon` with a `application/json` Blob works. Grouped like server errors, with the page as the route.',
         body: ClientErrorReport,
         response: {
-          202: z.null().describe('Stored; no body.'),
+          202: z.null().describe('Stored. The answer has no body.'),
           400: Problem,
           403: Problem,
           413: Problem,
@@ -48,7 +48,8 @@ const clientErrorsRoutes: FastifyPluginAsyncZod<{ tracker: ErrorTracker; csrf: C
     },
     async (request, reply) => {
       await tracker.recordClient(request.body, request.id);
-      return reply.code(202).send(null);
+      // No payload at all (not the JSON `null`): an empty 202.
+      return reply.code(202).send(undefined as unknown as null);
     },
   );
   return Promise.resolve();

@@ -86,7 +86,9 @@ function client(url: string) {
     get,
     alerts: () => get<AlertsView>('/api/admin/alerts'),
     rule: async (name: string) =>
-      (await get<AlertsView>('/api/admin/alerts')).rules.find((r) => r.rule === name) as AlertStatus,
+      (await get<AlertsView>('/api/admin/alerts')).rules.find(
+        (r) => r.rule === name,
+      ) as AlertStatus,
     series: () => get<MonitoringSeries>('/api/admin/monitoring/series?minutes=1'),
     metric: async (line: string) => (await (await fetch(`${url}/metrics`)).text()).includes(line),
   };

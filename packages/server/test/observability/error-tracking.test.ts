@@ -267,7 +267,7 @@ describe('error tracking: reports from the web app', () => {
 
   it('refuses a report from another site, before reading it, and stores nothing', async () => {
     const before = await errorPage(t, '?source=client');
-    for (const headers of [
+    for (const headers of <Record<string, string>[]>[
       { 'sec-fetch-site': 'cross-site' },
       { 'sec-fetch-site': 'same-site' },
       { origin: 'https://evil.example' },
@@ -334,38 +334,79 @@ describe('error tracking: navigator.sendBeacon in headless Chromium', () => {
     await server.close();
   });
 
-  /** Sends a beacon from a page at `pageUrl`; resolves with the status the server answered. */
-  async function beacon(pageUrl: string, body: ClientErrorReport): Promise<number> {
+  /**
+   * Opens `pageUrl` and sends `body` as beacons, one per content type; resolves once the
+   * browser has finished with every one of them (answered, or blocked), with the
+   * statuses of those that were answered and readable.
+   */
+  async function beacons(
+    pageUrl: string,
+    body: ClientErrorReport,
+    types: ('json' | 'text')[],
+  ): Promise<number[]> {
     const page = await browser.newPage();
     try {
       await page.goto(pageUrl);
-      const answered = page.waitForResponse((r) => r.url().endsWith('/api/client-errors'));
+      const target = `${server.url}/api/client-errors`;
+      const statuses: number[] = [];
+      let left = types.length;
+      const settled = new Promise<void>((resolve) => {
+        const done = () => {
+          left -= 1;
+          if (left === 0) resolve();
+        };
+        page.on('requestfinished', (request) => {
+          if (request.url() !== target) return;
+          void request.response().then((r) => {
+            if (r) statuses.push(r.status());
+            done();
+          });
+        });
+        page.on('requestfailed', (request) => {
+          if (request.url() === target) done();
+        });
+      });
       const queued = await page.evaluate(
-        ([target, json]) =>
-          navigator.sendBeacon(target, new Blob([json], { type: 'application/json' })),
-        [`${server.url}/api/client-errors`, JSON.stringify(body)] as const,
+        ([url, json, kinds]) =>
+          kinds.map((kind) =>
+            navigator.sendBeacon(
+              url,
+              kind === 'json' ? new Blob([json], { type: 'application/json' }) : json,
+            ),
+          ),
+        [target, JSON.stringify(body), types] as const,
       );
-      expect(queued).toBe(true);
-      return (await answered).status();
+      expect(queued).toEqual(types.map(() => true));
+      await settled;
+      return statuses;
     } finally {
       await page.close();
     }
   }
 
-  it('stores a beacon from the shop’s own page, and refuses one from another origin', async () => {
+  const adminGet = async <T>(path: string): Promise<T> => {
+    const res = await fetch(`${server.url}${path}`, {
+      headers: { authorization: `Bearer ${server.adminToken}` },
+    });
+    return (path === '/metrics' ? await res.text() : await res.json()) as T;
+  };
+
+  it('stores a beacon from the shop’s own page, and none from another origin', async () => {
     const report: ClientErrorReport = {
       errorClass: 'RangeError',
       message: 'Invalid time value',
       stack: `RangeError: Invalid time value\n    at formatDate (${server.url}/assets/index-AbCd1234.js:3:77)`,
       page: '/dashboard',
     };
-    expect(await beacon(`${server.url}/healthz`, report)).toBe(202);
-    expect(await beacon(`${elsewhereUrl}/`, { ...report, page: '/elsewhere' })).toBe(403);
+    // Another origin: the JSON beacon needs a CORS preflight the server never grants,
+    // so the browser does not send it; the text/plain one (no preflight) reaches the
+    // server, which refuses it by its origin (403, before reading it).
+    await beacons(`${elsewhereUrl}/`, { ...report, page: '/elsewhere' }, ['json', 'text']);
+    const metrics = await adminGet<string>('/metrics');
+    expect(metrics).toMatch(/^cart_http_problems_total\{code="CSRF_TOKEN_INVALID"\} 1$/m);
 
-    const res = await fetch(`${server.url}/api/admin/errors?source=client`, {
-      headers: { authorization: `Bearer ${server.adminToken}` },
-    });
-    const { items } = (await res.json()) as ErrorGroupPage;
+    expect(await beacons(`${server.url}/healthz`, report, ['json'])).toEqual([202]);
+    const { items } = await adminGet<ErrorGroupPage>('/api/admin/errors?source=client');
     expect(items.map((g) => [g.route, g.errorClass, g.topFrame, g.count])).toEqual([
       ['/dashboard', 'RangeError', '/assets/index-AbCd1234.js:3', 1],
     ]);

@@ -283,7 +283,9 @@ describe('LOG_FORMAT=pretty', () => {
     const output: string[] = [];
     try {
       const url = await new Promise<string>((done, fail) => {
-        child.once('exit', (code) => fail(new Error(`server exited (${code}): ${output.join('\n')}`)));
+        child.once('exit', (code) =>
+          fail(new Error(`server exited (${code}): ${output.join('\n')}`)),
+        );
         createInterface({ input: child.stdout }).on('line', (line) => {
           output.push(line);
           const m = /url: "(http:\/\/[^"]+)"/.exec(line);
@@ -303,7 +305,8 @@ describe('LOG_FORMAT=pretty', () => {
       expect(text).toMatch(/cart event/);
       expect(text).not.toContain(cart.body.token);
       expect(text).not.toContain(TEST_ADMIN_TOKEN);
-      for (const line of output) if (line.startsWith('{')) expect(() => JSON.parse(line)).toThrow();
+      for (const line of output)
+        if (line.startsWith('{')) expect(() => JSON.parse(line) as unknown).toThrow();
     } finally {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       rmSync(dir, { recursive: true, force: true });

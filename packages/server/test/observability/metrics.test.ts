@@ -200,7 +200,10 @@ describe('metrics after scripted traffic', () => {
     const problems = Object.fromEntries(
       after
         .samples('cart_http_problems_total')
-        .map((s) => [s.labels.code, s.value - before.value(s.name, s.labels)])
+        .map((s): [string, number] => [
+          s.labels.code ?? '',
+          s.value - before.value(s.name, s.labels),
+        ])
         .filter(([, v]) => v !== 0),
     );
     expect(problems).toEqual({
@@ -225,7 +228,11 @@ describe('metrics after scripted traffic', () => {
     expect(Object.fromEntries(moved)).toEqual(Object.fromEntries(expected));
     const lines2xx = { http_route: '/api/carts/:id/lines', http_request_method: 'POST' };
     expect(
-      d('http_server_request_duration_seconds_bucket', { ...lines2xx, status_class: '2xx', le: '+Inf' }),
+      d('http_server_request_duration_seconds_bucket', {
+        ...lines2xx,
+        status_class: '2xx',
+        le: '+Inf',
+      }),
     ).toBe(7);
 
     // Storage timings: one `mutate` per change that reached the cart service (3 carts,
@@ -284,7 +291,10 @@ describe('rate-limit rejections', () => {
     const cart = await http.post<CreatedCart>('/api/carts');
     expect(cart.status).toBe(201);
     const code = (c: string) =>
-      http.post(`/api/carts/${cart.body.id}/discounts`, { token: cart.body.token, body: { code: c } });
+      http.post(`/api/carts/${cart.body.id}/discounts`, {
+        token: cart.body.token,
+        body: { code: c },
+      });
     expect((await code('FIRST')).status).toBe(422); // attempt 1: an unknown code
     expect((await code('SECOND')).status).toBe(429); // attempt 2: over the per-cart budget
     const statuses = [];

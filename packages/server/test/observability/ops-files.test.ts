@@ -193,14 +193,19 @@ describe('ops/ files', () => {
       'database query duration',
       'event loop lag',
     ])
-      expect(titles.some((t) => t.includes(view)), view).toBe(true);
+      expect(
+        titles.some((t) => t.includes(view)),
+        view,
+      ).toBe(true);
     for (const p of flatten(dashboard.panels).filter((p) => p.type !== 'row'))
       expect(p.datasource?.uid, p.title).toBe('${datasource}');
     expect(panelExprs.some((e) => e.includes('histogram_quantile(0.99'))).toBe(true);
   });
 
   it('every metric the rules and the dashboard reference is in the real /metrics', () => {
-    const referenced = new Set([...ruleExprs, ...panelExprs].flatMap((e) => [...references(e).metrics]));
+    const referenced = new Set(
+      [...ruleExprs, ...panelExprs].flatMap((e) => [...references(e).metrics]),
+    );
     // The parser finds names at all (else this test would pass on nothing).
     for (const expected of [
       'http_server_request_duration_seconds_bucket',

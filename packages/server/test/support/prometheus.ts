@@ -46,7 +46,10 @@ function unescapeHelp(text: string, where: string): string {
 }
 
 /** Parses `{a="b",c="d"}` starting at `text[0] === '{'`; returns the labels and the rest. */
-function parseLabels(text: string, where: string): { labels: Record<string, string>; rest: string } {
+function parseLabels(
+  text: string,
+  where: string,
+): { labels: Record<string, string>; rest: string } {
   const labels: Record<string, string> = {};
   let i = 1;
   for (;;) {
@@ -125,18 +128,21 @@ function checkHistogram(family: Family): void {
     const where = `${family.name}${key}`;
     for (let i = 1; i < g.buckets.length; i++) {
       const [a, b] = [g.buckets[i - 1], g.buckets[i]];
-      if (!a || !b || !(b.le > a.le)) throw new Error(`${where}: buckets not in ascending le order`);
+      if (!a || !b || !(b.le > a.le))
+        throw new Error(`${where}: buckets not in ascending le order`);
       if (b.value < a.value) throw new Error(`${where}: bucket counts are not cumulative`);
     }
     const last = g.buckets.at(-1);
     if (last?.le !== Infinity) throw new Error(`${where}: no le="+Inf" bucket`);
-    if (g.count !== last.value) throw new Error(`${where}: _count ${g.count} ≠ +Inf bucket ${last.value}`);
+    if (g.count !== last.value)
+      throw new Error(`${where}: _count ${g.count} ≠ +Inf bucket ${last.value}`);
   }
 }
 
 /** Parses an exposition; throws with the line number on the first violation. */
 export function parsePrometheus(text: string): Exposition {
-  if (text !== '' && !text.endsWith('\n')) throw new Error('the exposition must end with a newline');
+  if (text !== '' && !text.endsWith('\n'))
+    throw new Error('the exposition must end with a newline');
   const families = new Map<string, Family>();
   const helps = new Map<string, string>();
   const finished = new Set<string>();

@@ -7,6 +7,11 @@ export interface ChartSeries {
   color: string;
   /** One value per x; null where there is nothing to draw (a gap). */
   values: (number | null)[];
+  /**
+   * Mostly gaps (latency, error rate: only where there was traffic): draw each value as a
+   * dot too, so a lone busy second is visible and not a line of zero length.
+   */
+  sparse?: boolean;
 }
 
 export interface TimeChartProps {
@@ -51,7 +56,7 @@ export function TimeChart({ title, x, series, format, minMax = 1 }: TimeChartPro
   const plot = useRef<uPlot | null>(null);
   const formatRef = useRef(format);
   formatRef.current = format;
-  const shape = series.map((s) => `${s.label}:${s.color}`).join('|');
+  const shape = series.map((s) => `${s.label}:${s.color}:${s.sparse ?? false}`).join('|');
   const data: uPlot.AlignedData = [x, ...series.map((s) => s.values)];
   const dataRef = useRef(data);
   dataRef.current = data;
@@ -89,19 +94,26 @@ export function TimeChart({ title, x, series, format, minMax = 1 }: TimeChartPro
           label: s.label,
           stroke: s.color,
           width: 2,
-          points: { show: false },
+          points: s.sparse ? { show: true, size: 5, fill: s.color } : { show: false },
           value: (_u, v) => fmt(v),
         })),
       ],
     };
     const u = new uPlot(options, dataRef.current, el);
     plot.current = u;
+    // Resized in the next frame, not inside the observer's callback: changing the size
+    // there would make the browser report a "ResizeObserver loop" error.
+    let frame = 0;
     const resize = new ResizeObserver(() => {
-      const w = Math.max(el.clientWidth, 200);
-      if (w !== u.width) u.setSize({ width: w, height: heightFor(w) });
+      cancelAnimationFrame(frame);
+      frame = requestAnimationFrame(() => {
+        const w = Math.max(el.clientWidth, 200);
+        if (w !== u.width) u.setSize({ width: w, height: heightFor(w) });
+      });
     });
     resize.observe(el);
     return () => {
+      cancelAnimationFrame(frame);
       resize.disconnect();
       u.destroy();
       plot.current = null;

@@ -92,7 +92,7 @@ export function ErrorsList() {
           </p>
         ) : (
           <div className="table-scroll">
-            <table className="table">
+            <table className="table table-stack">
               <caption className="visually-hidden">
                 Error groups: each row is one fingerprint (class, top frame, route)
               </caption>

@@ -156,6 +156,7 @@ function Live({ data, minutes }: { data: MonitoringSeries; minutes: number }) {
             {
               label: 'Error rate',
               color: COLORS.errors,
+              sparse: true,
               values: points.map((p) => (p.requests === 0 ? null : (100 * p.errors) / p.requests)),
             },
           ]}
@@ -165,9 +166,9 @@ function Live({ data, minutes }: { data: MonitoringSeries; minutes: number }) {
           x={x}
           format={(v) => `${formatNumber(v)} ms`}
           series={[
-            { label: 'p50', color: COLORS.p50, values: points.map((p) => p.p50) },
-            { label: 'p95', color: COLORS.p95, values: points.map((p) => p.p95) },
-            { label: 'p99', color: COLORS.p99, values: points.map((p) => p.p99) },
+            { label: 'p50', color: COLORS.p50, sparse: true, values: points.map((p) => p.p50) },
+            { label: 'p95', color: COLORS.p95, sparse: true, values: points.map((p) => p.p95) },
+            { label: 'p99', color: COLORS.p99, sparse: true, values: points.map((p) => p.p99) },
           ]}
         />
         <TimeChart

@@ -46,7 +46,8 @@ export function loggerOptions(config: Config): FastifyServerOptions['logger'] {
       target: 'pino-pretty',
       options: {
         translateTime: 'SYS:HH:MM:ss.l',
-        ignore: 'pid,hostname',
+        // The request line's method, path, status and duration are in its message.
+        ignore: 'pid,hostname,method,path,statusCode,durationMs',
         messageFormat: '{msg}{if statusCode} {method} {path} {statusCode} {durationMs} ms{end}',
       },
     },
@@ -106,10 +107,10 @@ export function cartEventLogger(log: FastifyBaseLogger): CartObserver {
       if (!enabled(log, 'info')) return;
       for (const e of events) {
         const line: Record<string, unknown> = { reqId: requestId, event: e.type, cartId: e.cartId };
-        if (e.productId != null) line.productId = e.productId;
-        if (e.quantity != null) line.quantity = e.quantity;
-        if (e.amount != null) line.amount = e.amount;
-        if (e.currency != null) line.currency = e.currency;
+        if (typeof e.productId === 'string') line.productId = e.productId;
+        if (typeof e.quantity === 'number') line.quantity = e.quantity;
+        if (typeof e.amount === 'number') line.amount = e.amount;
+        if (typeof e.currency === 'string') line.currency = e.currency;
         log.info(line, 'cart event');
       }
     },

@@ -42,7 +42,9 @@ const PROBLEM_TYPE = 'application/problem+json';
 /** The rate-limit policy whose budget a refused request went over. */
 function refusingPolicy(request: FastifyRequest): string | null {
   const verdicts = (
-    request as { rateLimits?: { policy: { name: string; quota: number }; state: { count: number } }[] | null }
+    request as {
+      rateLimits?: { policy: { name: string; quota: number }; state: { count: number } }[] | null;
+    }
   ).rateLimits;
   return verdicts?.find((v) => v.state.count > v.policy.quota)?.policy.name ?? null;
 }
@@ -62,7 +64,8 @@ function bearerMatches(header: string | undefined, tokens: (string | undefined)[
   if (!given) return false;
   const hash = sha256Hex(given);
   let ok = false;
-  for (const token of tokens) if (token !== undefined && safeEqual(hash, sha256Hex(token))) ok = true;
+  for (const token of tokens)
+    if (token !== undefined && safeEqual(hash, sha256Hex(token))) ok = true;
   return ok;
 }
 
@@ -133,14 +136,19 @@ export default fp(
 
     const tokenOnly = config.METRICS_ACCESS === 'token';
     if (tokenOnly && config.METRICS_TOKEN === undefined && config.ADMIN_TOKEN === undefined)
-      app.log.warn('METRICS_ACCESS=token but neither METRICS_TOKEN nor ADMIN_TOKEN is set: /metrics answers 401');
+      app.log.warn(
+        'METRICS_ACCESS=token but neither METRICS_TOKEN nor ADMIN_TOKEN is set: /metrics answers 401',
+      );
 
     app.get(
       '/metrics',
       {
         schema: { hide: true },
         onRequest: (request, _reply, done) => {
-          if (!tokenOnly || bearerMatches(request.headers.authorization, [config.METRICS_TOKEN, config.ADMIN_TOKEN]))
+          if (
+            !tokenOnly ||
+            bearerMatches(request.headers.authorization, [config.METRICS_TOKEN, config.ADMIN_TOKEN])
+          )
             return done();
           done(
             new HttpProblem(

@@ -43,8 +43,8 @@ const STREAMING_ROUTES = new Set(['/api/carts/:id/events']);
 /** The route template of a request, or its path when no route matched. */
 const routeOf = (request: FastifyRequest) => request.routeOptions.url ?? pathOf(request.url);
 
-/** Whether a request counts in the live series (exported for the docs' sake and tests). */
-export const isShopTraffic = (route: string) => !NOT_SHOP_TRAFFIC.test(route);
+/** Whether a request counts in the live series. */
+const isShopTraffic = (route: string) => !NOT_SHOP_TRAFFIC.test(route);
 
 /**
  * The live monitoring of one app: the request series fed by every answer, the alert

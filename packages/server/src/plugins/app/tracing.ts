@@ -11,7 +11,7 @@ import {
   ATTR_URL_SCHEME,
   ATTR_USER_AGENT_ORIGINAL,
 } from '@opentelemetry/semantic-conventions';
-import type { FastifyInstance, FastifyRequest, RouteHandlerMethod } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { pathOf } from '../../http/problem.ts';
 import type { Tracing } from '../../observability/tracing.ts';
@@ -91,13 +91,13 @@ export default fp(
     // Handlers run inside the request's context: the spans of their storage calls are
     // children of the request's span.
     app.addHook('onRoute', (route) => {
-      const handler = route.handler as RouteHandlerMethod;
+      const handler = route.handler;
       route.handler = function traced(this: FastifyInstance, request, reply) {
         const context = request.traceContext;
         return context
           ? tracing.run(context, () => handler.call(this, request, reply))
           : handler.call(this, request, reply);
-      } as RouteHandlerMethod;
+      };
     });
 
     app.addHook('onResponse', (request, reply, done) => {

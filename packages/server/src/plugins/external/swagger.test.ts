@@ -43,6 +43,10 @@ const API_ROUTES: [HTTPMethods, string][] = [
   ['POST', '/api/admin/session'],
   ['GET', '/api/admin/session'],
   ['DELETE', '/api/admin/session'],
+  ['GET', '/api/admin/errors'],
+  ['GET', '/api/admin/errors/:fingerprint'],
+  ['GET', '/api/admin/analytics'],
+  ['POST', '/api/client-errors'],
 ];
 
 const openApiPath = (url: string) => url.replace(/:(\w+)/g, '{$1}');

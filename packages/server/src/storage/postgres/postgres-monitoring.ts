@@ -122,7 +122,17 @@ export async function recordError(c: Queryable, o: ErrorOccurrence): Promise<voi
        top_frame = CASE WHEN ${NEWER} THEN excluded.top_frame ELSE error_groups.top_frame END,
        sample_request_id = CASE WHEN ${NEWER} THEN excluded.sample_request_id ELSE error_groups.sample_request_id END,
        stack = CASE WHEN ${NEWER} THEN excluded.stack ELSE error_groups.stack END`,
-    [o.fingerprint, o.source, o.errorClass, o.message, o.route, o.topFrame, o.at, o.requestId, o.stack],
+    [
+      o.fingerprint,
+      o.source,
+      o.errorClass,
+      o.message,
+      o.route,
+      o.topFrame,
+      o.at,
+      o.requestId,
+      o.stack,
+    ],
   );
 }
 
