@@ -25,7 +25,7 @@ const clientErrorsRoutes: FastifyPluginAsyncZod<{ tracker: ErrorTracker; csrf: C
         tags: ['monitoring'],
         summary: 'Report an error caught in the web app',
         description:
-          'Same-origin only (Sec-Fetch-Site or Origin); no CSRF token, so `navigator.sendBeacon` with a `application/json` Blob works. Grouped like server errors, with the page as the route.',
+          'Same-origin only (Sec-Fetch-Site or Origin); no CSRF token, so `navigator.sendBeacon` with an `application/json` Blob works. Grouped like server errors, with the page as the route.',
         body: ClientErrorReport,
         response: {
           202: z.null().describe('Stored. The answer has no body.'),

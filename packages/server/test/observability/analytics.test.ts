@@ -153,6 +153,9 @@ describe('usage analytics', () => {
     } finally {
       db.close();
     }
+    // Told to the observers like a committed change: the business counter moved too.
+    const metrics = await app.inject({ url: '/metrics' });
+    expect(metrics.body).toMatch(/^cart_carts_abandoned_total 2$/m);
   });
 
   it('answers the exact funnel, rates, orders, revenue, average order value and top products', async () => {

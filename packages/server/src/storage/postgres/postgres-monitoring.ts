@@ -47,7 +47,7 @@ export async function findIdleCarts(
   limit: number,
 ): Promise<string[]> {
   const { rows } = await c.query<{ id: string }>(
-    `SELECT id FROM carts WHERE ${IDLE} ORDER BY updated_at, id LIMIT $2`,
+    `SELECT id FROM carts WHERE ${IDLE} ORDER BY updated_at LIMIT $2`,
     [idleBefore, limit],
   );
   return rows.map((r) => r.id);

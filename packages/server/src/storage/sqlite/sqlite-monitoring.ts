@@ -46,7 +46,7 @@ export class SqliteMonitoring {
   constructor(private readonly db: Database.Database) {
     this.stmt = {
       idleCarts: db.prepare<{ idleBefore: string; limit: number }, { id: string }>(
-        `SELECT id FROM carts WHERE ${IDLE} ORDER BY updated_at, id LIMIT @limit`,
+        `SELECT id FROM carts WHERE ${IDLE} ORDER BY updated_at LIMIT @limit`,
       ),
       // The mark is never earlier than the change it follows, so that the cart is idle
       // again only after a later change, whatever the clocks did.

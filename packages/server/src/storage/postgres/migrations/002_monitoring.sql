@@ -17,9 +17,9 @@ CREATE TABLE error_groups (
   sample_request_id TEXT,
   stack             TEXT NOT NULL
 );
--- Listed most recently seen first, all or by source, paged by (last_seen, fingerprint).
+-- Listed most recently seen first, paged by (last_seen, fingerprint); a source filter
+-- reads the same order (there is one row per kind of error, not per occurrence).
 CREATE INDEX error_groups_last_seen ON error_groups (last_seen, fingerprint);
-CREATE INDEX error_groups_source_last_seen ON error_groups (source, last_seen, fingerprint);
 
 -- Every alert rule's change of state, oldest first by id.
 CREATE TABLE alert_events (
@@ -34,8 +34,10 @@ CREATE TABLE alert_events (
 -- When the idle sweep last counted the cart as abandoned: a cart is idle again only
 -- after a change (updated_at) later than this.
 ALTER TABLE carts ADD COLUMN abandoned_at TEXT COLLATE "C";
--- The idle sweep: active carts by last change.
-CREATE INDEX carts_idle ON carts (status, updated_at);
+-- The idle sweep: carts by status and last change, only those not counted as abandoned
+-- since that change (carts already counted cost the sweep nothing).
+CREATE INDEX carts_idle ON carts (status, updated_at)
+  WHERE abandoned_at IS NULL OR abandoned_at < updated_at;
 
--- Analytics over a time window, every type at once (funnel, orders, top products).
-CREATE INDEX analytics_at ON analytics_events (at, type);
+-- Analytics over a window (funnel, orders, top products) read analytics_type_at
+-- (type, at) of 001: one range per event type.
