@@ -50,8 +50,8 @@ export const DB_DURATION_BUCKETS = [
 ];
 
 export interface StorageInstrumentation {
-  /** `cart_db_query_duration_seconds{operation,dialect}`, not yet in any registry. */
-  histogram: Histogram<'operation' | 'dialect'>;
+  /** `cart_db_query_duration_seconds{operation}`, not yet in any registry. */
+  histogram: Histogram<'operation'>;
   /** Puts the storage's own methods back (the app is closing). */
   restore(): void;
 }
@@ -60,7 +60,7 @@ const WRAPPED = Symbol('instrumented storage method');
 type Method = ((...args: unknown[]) => unknown) & { [WRAPPED]?: true };
 
 /**
- * Times every Storage method call into `cart_db_query_duration_seconds{operation,dialect}`
+ * Times every Storage method call into `cart_db_query_duration_seconds{operation}`
  * (failures included) and, when tracing is on, makes a CLIENT span for it, a child of the
  * request's span. The storage object is instrumented in place (its port methods are
  * wrapped as own properties), so it stays the same object for everyone holding it — the
@@ -74,8 +74,8 @@ export function instrumentStorage(
 ): StorageInstrumentation {
   const histogram = new Histogram({
     name: 'cart_db_query_duration_seconds',
-    help: 'Duration of storage (database) operations, by operation and dialect.',
-    labelNames: ['operation', 'dialect'] as const,
+    help: 'Duration of storage (database) operations, by operation.',
+    labelNames: ['operation'] as const,
     buckets: DB_DURATION_BUCKETS,
     registers: [],
   });
@@ -88,7 +88,7 @@ export function instrumentStorage(
   for (const name of STORAGE_OPERATIONS) {
     const original = target[name];
     if (typeof original !== 'function') continue;
-    const timer = histogram.labels(name, dialect);
+    const timer = histogram.labels(name);
     const wrapper: Method = (...args: unknown[]): unknown => {
       const started = performance.now();
       const span = tracing?.startDbSpan(name, system) ?? null;

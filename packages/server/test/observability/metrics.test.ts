@@ -239,7 +239,7 @@ describe('metrics after scripted traffic', () => {
     // 8 line additions with the replay and the late one, a removal, 2 codes, a checkout,
     // the stale PATCH; the CSRF refusal never got there), one `getCart` for the read.
     const db = (operation: string) =>
-      d('cart_db_query_duration_seconds_count', { operation, dialect: 'sqlite' });
+      d('cart_db_query_duration_seconds_count', { operation });
     expect(db('mutate')).toBe(3 + 8 + 1 + 2 + 1 + 1);
     expect(db('getCart')).toBe(1);
   });

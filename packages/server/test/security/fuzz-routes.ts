@@ -9,8 +9,14 @@ import { z } from 'zod';
 import {
   ActionBatch,
   AddLineBody,
+  AlertsView,
+  Analytics,
   ApplyDiscountBody,
+  AuditChainStatus,
   Cart,
+  ClientErrorReport,
+  ErrorGroupPage,
+  MonitoringSeries,
   CheckoutResult,
   CreatedCart,
   CURRENCY_EXPONENTS,
@@ -343,6 +349,45 @@ export const ROUTES: Route[] = [
   ),
   route('GET /admin/audit', 'admin', () => '/api/admin/audit', { 200: AuditPage }, 2, {
     query: auditQuery,
+  }),
+  route('GET /admin/errors', 'admin', () => '/api/admin/errors', { 200: ErrorGroupPage }, 1, {
+    query: fc.oneof(
+      pageQuery,
+      fc.constantFrom('?source=server', '?source=client', '?source=x', '?source='),
+    ),
+  }),
+  route(
+    'GET /admin/errors/:fingerprint',
+    'admin',
+    (w, c, p) =>
+      `/api/admin/errors/${p.code % 2 === 0 ? 'a'.repeat(32) : encodeURIComponent(p.junk)}`,
+    {},
+    0.5,
+  ),
+  route('GET /admin/analytics', 'admin', () => '/api/admin/analytics', { 200: Analytics }, 1, {
+    query: fc.constantFrom('', '?window=1h', '?window=30d', '?window=2h', '?window=', '?x=1'),
+  }),
+  route('GET /admin/alerts', 'admin', () => '/api/admin/alerts', { 200: AlertsView }, 0.5),
+  route(
+    'GET /admin/monitoring/series',
+    'admin',
+    () => '/api/admin/monitoring/series',
+    { 200: MonitoringSeries },
+    0.5,
+    { query: fc.constantFrom('', '?minutes=1', '?minutes=15', '?minutes=0', '?minutes=1.5') },
+  ),
+  route(
+    'GET /admin/audit/verify',
+    'admin',
+    () => '/api/admin/audit/verify',
+    { 200: AuditChainStatus },
+    0.5,
+    {
+      query: fc.constantFrom('', '?full=true', '?full=maybe'),
+    },
+  ),
+  route('POST /client-errors', 'public', () => '/api/client-errors', { 202: 'empty' }, 1, {
+    body: bodyFrom(ClientErrorReport, fields),
   }),
   route('GET /healthz', 'public', () => '/healthz', { 200: Health }, 1, none),
   route('GET /readyz', 'public', () => '/readyz', { 200: Health }, 1, none),

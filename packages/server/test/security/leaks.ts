@@ -7,7 +7,8 @@ import { HttpClient, type Reply, type RequestOptions } from '../support/http.ts'
 
 /** Patterns that give away the server's insides, wherever they appear. */
 const ANYWHERE: readonly [string, RegExp][] = [
-  ['a stack trace', /\n\s+at |\bat (?:async )?[\w$.<>]+ \(|"stack"/],
+  // A `"stack"` member with a value (the OpenAPI document names the admin-only field).
+  ['a stack trace', /\n\s+at |\bat (?:async )?[\w$.<>]+ \(|"stack":"/],
   ['a file path', /\/work\/|node_modules|\.[cm]?[jt]s:\d+|packages\/(?:server|core)\//],
   ['the database engine', /sqlite/i],
 ];

@@ -47,6 +47,9 @@ const API_ROUTES: [HTTPMethods, string][] = [
   ['GET', '/api/admin/errors/:fingerprint'],
   ['GET', '/api/admin/analytics'],
   ['POST', '/api/client-errors'],
+  ['GET', '/api/admin/monitoring/series'],
+  ['GET', '/api/admin/alerts'],
+  ['GET', '/api/admin/audit/verify'],
 ];
 
 const openApiPath = (url: string) => url.replace(/:(\w+)/g, '{$1}');
