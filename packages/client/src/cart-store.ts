@@ -163,6 +163,7 @@ export class CartStore implements CartActions {
   private inFlight = 0;
   private flushing: Promise<void> | null = null;
   private flushAgain = false;
+  private flushAgainForced = false;
   private networkDown = false;
   private trouble: CartErrorReport | null = null;
   private fatal = false;
@@ -634,15 +635,19 @@ export class CartStore implements CartActions {
     if (!this.leader || this.disposed || !this.ready) return;
     if (this.networkDown && !force) return; // the probe or the online event will call
     if (this.flushing) {
-      this.flushAgain = true;
+      // Asked while a round is ending (a probe firing as the last one failed): run again.
+      this.flushAgain ||= true;
+      this.flushAgainForced ||= force;
       return;
     }
     this.flushing = this.drain().finally(() => {
       this.flushing = null;
       this.emit();
       if (this.flushAgain) {
+        const forced = this.flushAgainForced;
         this.flushAgain = false;
-        this.scheduleFlush();
+        this.flushAgainForced = false;
+        this.scheduleFlush(forced);
       }
     });
   }
@@ -740,8 +745,10 @@ export class CartStore implements CartActions {
       return true;
     } catch (error) {
       if (cartId !== this.cartId) return true;
-      if (error instanceof CartApiError && !isRetryableAnswer(error))
+      if (error instanceof CartApiError && !isRetryableAnswer(error)) {
+        this.networkOk(); // an answer, however unwelcome, proves the shop is reachable
         return await this.refused(error, attempt);
+      }
       this.failed(error);
       return false;
     } finally {
@@ -857,6 +864,7 @@ export class CartStore implements CartActions {
    * the old cart are carried over and sent to it.
    */
   private cartGone(error: CartApiError): void {
+    this.lastFailure = error;
     this.lastError = reportFromApi(error, null, this.runtime.now());
     this.closeLive();
     this.cartId = null;
@@ -899,19 +907,23 @@ export class CartStore implements CartActions {
   /** No answer (network) or a server that keeps failing: keep everything, try again later. */
   private failed(error: unknown): void {
     this.lastFailure = error;
+    const now = this.runtime.now();
     if (error instanceof CartNetworkError) {
       this.networkDown = true;
     } else if (error instanceof CartApiError && !isRetryableAnswer(error)) {
-      this.failFatally(reportFromApi(error, null, this.runtime.now()), error);
+      this.networkDown = false;
+      this.failFatally(reportFromApi(error, null, now), error);
       return;
     } else {
+      // The shop answers but keeps failing (5xx, 429), or sent what we cannot read.
+      this.networkDown = false;
       const report =
         error instanceof CartApiError
-          ? reportFromApi(error, null, this.runtime.now(), true)
+          ? reportFromApi(error, null, now, true)
           : reportFromLocal(
               { code: 'INTERNAL', message: 'The shop sent an answer we could not read.' },
               null,
-              this.runtime.now(),
+              now,
             );
       this.trouble = report;
       this.lastError = report;

@@ -14,20 +14,24 @@ export interface ServerSentEvent {
  */
 export class SseParser {
   private buffer = '';
+  private afterCR = false;
   private event = '';
   private data: string[] = [];
   private id: string | undefined;
   private retry: number | undefined;
 
   push(chunk: string): ServerSentEvent[] {
+    // A CR that ended the last chunk may be the first half of a CRLF.
+    if (this.afterCR && chunk.startsWith('\n')) chunk = chunk.slice(1);
+    this.afterCR = false;
     this.buffer += chunk;
     const out: ServerSentEvent[] = [];
     for (;;) {
       const m = /\r\n|\r|\n/.exec(this.buffer);
-      // A trailing CR may be the first half of a CRLF still in transit.
-      if (!m || (m[0] === '\r' && m.index === this.buffer.length - 1)) break;
+      if (!m) break;
       const line = this.buffer.slice(0, m.index);
       this.buffer = this.buffer.slice(m.index + m[0].length);
+      if (m[0] === '\r' && this.buffer === '') this.afterCR = true;
       const event = this.line(line);
       if (event) out.push(event);
     }

@@ -10,9 +10,13 @@ export const WEB_DIST = fileURLToPath(new URL('../../../../apps/web/dist/', impo
 
 const YEAR_MS = 365 * 24 * 3600 * 1000;
 
+/** The storefront's routes (apps/web/src/storefront/router.ts): each answers its page. */
+export const STOREFRONT_PATHS = ['/', '/products/:id', '/cart', '/checkout', '/orders/:id'];
+
 /**
  * The web app built by Vite (apps/web/dist): `/dashboard` and every path under it answer
- * the dashboard's page (the app routes in the browser), and `/assets/…` the hashed files
+ * the dashboard's page (the app routes in the browser), the storefront's paths
+ * (STOREFRONT_PATHS) the storefront's page, and `/assets/…` the hashed files
  * every page loads. Hashed files never change under their name, so they are cached for
  * a year as immutable; pages are `no-cache` (revalidated by ETag), so a new build shows
  * at the next load. Helmet's Content-Security-Policy applies to the pages: the build has
@@ -27,6 +31,9 @@ const webRoutes: FastifyPluginAsync<{ distDir?: string }> = async (app, options)
     index: false,
     immutable: true,
     maxAge: YEAR_MS,
+    // The build writes `.br` and `.gz` copies next to each text file (vite.config.ts):
+    // sent when the browser accepts them, never compressed per request.
+    preCompressed: true,
     // A missing build is reported by the pages (503) rather than by a start-up warning.
     suppressWarning: true,
   });
@@ -43,6 +50,11 @@ const webRoutes: FastifyPluginAsync<{ distDir?: string }> = async (app, options)
   const dashboard = page('dashboard/index.html');
   app.get('/dashboard', { schema: { hide: true } }, dashboard);
   app.get('/dashboard/*', { schema: { hide: true } }, dashboard);
+
+  // The storefront's pages (the app routes in the browser, with the History API): only
+  // these paths, so that a mistyped API or asset path is still a 404 problem.
+  const storefront = page('index.html');
+  for (const path of STOREFRONT_PATHS) app.get(path, { schema: { hide: true } }, storefront);
 };
 
 export default webRoutes;
