@@ -48,7 +48,9 @@ describe('backoff with full jitter', () => {
     fc.assert(
       fc.property(policy, fc.integer({ min: 0, max: 40 }), (p, retry) => {
         const near = 1 - Number.EPSILON;
-        expect(backoffDelay(retry + 1, p, near)).toBeGreaterThanOrEqual(backoffDelay(retry, p, near));
+        expect(backoffDelay(retry + 1, p, near)).toBeGreaterThanOrEqual(
+          backoffDelay(retry, p, near),
+        );
       }),
     );
   });

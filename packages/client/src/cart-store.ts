@@ -5,15 +5,12 @@ import {
   apply,
   type Cart,
   type CartError,
-  type CartLimits,
   type CartState,
   type CheckoutResult,
-  type CurrencyCode,
   type Product,
   type ProductPage,
 } from '@cart/core';
-import { backoffDelay, type RetryPolicy } from './backoff.ts';
-import { CartApi, type AuthMode } from './cart-api.ts';
+import { CartApi } from './cart-api.ts';
 import {
   reportFromApi,
   reportFromLocal,
@@ -22,8 +19,8 @@ import {
   type CartSnapshot,
   type SyncStatus,
 } from './cart-snapshot.ts';
+import { Connectivity } from './connectivity.ts';
 import { CartApiError, CartNetworkError } from './errors.ts';
-import { followCart } from './live-cart.ts';
 import { browserOnlineSignal, type OnlineSignal } from './online-signal.ts';
 import {
   applyContext,
@@ -32,22 +29,13 @@ import {
   stateOf,
   type ViewFacts,
 } from './optimistic-view.ts';
-import {
-  composeBatch,
-  insertPending,
-  learnLineIds,
-  lineRef,
-  isTempLineId,
-  pruneLineIds,
-  refusedIndex,
-  resolveLineId,
-  tempLineId,
-  type Attempt,
-  type LineIdMap,
-  type PendingAction,
-} from './outbox.ts';
+import { resolveLineId, type PendingAction } from './outbox.ts';
 import { randomId, runtimeWith, type Runtime } from './runtime.ts';
-import { MemoryStorage, type PersistedState, type StorageAdapter } from './storage.ts';
+import { SnapshotBuilder, sameSnapshot } from './snapshot-builder.ts';
+import { MemoryStorage, type StorageAdapter } from './storage.ts';
+import type { CartActions, CartStoreOptions } from './store-options.ts';
+import { SyncBook } from './sync-book.ts';
+import { SyncEngine } from './sync-engine.ts';
 import { browserTabs, soloTab, type TabCoordinator } from './tab-coordinator.ts';
 import {
   followQueue,
@@ -57,65 +45,9 @@ import {
   type TabMessage,
 } from './tab-sync.ts';
 import { TaxRateEstimate } from './tax-rate.ts';
-import { Transport, isRetryableAnswer, type FetchLike } from './transport.ts';
+import { Transport, isRetryableAnswer } from './transport.ts';
 
-export interface CartStoreOptions {
-  /** Origin of the shop (`https://shop.example`); leave out in a page the shop serves. */
-  baseUrl?: string;
-  /** `cookie` in browsers (the default there), `bearer` elsewhere (the default in Node). */
-  auth?: AuthMode;
-  fetch?: FetchLike;
-  /** Per-attempt timeout of a request (default 10 s). */
-  timeoutMs?: number;
-  /** Retries of one request (see Transport). */
-  retry?: Partial<RetryPolicy>;
-  /** Backoff between rounds of sending while the shop is unreachable (default 1 s … 30 s). */
-  reconnect?: Partial<Pick<RetryPolicy, 'baseDelayMs' | 'maxDelayMs'>>;
-  runtime?: Partial<Runtime>;
-  /** Where the queue and cart survive reloads (default: memory; IndexedDbStorage in browsers). */
-  storage?: StorageAdapter;
-  /** Connectivity hint (default: navigator.onLine and its events, when present). */
-  online?: OnlineSignal;
-  /** Tab coordination (default: other tabs of this browser, when there is a window). */
-  tabs?: TabCoordinator;
-  /** Stores with the same namespace share one cart across tabs (default `cart`). */
-  namespace?: string;
-  /** Follow changes made elsewhere over Server-Sent Events (default true). */
-  live?: boolean;
-  /** The shop's TAX_RATE_BPS, for optimistic totals; learnt from the carts when left out. */
-  taxRateBps?: number;
-  /** The shop's cart limits, for refusing on the device (default: the server's defaults). */
-  limits?: CartLimits;
-  /** Currency of the cart shown before the server has made one (default USD). */
-  currency?: CurrencyCode;
-  /** Most actions in one batch (default 100, the server's default). */
-  maxBatch?: number;
-  /** Makes action ids and idempotency keys. */
-  newId?: () => string;
-  /** Told when storage fails (the queue then lives in memory only). */
-  onPersistError?: (error: unknown) => void;
-}
-
-/** The actions a UI calls; stable functions, safe to pass around. */
-export interface CartActions {
-  addLine(
-    product: Product | string,
-    quantity?: number,
-    attributes?: Record<string, string>,
-  ): Promise<ActionResult>;
-  setQuantity(lineId: string, quantity: number): Promise<ActionResult>;
-  removeLine(lineId: string): Promise<ActionResult>;
-  applyDiscount(code: string): Promise<ActionResult>;
-  removeDiscount(code: string): Promise<ActionResult>;
-  setNote(note: string): Promise<ActionResult>;
-  setEmail(email: string | null): Promise<ActionResult>;
-  clear(): Promise<ActionResult>;
-  checkout(): Promise<CheckoutResult>;
-  retry(): void;
-  dismissError(): void;
-}
-
-const SETTLED_KEPT = 500;
+export type { CartActions, CartStoreOptions } from './store-options.ts';
 
 /**
  * The cart sync engine. State: the last cart the server confirmed and an ordered queue
@@ -129,83 +61,39 @@ const SETTLED_KEPT = 500;
 export class CartStore implements CartActions {
   readonly api: CartApi;
   readonly runtime: Runtime;
+  private readonly book: SyncBook;
+  private readonly net: Connectivity;
+  private readonly engine: SyncEngine;
   private readonly storage: StorageAdapter;
   private readonly onlineSignal: OnlineSignal;
   private readonly tabs: TabCoordinator;
   private readonly taxRate: TaxRateEstimate;
   private readonly newId: () => string;
-  private readonly limits: CartLimits;
-  private readonly reconnect: Pick<RetryPolicy, 'baseDelayMs' | 'maxDelayMs'>;
-  private readonly placeholder: ReturnType<typeof placeholderCart>;
+  private readonly stand: CartState;
+  private readonly products = new Map<string, Product>();
+  private productsVersion = 0;
 
-  // The cart.
-  private cartId: string | null = null;
-  private confirmed: Cart | null = null;
-  private outbox: PendingAction[] = [];
-  private lineIds: LineIdMap = {};
-  private attempts: Attempt[] = [];
-  private checkoutKey: string | null = null;
-  /** Earlier attempts are being re-sent one by one to learn what they did (see refused). */
-  private resolving = false;
-  private maxBatch: number;
-  /** Recently settled action ids: null when applied, else why they were dropped. */
-  private readonly settled = new Map<string, CartErrorReport | null>();
   private lastError: CartErrorReport | null = null;
   private lastOrder: CheckoutResult | null = null;
-  private readonly products = new Map<string, Product>();
+  private refusals = 0;
 
-  // Syncing.
   private booting: Promise<void> | null = null;
   private ready = false;
   private leader = false;
   private leaderReady: Promise<void> = Promise.resolve();
-  private loading = false;
-  private inFlight = 0;
-  private flushing: Promise<void> | null = null;
-  private flushAgain = false;
-  private flushAgainForced = false;
-  private networkDown = false;
-  private trouble: CartErrorReport | null = null;
-  private fatal = false;
-  private lastFailure: unknown = null;
-  private probeFailures = 0;
-  private cancelProbe: (() => void) | null = null;
-  private live: { close(): void } | null = null;
-  private liveCartId: string | null = null;
-  private buffered: Cart | null = null;
   private leaderStatus: SyncStatus | null = null;
   private seenErrorAt = 0;
-  private creating: Promise<boolean> | null = null;
-  private createKey: string | null = null;
   private seq = 0;
-  private refusals = 0;
   private disposed = false;
   private unsubscribeOnline: (() => void) | null = null;
   private broadcastQueued = false;
 
+  private readonly snapshots = new SnapshotBuilder();
   private snapshot: CartSnapshot;
-  private productsVersion = 0;
-  private viewMemo: {
-    base: unknown;
-    outbox: readonly PendingAction[] | null;
-    lineIds: LineIdMap | null;
-    taxRateBps: number;
-    products: number;
-    view: CartSnapshot['cart'];
-    pending: readonly PendingAction[];
-  } = {
-    base: undefined,
-    outbox: null,
-    lineIds: null,
-    taxRateBps: -1,
-    products: -1,
-    view: null,
-    pending: Object.freeze([]),
-  };
   private readonly listeners = new Set<() => void>();
   private readonly refusalListeners = new Set<(report: CartErrorReport) => void>();
   private readonly waiters = new Map<string, (result: ActionResult) => void>();
-  private readonly settledResults: (() => void)[] = [];
+  private readonly results: (() => void)[] = [];
 
   constructor(private readonly options: CartStoreOptions = {}) {
     const inBrowser = typeof window !== 'undefined' && typeof document !== 'undefined';
@@ -226,10 +114,38 @@ export class CartStore implements CartActions {
       options.tabs ??
       (inBrowser ? browserTabs({ name: `cart-sdk:${options.namespace ?? 'cart'}` }) : soloTab());
     this.taxRate = new TaxRateEstimate(options.taxRateBps);
-    this.limits = options.limits ?? DEFAULT_LIMITS;
-    this.maxBatch = options.maxBatch ?? DEFAULT_MAX_BATCH;
-    this.reconnect = { baseDelayMs: 1000, maxDelayMs: 30_000, ...options.reconnect };
-    this.placeholder = placeholderCart(
+    this.book = new SyncBook(options.maxBatch ?? DEFAULT_MAX_BATCH, (cart) =>
+      this.taxRate.observe(cart),
+    );
+    this.net = new Connectivity(
+      this.runtime,
+      { baseDelayMs: 1000, maxDelayMs: 30_000, ...options.reconnect },
+      () => this.engine.probe(),
+    );
+    this.engine = new SyncEngine(
+      this.book,
+      this.api,
+      this.storage,
+      this.net,
+      this.runtime,
+      this.newId,
+      options.live !== false,
+      {
+        isLeader: () => this.leader,
+        isReady: () => this.ready,
+        isDisposed: () => this.disposed,
+        online: () => this.onlineSignal.isOnline(),
+        setLastError: (report) => {
+          this.lastError = report;
+        },
+        emit: () => this.emit(),
+        broadcast: () => this.broadcast(),
+        announce: (report) => this.announce(report),
+        resolveWaiter: (id, result) => this.resolveWaiter(id, result),
+        persistError: (error) => this.options.onPersistError?.(error),
+      },
+    );
+    this.stand = placeholderCart(
       options.currency ?? 'USD',
       new Date(this.runtime.now()).toISOString(),
     );
@@ -338,33 +254,33 @@ export class CartStore implements CartActions {
     const refusalsBefore = this.refusals;
     await this.sendQueued();
     if (this.refusals !== refusalsBefore && this.lastError) throw errorOfReport(this.lastError);
-    if (this.outbox.length > 0) throw new CartNetworkError('network', 0);
-    const cartId = this.cartId;
+    if (this.book.outbox.length > 0) throw new CartNetworkError('network', 0);
+    const cartId = this.book.cartId;
     if (cartId === null) throw new CartApiError({ code: 'CART_EMPTY', status: 422 });
     // Kept until answered: a repeat after a lost answer replays the same order.
-    this.checkoutKey ??= this.newId();
-    await this.persistMeta();
-    this.inFlight++;
+    const key = (this.book.checkoutKey ??= this.newId());
+    await this.engine.persistMeta();
+    this.engine.inFlight++;
     this.emit();
     try {
-      const { value } = await this.api.checkout(cartId, this.checkoutKey);
-      this.checkoutKey = null;
-      this.networkOk();
+      const { value } = await this.api.checkout(cartId, key);
+      this.book.checkoutKey = null;
+      this.net.ok();
       this.lastOrder = value;
-      this.adopt(value.cart);
-      await this.persistMeta();
+      this.book.adopt(value.cart);
+      await this.engine.persistMeta();
       this.broadcast();
       return value;
     } catch (error) {
       if (error instanceof CartApiError && !isRetryableAnswer(error)) {
-        this.checkoutKey = null;
+        this.book.checkoutKey = null;
         this.lastError = reportFromApi(error, null, this.runtime.now());
       } else if (error instanceof CartNetworkError && this.leader) {
-        this.networkDown = true;
+        this.net.down = true;
       }
       throw error;
     } finally {
-      this.inFlight--;
+      this.engine.inFlight--;
       this.emit();
     }
   }
@@ -373,44 +289,40 @@ export class CartStore implements CartActions {
   async createCart(): Promise<Cart> {
     await this.start();
     if (!this.leader) {
-      const before = this.cartId;
-      this.tabs.post({ type: 'command', command: { kind: 'create' } } satisfies TabMessage);
-      return this.waitFor(() =>
-        this.confirmed && this.confirmed.id !== before ? this.confirmed : null,
-      );
+      const before = this.book.cartId;
+      this.command({ kind: 'create' });
+      return this.waitFor(() => {
+        const c = this.book.confirmed;
+        return c && c.id !== before ? c : null;
+      });
     }
     await this.forgetCart();
-    if (!(await this.ensureCart())) throw this.lastFailure;
-    return this.confirmed as Cart;
+    if (!(await this.engine.ensureCart())) throw this.engine.lastFailure;
+    return this.book.confirmed as Cart;
   }
 
   /** Forgets the cart (after checkout); the next change starts a new one. */
   async startNewCart(): Promise<void> {
     await this.start();
-    if (!this.leader) {
-      this.tabs.post({ type: 'command', command: { kind: 'new' } } satisfies TabMessage);
-      return;
-    }
-    await this.forgetCart();
+    if (this.leader) await this.forgetCart();
+    else this.command({ kind: 'new' });
   }
 
   /** Switches to an existing cart (in bearer mode, with its token) and reads it. */
   async loadCart(cartId: string, token: string | null = null): Promise<Cart> {
     await this.start();
     if (!this.leader) {
-      this.tabs.post({
-        type: 'command',
-        command: { kind: 'load', cartId, token },
-      } satisfies TabMessage);
-      return this.waitFor(() => (this.confirmed?.id === cartId ? this.confirmed : null));
+      this.command({ kind: 'load', cartId, token });
+      return this.waitFor(() => (this.book.confirmed?.id === cartId ? this.book.confirmed : null));
     }
     await this.forgetCart();
-    this.cartId = cartId;
+    this.book.cartId = cartId;
     this.api.token = token;
-    await this.refresh();
-    if (this.confirmed?.id !== cartId) throw this.lastFailure ?? new Error('cart not loaded');
-    this.openLive();
-    return this.confirmed;
+    await this.engine.refresh();
+    const cart = this.book.confirmed;
+    if (cart?.id !== cartId) throw this.engine.lastFailure;
+    this.engine.openLive();
+    return cart;
   }
 
   /** Keeps product facts for optimistic adds. */
@@ -429,16 +341,10 @@ export class CartStore implements CartActions {
 
   /** Tries again now: after an error, or to skip the wait of an offline backoff. */
   retry(): void {
-    if (!this.leader) {
-      this.tabs.post({ type: 'command', command: { kind: 'retry' } } satisfies TabMessage);
-      return;
-    }
-    this.fatal = false;
-    this.probeFailures = 0;
-    this.cancelProbe?.();
-    this.cancelProbe = null;
-    if (this.outbox.length > 0) this.scheduleFlush(true);
-    else void this.refresh();
+    if (!this.leader) return this.command({ kind: 'retry' });
+    this.net.fatal = false;
+    this.net.resetBackoff();
+    this.engine.probe();
     this.emit();
   }
 
@@ -451,8 +357,8 @@ export class CartStore implements CartActions {
   /** Stops timers, the live connection and tab coordination. */
   dispose(): void {
     this.disposed = true;
-    this.closeLive();
-    this.cancelProbe?.();
+    this.engine.closeLive();
+    this.net.resetBackoff();
     this.unsubscribeOnline?.();
     this.tabs.close();
     this.storage.close?.();
@@ -462,15 +368,8 @@ export class CartStore implements CartActions {
   // ---- booting and leadership -------------------------------------------------------
 
   private async boot(): Promise<void> {
-    this.loading = true;
-    this.emit();
-    try {
-      this.restore(await this.storage.load(), true);
-    } catch (error) {
-      this.options.onPersistError?.(error);
-    }
+    await this.restore();
     this.ready = true;
-    this.loading = false;
     this.unsubscribeOnline = this.onlineSignal.subscribe((online) => this.onOnline(online));
     this.tabs.start({
       leadership: (isLeader) => this.onLeadership(isLeader),
@@ -483,58 +382,37 @@ export class CartStore implements CartActions {
     await this.leaderReady;
   }
 
-  /** Merges what storage holds (a reload, or what the previous leading tab left). */
-  private restore(persisted: PersistedState, takeMeta: boolean): void {
-    const meta = persisted.meta;
-    if (meta && takeMeta && (this.cartId === null || this.cartId === meta.cartId)) {
-      this.cartId = meta.cartId;
-      this.api.token = meta.token;
-      if (meta.confirmed) this.adopt(meta.confirmed);
-      this.lineIds = { ...meta.lineIds, ...this.lineIds };
-      this.attempts = meta.attempts;
-      this.checkoutKey = meta.checkoutKey;
-    }
-    for (const item of persisted.outbox) {
-      if (!this.settled.has(item.actionId))
-        this.outbox = insertPending(this.outbox, item, this.sentCount());
+  private async restore(): Promise<void> {
+    try {
+      const token = this.book.restore(await this.storage.load());
+      if (token !== undefined) this.api.token = token;
+    } catch (error) {
+      this.options.onPersistError?.(error);
     }
   }
 
   private onLeadership(isLeader: boolean): void {
-    const wasFollower = this.ready && !this.leader;
+    const takeOver = this.ready && !this.leader && isLeader;
     this.leader = isLeader;
-    if (!isLeader) {
-      this.closeLive();
-      this.emit();
-      return;
-    }
-    this.leaderReady = this.lead(wasFollower);
+    if (isLeader) this.leaderReady = this.lead(takeOver);
+    else this.engine.closeLive();
+    this.emit();
   }
 
   private async lead(takeOver: boolean): Promise<void> {
-    if (takeOver) {
-      // The tab that led until now kept its attempts and the queue in storage.
-      try {
-        this.restore(await this.storage.load(), true);
-      } catch (error) {
-        this.options.onPersistError?.(error);
-      }
-    }
+    // The tab that led until now kept the attempts and the queue in storage.
+    if (takeOver) await this.restore();
     if (!this.leader || this.disposed) return;
-    await this.refresh();
-    this.openLive();
-    this.scheduleFlush(true);
+    await this.engine.refresh();
+    this.engine.openLive();
+    this.engine.scheduleFlush(true);
     this.broadcast();
-    this.emit();
   }
 
   private onOnline(online: boolean): void {
     if (online && this.leader) {
-      this.cancelProbe?.();
-      this.cancelProbe = null;
-      this.probeFailures = 0;
-      if (this.outbox.length > 0) this.scheduleFlush(true);
-      else void this.refresh();
+      this.net.resetBackoff();
+      this.engine.probe();
     }
     this.emit();
   }
@@ -547,12 +425,8 @@ export class CartStore implements CartActions {
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       const path = `/${(issue?.path ?? []).map(String).join('/')}`;
-      return Promise.resolve(
-        this.refuseLocally(
-          { code: 'VALIDATION_FAILED', message: issue?.message ?? 'is not valid', path },
-          { actionId: '', action: input },
-        ),
-      );
+      const error = { code: 'VALIDATION_FAILED' as const, message: issue?.message ?? '', path };
+      return Promise.resolve(this.refuseLocally(error, { actionId: '', action: input }));
     }
     const action = { ...parsed.data };
     delete action.actionId;
@@ -568,7 +442,7 @@ export class CartStore implements CartActions {
       createdAt: now,
       ...(product ? { product } : {}),
     };
-    this.outbox = insertPending(this.outbox, item, this.sentCount());
+    this.book.enqueue(item);
     const result = new Promise<ActionResult>((resolve) => this.waiters.set(actionId, resolve));
     this.emit();
     void this.queued(item);
@@ -585,7 +459,7 @@ export class CartStore implements CartActions {
     if (this.disposed) return;
     if (this.leader) {
       this.broadcast();
-      this.scheduleFlush();
+      this.engine.scheduleFlush();
     } else {
       this.tabs.post({ type: 'enqueued', item } satisfies TabMessage);
     }
@@ -600,12 +474,10 @@ export class CartStore implements CartActions {
   private checkLocally(action: CartAction, actionId: string): CartError | null {
     const base = this.base();
     if (!base) return null;
-    const { state } = showCart(base, this.outbox, this.lineIds, this.facts());
-    const result = apply(
-      state,
-      resolveLineId(action, this.lineIds),
-      applyContext(state, this.facts(), actionId),
-    );
+    const facts = this.facts();
+    const { state } = showCart(base, this.book.outbox, this.book.lineIds, facts);
+    const resolved = resolveLineId(action, this.book.lineIds);
+    const result = apply(state, resolved, applyContext(state, facts, actionId));
     if (result.ok) return null;
     const code = result.error.code;
     if (action.type === 'applyDiscount' || code === 'DISCOUNT_INVALID') return null;
@@ -629,436 +501,27 @@ export class CartStore implements CartActions {
     for (const listener of [...this.refusalListeners]) listener(report);
   }
 
-  // ---- sending --------------------------------------------------------------------
-
-  private scheduleFlush(force = false): void {
-    if (!this.leader || this.disposed || !this.ready) return;
-    if (this.networkDown && !force) return; // the probe or the online event will call
-    if (this.flushing) {
-      // Asked while a round is ending (a probe firing as the last one failed): run again.
-      this.flushAgain ||= true;
-      this.flushAgainForced ||= force;
-      return;
-    }
-    this.flushing = this.drain().finally(() => {
-      this.flushing = null;
-      this.emit();
-      if (this.flushAgain) {
-        const forced = this.flushAgainForced;
-        this.flushAgain = false;
-        this.flushAgainForced = false;
-        this.scheduleFlush(forced);
-      }
-    });
-  }
-
-  /** Sends batches until the queue is empty or the shop cannot be reached. */
-  private async drain(): Promise<void> {
-    for (let round = 0; round < 10_000; round++) {
-      if (!this.leader || this.disposed || !this.onlineSignal.isOnline()) return;
-      if (this.outbox.length === 0) return;
-      if (!(await this.ensureCart())) return;
-      const more =
-        this.resolving && this.attempts.length > 0
-          ? await this.send(this.attempts[0] as Attempt)
-          : await this.sendNext();
-      if (!more) return;
-    }
-  }
+  // ---- sending ----------------------------------------------------------------
 
   /** Sends everything queued (the leader sends; another tab waits for it). */
   private async sendQueued(): Promise<void> {
-    if (this.outbox.length === 0) return;
+    if (this.book.outbox.length === 0) return;
     if (this.leader) {
-      this.scheduleFlush(true);
-      while (this.flushing) await this.flushing;
+      this.engine.scheduleFlush(true);
+      await this.engine.settled();
       return;
     }
-    await this.waitFor(() =>
-      this.outbox.length === 0 || this.snapshot.status === 'offline' || this.snapshot.status === 'error'
-        ? true
-        : null,
-    );
-  }
-
-  private ensureCart(): Promise<boolean> {
-    if (this.cartId !== null) return Promise.resolve(true);
-    this.creating ??= this.create().finally(() => {
-      this.creating = null;
+    await this.waitFor(() => {
+      const { pendingCount, status } = this.snapshot;
+      return pendingCount === 0 || status === 'offline' || status === 'error' ? true : null;
     });
-    return this.creating;
-  }
-
-  private async create(): Promise<boolean> {
-    // One key per logical creation: a retry after a lost answer gets the same cart back.
-    this.createKey ??= this.newId();
-    this.inFlight++;
-    this.emit();
-    try {
-      const { value: cart } = await this.api.createCart(this.createKey);
-      this.createKey = null;
-      this.networkOk();
-      this.cartId = cart.id;
-      this.confirmed = null;
-      this.adopt(cart);
-      await this.persistMeta();
-      this.openLive();
-      this.broadcast();
-      return true;
-    } catch (error) {
-      this.failed(error);
-      return false;
-    } finally {
-      this.inFlight--;
-      this.emit();
-    }
-  }
-
-  private async sendNext(): Promise<boolean> {
-    const batch = composeBatch(this.outbox, this.lineIds, this.maxBatch);
-    if (batch.orphans.length > 0) {
-      for (const orphan of batch.orphans) this.drop(orphan, this.lineGone(orphan), false);
-      return true;
-    }
-    if (batch.items.length === 0) return false;
-    const last = this.attempts.at(-1);
-    // The same batch again (nothing was queued since) is the same request: same key,
-    // and the server answers from its record if the first copy was applied. Any other
-    // batch is a new request with a new key; the actionIds keep it exactly-once.
-    const same = last !== undefined && JSON.stringify(last.actions) === JSON.stringify(batch.actions);
-    const attempt = same ? last : { key: this.newId(), actions: batch.actions };
-    if (!same) this.attempts.push(attempt);
-    await this.persistMeta(); // on disk before on the wire
-    return this.send(attempt);
-  }
-
-  /** Sends one attempt; answers whether to go on sending. */
-  private async send(attempt: Attempt): Promise<boolean> {
-    const cartId = this.cartId as string;
-    this.inFlight++;
-    this.emit();
-    try {
-      const { value: cart } = await this.api.postActions(cartId, attempt.actions, attempt.key);
-      if (cartId !== this.cartId) return true;
-      this.networkOk();
-      this.confirm(attempt, cart);
-      return true;
-    } catch (error) {
-      if (cartId !== this.cartId) return true;
-      if (error instanceof CartApiError && !isRetryableAnswer(error)) {
-        this.networkOk(); // an answer, however unwelcome, proves the shop is reachable
-        return await this.refused(error, attempt);
-      }
-      this.failed(error);
-      return false;
-    } finally {
-      this.inFlight--;
-      this.releaseBuffered();
-      this.emit();
-    }
-  }
-
-  /** A batch was applied: each of its actions now or by an earlier copy; all are done. */
-  private confirm(attempt: Attempt, cart: Cart): void {
-    const ids = new Set(attempt.actions.map((a) => a.actionId as string));
-    const items = this.outbox.filter((i) => ids.has(i.actionId));
-    this.lineIds = learnLineIds(this.lineIds, items, cart);
-    this.outbox = this.outbox.filter((i) => !ids.has(i.actionId));
-    for (const id of ids) this.settle(id, null);
-    this.attempts = this.attempts.filter((a) =>
-      a.actions.some((x) => !this.settled.has(x.actionId as string)),
-    );
-    if (this.attempts.length === 0) this.resolving = false;
-    this.adopt(cart);
-    void this.storage.deleteActions([...ids]).catch((e: unknown) => this.options.onPersistError?.(e));
-    void this.persistMeta();
-    for (const id of ids) this.resolveWaiter(id, { ok: true, actionId: id, cart: this.confirmed });
-    this.broadcast();
-  }
-
-  /**
-   * A batch was refused (a 4xx: nothing of it was applied). The error's path names the
-   * refused action by its index among the actions the server did not skip. When an
-   * earlier attempt's answer was lost, the server may have skipped some (that attempt
-   * was applied after all), so the index cannot be trusted: the earlier attempts are
-   * sent again first, oldest first, each exactly as before, until every one is settled;
-   * then the refusal is attributed against known facts.
-   */
-  private async refused(error: CartApiError, attempt: Attempt): Promise<boolean> {
-    this.attempts = this.attempts.filter((a) => a.key !== attempt.key);
-    const now = this.runtime.now();
-    switch (error.code) {
-      case 'CART_NOT_FOUND':
-        this.cartGone(error);
-        return true;
-      case 'CART_CLOSED':
-        return this.cartClosed(error);
-      case 'IDEMPOTENCY_KEY_REUSED':
-        return true; // the next batch gets a new key
-      default:
-        break;
-    }
-    const tooBig =
-      error.code === 'PAYLOAD_TOO_LARGE' ||
-      (error.code === 'VALIDATION_FAILED' && error.errors.some((e) => e.path === '/actions'));
-    if (tooBig && attempt.actions.length > 1) {
-      this.maxBatch = Math.max(1, Math.floor(attempt.actions.length / 2));
-      return true;
-    }
-    const index = refusedIndex(error) ?? (tooBig ? 0 : null);
-    if (index === null) {
-      this.failFatally(reportFromApi(error, null, now), error);
-      return false;
-    }
-    if (this.attempts.length > 0) {
-      this.resolving = true;
-      return true;
-    }
-    const applied = (id: string | undefined) =>
-      id !== undefined && this.settled.has(id) && this.settled.get(id) === null;
-    const considered = attempt.actions.filter((a) => !applied(a.actionId));
-    const target = considered[index];
-    const item = this.outbox.find((i) => i.actionId === target?.actionId);
-    if (!item) {
-      this.failFatally(reportFromApi(error, null, now), error);
-      return false;
-    }
-    // This attempt was not applied, so neither was any later one (each holds it all).
-    this.attempts = [];
-    this.resolving = false;
-    this.drop(item, reportFromApi(error, item, now), true);
-    return true;
-  }
-
-  /** Drops a queued action (and what depends on its line), rolling the view back. */
-  private drop(item: PendingAction, report: CartErrorReport, announce: boolean): void {
-    const dropped = [item];
-    if (item.action.type === 'addLine') {
-      const temp = tempLineId(item.actionId);
-      this.lineIds = { ...this.lineIds, [temp]: null };
-      dropped.push(...this.outbox.filter((i) => lineRef(i.action) === temp));
-    }
-    const ids = new Set(dropped.map((i) => i.actionId));
-    this.outbox = this.outbox.filter((i) => !ids.has(i.actionId));
-    void this.storage.deleteActions([...ids]).catch((e: unknown) => this.options.onPersistError?.(e));
-    for (const d of dropped) {
-      const r = d === item ? report : this.lineGone(d);
-      this.settle(d.actionId, r);
-      this.resolveWaiter(d.actionId, { ok: false, actionId: d.actionId, error: r });
-    }
-    if (announce) this.announce(report);
-    this.broadcast();
-  }
-
-  private lineGone(item: PendingAction): CartErrorReport {
-    return reportFromLocal(
-      { code: 'LINE_NOT_FOUND', message: 'That item is no longer in your cart.' },
-      item,
-      this.runtime.now(),
-    );
-  }
-
-  /**
-   * The cart is gone (expired and purged, or the credential no longer opens it). As the
-   * catalog promises, a new one is started: queued actions that do not name a line of
-   * the old cart are carried over and sent to it.
-   */
-  private cartGone(error: CartApiError): void {
-    this.lastFailure = error;
-    this.lastError = reportFromApi(error, null, this.runtime.now());
-    this.closeLive();
-    this.cartId = null;
-    this.api.token = null;
-    this.confirmed = null;
-    this.attempts = [];
-    this.resolving = false;
-    this.lineIds = {};
-    for (const item of [...this.outbox]) {
-      const ref = lineRef(item.action);
-      if (ref !== undefined && !isTempLineId(ref)) this.drop(item, this.lineGone(item), false);
-    }
-    void this.persistMeta();
-    this.broadcast();
-    this.emit();
-  }
-
-  /** Checked out or merged elsewhere: queued changes can no longer apply; an expired one starts anew. */
-  private async cartClosed(error: CartApiError): Promise<boolean> {
-    let cart: Cart | null = error.cart ?? null;
-    try {
-      if (this.cartId) cart = await this.api.getCart(this.cartId);
-    } catch {
-      // The refusal says enough; the cart is shown as last confirmed.
-    }
-    if (cart === null || cart.status === 'expired') {
-      this.cartGone(error);
-      return true;
-    }
-    this.adopt(cart);
-    const report = reportFromApi(error, null, this.runtime.now());
-    this.attempts = [];
-    this.resolving = false;
-    for (const item of [...this.outbox]) this.drop(item, report, false);
-    this.announce(report);
-    void this.persistMeta();
-    return false;
-  }
-
-  /** No answer (network) or a server that keeps failing: keep everything, try again later. */
-  private failed(error: unknown): void {
-    this.lastFailure = error;
-    const now = this.runtime.now();
-    if (error instanceof CartNetworkError) {
-      this.networkDown = true;
-    } else if (error instanceof CartApiError && !isRetryableAnswer(error)) {
-      this.networkDown = false;
-      this.failFatally(reportFromApi(error, null, now), error);
-      return;
-    } else {
-      // The shop answers but keeps failing (5xx, 429), or sent what we cannot read.
-      this.networkDown = false;
-      const report =
-        error instanceof CartApiError
-          ? reportFromApi(error, null, now, true)
-          : reportFromLocal(
-              { code: 'INTERNAL', message: 'The shop sent an answer we could not read.' },
-              null,
-              now,
-            );
-      this.trouble = report;
-      this.lastError = report;
-    }
-    this.scheduleProbe();
-    this.emit();
-  }
-
-  /** A refusal that is not about one action (the credential, a CSRF failure): stop until retry(). */
-  private failFatally(report: CartErrorReport, error: unknown): void {
-    this.lastFailure = error;
-    this.fatal = true;
-    this.lastError = report;
-    this.emit();
-  }
-
-  private networkOk(): void {
-    this.networkDown = false;
-    this.trouble = null;
-    this.fatal = false;
-    this.probeFailures = 0;
-    this.cancelProbe?.();
-    this.cancelProbe = null;
-  }
-
-  /** Tries again after a backoff (full jitter, 1 s … 30 s by default). */
-  private scheduleProbe(): void {
-    if (!this.leader || this.disposed) return;
-    this.cancelProbe?.();
-    const delay = Math.max(
-      250,
-      backoffDelay(
-        this.probeFailures++,
-        { ...this.reconnect, maxAttempts: 0, maxRetryAfterMs: 0 },
-        this.runtime.random(),
-      ),
-    );
-    this.cancelProbe = this.runtime.setTimer(() => {
-      this.cancelProbe = null;
-      if (this.outbox.length > 0) this.scheduleFlush(true);
-      else void this.refresh();
-    }, delay);
-  }
-
-  /** Reads the cart from the server. */
-  private async refresh(): Promise<void> {
-    const cartId = this.cartId;
-    if (cartId === null || !this.leader || this.disposed) return;
-    this.loading = true;
-    this.emit();
-    try {
-      const cart = await this.api.getCart(cartId);
-      if (cartId !== this.cartId) return;
-      this.networkOk();
-      this.adopt(cart);
-      await this.persistMeta();
-      this.broadcast();
-    } catch (error) {
-      if (cartId !== this.cartId) return;
-      if (error instanceof CartApiError && error.status === 404) this.cartGone(error);
-      else this.failed(error);
-    } finally {
-      this.loading = false;
-      this.emit();
-    }
-  }
-
-  // ---- confirmed cart and live events ------------------------------------------------
-
-  /** Takes a cart from the server unless it is older than the one held. */
-  private adopt(cart: Cart): void {
-    if (this.cartId !== null && cart.id !== this.cartId) return;
-    if (this.confirmed?.id === cart.id && cart.version < this.confirmed.version) return;
-    this.confirmed = cart;
-    this.taxRate.observe(cart);
-    this.lineIds = pruneLineIds(this.lineIds, this.outbox, cart);
-  }
-
-  private openLive(): void {
-    if (this.options.live === false || !this.leader || this.disposed) return;
-    if (this.cartId === null || this.liveCartId === this.cartId) return;
-    this.closeLive();
-    const cartId = this.cartId;
-    this.liveCartId = cartId;
-    this.live = followCart({
-      api: this.api,
-      cartId,
-      runtime: this.runtime,
-      onCart: (cart) => this.onLiveCart(cart),
-      onGone: () => void this.refresh(),
-      onConnection: (up) => {
-        // The stream reaching us is proof the shop is reachable again.
-        if (up && this.networkDown) {
-          this.networkDown = false;
-          this.scheduleFlush(true);
-          this.emit();
-        }
-      },
-    });
-  }
-
-  private closeLive(): void {
-    this.live?.close();
-    this.live = null;
-    this.liveCartId = null;
-  }
-
-  /**
-   * A cart from the live stream. While a batch is on its way it is held back: it may
-   * already contain that batch, which the queue still holds, and showing both would
-   * count the batch twice. Once the answer is in, the newer of the two is taken.
-   */
-  private onLiveCart(cart: Cart): void {
-    if (this.inFlight > 0) {
-      if (!this.buffered || cart.version > this.buffered.version) this.buffered = cart;
-      return;
-    }
-    const before = this.confirmed;
-    this.adopt(cart);
-    if (this.confirmed === before) return;
-    void this.persistMeta();
-    this.broadcast();
-    this.emit();
-  }
-
-  private releaseBuffered(): void {
-    if (this.inFlight > 0 || !this.buffered) return;
-    const cart = this.buffered;
-    this.buffered = null;
-    this.adopt(cart);
-    void this.persistMeta();
-    this.broadcast();
   }
 
   // ---- tabs -------------------------------------------------------------------------
+
+  private command(command: LeaderCommand): void {
+    this.tabs.post({ type: 'command', command } satisfies TabMessage);
+  }
 
   private onTabMessage(message: TabMessage): void {
     switch (message.type) {
@@ -1066,11 +529,10 @@ export class CartStore implements CartActions {
         this.broadcast();
         return;
       case 'enqueued':
-        if (this.settled.has(message.item.actionId)) return;
-        this.outbox = insertPending(this.outbox, message.item, this.sentCount());
+        if (!this.book.enqueue(message.item)) return;
         if (this.leader) {
           this.broadcast();
-          this.scheduleFlush();
+          this.engine.scheduleFlush();
         }
         this.emit();
         return;
@@ -1086,11 +548,9 @@ export class CartStore implements CartActions {
   private async runCommand(command: LeaderCommand): Promise<void> {
     switch (command.kind) {
       case 'retry':
-        this.retry();
-        return;
+        return this.retry();
       case 'new':
-        await this.startNewCart();
-        return;
+        return this.startNewCart();
       case 'create':
         await this.createCart().catch(() => undefined);
         return;
@@ -1100,27 +560,29 @@ export class CartStore implements CartActions {
     }
   }
 
+  /** Takes the leading tab's state, keeping this tab's actions it has not heard of yet. */
   private follow(s: SharedState): void {
-    if (s.cartId !== this.cartId) this.confirmed = null;
-    this.cartId = s.cartId;
+    const book = this.book;
+    if (s.cartId !== book.cartId) book.confirmed = null;
+    book.cartId = s.cartId;
     this.api.token = s.token;
-    if (s.confirmed) this.adopt(s.confirmed);
-    else if (s.cartId === null) this.confirmed = null;
-    this.lineIds = s.lineIds;
+    if (s.confirmed) book.adopt(s.confirmed);
+    book.lineIds = s.lineIds;
     for (const { actionId, error } of s.settled) {
-      if (this.settled.has(actionId)) continue;
-      this.settle(actionId, error);
+      if (book.settled.has(actionId)) continue;
+      book.settle(actionId, error);
       this.resolveWaiter(
         actionId,
         error === null
-          ? { ok: true, actionId, cart: this.confirmed }
+          ? { ok: true, actionId, cart: book.confirmed }
           : { ok: false, actionId, error },
       );
     }
-    this.outbox = followQueue(s.outbox, this.outbox, (id) => this.settled.has(id));
+    book.outbox = followQueue(s.outbox, book.outbox, (id) => book.settled.has(id));
     if (s.lastError && s.lastError.at > this.seenErrorAt) {
       this.seenErrorAt = s.lastError.at;
-      if (s.lastError.source === 'server' && s.lastError.actionId !== null) this.announce(s.lastError);
+      if (s.lastError.source === 'server' && s.lastError.actionId !== null)
+        this.announce(s.lastError);
       else this.lastError = s.lastError;
     }
     this.lastOrder = s.lastOrder;
@@ -1135,17 +597,14 @@ export class CartStore implements CartActions {
     queueMicrotask(() => {
       this.broadcastQueued = false;
       if (!this.leader || this.disposed) return;
-      const settled = [...this.settled].slice(-100).map(([actionId, error]) => ({
-        actionId,
-        error,
-      }));
+      const book = this.book;
       const state: SharedState = {
-        cartId: this.cartId,
+        cartId: book.cartId,
         token: this.api.token,
-        confirmed: this.confirmed,
-        outbox: this.outbox,
-        lineIds: this.lineIds,
-        settled,
+        confirmed: book.confirmed,
+        outbox: book.outbox,
+        lineIds: book.lineIds,
+        settled: [...book.settled].slice(-100).map(([actionId, error]) => ({ actionId, error })),
         lastError: this.lastError,
         lastOrder: this.lastOrder,
         status: this.status(),
@@ -1157,24 +616,14 @@ export class CartStore implements CartActions {
   // ---- helpers ----------------------------------------------------------------------
 
   private async forgetCart(): Promise<void> {
-    this.closeLive();
-    for (const item of [...this.outbox]) {
-      this.settle(item.actionId, this.lineGone(item));
-      this.resolveWaiter(item.actionId, {
-        ok: false,
-        actionId: item.actionId,
-        error: this.lineGone(item),
-      });
-    }
-    this.cartId = null;
+    this.engine.closeLive();
     this.api.token = null;
-    this.confirmed = null;
-    this.outbox = [];
-    this.lineIds = {};
-    this.attempts = [];
-    this.resolving = false;
-    this.checkoutKey = null;
     this.lastError = null;
+    for (const item of this.book.forget()) {
+      const report = this.engine.lineGone(item);
+      this.book.settle(item.actionId, report);
+      this.resolveWaiter(item.actionId, { ok: false, actionId: item.actionId, error: report });
+    }
     try {
       await this.storage.clear();
     } catch (error) {
@@ -1184,44 +633,12 @@ export class CartStore implements CartActions {
     this.emit();
   }
 
-  private async persistMeta(): Promise<void> {
-    if (!this.leader) return;
-    try {
-      await this.storage.saveMeta({
-        cartId: this.cartId,
-        token: this.api.auth === 'bearer' ? this.api.token : null,
-        confirmed: this.confirmed,
-        lineIds: this.lineIds,
-        attempts: this.attempts,
-        checkoutKey: this.checkoutKey,
-      });
-    } catch (error) {
-      this.options.onPersistError?.(error);
-    }
-  }
-
-  private settle(actionId: string, error: CartErrorReport | null): void {
-    this.settled.set(actionId, error);
-    if (this.settled.size > SETTLED_KEPT) {
-      const oldest = this.settled.keys().next().value;
-      if (oldest !== undefined) this.settled.delete(oldest);
-    }
-  }
-
   /** Settles a caller's promise — on the next emit, so that it sees the new snapshot. */
   private resolveWaiter(actionId: string, result: ActionResult): void {
     const resolve = this.waiters.get(actionId);
     if (!resolve) return;
     this.waiters.delete(actionId);
-    this.settledResults.push(() => resolve(result));
-  }
-
-  /** How many leading queued actions have been sent already (their order is fixed). */
-  private sentCount(): number {
-    const sent = new Set(this.attempts.flatMap((a) => a.actions.map((x) => x.actionId)));
-    let n = 0;
-    while (n < this.outbox.length && sent.has((this.outbox[n] as PendingAction).actionId)) n++;
-    return n;
+    this.results.push(() => resolve(result));
   }
 
   private nextSeq(now: number): string {
@@ -1246,7 +663,7 @@ export class CartStore implements CartActions {
   private facts(): ViewFacts {
     return {
       product: (id) => this.products.get(id),
-      limits: this.limits,
+      limits: this.options.limits ?? DEFAULT_LIMITS,
       taxRateBps: this.taxRate.value,
       now: new Date(this.runtime.now()).toISOString(),
     };
@@ -1254,73 +671,48 @@ export class CartStore implements CartActions {
 
   /** What the view is built on: the confirmed cart, an empty stand-in, or nothing yet. */
   private base(): CartState | null {
-    if (this.confirmed) return stateOf(this.confirmed);
-    if (!this.ready || (this.loading && this.cartId !== null)) return null;
-    return this.placeholder;
+    return this.book.confirmed ? stateOf(this.book.confirmed) : this.standIn();
+  }
+
+  private standIn(): CartState | null {
+    return !this.ready || (this.engine.loading && this.book.cartId !== null) ? null : this.stand;
   }
 
   private status(): SyncStatus {
-    if (!this.ready || (this.loading && this.confirmed === null && this.cartId !== null))
+    const { confirmed, cartId, outbox } = this.book;
+    if (!this.ready || (this.engine.loading && confirmed === null && cartId !== null))
       return 'loading';
-    if (this.fatal) return 'error';
-    const online = this.onlineSignal.isOnline();
-    if (!online || this.networkDown || (!this.leader && this.leaderStatus === 'offline'))
+    if (this.net.fatal) return 'error';
+    const leaderSays = this.leader ? null : this.leaderStatus;
+    if (!this.onlineSignal.isOnline() || this.net.down || leaderSays === 'offline')
       return 'offline';
-    if (this.trouble || (!this.leader && this.leaderStatus === 'error')) return 'error';
-    if (this.outbox.length > 0 || this.inFlight > 0) return 'syncing';
+    if (this.net.trouble || leaderSays === 'error') return 'error';
+    if (outbox.length > 0 || this.engine.inFlight > 0) return 'syncing';
     return 'idle';
   }
 
   private build(): CartSnapshot {
-    const base = this.confirmed ?? this.base();
-    const memo = this.viewMemo;
-    const taxRateBps = this.taxRate.value;
-    let view = memo.view;
-    if (
-      memo.base !== base ||
-      memo.outbox !== this.outbox ||
-      memo.lineIds !== this.lineIds ||
-      memo.taxRateBps !== taxRateBps ||
-      memo.products !== this.productsVersion
-    ) {
-      const state = base === null ? null : base === this.confirmed ? stateOf(this.confirmed) : base;
-      view = state ? showCart(state as CartState, this.outbox, this.lineIds, this.facts()).cart : null;
-      this.viewMemo = {
-        base,
-        outbox: this.outbox,
-        lineIds: this.lineIds,
-        taxRateBps,
-        products: this.productsVersion,
-        view,
-        pending: Object.freeze([...this.outbox]),
-      };
-    }
-    const status = this.status();
-    return Object.freeze({
-      status,
-      cart: view,
-      confirmed: this.confirmed,
-      cartId: this.cartId,
-      pending: this.viewMemo.pending,
-      pendingCount: this.outbox.length,
-      online: status !== 'offline',
+    return this.snapshots.build({
+      book: this.book,
+      stand: this.standIn(),
+      facts: this.facts(),
+      productsVersion: this.productsVersion,
+      status: this.status(),
       leader: this.leader,
       lastError: this.lastError,
       lastOrder: this.lastOrder,
     });
   }
 
-  /** Recomputes the snapshot and tells the listeners, when anything in it changed. */
+  /** Recomputes the snapshot, tells the listeners if anything changed, then settles callers. */
   private emit(): void {
     if (this.disposed) return;
     const next = this.build();
-    const prev = this.snapshot as unknown as Record<string, unknown>;
-    const changed = Object.entries(next).some(([k, v]) => prev[k] !== v);
-    if (changed) {
+    if (!sameSnapshot(this.snapshot, next)) {
       this.snapshot = next;
       for (const listener of [...this.listeners]) listener();
     }
-    for (const settle of this.settledResults.splice(0)) settle();
+    for (const settle of this.results.splice(0)) settle();
   }
 }
 

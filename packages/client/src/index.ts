@@ -3,13 +3,13 @@
  * with retries and idempotency keys, and a store that shows changes at once, queues
  * them through offline periods and reloads, and applies each exactly once.
  */
-export { createCartStore, CartStore, type CartStoreOptions, type CartActions } from './cart-store.ts';
-export type {
-  ActionResult,
-  CartErrorReport,
-  CartSnapshot,
-  SyncStatus,
-} from './cart-snapshot.ts';
+export {
+  createCartStore,
+  CartStore,
+  type CartStoreOptions,
+  type CartActions,
+} from './cart-store.ts';
+export type { ActionResult, CartErrorReport, CartSnapshot, SyncStatus } from './cart-snapshot.ts';
 export type { ShownCart, ShownLine } from './optimistic-view.ts';
 export type { PendingAction, Attempt } from './outbox.ts';
 export { CartApi, type AuthMode, type ApiAnswer } from './cart-api.ts';

@@ -102,7 +102,11 @@ export function followCart(options: LiveCartOptions): { close(): void } {
       failures = result.gotEvent ? 0 : failures + 1;
       const wait = Math.max(
         serverRetry,
-        backoffDelay(failures, { ...policy, maxAttempts: 0, maxRetryAfterMs: 0 }, options.runtime.random()),
+        backoffDelay(
+          failures,
+          { ...policy, maxAttempts: 0, maxRetryAfterMs: 0 },
+          options.runtime.random(),
+        ),
       );
       await options.runtime.sleep(wait, controller.signal).catch(() => undefined);
     }

@@ -1,12 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  DEFAULT_LIMITS,
-  applyAll,
-  computeTotals,
-  type CartAction,
-  type Product,
-} from '@cart/core';
+import { DEFAULT_LIMITS, applyAll, computeTotals, type CartAction, type Product } from '@cart/core';
 import { placeholderCart, showCart, type ViewFacts } from './optimistic-view.ts';
 import { tempLineId, type PendingAction } from './outbox.ts';
 
@@ -49,7 +43,11 @@ describe('the cart shown', () => {
         let state = base;
         let i = 0;
         for (const action of actions) {
-          const r = applyAll(state, [action], { ...facts(tax), newId: () => tempLineId(`act${i}`), discount: () => undefined });
+          const r = applyAll(state, [action], {
+            ...facts(tax),
+            newId: () => tempLineId(`act${i}`),
+            discount: () => undefined,
+          });
           if (r.ok) state = r.value;
           i++;
         }

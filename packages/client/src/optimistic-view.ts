@@ -12,7 +12,13 @@ import {
   type Line,
   type Product,
 } from '@cart/core';
-import { lineRef, resolveLineId, tempLineId, type LineIdMap, type PendingAction } from './outbox.ts';
+import {
+  lineRef,
+  resolveLineId,
+  tempLineId,
+  type LineIdMap,
+  type PendingAction,
+} from './outbox.ts';
 
 /** A line as shown: the cart line, plus a stable key and whether a change to it is pending. */
 export interface ShownLine extends Line {
@@ -127,7 +133,8 @@ export function showCart(
     state = result.value;
     if (action.type === 'addLine') {
       const line = state.lines.find(
-        (l) => l.productId === action.productId && sameAttributes(l.attributes, action.attributes ?? {}),
+        (l) =>
+          l.productId === action.productId && sameAttributes(l.attributes, action.attributes ?? {}),
       );
       if (line) touched.add(line.id);
     } else {

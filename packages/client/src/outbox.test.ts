@@ -12,7 +12,11 @@ import {
 } from './outbox.ts';
 
 let n = 0;
-const item = (action: CartAction, actionId = `a${++n}`, seq = String(n).padStart(4, '0')): PendingAction => ({
+const item = (
+  action: CartAction,
+  actionId = `a${++n}`,
+  seq = String(n).padStart(4, '0'),
+): PendingAction => ({
   actionId,
   action,
   seq,
@@ -68,10 +72,14 @@ describe('learnLineIds and pruneLineIds', () => {
       'b',
     );
     const missing = add('p9', 'c');
-    const ids = learnLineIds({}, [plain, engraved, missing], cart([
-      { id: 'L1', productId: 'p1' },
-      { id: 'L2', productId: 'p1', attributes: { engraving: 'Jo' } },
-    ]));
+    const ids = learnLineIds(
+      {},
+      [plain, engraved, missing],
+      cart([
+        { id: 'L1', productId: 'p1' },
+        { id: 'L2', productId: 'p1', attributes: { engraving: 'Jo' } },
+      ]),
+    );
     expect(ids).toEqual({ tmp_a: 'L1', tmp_b: 'L2', tmp_c: null });
   });
 
@@ -87,7 +95,11 @@ describe('learnLineIds and pruneLineIds', () => {
 
 describe('insertPending', () => {
   it('orders by seq but never ahead of what was sent, and keeps one copy', () => {
-    const [a, b, c] = [item({ type: 'clear' }, 'a', '1'), item({ type: 'clear' }, 'b', '3'), item({ type: 'clear' }, 'c', '2')];
+    const [a, b, c] = [
+      item({ type: 'clear' }, 'a', '1'),
+      item({ type: 'clear' }, 'b', '3'),
+      item({ type: 'clear' }, 'c', '2'),
+    ];
     expect(insertPending([a, b], c, 0).map((i) => i.actionId)).toEqual(['a', 'c', 'b']);
     expect(insertPending([a, b], c, 2).map((i) => i.actionId)).toEqual(['a', 'b', 'c']);
     expect(insertPending([a, b], b, 0).map((i) => i.actionId)).toEqual(['a', 'b']);

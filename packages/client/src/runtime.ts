@@ -14,8 +14,11 @@ export interface Runtime {
   setTimer(fn: () => void, ms: number): () => void;
 }
 
-function abortReason(signal: AbortSignal): unknown {
-  return signal.reason ?? new DOMException('The operation was aborted.', 'AbortError');
+function abortReason(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  return reason instanceof Error
+    ? reason
+    : new DOMException('The operation was aborted.', 'AbortError');
 }
 
 /** The real clock. Timers are looked up at call time, so fake timers (vitest) apply. */

@@ -28,20 +28,30 @@ describe('SseParser', () => {
       { maxLength: 5 },
     );
     fc.assert(
-      fc.property(blocks, fc.constantFrom('\n', '\r\n', '\r'), fc.array(fc.nat(), { maxLength: 10 }), (bs, eol, cuts) => {
-        const text = bs
-          .map((b) => [`event: ${b.event}`, ...b.data.map((d) => `data: ${d}`)].join(eol) + eol + eol)
-          .join(`: comment${eol}${eol}`);
-        const points = [...new Set(cuts.map((c) => c % (text.length + 1)))].sort((x, y) => x - y);
-        const p = new SseParser();
-        const got = [];
-        let at = 0;
-        for (const cut of [...points, text.length]) {
-          got.push(...p.push(text.slice(at, cut)));
-          at = cut;
-        }
-        expect(got.map((e) => [e.event, e.data])).toEqual(bs.map((b) => [b.event, b.data.join('\n')]));
-      }),
+      fc.property(
+        blocks,
+        fc.constantFrom('\n', '\r\n', '\r'),
+        fc.array(fc.nat(), { maxLength: 10 }),
+        (bs, eol, cuts) => {
+          const text = bs
+            .map(
+              (b) =>
+                [`event: ${b.event}`, ...b.data.map((d) => `data: ${d}`)].join(eol) + eol + eol,
+            )
+            .join(`: comment${eol}${eol}`);
+          const points = [...new Set(cuts.map((c) => c % (text.length + 1)))].sort((x, y) => x - y);
+          const p = new SseParser();
+          const got = [];
+          let at = 0;
+          for (const cut of [...points, text.length]) {
+            got.push(...p.push(text.slice(at, cut)));
+            at = cut;
+          }
+          expect(got.map((e) => [e.event, e.data])).toEqual(
+            bs.map((b) => [b.event, b.data.join('\n')]),
+          );
+        },
+      ),
     );
   });
 });

@@ -13,13 +13,17 @@ const priced = (base: number, bps: number) =>
 describe('the tax rate learnt from carts', () => {
   it('always keeps the true rate among the candidates', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 10_000_000 }), fc.integer({ min: 0, max: 10_000 }), (base, bps) => {
-        const range = ratesGiving(base, applyBasisPoints(base, bps));
-        expect(range).not.toBeNull();
-        const [lo, hi] = range as [number, number];
-        expect(lo).toBeLessThanOrEqual(bps);
-        expect(hi).toBeGreaterThanOrEqual(bps);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 10_000_000 }),
+        fc.integer({ min: 0, max: 10_000 }),
+        (base, bps) => {
+          const range = ratesGiving(base, applyBasisPoints(base, bps));
+          expect(range).not.toBeNull();
+          const [lo, hi] = range as [number, number];
+          expect(lo).toBeLessThanOrEqual(bps);
+          expect(hi).toBeGreaterThanOrEqual(bps);
+        },
+      ),
     );
   });
 

@@ -65,7 +65,12 @@ describe('Transport', () => {
       onRetry: (info) => retries.push(info),
     });
     const res = await t.request({ method: 'POST', path: '/api/x', body: { a: 1 } });
-    expect(res).toMatchObject({ status: 200, body: { ok: 1 }, attempts: 3, idempotencyKey: 'key-1' });
+    expect(res).toMatchObject({
+      status: 200,
+      body: { ok: 1 },
+      attempts: 3,
+      idempotencyKey: 'key-1',
+    });
     expect(net.calls.map((c) => c.headers['idempotency-key'])).toEqual(['key-1', 'key-1', 'key-1']);
     expect(net.calls.map((c) => c.init.body)).toEqual(Array(3).fill('{"a":1}'));
     // random 0.5 of min(150, 100·2^n): 50, then 75 (capped at 150)
@@ -99,7 +104,11 @@ describe('Transport', () => {
       problem(429, 'RATE_LIMITED', { 'retry-after': '86400' }),
       json(200, {}),
     ]);
-    const t = new Transport({ fetch: net.fetch, runtime, retry: { maxAttempts: 4, maxRetryAfterMs: 60_000 } });
+    const t = new Transport({
+      fetch: net.fetch,
+      runtime,
+      retry: { maxAttempts: 4, maxRetryAfterMs: 60_000 },
+    });
     await t.request({ method: 'POST', path: '/x' });
     expect(sleeps).toEqual([3000, 20_000, 60_000]);
   });
@@ -107,12 +116,19 @@ describe('Transport', () => {
   it('retries 408, 5xx and 409 IDEMPOTENCY_IN_FLIGHT', async () => {
     const net = scripted([
       new Response('', { status: 408 }),
-      new Response('<html>bad gateway</html>', { status: 502, headers: { 'content-type': 'text/html' } }),
+      new Response('<html>bad gateway</html>', {
+        status: 502,
+        headers: { 'content-type': 'text/html' },
+      }),
       problem(409, 'IDEMPOTENCY_IN_FLIGHT', { 'retry-after': '1' }),
       problem(500, 'INTERNAL'),
       json(201, { id: 'c' }),
     ]);
-    const t = new Transport({ fetch: net.fetch, runtime: clock().runtime, retry: { maxAttempts: 5 } });
+    const t = new Transport({
+      fetch: net.fetch,
+      runtime: clock().runtime,
+      retry: { maxAttempts: 5 },
+    });
     const res = await t.request({ method: 'POST', path: '/x' });
     expect(res.status).toBe(201);
   });
@@ -136,10 +152,17 @@ describe('Transport', () => {
 
   it('reads problem documents into a typed error with the catalog words', async () => {
     const net = scripted([
-      problem(409, 'OUT_OF_STOCK', {}, { errors: [{ path: '/actions/1/quantity', message: 'Only 2 left.' }] }),
+      problem(
+        409,
+        'OUT_OF_STOCK',
+        {},
+        { errors: [{ path: '/actions/1/quantity', message: 'Only 2 left.' }] },
+      ),
     ]);
     const t = new Transport({ fetch: net.fetch, runtime: clock().runtime });
-    const error = (await t.request({ method: 'POST', path: '/x' }).catch((e: unknown) => e)) as CartApiError;
+    const error = (await t
+      .request({ method: 'POST', path: '/x' })
+      .catch((e: unknown) => e)) as CartApiError;
     expect(error).toMatchObject({
       name: 'CartApiError',
       code: 'OUT_OF_STOCK',
@@ -155,14 +178,22 @@ describe('Transport', () => {
 
   it('names a non-problem error answer by its status', async () => {
     const net = scripted([new Response('nope', { status: 502 })]);
-    const t = new Transport({ fetch: net.fetch, runtime: clock().runtime, retry: { maxAttempts: 1 } });
+    const t = new Transport({
+      fetch: net.fetch,
+      runtime: clock().runtime,
+      retry: { maxAttempts: 1 },
+    });
     const error = await t.request({ method: 'GET', path: '/x' }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'UNAVAILABLE', status: 502, retryable: true });
   });
 
   it('gives up after maxAttempts with the last failure', async () => {
     const net = scripted([new TypeError('a'), new TypeError('b'), new TypeError('c')]);
-    const t = new Transport({ fetch: net.fetch, runtime: clock().runtime, retry: { maxAttempts: 3 } });
+    const t = new Transport({
+      fetch: net.fetch,
+      runtime: clock().runtime,
+      retry: { maxAttempts: 3 },
+    });
     const error = await t.request({ method: 'POST', path: '/x' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CartNetworkError);
     expect(error).toMatchObject({ kind: 'network', attempts: 3 });
@@ -178,11 +209,17 @@ describe('Transport', () => {
       calls.push(init.signal as AbortSignal);
       if (n++ > 0) return Promise.resolve(json(200, { late: false }));
       return new Promise((_resolve, reject) => {
-        init.signal?.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError')));
+        init.signal?.addEventListener('abort', () =>
+          reject(new DOMException('aborted', 'AbortError')),
+        );
         void hang();
       });
     };
-    const t = new Transport({ fetch, timeoutMs: 5000, runtime: { sleep: () => Promise.resolve() } });
+    const t = new Transport({
+      fetch,
+      timeoutMs: 5000,
+      runtime: { sleep: () => Promise.resolve() },
+    });
     const pending = t.request({ method: 'GET', path: '/slow' });
     await vi.advanceTimersByTimeAsync(5000);
     const res = await pending;
@@ -195,7 +232,9 @@ describe('Transport', () => {
     vi.useFakeTimers();
     const fetch: FetchLike = (_url, init) =>
       new Promise((_resolve, reject) => {
-        init.signal?.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError')));
+        init.signal?.addEventListener('abort', () =>
+          reject(new DOMException('aborted', 'AbortError')),
+        );
       });
     const t = new Transport({
       fetch,
@@ -212,7 +251,9 @@ describe('Transport', () => {
     const controller = new AbortController();
     const fetch: FetchLike = (_url, init) =>
       new Promise((_resolve, reject) => {
-        init.signal?.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError')));
+        init.signal?.addEventListener('abort', () =>
+          reject(new DOMException('aborted', 'AbortError')),
+        );
         controller.abort();
       });
     const t = new Transport({ fetch, runtime: clock().runtime });

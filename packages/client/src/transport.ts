@@ -168,10 +168,7 @@ export class Transport {
       const text = await response.text();
       const body = parseBody(response.headers.get('content-type'), text);
       if (response.status >= 400) {
-        const retryAfter = parseRetryAfter(
-          response.headers.get('retry-after'),
-          this.runtime.now(),
-        );
+        const retryAfter = parseRetryAfter(response.headers.get('retry-after'), this.runtime.now());
         return errorFromResponse(response.status, body, retryAfter);
       }
       return {

@@ -203,7 +203,10 @@ describe('the cart store', () => {
     const cart = await serverCart(s);
     expect(cart.lines.map((l) => l.name)).toEqual(['A', 'C']);
     expect(s.getSnapshot().cart?.lines.map((l) => l.name)).toEqual(['A', 'C']);
-    expect(s.getSnapshot().lastError).toMatchObject({ code: 'OUT_OF_STOCK', action: { productId: gone.id } });
+    expect(s.getSnapshot().lastError).toMatchObject({
+      code: 'OUT_OF_STOCK',
+      action: { productId: gone.id },
+    });
   });
 
   it('drops the one refused action of a batch, rolls it back, and applies the others', async () => {
@@ -232,13 +235,20 @@ describe('the cart store', () => {
   });
 
   it('rebases the queue on each answer: a change made elsewhere shows under the pending ones', async () => {
-    const [a, b, other] = [await product({ name: 'A' }), await product({ name: 'B' }), await product({ name: 'Other' })];
+    const [a, b, other] = [
+      await product({ name: 'A' }),
+      await product({ name: 'B' }),
+      await product({ name: 'Other' }),
+    ];
     const s = store();
     await s.start();
     const created = await s.createCart();
     const release = net.hold(ACTIONS);
     void s.addLine(a, 1);
-    await until(s, () => net.matching(ACTIONS).length === 0 && s.getSnapshot().status === 'syncing');
+    await until(
+      s,
+      () => net.matching(ACTIONS).length === 0 && s.getSnapshot().status === 'syncing',
+    );
     // Another device adds to the same cart while our batch is on its way.
     const res = await t.app.inject({
       method: 'POST',
@@ -284,10 +294,9 @@ describe('the cart store', () => {
     const cart = await serverCart(s);
     expect(cart.lines.map((l) => l.quantity)).toEqual([5]);
     const posts = net.matching(ACTIONS).slice(-2);
-    expect(posts.map((p) => (p.body as { actions: { type: string }[] }).actions.map((x) => x.type))).toEqual([
-      ['addLine'],
-      ['setLineQuantity'],
-    ]);
+    expect(
+      posts.map((p) => (p.body as { actions: { type: string }[] }).actions.map((x) => x.type)),
+    ).toEqual([['addLine'], ['setLineQuantity']]);
     const line = s.getSnapshot().cart?.lines[0];
     expect(line?.id).toBe(cart.lines[0]?.id);
     expect(line?.key).toBe(temp); // a UI keyed by it keeps the row (and its focus)
@@ -317,12 +326,19 @@ describe('the cart store', () => {
     const r = await s.addLine(limited, 1);
     expect(r).toMatchObject({
       ok: false,
-      error: { code: 'QUANTITY_LIMIT_EXCEEDED', source: 'local', detail: 'At most 2 of Kettle per order.' },
+      error: {
+        code: 'QUANTITY_LIMIT_EXCEEDED',
+        source: 'local',
+        detail: 'At most 2 of Kettle per order.',
+      },
     });
     const bad = await s.setQuantity('no-such-line', 1);
     expect(bad).toMatchObject({ ok: false, error: { code: 'LINE_NOT_FOUND' } });
     const invalid = await s.setQuantity('x', -1);
-    expect(invalid).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED', errors: [{ path: '/quantity' }] } });
+    expect(invalid).toMatchObject({
+      ok: false,
+      error: { code: 'VALIDATION_FAILED', errors: [{ path: '/quantity' }] },
+    });
     expect(net.sent.length).toBe(before);
   });
 
@@ -433,7 +449,10 @@ describe('the cart store', () => {
     expect(res.statusCode).toBe(200);
     const r = await s.addLine(mug, 1);
     expect(r).toMatchObject({ ok: false, error: { code: 'CART_CLOSED' } });
-    expect(s.getSnapshot()).toMatchObject({ pendingCount: 0, confirmed: { status: 'checked_out' } });
+    expect(s.getSnapshot()).toMatchObject({
+      pendingCount: 0,
+      confirmed: { status: 'checked_out' },
+    });
     await s.startNewCart();
     expect((await s.addLine(mug, 1)).ok).toBe(true);
     expect((await serverCart(s)).status).toBe('active');
@@ -468,9 +487,7 @@ describe('the cart store', () => {
   });
 
   it('loads an existing cart by id and token', async () => {
-    const created = (
-      await t.app.inject({ method: 'POST', url: '/api/carts' })
-    ).json<CreatedCart>();
+    const created = (await t.app.inject({ method: 'POST', url: '/api/carts' })).json<CreatedCart>();
     const s = store();
     await s.start();
     const cart = await s.loadCart(created.id, created.token);

@@ -1,6 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Product } from '@cart/core';
-import { adminAuth, buildTestApp, productInput, type TestApp } from '../../server/test/support/test-app.ts';
+import {
+  adminAuth,
+  buildTestApp,
+  productInput,
+  type TestApp,
+} from '../../server/test/support/test-app.ts';
 import { createCartStore, type CartStore } from '../src/index.ts';
 import { FakeClock } from './support/fake-clock.ts';
 import { InjectNetwork } from './support/inject-network.ts';

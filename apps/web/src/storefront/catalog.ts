@@ -57,7 +57,9 @@ export class Catalog {
   /** After a failure: the page that failed, again. */
   retry(): void {
     if (this.state.loadingMore) return;
-    void this.load(this.state.items.length === 0 ? undefined : (this.state.nextCursor ?? undefined));
+    void this.load(
+      this.state.items.length === 0 ? undefined : (this.state.nextCursor ?? undefined),
+    );
   }
 
   /** A product already read (in a page or by id). */
@@ -81,7 +83,11 @@ export class Catalog {
   }
 
   private async load(cursor: string | undefined): Promise<void> {
-    this.set({ loadingMore: true, error: null, status: this.state.items.length ? 'ready' : 'loading' });
+    this.set({
+      loadingMore: true,
+      error: null,
+      status: this.state.items.length ? 'ready' : 'loading',
+    });
     try {
       const page = await this.store.loadProducts({
         limit: PAGE_SIZE,
@@ -130,10 +136,14 @@ export function useProduct(catalog: Catalog, id: string): [ProductState, () => v
     let live = true;
     setState(known(catalog, id));
     catalog.product(id).then(
-      (product) => live && setState(product ? { status: 'ready', product } : { status: 'not-found' }),
+      (product) =>
+        live && setState(product ? { status: 'ready', product } : { status: 'not-found' }),
       (error: unknown) =>
         live &&
-        setState({ status: 'error', error: error instanceof Error ? error : new Error(String(error)) }),
+        setState({
+          status: 'error',
+          error: error instanceof Error ? error : new Error(String(error)),
+        }),
     );
     return () => {
       live = false;

@@ -21,7 +21,8 @@ export function parseRoute(pathname: string): Route {
   if (parts.length === 0) return { view: 'home' };
   if (parts.length === 1 && first === 'cart') return { view: 'cart' };
   if (parts.length === 1 && first === 'checkout') return { view: 'checkout' };
-  if (parts.length === 2 && first === 'products' && second) return { view: 'product', productId: second };
+  if (parts.length === 2 && first === 'products' && second)
+    return { view: 'product', productId: second };
   if (parts.length === 2 && first === 'orders' && second) return { view: 'order', orderId: second };
   return { view: 'not-found' };
 }

@@ -3,13 +3,15 @@
  * traffic (carts, lines, checkouts, a browser error report), then the operator's path —
  * a wrong token refused, sign in, live charts with the traffic's numbers, an error group
  * opened, the audit chain verified, the analytics funnel, the alerts — a screenshot in
- * test-artifacts/, a phone-width check that nothing overflows, and the session ending.
+ * test-artifacts/, a phone-width check that nothing overflows, no WCAG A/AA problem axe
+ * can find on any view, and the session ending.
  *
  * Needs the built web app (`npm run build`; `npm test` builds it first).
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, BrowserContext, ConsoleMessage, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CreatedCart, ErrorGroupPage, Product } from '@cart/core';
@@ -77,6 +79,16 @@ async function funnelCount(page: Page, step: string): Promise<number> {
     .locator(`.funnel-step[data-step="${step}"] .funnel-count strong`)
     .textContent(WAIT);
   return Number((text ?? '').replaceAll(',', ''));
+}
+
+/** WCAG 2.1 A/AA problems axe finds on the page as it is now ("rule: element" each). */
+async function accessibilityProblems(page: Page): Promise<string[]> {
+  const result = await new AxeBuilder({ page })
+    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
+    .analyze();
+  return result.violations.flatMap((v) =>
+    v.nodes.map((n) => `${v.id} (${v.impact ?? 'unknown'}): ${n.target.join(' ')}`),
+  );
 }
 
 /** Whether the page is wider than the window (a horizontal scrollbar on a phone). */
@@ -149,6 +161,8 @@ describe('monitoring dashboard in headless Chromium', () => {
 
   it('refuses a wrong token with a message in words, then signs in', async () => {
     await page.goto(`${server.url}/dashboard`);
+    await page.getByLabel('Admin token').waitFor(WAIT);
+    expect(await accessibilityProblems(page), 'sign-in screen').toEqual([]);
     await signIn(page, 'not-the-admin-token-at-all');
     const alert = page.getByRole('alert');
     await alert.waitFor(WAIT);
@@ -187,6 +201,8 @@ describe('monitoring dashboard in headless Chromium', () => {
     // The firing-alerts panel answered (whatever the rules' state).
     await page.locator('#firing-title').waitFor(WAIT);
 
+    expect(await accessibilityProblems(page), 'overview').toEqual([]);
+
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard.png'), fullPage: true });
   }, 60_000);
@@ -219,6 +235,7 @@ describe('monitoring dashboard in headless Chromium', () => {
     const row = page.locator('tr', { has: link });
     expect(await row.textContent()).toContain(REPORTED.page);
     expect(await page.getByRole('link', { name: /RangeError/ }).count()).toBe(1);
+    expect(await accessibilityProblems(page), 'errors').toEqual([]);
 
     await link.click();
     await page
@@ -229,6 +246,7 @@ describe('monitoring dashboard in headless Chromium', () => {
     expect(stack).toContain('at renderLine');
     const requestId = await page.locator('.request-id').textContent();
     expect(requestId).toMatch(/\S{8,}/);
+    expect(await accessibilityProblems(page), 'error group').toEqual([]);
     // The back button returns to the list.
     await page.goBack();
     await page.getByRole('heading', { name: 'Error groups' }).waitFor(WAIT);
@@ -246,6 +264,7 @@ describe('monitoring dashboard in headless Chromium', () => {
     const actions = await page.locator('table tbody tr td:nth-child(4)').allTextContents();
     expect(actions.length).toBeGreaterThan(0);
     expect(actions.join(' ')).toContain('admin.product.create');
+    expect(await accessibilityProblems(page), 'audit').toEqual([]);
   }, 60_000);
 
   it('shows the analytics funnel of the traffic', async () => {
@@ -261,6 +280,7 @@ describe('monitoring dashboard in headless Chromium', () => {
       .locator('td')
       .allTextContents();
     expect(products.join(' ')).toContain('Dashboard mug');
+    expect(await accessibilityProblems(page), 'analytics').toEqual([]);
   }, 60_000);
 
   it('shows the alert rules and their history', async () => {
@@ -271,6 +291,7 @@ describe('monitoring dashboard in headless Chromium', () => {
       .locator('tbody tr');
     expect(await rules.count()).toBeGreaterThan(0);
     await page.getByRole('heading', { name: 'History' }).waitFor(WAIT);
+    expect(await accessibilityProblems(page), 'alerts').toEqual([]);
   }, 60_000);
 
   it('fits a 390 px phone: no view overflows sideways', async () => {
@@ -303,6 +324,7 @@ describe('monitoring dashboard in headless Chromium', () => {
       await small.getByRole('heading', { name: heading }).waitFor(WAIT);
       await small.waitForFunction(() => document.querySelectorAll('.skeleton').length === 0);
       expect(await overflows(small), view).toBe(false);
+      expect(await accessibilityProblems(small), `${view} on a phone`).toEqual([]);
     }
     // The error detail, with its long stack and ids.
     await small.goto(`${server.url}/dashboard/errors`);

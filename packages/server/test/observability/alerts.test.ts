@@ -64,7 +64,11 @@ async function webhookReceiver() {
 }
 
 /** Polls `check` until it answers something truthy; fails after the deadline. */
-async function until<T>(what: string, check: () => Promise<T>, timeoutMs = 25_000): Promise<T> {
+async function until<T>(
+  what: string,
+  check: () => Promise<T | null | undefined | false>,
+  timeoutMs = 25_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

@@ -78,3 +78,15 @@ export function Stat({ label, value, hint }: { label: string; value: string; hin
     </div>
   );
 }
+
+/**
+ * A table that may scroll sideways on a narrow screen: a labelled region that takes
+ * keyboard focus, so it can be scrolled without a mouse.
+ */
+export function TableScroll({ label, children }: { label: string; children: ReactNode }) {
+  return (
+    <div className="table-scroll" role="region" aria-label={label} tabIndex={0}>
+      {children}
+    </div>
+  );
+}

@@ -1,6 +1,6 @@
 import { AlertsView } from '@cart/core';
 import { getJson } from '../api.ts';
-import { ErrorNotice, Panel, Skeleton } from '../components/status.tsx';
+import { ErrorNotice, Panel, Skeleton, TableScroll } from '../components/status.tsx';
 import { formatNumber, formatTime } from '../format.ts';
 import { useResource } from '../use-resource.ts';
 
@@ -27,7 +27,7 @@ export function Alerts() {
       ) : (
         <>
           <Panel title="Rules" id="rules">
-            <div className="table-scroll">
+            <TableScroll label="Alert rules">
               <table className="table">
                 <caption className="visually-hidden">Alert rules and their current state</caption>
                 <thead>
@@ -63,7 +63,7 @@ export function Alerts() {
                   ))}
                 </tbody>
               </table>
-            </div>
+            </TableScroll>
           </Panel>
           <Panel title="History" id="history">
             {view.history.length === 0 ? (

@@ -1,7 +1,7 @@
 import { Analytics, type AnalyticsWindow, type FunnelStep } from '@cart/core';
 import { useState } from 'react';
 import { getJson } from '../api.ts';
-import { ErrorNotice, Panel, Skeleton, Stat } from '../components/status.tsx';
+import { ErrorNotice, Panel, Skeleton, Stat, TableScroll } from '../components/status.tsx';
 import { formatAmount, formatCount, formatRate, formatTime } from '../format.ts';
 import { useResource } from '../use-resource.ts';
 
@@ -85,7 +85,7 @@ export function AnalyticsView() {
             {a.topProducts.length === 0 ? (
               <p>No product was added to a cart in this window.</p>
             ) : (
-              <div className="table-scroll">
+              <TableScroll label="Top products">
                 <table className="table">
                   <caption className="visually-hidden">
                     Products most added to carts in this window
@@ -111,7 +111,7 @@ export function AnalyticsView() {
                     ))}
                   </tbody>
                 </table>
-              </div>
+              </TableScroll>
             )}
           </Panel>
         </>

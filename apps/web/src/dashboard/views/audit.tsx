@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { AuditChainStatus } from '@cart/core';
 import { getJson, type Schema } from '../api.ts';
-import { ErrorNotice, Panel, Skeleton } from '../components/status.tsx';
+import { ErrorNotice, Panel, Skeleton, TableScroll } from '../components/status.tsx';
 import { formatCount, formatTime } from '../format.ts';
 import { useResource } from '../use-resource.ts';
 
@@ -129,7 +129,7 @@ export function Audit() {
         ) : items.length === 0 ? (
           <p>No audit records yet.</p>
         ) : (
-          <div className="table-scroll">
+          <TableScroll label="Audit records">
             <table className="table">
               <caption className="visually-hidden">Audit records, newest first</caption>
               <thead>
@@ -165,7 +165,7 @@ export function Audit() {
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableScroll>
         )}
         {moreError ? (
           <ErrorNotice error={moreError} onRetry={() => void loadOlder()} what="older records" />

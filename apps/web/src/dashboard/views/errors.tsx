@@ -2,7 +2,7 @@ import { useId, useState } from 'react';
 import { ErrorGroup, ErrorGroupPage, type ErrorGroupSummary } from '@cart/core';
 import { getJson } from '../api.ts';
 import { Link } from '../components/link.tsx';
-import { ErrorNotice, Panel, Skeleton } from '../components/status.tsx';
+import { ErrorNotice, Panel, Skeleton, TableScroll } from '../components/status.tsx';
 import { formatCount, formatTime } from '../format.ts';
 import { BASE } from '../router.ts';
 import { useResource } from '../use-resource.ts';
@@ -91,7 +91,7 @@ export function ErrorsList() {
             No errors recorded. Every 5xx and every browser error shows up here.
           </p>
         ) : (
-          <div className="table-scroll">
+          <TableScroll label="Error groups">
             <table className="table table-stack">
               <caption className="visually-hidden">
                 Error groups: each row is one fingerprint (class, top frame, route)
@@ -131,7 +131,7 @@ export function ErrorsList() {
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableScroll>
         )}
         {moreError ? (
           <ErrorNotice error={moreError} onRetry={() => void loadMore()} what="more error groups" />

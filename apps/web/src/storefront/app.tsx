@@ -1,0 +1,127 @@
+import { useEffect, useRef, useState } from 'react';
+import { CartProvider, useCartStatus } from '@cart/react';
+import { LiveRegions } from './announcer.tsx';
+import { CartDrawer } from './components/cart-drawer.tsx';
+import { Header } from './components/header.tsx';
+import { spoken } from './components/problem.tsx';
+import { StatusBar } from './components/status-bar.tsx';
+import { useRoute, type Route } from './router.ts';
+import { ServicesProvider, useServices, type Services } from './services.tsx';
+import { CartView } from './views/cart.tsx';
+import { CheckoutView } from './views/checkout.tsx';
+import { Home } from './views/home.tsx';
+import { NotFound } from './views/not-found.tsx';
+import { OrderView } from './views/order.tsx';
+import { ProductView } from './views/product.tsx';
+
+const SHOP = 'Brew & Leaf';
+
+const TITLES: Record<Route['view'], string> = {
+  home: `${SHOP} · coffee and tea, brewed at home`,
+  product: `Product · ${SHOP}`,
+  cart: `Your cart · ${SHOP}`,
+  checkout: `Checkout · ${SHOP}`,
+  order: `Order placed · ${SHOP}`,
+  'not-found': `Not found · ${SHOP}`,
+};
+
+/** The storefront: banner, the current view, the cart drawer, the status bar, live regions. */
+export function App({ services }: { services: Services }) {
+  return (
+    <ServicesProvider services={services}>
+      <CartProvider store={services.store}>
+        <Shell />
+      </CartProvider>
+    </ServicesProvider>
+  );
+}
+
+function Shell() {
+  const route = useRoute();
+  const [drawerOpen, setDrawerOpen] = useState(false);
+  const { announcer } = useServices();
+  usePageFocus(route);
+  useAnnouncements();
+
+  return (
+    <>
+      <a href="#main" className="skip-link">
+        Skip to content
+      </a>
+      <Header route={route} onOpenCart={() => setDrawerOpen(true)} />
+      <main id="main" className="main" tabIndex={-1}>
+        <View route={route} />
+      </main>
+      <footer className="site-footer">
+        <p>
+          {SHOP} is a demo shop: no payment is taken and nothing is shipped. Your cart is kept on
+          this device and in the shop for 30 days.
+        </p>
+        <LiveRegions announcer={announcer} />
+      </footer>
+      <StatusBar />
+      <CartDrawer open={drawerOpen} onClose={() => setDrawerOpen(false)} />
+    </>
+  );
+}
+
+function View({ route }: { route: Route }) {
+  switch (route.view) {
+    case 'home':
+      return <Home />;
+    case 'product':
+      return <ProductView key={route.productId} productId={route.productId} />;
+    case 'cart':
+      return <CartView />;
+    case 'checkout':
+      return <CheckoutView />;
+    case 'order':
+      return <OrderView orderId={route.orderId} />;
+    case 'not-found':
+      return <NotFound />;
+  }
+}
+
+/**
+ * After an in-app navigation, focus goes to the new page's heading (so a screen reader
+ * reads where it landed and Tab starts from there), and the title changes. Not on the
+ * first load: the browser starts at the top by itself.
+ */
+function usePageFocus(route: Route): void {
+  const key = JSON.stringify(route);
+  const first = useRef(true);
+  useEffect(() => {
+    document.title = TITLES[route.view];
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    const heading = document.getElementById('page-title') ?? document.getElementById('main');
+    heading?.focus({ preventScroll: true });
+  }, [key, route.view]);
+}
+
+/**
+ * Says what screen-reader users cannot see happen: refusals (in the alert region,
+ * whichever tab or change they come from), going offline and coming back.
+ */
+function useAnnouncements(): void {
+  const { store, announcer } = useServices();
+  const { status, pendingCount } = useCartStatus();
+  const previous = useRef(status);
+
+  useEffect(() => store.onRefusal((report) => announcer.alert(spoken(report))), [store, announcer]);
+
+  useEffect(() => {
+    const before = previous.current;
+    previous.current = status;
+    if (status === before) return;
+    if (status === 'offline') {
+      announcer.say('You are offline. Changes to your cart are kept on this device and sent later.');
+    } else if (before === 'offline') {
+      announcer.say(
+        pendingCount > 0 ? 'Back online. Sending your changes…' : 'Back online. Your cart is saved.',
+      );
+    }
+  }, [status, pendingCount, announcer]);
+}

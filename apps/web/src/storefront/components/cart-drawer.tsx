@@ -1,0 +1,95 @@
+import { useEffect, useRef } from 'react';
+import { useCartSnapshot } from '@cart/react';
+import { navigate, paths } from '../router.ts';
+import { CartLine } from './cart-line.tsx';
+import { CartTotals } from './cart-totals.tsx';
+import { Link } from './link.tsx';
+
+/**
+ * The cart drawer: a modal `<dialog>` (the browser traps focus in it, makes the page
+ * behind it inert, closes it on Escape and gives focus back to the "Cart" control),
+ * with the lines, their steppers, the subtotal, and the ways on: the cart page and
+ * checkout. A click on the dimmed page closes it too.
+ */
+export function CartDrawer({ open, onClose }: { open: boolean; onClose: () => void }) {
+  const ref = useRef<HTMLDialogElement>(null);
+  const snapshot = useCartSnapshot();
+  const cart = snapshot.cart;
+  const offline = snapshot.status === 'offline';
+
+  useEffect(() => {
+    const dialog = ref.current;
+    if (!dialog) return;
+    if (open && !dialog.open) dialog.showModal();
+    if (!open && dialog.open) dialog.close();
+  }, [open]);
+
+  return (
+    <dialog
+      ref={ref}
+      className="drawer"
+      aria-labelledby="drawer-title"
+      onClose={onClose}
+      onClick={(event) => {
+        if (event.target === event.currentTarget) onClose();
+      }}
+      data-testid="cart-drawer"
+    >
+      {open ? (
+        <div className="drawer-panel">
+          <div className="drawer-head">
+            <h2 id="drawer-title" className="drawer-title" tabIndex={-1} data-cart-heading>
+              Your cart
+            </h2>
+            <button type="button" className="icon-button" onClick={onClose} aria-label="Close cart">
+              <span aria-hidden="true">×</span>
+            </button>
+          </div>
+          {cart === null ? (
+            <p className="muted">Loading your cart…</p>
+          ) : cart.lines.length === 0 ? (
+            <div className="empty">
+              <p>Your cart is empty.</p>
+              <button type="button" className="button" onClick={onClose}>
+                Continue shopping
+              </button>
+            </div>
+          ) : (
+            <>
+              <ul className="lines" aria-label="Items in your cart">
+                {cart.lines.map((line) => (
+                  <CartLine
+                    key={line.key}
+                    line={line}
+                    offline={offline}
+                    compact
+                    onNavigate={onClose}
+                  />
+                ))}
+              </ul>
+              <div className="drawer-foot">
+                <CartTotals cart={cart} brief />
+                <p className="muted small">Discounts and tax are shown in the cart.</p>
+                <div className="drawer-actions">
+                  <Link to={paths.cart} className="button" onNavigate={onClose}>
+                    View cart
+                  </Link>
+                  <button
+                    type="button"
+                    className="button button-primary"
+                    onClick={() => {
+                      onClose();
+                      navigate(paths.checkout);
+                    }}
+                  >
+                    Checkout
+                  </button>
+                </div>
+              </div>
+            </>
+          )}
+        </div>
+      ) : null}
+    </dialog>
+  );
+}

@@ -1,0 +1,116 @@
+import type { ShownLine } from '@cart/client';
+import { multiply } from '@cart/core';
+import { formatDiscount, formatMoney } from '../money.ts';
+import { paths } from '../router.ts';
+import { useRefusal } from '../refusals.ts';
+import { useServices } from '../services.tsx';
+import { useCartChanges } from '../use-cart-changes.ts';
+import { Link } from './link.tsx';
+import { Problem } from './problem.tsx';
+import { ProductArt } from './product-art.tsx';
+
+/**
+ * One line of the cart (drawer and cart page): the product, its unit price, a
+ * quantity stepper, the line total and "Remove". A line with a change still on its way
+ * says so ("Saving…", or "Waiting for the network" offline); a refused change is
+ * explained under the line, whose quantity has already rolled back.
+ */
+export function CartLine({
+  line,
+  offline,
+  compact = false,
+  onNavigate,
+}: {
+  line: ShownLine;
+  offline: boolean;
+  compact?: boolean;
+  onNavigate?: () => void;
+}) {
+  const { refusals } = useServices();
+  const changes = useCartChanges();
+  const refusal = useRefusal(refusals, `line:${line.id}`, `line:${line.key}`);
+  const problemId = `line-problem-${line.key}`;
+  const describedBy = refusal ? problemId : undefined;
+  const atOne = line.quantity <= 1;
+  const attributes = Object.entries(line.attributes);
+
+  return (
+    <li className={`line${compact ? ' line-compact' : ''}`} aria-busy={line.pending}>
+      <ProductArt productId={line.productId} name={line.name} size="thumb" />
+      <div className="line-main">
+        <p className="line-name">
+          <Link to={paths.product(line.productId)} onNavigate={onNavigate}>
+            {line.name}
+          </Link>
+        </p>
+        <p className="line-meta">
+          <span>{formatMoney(line.unitPrice)} each</span>
+          {attributes.length > 0 ? (
+            <span>{attributes.map(([k, v]) => `${k}: ${v}`).join(', ')}</span>
+          ) : null}
+        </p>
+        <div className="line-controls">
+          <div className="stepper" role="group" aria-label={`Quantity of ${line.name}`}>
+            <button
+              type="button"
+              className="stepper-button"
+              aria-label={`Decrease quantity of ${line.name}`}
+              aria-disabled={atOne}
+              aria-describedby={describedBy}
+              onClick={() => {
+                if (!atOne) changes.setQuantity(line, line.quantity - 1);
+              }}
+            >
+              <span aria-hidden="true">−</span>
+            </button>
+            <output className="stepper-value" aria-live="off" data-testid="line-quantity">
+              {line.quantity}
+            </output>
+            <button
+              type="button"
+              className="stepper-button"
+              aria-label={`Increase quantity of ${line.name}`}
+              aria-describedby={describedBy}
+              onClick={() => changes.setQuantity(line, line.quantity + 1)}
+            >
+              <span aria-hidden="true">+</span>
+            </button>
+          </div>
+          <button
+            type="button"
+            className="button-link line-remove"
+            aria-label={`Remove ${line.name}`}
+            onClick={() => changes.remove(line)}
+          >
+            Remove
+          </button>
+        </div>
+        <p className="line-status" data-testid="line-status">
+          {line.pending ? (
+            <span className="pending">
+              <span className="pending-dot" aria-hidden="true" />
+              {offline ? 'Waiting for the network' : 'Saving…'}
+            </span>
+          ) : null}
+        </p>
+        {refusal ? (
+          <Problem
+            id={problemId}
+            report={refusal}
+            onDismiss={() => refusals.clear(`line:${line.id}`, `line:${line.key}`)}
+          />
+        ) : null}
+      </div>
+      <p className="line-total">
+        <span className="sr-only">Line total </span>
+        {formatMoney(multiply(line.unitPrice, line.quantity))}
+        {line.discountTotal.amount > 0 ? (
+          <span className="line-discount">
+            <span className="sr-only">, discount </span>
+            {formatDiscount(line.discountTotal)}
+          </span>
+        ) : null}
+      </p>
+    </li>
+  );
+}

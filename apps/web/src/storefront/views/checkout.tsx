@@ -1,0 +1,177 @@
+import { multiply } from '@cart/core';
+import { useState, type FormEvent } from 'react';
+import { CartApiError, CartNetworkError, type ShownCart } from '@cart/client';
+import { useCartActions, useCartSnapshot, useCartStore } from '@cart/react';
+import { EmailField, NoteField } from '../components/cart-fields.tsx';
+import { CartTotals } from '../components/cart-totals.tsx';
+import { Link } from '../components/link.tsx';
+import { Problem } from '../components/problem.tsx';
+import { formatMoney } from '../money.ts';
+import { rememberOrder } from '../orders.ts';
+import { navigate, paths } from '../router.ts';
+import { useServices } from '../services.tsx';
+
+interface CheckoutProblem {
+  message: string;
+  detail: string;
+  errors: readonly { path: string; message: string }[];
+  retryable: boolean;
+}
+
+/** Words for a failed checkout: the catalog's for a refusal, plain ones for no network. */
+function problemOf(error: unknown): CheckoutProblem {
+  if (error instanceof CartApiError) {
+    return {
+      message: error.message,
+      detail: error.detail,
+      errors: error.errors,
+      retryable: error.retryable,
+    };
+  }
+  if (error instanceof CartNetworkError) {
+    return {
+      message: 'We could not reach the shop, so your order is not placed yet.',
+      detail: 'Your cart is kept. Check your connection and try again.',
+      errors: [],
+      retryable: true,
+    };
+  }
+  return {
+    message: 'Something went wrong, so your order is not placed yet.',
+    detail: 'Please try again.',
+    errors: [],
+    retryable: true,
+  };
+}
+
+/**
+ * Checkout: the email for the receipt, the order as it will be placed, and "Place
+ * order". Checking out is never optimistic: the SDK first sends every queued change,
+ * then the server reserves the stock and closes the cart, answering with the order.
+ */
+export function CheckoutView() {
+  const snapshot = useCartSnapshot();
+  const cart = snapshot.cart;
+  return (
+    <section className="checkout-page" aria-labelledby="page-title">
+      <h1 id="page-title" tabIndex={-1}>
+        Checkout
+      </h1>
+      {cart === null ? (
+        <p className="muted">Loading your cart…</p>
+      ) : cart.lines.length === 0 ? (
+        <div className="empty">
+          <p>Your cart is empty, so there is nothing to check out.</p>
+          <p>
+            <Link to={paths.home} className="button">
+              Browse products
+            </Link>
+          </p>
+        </div>
+      ) : (
+        <CheckoutForm cart={cart} />
+      )}
+    </section>
+  );
+}
+
+function CheckoutForm({ cart }: { cart: ShownCart }) {
+  const store = useCartStore();
+  const actions = useCartActions();
+  const { announcer } = useServices();
+  const [placing, setPlacing] = useState(false);
+  const [problem, setProblem] = useState<CheckoutProblem | null>(null);
+
+  const place = async () => {
+    if (placing) return;
+    const email = (document.getElementById('cart-email') as HTMLInputElement | null)?.value.trim() ?? '';
+    if (!email) {
+      setProblem({
+        message: 'Enter an email address for your receipt.',
+        detail: '',
+        errors: [],
+        retryable: false,
+      });
+      document.getElementById('cart-email')?.focus();
+      return;
+    }
+    setProblem(null);
+    setPlacing(true);
+    announcer.say('Placing your order…');
+    try {
+      if (email !== (store.getSnapshot().cart?.email ?? '')) void actions.setEmail(email);
+      const order = await actions.checkout();
+      rememberOrder(order);
+      announcer.say('Your order is placed.');
+      navigate(paths.order(order.orderId), { replace: true });
+      // The checked-out cart is closed: the next add starts a new one.
+      void store.startNewCart();
+    } catch (error) {
+      const p = problemOf(error);
+      setProblem(p);
+      announcer.alert(`${p.message} ${p.detail}`);
+      setPlacing(false);
+    }
+  };
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    void place();
+  };
+
+  return (
+    <form className="checkout-layout" onSubmit={submit} noValidate>
+      <div className="checkout-main">
+        <section className="panel" aria-labelledby="contact-heading">
+          <h2 id="contact-heading" className="section-title">
+            Contact
+          </h2>
+          <EmailField cart={cart} required />
+          <NoteField cart={cart} />
+        </section>
+        <section className="panel" aria-labelledby="review-heading">
+          <h2 id="review-heading" className="section-title">
+            Your order
+          </h2>
+          <ul className="review-lines">
+            {cart.lines.map((line) => (
+              <li key={line.key}>
+                <span>
+                  {line.name} <span className="muted">× {line.quantity}</span>
+                </span>
+                <span>{formatMoney(multiply(line.unitPrice, line.quantity))}</span>
+              </li>
+            ))}
+          </ul>
+          <p className="small">
+            <Link to={paths.cart}>Change your cart</Link>
+          </p>
+        </section>
+      </div>
+      <div className="checkout-side">
+        <section className="panel" aria-labelledby="pay-heading">
+          <h2 id="pay-heading" className="section-title">
+            Total
+          </h2>
+          <CartTotals cart={cart} />
+          {problem ? (
+            <Problem
+              id="checkout-problem"
+              report={problem}
+              onRetry={problem.retryable ? () => void place() : undefined}
+            />
+          ) : null}
+          <button
+            type="submit"
+            className="button button-primary button-block"
+            aria-disabled={placing}
+            aria-describedby={problem ? 'checkout-problem' : undefined}
+          >
+            {placing ? 'Placing order…' : 'Place order'}
+          </button>
+          <p className="muted small">No payment is taken in this demo shop.</p>
+        </section>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,124 @@
+import { useEffect, useState } from 'react';
+import type { Product } from '@cart/core';
+import { useProduct } from '../catalog.ts';
+import { AddToCart } from '../components/add-to-cart.tsx';
+import { Link } from '../components/link.tsx';
+import { Problem } from '../components/problem.tsx';
+import { ProductArt } from '../components/product-art.tsx';
+import { stockNote } from '../components/product-card.tsx';
+import { formatMoney } from '../money.ts';
+import { paths } from '../router.ts';
+import { useServices } from '../services.tsx';
+import { NotFound } from './not-found.tsx';
+
+/** A product's page: picture, name, price, stock, description, quantity and "Add". */
+export function ProductView({ productId }: { productId: string }) {
+  const { catalog } = useServices();
+  const [state, retry] = useProduct(catalog, productId);
+
+  useEffect(() => {
+    if (state.status === 'ready') document.title = `${state.product.name} · Brew & Leaf`;
+  }, [state]);
+
+  if (state.status === 'not-found') return <NotFound what="product" />;
+  return (
+    <>
+      <p className="breadcrumb">
+        <Link to={paths.home}>← All products</Link>
+      </p>
+      {state.status === 'ready' ? (
+        <ProductDetail product={state.product} />
+      ) : state.status === 'error' ? (
+        <>
+          <h1 id="page-title" tabIndex={-1}>
+            Product
+          </h1>
+          <Problem
+            report={{
+              message: 'We could not load this product.',
+              detail: navigator.onLine
+                ? 'The shop did not answer. Please try again.'
+                : 'You are offline. Connect and try again.',
+              errors: [],
+              retryable: true,
+            }}
+            onRetry={retry}
+          />
+        </>
+      ) : (
+        <ProductSkeleton />
+      )}
+    </>
+  );
+}
+
+function ProductDetail({ product }: { product: Product }) {
+  const [quantity, setQuantity] = useState(1);
+  const note = stockNote(product);
+  const most = Math.min(product.maxPerOrder ?? 99, product.stock ?? 99, 99);
+  return (
+    <article className="product" aria-labelledby="page-title">
+      <ProductArt
+        productId={product.id}
+        name={product.name}
+        imageUrl={product.imageUrl}
+        label={product.imageUrl ? product.name : `${product.name} (illustration)`}
+        size="large"
+      />
+      <div className="product-info">
+        <h1 id="page-title" tabIndex={-1}>
+          {product.name}
+        </h1>
+        <p className="product-price">
+          <span className="sr-only">Price: </span>
+          {formatMoney(product.price)}
+        </p>
+        <p className="stock-line">
+          {note ?? (product.stock === null ? 'In stock' : `${product.stock} in stock`)}
+          {product.maxPerOrder !== null ? ` · at most ${product.maxPerOrder} per order` : ''}
+        </p>
+        {product.description ? <p className="product-description">{product.description}</p> : null}
+        {product.stock !== 0 ? (
+          <div className="field quantity-field">
+            <label htmlFor="quantity">Quantity</label>
+            <select
+              id="quantity"
+              value={quantity}
+              onChange={(e) => setQuantity(Number(e.target.value))}
+            >
+              {Array.from({ length: Math.max(1, most) }, (_, i) => i + 1).map((n) => (
+                <option key={n} value={n}>
+                  {n}
+                </option>
+              ))}
+            </select>
+          </div>
+        ) : null}
+        <AddToCart product={product} quantity={quantity} className="add-large" />
+        <p className="muted small">
+          Sku <span className="mono">{product.sku}</span>
+        </p>
+      </div>
+    </article>
+  );
+}
+
+function ProductSkeleton() {
+  return (
+    <div className="product" aria-busy="true">
+      <div className="art art-large skeleton" />
+      <div className="product-info">
+        <h1 id="page-title" tabIndex={-1}>
+          <span className="sr-only">Loading product…</span>
+          <span className="skeleton skeleton-text skeleton-title" aria-hidden="true" />
+        </h1>
+        <p className="product-price" aria-hidden="true">
+          <span className="skeleton skeleton-text" style={{ width: '6em' }} />
+        </p>
+        <p className="stock-line" aria-hidden="true">
+          <span className="skeleton skeleton-text" style={{ width: '10em' }} />
+        </p>
+      </div>
+    </div>
+  );
+}

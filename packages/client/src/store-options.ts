@@ -1,0 +1,65 @@
+import type { CartLimits, CheckoutResult, CurrencyCode, Product } from '@cart/core';
+import type { RetryPolicy } from './backoff.ts';
+import type { AuthMode } from './cart-api.ts';
+import type { ActionResult } from './cart-snapshot.ts';
+import type { OnlineSignal } from './online-signal.ts';
+import type { Runtime } from './runtime.ts';
+import type { StorageAdapter } from './storage.ts';
+import type { TabCoordinator } from './tab-coordinator.ts';
+import type { FetchLike } from './transport.ts';
+
+export interface CartStoreOptions {
+  /** Origin of the shop (`https://shop.example`); leave out in a page the shop serves. */
+  baseUrl?: string;
+  /** `cookie` in browsers (the default there), `bearer` elsewhere (the default in Node). */
+  auth?: AuthMode;
+  fetch?: FetchLike;
+  /** Per-attempt timeout of a request (default 10 s). */
+  timeoutMs?: number;
+  /** Retries of one request (see Transport). */
+  retry?: Partial<RetryPolicy>;
+  /** Backoff between rounds of sending while the shop is unreachable (default 1 s … 30 s). */
+  reconnect?: Partial<Pick<RetryPolicy, 'baseDelayMs' | 'maxDelayMs'>>;
+  runtime?: Partial<Runtime>;
+  /** Where the queue and cart survive reloads (default: memory; IndexedDbStorage in browsers). */
+  storage?: StorageAdapter;
+  /** Connectivity hint (default: navigator.onLine and its events, when present). */
+  online?: OnlineSignal;
+  /** Tab coordination (default: other tabs of this browser, when there is a window). */
+  tabs?: TabCoordinator;
+  /** Stores with the same namespace share one cart across tabs (default `cart`). */
+  namespace?: string;
+  /** Follow changes made elsewhere over Server-Sent Events (default true). */
+  live?: boolean;
+  /** The shop's TAX_RATE_BPS, for optimistic totals; learnt from the carts when left out. */
+  taxRateBps?: number;
+  /** The shop's cart limits, for refusing on the device (default: the server's defaults). */
+  limits?: CartLimits;
+  /** Currency of the cart shown before the server has made one (default USD). */
+  currency?: CurrencyCode;
+  /** Most actions in one batch (default 100, the server's default). */
+  maxBatch?: number;
+  /** Makes action ids and idempotency keys. */
+  newId?: () => string;
+  /** Told when storage fails (the queue then lives in memory only). */
+  onPersistError?: (error: unknown) => void;
+}
+
+/** The actions a UI calls; stable functions, safe to pass around. */
+export interface CartActions {
+  addLine(
+    product: Product | string,
+    quantity?: number,
+    attributes?: Record<string, string>,
+  ): Promise<ActionResult>;
+  setQuantity(lineId: string, quantity: number): Promise<ActionResult>;
+  removeLine(lineId: string): Promise<ActionResult>;
+  applyDiscount(code: string): Promise<ActionResult>;
+  removeDiscount(code: string): Promise<ActionResult>;
+  setNote(note: string): Promise<ActionResult>;
+  setEmail(email: string | null): Promise<ActionResult>;
+  clear(): Promise<ActionResult>;
+  checkout(): Promise<CheckoutResult>;
+  retry(): void;
+  dismissError(): void;
+}

@@ -1,0 +1,34 @@
+import { readFileSync } from 'node:fs';
+import { chromium } from 'playwright-core';
+const regions = readFileSync('/tmp/h6/regions.txt', 'utf8').trim().split('\n').map((l) => { const i = l.indexOf(':'); return { line: Number(l.slice(0, i)), name: l.slice(i + 4) }; });
+const group = (name: string) => name.startsWith('zod') ? 'zod' : name.includes('react-dom') ? 'react-dom' : name.includes('react') || name.includes('scheduler') ? 'react' : name.includes('packages/core') ? 'core' : name.includes('packages/client') ? 'client' : name;
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+const page = await browser.newPage();
+const cdp = await page.context().newCDPSession(page);
+await cdp.send('Profiler.enable');
+await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
+await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 });
+await cdp.send('Profiler.start');
+await page.goto('http://127.0.0.1:3999/' + (process.argv[2] ?? ''));
+await page.waitForTimeout(4000);
+const { profile } = await cdp.send('Profiler.stop');
+const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+const dt = profile.timeDeltas ?? [];
+const agg = new Map<string, number>();
+const aggFile = new Map<string, number>();
+profile.samples?.forEach((id, i) => {
+  const f = byId.get(id)!.callFrame;
+  const t = (dt[i] ?? 0) / 1000;
+  let key = f.url ? f.url.split('/').pop()! : f.functionName;
+  if (f.url.includes('/src-')) {
+    let r = regions[0]!;
+    for (const x of regions) if (x.line <= f.lineNumber + 1) r = x;
+    key = group(r.name);
+    aggFile.set(r.name, (aggFile.get(r.name) ?? 0) + t);
+  } else if (f.url.includes('/storefront-')) key = 'storefront';
+  agg.set(key, (agg.get(key) ?? 0) + t);
+});
+for (const [k, v] of [...agg].sort((a, b) => b[1] - a[1]).slice(0, 12)) console.log(v.toFixed(1), k);
+console.log('--');
+for (const [k, v] of [...aggFile].sort((a, b) => b[1] - a[1]).slice(0, 15)) console.log(v.toFixed(1), k);
+await browser.close();
