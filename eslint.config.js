@@ -63,6 +63,37 @@ export default tseslint.config(
       ],
     },
   },
+  ...[
+    { files: ['packages/react/src/**/*.{ts,tsx}'], extra: [] },
+    {
+      files: ['packages/client/src/**/*.ts'],
+      extra: [
+        { group: ['@cart/react', 'react', 'react-dom'], message: 'the SDK is framework-agnostic' },
+      ],
+    },
+  ].map(({ files, extra }) => ({
+    // The SDK and its bindings run in browsers: no Node built-ins; arrows point one way.
+    files,
+    ignores: ['**/*.test.{ts,tsx}'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['node:*', 'fs', 'path', 'crypto', 'http', 'net', 'stream'],
+              message: 'the SDK runs in browsers',
+            },
+            {
+              group: ['@cart/server', '@cart/server/*', '../../server/*', '@cart/core/src/*'],
+              message: 'client and react use @cart/core and @cart/client by their public APIs',
+            },
+            ...extra,
+          ],
+        },
+      ],
+    },
+  })),
   {
     files: ['**/*.test.ts', '**/test/**/*.ts', 'bench/**/*.ts', '**/cli/**/*.ts', '**/server.ts'],
     rules: { 'no-console': 'off' },

@@ -32,6 +32,7 @@ import {
 import { resolveLineId, type PendingAction } from './outbox.ts';
 import { randomId, runtimeWith, type Runtime } from './runtime.ts';
 import { SnapshotBuilder, sameSnapshot } from './snapshot-builder.ts';
+import { IndexedDbStorage } from './indexeddb-adapter.ts';
 import { MemoryStorage, type StorageAdapter } from './storage.ts';
 import type { CartActions, CartStoreOptions } from './store-options.ts';
 import { SyncBook } from './sync-book.ts';
@@ -108,11 +109,15 @@ export class CartStore implements CartActions {
       newKey: this.newId,
     });
     this.api = new CartApi(transport, options.auth ?? (inBrowser ? 'cookie' : 'bearer'));
-    this.storage = options.storage ?? new MemoryStorage();
+    const namespace = options.namespace ?? 'cart';
+    this.storage =
+      options.storage ??
+      (IndexedDbStorage.available()
+        ? new IndexedDbStorage(`cart-sdk:${namespace}`)
+        : new MemoryStorage());
     this.onlineSignal = options.online ?? browserOnlineSignal();
     this.tabs =
-      options.tabs ??
-      (inBrowser ? browserTabs({ name: `cart-sdk:${options.namespace ?? 'cart'}` }) : soloTab());
+      options.tabs ?? (inBrowser ? browserTabs({ name: `cart-sdk:${namespace}` }) : soloTab());
     this.taxRate = new TaxRateEstimate(options.taxRateBps);
     this.book = new SyncBook(options.maxBatch ?? DEFAULT_MAX_BATCH, (cart) =>
       this.taxRate.observe(cart),
@@ -269,7 +274,8 @@ export class CartStore implements CartActions {
       this.lastOrder = value;
       this.book.adopt(value.cart);
       await this.engine.persistMeta();
-      this.broadcast();
+      if (this.leader) this.broadcast();
+      else this.command({ kind: 'refresh' }); // the leading tab reads the closed cart
       return value;
     } catch (error) {
       if (error instanceof CartApiError && !isRetryableAnswer(error)) {
@@ -549,6 +555,8 @@ export class CartStore implements CartActions {
     switch (command.kind) {
       case 'retry':
         return this.retry();
+      case 'refresh':
+        return this.engine.refresh();
       case 'new':
         return this.startNewCart();
       case 'create':
@@ -585,7 +593,7 @@ export class CartStore implements CartActions {
         this.announce(s.lastError);
       else this.lastError = s.lastError;
     }
-    this.lastOrder = s.lastOrder;
+    if (s.lastOrder) this.lastOrder = s.lastOrder;
     this.leaderStatus = s.status;
     this.emit();
   }

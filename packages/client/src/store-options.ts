@@ -21,7 +21,7 @@ export interface CartStoreOptions {
   /** Backoff between rounds of sending while the shop is unreachable (default 1 s … 30 s). */
   reconnect?: Partial<Pick<RetryPolicy, 'baseDelayMs' | 'maxDelayMs'>>;
   runtime?: Partial<Runtime>;
-  /** Where the queue and cart survive reloads (default: memory; IndexedDbStorage in browsers). */
+  /** Where the queue and cart survive reloads (default: IndexedDB where it exists, else memory). */
   storage?: StorageAdapter;
   /** Connectivity hint (default: navigator.onLine and its events, when present). */
   online?: OnlineSignal;

@@ -25,6 +25,7 @@ export interface SharedState {
 
 export type LeaderCommand =
   | { kind: 'retry' }
+  | { kind: 'refresh' }
   | { kind: 'new' }
   | { kind: 'create' }
   | { kind: 'load'; cartId: string; token: string | null };

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Cart, Product } from '@cart/core';
+import type { Cart, CreatedCart, Product } from '@cart/core';
 import {
   adminAuth,
   bearer,
@@ -134,6 +134,33 @@ describe('several tabs', () => {
       [y.id, 1],
     ]);
     expect(cart.version).toBe(2);
+  });
+
+  it('lets a following tab create, load, retry, start anew and check out, through the leader', async () => {
+    const storage = new MemoryStorage();
+    const [a, b] = [tab(storage), tab(storage)];
+    await Promise.all([a.start(), b.start()]);
+    const leader = await oneLeader([a, b]);
+    const follower = leader === a ? b : a;
+
+    const made = await follower.createCart();
+    await until(leader, (s) => s.cartId === made.id);
+
+    const other = (await t.app.inject({ method: 'POST', url: '/api/carts' })).json<CreatedCart>();
+    const loaded = await follower.loadCart(other.id, other.token);
+    expect(loaded.id).toBe(other.id);
+    await until(leader, (s) => s.cartId === other.id);
+    follower.retry();
+
+    await follower.startNewCart();
+    await until(leader, (s) => s.cartId === null);
+    await until(follower, (s) => s.cartId === null);
+
+    const mug = await product();
+    void follower.addLine(mug, 1);
+    const order = await follower.checkout();
+    expect(order.cart).toMatchObject({ status: 'checked_out', itemCount: 1 });
+    await until(leader, (s) => s.confirmed?.status === 'checked_out');
   });
 
   it('takes leadership from Web Locks when the browser has them', async () => {

@@ -203,6 +203,27 @@ describe('the SDK against the real server', () => {
     expect(two.getSnapshot().confirmed).toEqual(latest);
   });
 
+  it('follows live events again after the stream is cut', async () => {
+    proxy = await startFlakyProxy(server.url);
+    const mug = await product({ name: 'Mug' });
+    const watcher = store({ live: true });
+    await watcher.start();
+    const cart = await watcher.createCart();
+    const add = () =>
+      http.post<Cart>(`/api/carts/${cart.id}/lines`, {
+        token: watcher.api.token as string,
+        body: { productId: mug.id, quantity: 1 },
+      });
+
+    const v2 = (await add()).body;
+    await until(watcher, (s) => s.confirmed?.version === v2.version);
+    proxy.down(); // the phone loses its network: the stream dies
+    proxy.up();
+    const v3 = (await add()).body;
+    const seen = await until(watcher, (s) => s.confirmed?.version === v3.version);
+    expect(seen.cart?.lines.map((l) => l.quantity)).toEqual([2]);
+  });
+
   it('checks out after sending what is queued, never optimistically', async () => {
     proxy = await startFlakyProxy(server.url);
     const mug = await product({ name: 'Mug', stock: 10 });

@@ -28,3 +28,11 @@ createRoot(root).render(
     <App services={services} />
   </StrictMode>,
 );
+
+// The service worker (public/sw.js) lets the page open offline; the queued changes are
+// the SDK's (IndexedDB). Registered once the page has loaded, off the critical path.
+if (import.meta.env.PROD && 'serviceWorker' in navigator) {
+  window.addEventListener('load', () => {
+    navigator.serviceWorker.register('/sw.js').catch(() => undefined);
+  });
+}

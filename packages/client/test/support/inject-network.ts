@@ -26,11 +26,11 @@ export class InjectNetwork {
 
   /**
    * @param browser behave as a same-origin page of the shop: keep cookies and send
-   *   `Sec-Fetch-Site: same-origin`, as a browser does.
+   *   `Sec-Fetch-Site: same-origin`, as a browser does (`cross-site` with crossSite).
    */
   constructor(
     private readonly app: FastifyInstance,
-    private readonly options: { browser?: boolean } = {},
+    private readonly options: { browser?: boolean; crossSite?: boolean } = {},
   ) {}
 
   loseAnswers(pattern: RegExp, count = 1): void {
@@ -55,7 +55,7 @@ export class InjectNetwork {
     const method = init.method ?? 'GET';
     const headers = Object.fromEntries(new Headers(init.headers).entries());
     if (this.options.browser) {
-      headers['sec-fetch-site'] = 'same-origin';
+      headers['sec-fetch-site'] = this.options.crossSite ? 'cross-site' : 'same-origin';
       if (this.cookies.size > 0)
         headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
     }
@@ -96,6 +96,9 @@ export class InjectNetwork {
       if (v !== undefined) out.set(k, Array.isArray(v) ? v.join(', ') : String(v));
     }
     const empty = res.statusCode === 204 || res.statusCode === 304;
-    return new Response(empty ? null : res.rawPayload, { status: res.statusCode, headers: out });
+    return new Response(empty ? null : new Uint8Array(res.rawPayload), {
+      status: res.statusCode,
+      headers: out,
+    });
   };
 }

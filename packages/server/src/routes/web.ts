@@ -55,6 +55,9 @@ const webRoutes: FastifyPluginAsync<{ distDir?: string }> = async (app, options)
   // these paths, so that a mistyped API or asset path is still a 404 problem.
   const storefront = page('index.html');
   for (const path of STOREFRONT_PATHS) app.get(path, { schema: { hide: true } }, storefront);
+  // Its service worker (apps/web/public/sw.js), at the root so that it may serve every
+  // storefront page offline; `no-cache`, so a new version is found at the next visit.
+  app.get('/sw.js', { schema: { hide: true } }, page('sw.js'));
 };
 
 export default webRoutes;

@@ -9,7 +9,7 @@ import { Link } from './link.tsx';
  */
 export function Header({ route, onOpenCart }: { route: Route; onOpenCart: () => void }) {
   const cart = useCart();
-  const { pendingCount } = useCartStatus();
+  const { pendingCount, status } = useCartStatus();
   const count = cart?.itemCount ?? 0;
   const loading = cart === null;
   return (
@@ -31,6 +31,8 @@ export function Header({ route, onOpenCart }: { route: Route; onOpenCart: () => 
             onClick={onOpenCart}
             aria-haspopup="dialog"
             data-testid="cart-button"
+            data-status={status}
+            data-pending={pendingCount}
           >
             <CartIcon />
             <span>Cart</span>

@@ -1,0 +1,414 @@
+/**
+ * The storefront end to end, in headless Chromium against a real server with the demo
+ * catalogue: an add shown before the server answers (500 ms of added latency, the
+ * request held until the page has shown it); three adds made offline surviving a reload
+ * and applied exactly once when the network returns; two tabs in step; an out-of-stock
+ * refusal explained and rolled back; checkout; axe-core on every page; a phone's width.
+ *
+ * Needs the built web app (`npm run build`; `npm test` builds it first).
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { AxeBuilder } from '@axe-core/playwright';
+import type {
+  Browser,
+  BrowserContext,
+  BrowserContextOptions,
+  ConsoleMessage,
+  Page,
+  Response,
+} from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Cart, CreatedCart, Product } from '@cart/core';
+import { WEB_DIST } from '../../src/routes/web.ts';
+import { launchChromium } from '../support/browser.ts';
+import { HttpClient } from '../support/http.ts';
+import { startTestServer, type TestServer } from '../support/test-server.ts';
+
+const WAIT = { timeout: 20_000 };
+const PHONE = { width: 360, height: 740 };
+const OUT_OF_STOCK = 'Sorry, we do not have that many in stock.';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Console output that would mean a real problem: CSP violations, script errors. */
+function watchConsole(page: Page, problems: string[], expected: RegExp[] = []): void {
+  page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
+  page.on('console', (message: ConsoleMessage) => {
+    if (message.type() !== 'error') return;
+    const text = message.text();
+    if (expected.some((re) => re.test(text))) return;
+    problems.push(`console: ${text}`);
+  });
+}
+
+const addButton = (page: Page, name: string) =>
+  page.getByRole('button', { name: `Add ${name} to cart`, exact: true });
+
+/** Waits until the header's cart count reads `n` (the cart as shown, pending changes included). */
+async function countIs(page: Page, n: number): Promise<void> {
+  await page.waitForFunction(
+    (expected) => document.querySelector('[data-testid="cart-count"]')?.textContent === expected,
+    String(n),
+    WAIT,
+  );
+}
+
+/** Waits until the store is idle: nothing queued, nothing on its way. */
+async function settled(page: Page): Promise<void> {
+  await page.waitForFunction(
+    () => {
+      const button = document.querySelector('[data-testid="cart-button"]');
+      return button?.getAttribute('data-status') === 'idle' && button.getAttribute('data-pending') === '0';
+    },
+    undefined,
+    WAIT,
+  );
+}
+
+const isCartCreation = (r: Response) =>
+  r.request().method() === 'POST' && new URL(r.url()).pathname === '/api/carts';
+
+const isActions = (url: string) => /\/api\/carts\/[^/]+\/actions$/.test(new URL(url).pathname);
+
+/** WCAG 2.x A/AA violations of serious or critical impact ("rule: element" each). */
+async function seriousViolations(page: Page): Promise<string[]> {
+  const result = await new AxeBuilder({ page })
+    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'])
+    .analyze();
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .flatMap((v) => v.nodes.map((n) => `${v.id} (${v.impact}): ${n.target.join(' ')}`));
+}
+
+/** Whether the page is wider than the window (a horizontal scrollbar on a phone). */
+const overflows = (page: Page) =>
+  page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
+
+describe('storefront in headless Chromium', () => {
+  let server: TestServer;
+  let browser: Browser;
+  let http: HttpClient;
+  const problems: string[] = [];
+  const contexts: BrowserContext[] = [];
+
+  beforeAll(async () => {
+    if (!existsSync(join(WEB_DIST, 'index.html')))
+      throw new Error(`the storefront is not built (${WEB_DIST}): run \`npm run build\` first`);
+    server = await startTestServer({ env: { SEED_DEMO: 'true' } });
+    browser = await launchChromium();
+    http = new HttpClient(server.url);
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const c of contexts) await c.close().catch(() => undefined);
+    await browser?.close();
+    await server?.close();
+  });
+
+  /** A new shopper: a fresh browser profile (cookies, IndexedDB, service worker). */
+  async function shopper(
+    options: BrowserContextOptions = {},
+    expected: RegExp[] = [],
+  ): Promise<{ context: BrowserContext; page: Page }> {
+    const context = await browser.newContext({ serviceWorkers: 'block', ...options });
+    contexts.push(context);
+    const page = await context.newPage();
+    watchConsole(page, problems, expected);
+    return { context, page };
+  }
+
+  async function openShop(page: Page, path = '/'): Promise<void> {
+    await page.goto(`${server.url}${path}`);
+    await page.getByRole('button', { name: /^Add .+ to cart$/ }).first().waitFor(WAIT);
+  }
+
+  async function serverCart(id: string, token: string): Promise<Cart> {
+    const res = await http.get<Cart>(`/api/carts/${id}`, { token });
+    expect(res.status, res.text).toBe(200);
+    return res.body;
+  }
+
+  it('shows an add at once, while the request is still on its way (500 ms added latency)', async () => {
+    const { page } = await shopper();
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let onRequested: () => void = () => undefined;
+    const requested = new Promise<void>((resolve) => (onRequested = resolve));
+    let answered = false;
+
+    // Every API request waits 500 ms; the batch of actions also waits for the test.
+    await page.route('**/api/**', async (route) => {
+      await sleep(500);
+      if (route.request().method() === 'POST' && isActions(route.request().url())) {
+        onRequested();
+        await held;
+      }
+      await route.continue().catch(() => undefined);
+    });
+    page.on('response', (r) => {
+      if (isActions(r.url())) answered = true;
+    });
+    const created = page.waitForResponse(isCartCreation, WAIT);
+
+    await openShop(page);
+    await settled(page);
+    await addButton(page, 'Ceramic Mug').click();
+
+    // The count and the line show while the batch is held: before any answer to it.
+    await countIs(page, 1);
+    await page.getByRole('button', { name: /^Cart/ }).click();
+    const drawer = page.getByRole('dialog', { name: 'Your cart' });
+    await drawer.getByRole('link', { name: 'Ceramic Mug' }).waitFor(WAIT);
+    expect(await drawer.getByTestId('line-quantity').textContent()).toBe('1');
+    expect(await drawer.getByText('Saving…').count()).toBe(1);
+    await requested;
+    expect(answered).toBe(false);
+    expect(await drawer.getByRole('link', { name: 'Ceramic Mug' }).count()).toBe(1);
+
+    release();
+    await drawer.getByText('Saving…').waitFor({ state: 'detached', ...WAIT });
+    await settled(page);
+    expect(answered).toBe(true);
+    const { id, token } = (await (await created).json()) as CreatedCart;
+    const cart = await serverCart(id, token);
+    expect(cart.lines.map((l) => [l.productId, l.quantity])).toEqual([['ceramic-mug', 1]]);
+    await page.unroute('**/api/**');
+  }, 60_000);
+
+  it('keeps three adds made offline through a reload, then applies each exactly once', async () => {
+    const { context, page } = await shopper({ serviceWorkers: 'allow' }, [
+      /net::ERR_INTERNET_DISCONNECTED/,
+      /Failed to load resource/,
+    ]);
+    await openShop(page);
+    // The service worker that lets the page open offline is in control.
+    await page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined));
+    if (!(await page.evaluate(() => navigator.serviceWorker.controller !== null))) {
+      await page.reload();
+      await page.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, WAIT);
+    }
+    await settled(page);
+
+    await context.setOffline(true);
+    const names = ['Ceramic Mug', 'House Blend Beans', 'Glass Dripper'];
+    for (const name of names) await addButton(page, name).click();
+    await countIs(page, 3);
+    const banner = page.getByTestId('offline-banner');
+    await banner.waitFor(WAIT);
+    expect(await banner.textContent()).toContain('3 changes waiting to be sent');
+
+    await page.reload();
+    await countIs(page, 3);
+    await banner.waitFor(WAIT);
+    expect(await banner.textContent()).toContain('3 changes waiting to be sent');
+    expect(await page.getByTestId('cart-button').getAttribute('data-pending')).toBe('3');
+
+    const created = page.waitForResponse(isCartCreation, WAIT);
+    await context.setOffline(false);
+    const { id, token } = (await (await created).json()) as CreatedCart;
+    await settled(page);
+    await banner.waitFor({ state: 'detached', ...WAIT });
+    await countIs(page, 3);
+
+    const cart = await serverCart(id, token);
+    expect(cart.lines.map((l) => [l.productId, l.quantity]).sort()).toEqual(
+      [
+        ['ceramic-mug', 1],
+        ['coffee-beans-house', 1],
+        ['glass-dripper', 1],
+      ].sort(),
+    );
+    expect(cart.itemCount).toBe(3);
+  }, 90_000);
+
+  it('keeps two tabs of one browser in step', async () => {
+    const { context, page: a } = await shopper();
+    const b = await context.newPage();
+    watchConsole(b, problems);
+    const created = context.waitForEvent('response', { predicate: isCartCreation, ...WAIT });
+    await openShop(a);
+    await openShop(b);
+
+    await addButton(a, 'Sencha Green Tea').click();
+    await countIs(a, 1);
+    await countIs(b, 1);
+
+    await b.getByRole('button', { name: /^Cart/ }).click();
+    await b
+      .getByRole('dialog', { name: 'Your cart' })
+      .getByRole('button', { name: 'Increase quantity of Sencha Green Tea' })
+      .click();
+    await countIs(b, 2);
+    await countIs(a, 2);
+    await settled(a);
+    await settled(b);
+
+    const { id, token } = (await (await created).json()) as CreatedCart;
+    const cart = await serverCart(id, token);
+    expect(cart.lines.map((l) => [l.productId, l.quantity])).toEqual([['tea-sencha', 2]]);
+  }, 60_000);
+
+  it('explains an out-of-stock refusal next to the button and rolls the add back', async () => {
+    const res = await http.post<Product>('/api/admin/products', {
+      token: server.adminToken,
+      body: {
+        sku: 'E2E-LAST-POT',
+        name: 'Last Teapot',
+        description: 'The last two of a kind.',
+        price: { amount: 3000, currency: 'USD' },
+        stock: 2,
+        maxPerOrder: null,
+        imageUrl: null,
+      },
+    });
+    expect(res.status, res.text).toBe(201);
+    const product = res.body;
+
+    const { page } = await shopper({}, [/status of 409/]);
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let onRequested: () => void = () => undefined;
+    const requested = new Promise<void>((resolve) => (onRequested = resolve));
+    await page.route('**/api/carts/*/actions', async (route) => {
+      onRequested();
+      await held;
+      await route.continue().catch(() => undefined);
+    });
+
+    await page.goto(`${server.url}/products/${product.id}`);
+    await addButton(page, 'Last Teapot').waitFor(WAIT);
+    await settled(page);
+    // Meanwhile the last two are sold elsewhere.
+    const { id: _id, ...input } = product;
+    const sold = await http.request('PUT', `/api/admin/products/${product.id}`, {
+      token: server.adminToken,
+      body: { ...input, stock: 0 },
+    });
+    expect(sold.status, sold.text).toBe(200);
+
+    await addButton(page, 'Last Teapot').click();
+    await countIs(page, 1); // shown at once…
+    await requested;
+    release();
+    // …refused by the server: rolled back, and said in words next to the button.
+    await countIs(page, 0);
+    const problem = page.locator('.add-to-cart').getByTestId('problem');
+    await problem.waitFor(WAIT);
+    expect(await problem.textContent()).toContain(OUT_OF_STOCK);
+    const describedBy = await addButton(page, 'Last Teapot').getAttribute('aria-describedby');
+    expect(describedBy).toBe(await problem.getAttribute('id'));
+    await page.waitForFunction(
+      (words) => document.querySelector('[role="alert"]')?.textContent?.includes(words) ?? false,
+      OUT_OF_STOCK,
+      WAIT,
+    );
+    await settled(page);
+    expect(await page.getByTestId('cart-count').textContent()).toBe('0');
+  }, 60_000);
+
+  it('checks out and confirms the order', async () => {
+    const { page } = await shopper();
+    const created = page.waitForResponse(isCartCreation, WAIT);
+    await openShop(page);
+    await addButton(page, 'Earl Grey Tea').click();
+    await addButton(page, 'Wildflower Honey').click();
+    await countIs(page, 2);
+    await page.goto(`${server.url}/cart`);
+    await page.getByRole('button', { name: 'Checkout' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Checkout' }).waitFor(WAIT);
+    await page.getByLabel('Email for your receipt').fill('shopper@example.com');
+    await page.getByRole('button', { name: 'Place order' }).click();
+    await page.getByRole('heading', { level: 1, name: /your order is placed/ }).waitFor(WAIT);
+    const orderId = await page.getByTestId('order-id').textContent();
+    expect(orderId).toMatch(/\S+/);
+    expect(new URL(page.url()).pathname).toBe(`/orders/${orderId}`);
+    // The next add starts a new, empty cart.
+    await countIs(page, 0);
+
+    const { id, token } = (await (await created).json()) as CreatedCart;
+    const cart = await serverCart(id, token);
+    expect(cart.status).toBe('checked_out');
+    expect(cart.email).toBe('shopper@example.com');
+    expect(cart.lines.map((l) => l.productId).sort()).toEqual(['honey-jar', 'tea-earl-grey']);
+  }, 60_000);
+
+  it('has no serious or critical axe violations on the storefront, its cart and checkout', async () => {
+    const { page } = await shopper({}, [/status of 422/]);
+    await openShop(page);
+    expect(await seriousViolations(page), 'product grid').toEqual([]);
+
+    await addButton(page, 'Ceramic Mug').click();
+    await addButton(page, 'Digital Scale').click();
+    await countIs(page, 2);
+    await page.getByRole('button', { name: /^Cart/ }).click();
+    await page.getByRole('dialog', { name: 'Your cart' }).waitFor(WAIT);
+    expect(await seriousViolations(page), 'cart drawer').toEqual([]);
+    await page.keyboard.press('Escape');
+
+    await page.goto(`${server.url}/cart`);
+    await page.getByRole('list', { name: 'Items in your cart' }).waitFor(WAIT);
+    // With a refusal on show too: a promo code that does not exist.
+    await page.getByRole('textbox', { name: 'Promo code' }).fill('NOSUCHCODE');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.locator('.promo').getByTestId('problem').waitFor(WAIT);
+    expect(await seriousViolations(page), 'cart page').toEqual([]);
+
+    await page.goto(`${server.url}/products/digital-scale`);
+    await addButton(page, 'Digital Scale').waitFor(WAIT);
+    expect(await seriousViolations(page), 'product page').toEqual([]);
+
+    await page.goto(`${server.url}/checkout`);
+    await page.getByRole('button', { name: 'Place order' }).waitFor(WAIT);
+    expect(await seriousViolations(page), 'checkout').toEqual([]);
+  }, 90_000);
+
+  it('works with the keyboard alone', async () => {
+    const { page } = await shopper();
+    await openShop(page);
+    // Tab from the top of the page reaches an "Add" button; Enter adds.
+    const add = addButton(page, 'Ceramic Mug');
+    for (let i = 0; i < 30 && !(await add.evaluate((el) => el === document.activeElement)); i++)
+      await page.keyboard.press('Tab');
+    expect(await add.evaluate((el) => el === document.activeElement)).toBe(true);
+    await page.keyboard.press('Enter');
+    await countIs(page, 1);
+    // The cart control opens the drawer with focus inside; Escape closes it.
+    await page.getByRole('button', { name: /^Cart/ }).focus();
+    await page.keyboard.press('Enter');
+    const drawer = page.getByRole('dialog', { name: 'Your cart' });
+    await drawer.waitFor(WAIT);
+    expect(await drawer.evaluate((el) => el.contains(document.activeElement))).toBe(true);
+    await drawer.getByRole('button', { name: 'Increase quantity of Ceramic Mug' }).focus();
+    await page.keyboard.press('Enter');
+    await countIs(page, 2);
+    await page.keyboard.press('Escape');
+    await drawer.waitFor({ state: 'hidden', ...WAIT });
+    // The change was announced in the status region.
+    const status = await page.locator('[role="status"]').first().textContent();
+    expect(status).toContain('Ceramic Mug');
+  }, 60_000);
+
+  it('fits a 360 px phone without sideways scrolling', async () => {
+    const { page } = await shopper({ viewport: PHONE, isMobile: true, hasTouch: true });
+    await openShop(page);
+    expect(await overflows(page), 'product grid').toBe(false);
+    await addButton(page, 'Pour-over Kettle').click();
+    await addButton(page, 'Espresso Cups (pair)').click();
+    await countIs(page, 2);
+    await page.getByRole('button', { name: /^Cart/ }).click();
+    await page.getByRole('dialog', { name: 'Your cart' }).waitFor(WAIT);
+    expect(await overflows(page), 'cart drawer').toBe(false);
+    await page.keyboard.press('Escape');
+    for (const path of ['/cart', '/checkout', '/products/pour-over-kettle']) {
+      await page.goto(`${server.url}${path}`);
+      await page.getByRole('heading', { level: 1 }).waitFor(WAIT);
+      await page.waitForFunction(() => !document.querySelector('[aria-busy="true"]'), undefined, WAIT);
+      expect(await overflows(page), path).toBe(false);
+    }
+  }, 60_000);
+
+  it('logged no script error and no Content-Security-Policy violation', () => {
+    expect(problems).toEqual([]);
+  });
+});
