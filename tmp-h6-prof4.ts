@@ -15,7 +15,7 @@ const parent = new Map<number, number>();
 for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
 const dt = profile.timeDeltas ?? [];
 let t = profile.startTime;
-type Task = { start: number; end: number; agg: Map<string, number>; fns: Map<string, number> };
+type Task = { start: number; end: number; agg: Map<string, number>; fns: Map<string, number>; self: Map<string, number> };
 const tasks: Task[] = [];
 let cur: Task | null = null;
 profile.samples?.forEach((id, i) => {
@@ -23,12 +23,13 @@ profile.samples?.forEach((id, i) => {
   const f = byId.get(id)!.callFrame;
   const idle = f.functionName === '(idle)';
   if (idle) { cur = null; return; }
-  if (!cur) { cur = { start: t, end: t, agg: new Map(), fns: new Map() }; tasks.push(cur); }
+  if (!cur) { cur = { start: t, end: t, agg: new Map(), fns: new Map(), self: new Map() }; tasks.push(cur); }
   const d = (dt[i + 1] ?? 100) / 1000;
   cur.end = t;
   let key = f.url ? f.url.split('/').pop()! : f.functionName;
   if (f.url.includes('/src-')) { let r = regions[0]!; for (const x of regions) if (x.line <= f.lineNumber + 1) r = x; key = r.name; }
   cur.agg.set(key, (cur.agg.get(key) ?? 0) + d);
+  const fk = `${f.functionName || '(anon)'}@${key}`; cur.self.set(fk, (cur.self.get(fk) ?? 0) + d);
   // top-level app function on the stack from storefront chunk
   let n: number | undefined = id; let app = '';
   while (n !== undefined) { const cf = byId.get(n)!.callFrame; if (cf.url.includes('/storefront-') && cf.functionName) app = cf.functionName; n = parent.get(n); }
@@ -39,6 +40,7 @@ for (const task of tasks) {
   if (ms < 10) continue;
   console.log(`task @${((task.start - profile.startTime) / 1000).toFixed(0)}ms ${ms.toFixed(1)}ms`);
   console.log('   ', [...task.agg].sort((a, b) => b[1] - a[1]).slice(0, 6).map(([k, v]) => `${k}=${v.toFixed(1)}`).join('  '));
+  console.log('    self:', [...task.self].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([k, v]) => `${k}=${v.toFixed(1)}`).join('  '));
   console.log('    app:', [...task.fns].sort((a, b) => b[1] - a[1]).slice(0, 6).map(([k, v]) => `${k}=${v.toFixed(1)}`).join('  '));
 }
 await browser.close();

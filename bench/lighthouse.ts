@@ -78,11 +78,15 @@ async function main(): Promise<void> {
     targets: { performance: 95, accessibility: 100 },
     pages: summary,
   };
-  writeFileSync(join('bench', 'results', 'lighthouse.json'), `${JSON.stringify(record, null, 2)}\n`);
+  writeFileSync(
+    join('bench', 'results', 'lighthouse.json'),
+    `${JSON.stringify(record, null, 2)}\n`,
+  );
   console.log(JSON.stringify(record, null, 2));
 }
 
-const score = (s: number | null | undefined) => (s === null || s === undefined ? null : Math.round(s * 100));
+const score = (s: number | null | undefined) =>
+  s === null || s === undefined ? null : Math.round(s * 100);
 const round = (n: number | undefined) => (n === undefined ? null : Math.round(n));
 
 await main();

@@ -103,7 +103,8 @@ async function adoptBuild(response) {
       // The catalogue answers are kept across builds.
       const old = await caches.open(key);
       for (const req of await old.keys()) {
-        if (new URL(req.url).pathname.startsWith('/api/')) await cache.put(req, await old.match(req));
+        if (new URL(req.url).pathname.startsWith('/api/'))
+          await cache.put(req, await old.match(req));
       }
       await caches.delete(key);
     }

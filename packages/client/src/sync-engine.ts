@@ -367,7 +367,8 @@ export class SyncEngine {
 
   /** Saves the meta record; only the leading tab writes it. */
   async persistMeta(): Promise<void> {
-    if (!this.host.isLeader()) return;
+    // A closed tab writes nothing more: its successor owns the record now.
+    if (!this.host.isLeader() || this.host.isDisposed()) return;
     const token = this.api.auth === 'bearer' ? this.api.token : null;
     try {
       await this.storage.saveMeta(this.book.meta(token));

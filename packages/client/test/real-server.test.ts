@@ -224,6 +224,55 @@ describe('the SDK against the real server', () => {
     expect(seen.cart?.lines.map((l) => l.quantity)).toEqual([2]);
   });
 
+  it('never counts its own batch twice when the live event overtakes the answer', async () => {
+    proxy = await startFlakyProxy(server.url);
+    const mug = await product({ name: 'Mug' });
+    let release: (() => void) | null = null;
+    const held = new Promise<void>((r) => (release = r));
+    let holding = false;
+    const s = store({
+      live: true,
+      // The answer to the batch is held back after it arrived; the live event is not.
+      fetch: async (url, init) => {
+        const res = await fetch(url, init);
+        if (holding && init.method === 'POST' && url.endsWith('/actions')) await held;
+        return res;
+      },
+    });
+    await s.start();
+    await s.createCart();
+    await until(s, (snap) => snap.confirmed?.version === 1);
+    const quantities: number[] = [];
+    s.subscribe(() => quantities.push(s.getSnapshot().cart?.lines[0]?.quantity ?? 0));
+
+    holding = true;
+    const done = s.addLine(mug, 1);
+    // Wait until the server has the change (the live stream has it too), then answer.
+    for (let i = 0; i < 200 && (await serverCart(s)).version < 2; i++)
+      await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(s.getSnapshot().cart?.lines.map((l) => l.quantity)).toEqual([1]);
+    (release as unknown as () => void)();
+    await done;
+    expect(Math.max(...quantities)).toBe(1);
+    expect(s.getSnapshot()).toMatchObject({ status: 'idle', confirmed: { version: 2 } });
+  });
+
+  it('does not check out when a queued change is refused on the way', async () => {
+    proxy = await startFlakyProxy(server.url);
+    const scarce = await product({ name: 'Scarce', stock: 1 });
+    const mug = await product({ name: 'Mug' });
+    const s = store();
+    await s.start();
+    await s.addLine(mug, 1);
+    void s.addLine({ ...scarce, stock: 5 }, 2);
+    const error = await s.checkout().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CartApiError);
+    expect(error).toMatchObject({ code: 'OUT_OF_STOCK', detail: 'Only 1 of Scarce left.' });
+    expect(proxy.requests.some((r) => r.endsWith('/checkout'))).toBe(false);
+    expect((await serverCart(s)).status).toBe('active');
+  });
+
   it('checks out after sending what is queued, never optimistically', async () => {
     proxy = await startFlakyProxy(server.url);
     const mug = await product({ name: 'Mug', stock: 10 });

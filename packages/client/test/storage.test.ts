@@ -2,8 +2,7 @@ import { beforeEach, describe } from 'vitest';
 import { MemoryStorage } from '../src/index.ts';
 import { storageContract } from './support/storage-contract.ts';
 
-// IndexedDbStorage passes the same contract once an IndexedDB exists in the test run
-// (a browser, or fake-indexeddb): storageContract(() => new IndexedDbStorage(name)).
+// IndexedDbStorage is held to the same rules in a real browser: indexeddb.test.ts.
 describe('MemoryStorage', () => {
   let shared: MemoryStorage;
   beforeEach(() => {

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { memo, useEffect, useRef, useState } from 'react';
 import { CartProvider, useCartStatus } from '@cart/react';
 import { LiveRegions } from './announcer.tsx';
 import { CartDrawer } from './components/cart-drawer.tsx';
@@ -41,7 +41,6 @@ function Shell() {
   const [drawerOpen, setDrawerOpen] = useState(false);
   const { announcer } = useServices();
   usePageFocus(route);
-  useAnnouncements();
 
   return (
     <>
@@ -61,11 +60,13 @@ function Shell() {
       </footer>
       <StatusBar />
       <CartDrawer open={drawerOpen} onClose={() => setDrawerOpen(false)} />
+      <Announcements />
     </>
   );
 }
 
-function View({ route }: { route: Route }) {
+/** The view for a route: re-rendered on navigation, not on every change to the cart. */
+const View = memo(function View({ route }: { route: Route }) {
   switch (route.view) {
     case 'home':
       return <Home />;
@@ -80,7 +81,7 @@ function View({ route }: { route: Route }) {
     case 'not-found':
       return <NotFound />;
   }
-}
+});
 
 /**
  * After an in-app navigation, focus goes to the new page's heading (so a screen reader
@@ -103,9 +104,10 @@ function usePageFocus(route: Route): void {
 
 /**
  * Says what screen-reader users cannot see happen: refusals (in the alert region,
- * whichever tab or change they come from), going offline and coming back.
+ * whichever tab or change they come from), going offline and coming back. A component
+ * of its own, so that only it re-renders when the sync status changes.
  */
-function useAnnouncements(): void {
+function Announcements(): null {
   const { store, announcer } = useServices();
   const { status, pendingCount } = useCartStatus();
   const previous = useRef(status);
@@ -117,11 +119,16 @@ function useAnnouncements(): void {
     previous.current = status;
     if (status === before) return;
     if (status === 'offline') {
-      announcer.say('You are offline. Changes to your cart are kept on this device and sent later.');
+      announcer.say(
+        'You are offline. Changes to your cart are kept on this device and sent later.',
+      );
     } else if (before === 'offline') {
       announcer.say(
-        pendingCount > 0 ? 'Back online. Sending your changes…' : 'Back online. Your cart is saved.',
+        pendingCount > 0
+          ? 'Back online. Sending your changes…'
+          : 'Back online. Your cart is saved.',
       );
     }
   }, [status, pendingCount, announcer]);
+  return null;
 }

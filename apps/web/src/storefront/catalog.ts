@@ -1,4 +1,4 @@
-import { useEffect, useState, useSyncExternalStore } from 'react';
+import { startTransition, useEffect, useState } from 'react';
 import { CartApiError, type CartStore } from '@cart/client';
 import type { Product } from '@cart/core';
 
@@ -36,7 +36,9 @@ export class Catalog {
 
   readonly subscribe = (listener: () => void) => {
     this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
   };
 
   readonly getSnapshot = (): CatalogState => this.state;
@@ -116,10 +118,22 @@ export class Catalog {
   }
 }
 
-/** The grid's pages; loads the first when first used. */
+/**
+ * The grid's pages; loads the first when first used. A page that arrives is rendered
+ * as a transition: React renders the new cards in slices of a few milliseconds,
+ * yielding to the browser between them, so a slow phone stays responsive while a page
+ * of products appears (and a click on "Add" is never kept waiting behind it).
+ */
 export function useCatalog(catalog: Catalog): CatalogState {
-  useEffect(() => catalog.start(), [catalog]);
-  return useSyncExternalStore(catalog.subscribe, catalog.getSnapshot);
+  const [state, setState] = useState(catalog.getSnapshot);
+  useEffect(() => {
+    const update = () => startTransition(() => setState(catalog.getSnapshot()));
+    const stop = catalog.subscribe(update);
+    update();
+    catalog.start();
+    return stop;
+  }, [catalog]);
+  return state;
 }
 
 export type ProductState =

@@ -6,6 +6,7 @@ import { Announcer } from './announcer.tsx';
 import { App } from './app.tsx';
 import { createStorefrontStore } from './cart-store.ts';
 import { Catalog } from './catalog.ts';
+import { prepareMoneyFormat } from './money.ts';
 import { RefusalLog } from './refusals.ts';
 import './storefront.css';
 
@@ -20,6 +21,8 @@ const services = {
   refusals: new RefusalLog(store),
   announcer: new Announcer(),
 };
+
+prepareMoneyFormat();
 
 const root = document.getElementById('root');
 if (!root) throw new Error('the storefront page has no #root element');

@@ -46,7 +46,9 @@ export class RefusalLog {
 
   readonly subscribe = (listener: () => void) => {
     this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
   };
 
   readonly getVersion = () => this.version;

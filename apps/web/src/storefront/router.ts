@@ -1,4 +1,4 @@
-import { useEffect, useState, type MouseEvent } from 'react';
+import { useEffect, useMemo, useState, type MouseEvent } from 'react';
 
 /**
  * The storefront's pages, routed in the browser with the History API (no router
@@ -66,7 +66,7 @@ export function useRoute(): Route {
       window.removeEventListener('popstate', update);
     };
   }, []);
-  return parseRoute(pathname);
+  return useMemo(() => parseRoute(pathname), [pathname]);
 }
 
 /** A click handler for in-app links: plain clicks navigate; modified clicks open tabs. */

@@ -238,8 +238,7 @@ describe('metrics after scripted traffic', () => {
     // Storage timings: one `mutate` per change that reached the cart service (3 carts,
     // 8 line additions with the replay and the late one, a removal, 2 codes, a checkout,
     // the stale PATCH; the CSRF refusal never got there), one `getCart` for the read.
-    const db = (operation: string) =>
-      d('cart_db_query_duration_seconds_count', { operation });
+    const db = (operation: string) => d('cart_db_query_duration_seconds_count', { operation });
     expect(db('mutate')).toBe(3 + 8 + 1 + 2 + 1 + 1);
     expect(db('getCart')).toBe(1);
   });

@@ -13,9 +13,6 @@ import { Link } from './link.tsx';
  */
 export function CartDrawer({ open, onClose }: { open: boolean; onClose: () => void }) {
   const ref = useRef<HTMLDialogElement>(null);
-  const snapshot = useCartSnapshot();
-  const cart = snapshot.cart;
-  const offline = snapshot.status === 'offline';
 
   useEffect(() => {
     const dialog = ref.current;
@@ -35,61 +32,63 @@ export function CartDrawer({ open, onClose }: { open: boolean; onClose: () => vo
       }}
       data-testid="cart-drawer"
     >
-      {open ? (
-        <div className="drawer-panel">
-          <div className="drawer-head">
-            <h2 id="drawer-title" className="drawer-title" tabIndex={-1} data-cart-heading>
-              Your cart
-            </h2>
-            <button type="button" className="icon-button" onClick={onClose} aria-label="Close cart">
-              <span aria-hidden="true">×</span>
-            </button>
-          </div>
-          {cart === null ? (
-            <p className="muted">Loading your cart…</p>
-          ) : cart.lines.length === 0 ? (
-            <div className="empty">
-              <p>Your cart is empty.</p>
-              <button type="button" className="button" onClick={onClose}>
-                Continue shopping
+      {open ? <DrawerPanel onClose={onClose} /> : null}
+    </dialog>
+  );
+}
+
+/** The drawer's content: mounted while it is open, so only then does it follow the cart. */
+function DrawerPanel({ onClose }: { onClose: () => void }) {
+  const snapshot = useCartSnapshot();
+  const cart = snapshot.cart;
+  const offline = snapshot.status === 'offline';
+  return (
+    <div className="drawer-panel">
+      <div className="drawer-head">
+        <h2 id="drawer-title" className="drawer-title" tabIndex={-1} data-cart-heading>
+          Your cart
+        </h2>
+        <button type="button" className="icon-button" onClick={onClose} aria-label="Close cart">
+          <span aria-hidden="true">×</span>
+        </button>
+      </div>
+      {cart === null ? (
+        <p className="muted">Loading your cart…</p>
+      ) : cart.lines.length === 0 ? (
+        <div className="empty">
+          <p>Your cart is empty.</p>
+          <button type="button" className="button" onClick={onClose}>
+            Continue shopping
+          </button>
+        </div>
+      ) : (
+        <>
+          <ul className="lines" aria-label="Items in your cart">
+            {cart.lines.map((line) => (
+              <CartLine key={line.key} line={line} offline={offline} compact onNavigate={onClose} />
+            ))}
+          </ul>
+          <div className="drawer-foot">
+            <CartTotals cart={cart} brief />
+            <p className="muted small">Discounts and tax are shown in the cart.</p>
+            <div className="drawer-actions">
+              <Link to={paths.cart} className="button" onNavigate={onClose}>
+                View cart
+              </Link>
+              <button
+                type="button"
+                className="button button-primary"
+                onClick={() => {
+                  onClose();
+                  navigate(paths.checkout);
+                }}
+              >
+                Checkout
               </button>
             </div>
-          ) : (
-            <>
-              <ul className="lines" aria-label="Items in your cart">
-                {cart.lines.map((line) => (
-                  <CartLine
-                    key={line.key}
-                    line={line}
-                    offline={offline}
-                    compact
-                    onNavigate={onClose}
-                  />
-                ))}
-              </ul>
-              <div className="drawer-foot">
-                <CartTotals cart={cart} brief />
-                <p className="muted small">Discounts and tax are shown in the cart.</p>
-                <div className="drawer-actions">
-                  <Link to={paths.cart} className="button" onNavigate={onClose}>
-                    View cart
-                  </Link>
-                  <button
-                    type="button"
-                    className="button button-primary"
-                    onClick={() => {
-                      onClose();
-                      navigate(paths.checkout);
-                    }}
-                  >
-                    Checkout
-                  </button>
-                </div>
-              </div>
-            </>
-          )}
-        </div>
-      ) : null}
-    </dialog>
+          </div>
+        </>
+      )}
+    </div>
   );
 }

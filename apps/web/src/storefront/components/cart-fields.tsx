@@ -10,7 +10,9 @@ import { Problem } from './problem.tsx';
  * saves it when they leave the field (or press Enter in a one-line field); a change made
  * in another tab shows here unless the shopper is editing.
  */
-function useDraft(value: string): [string, (v: string) => void, { onFocus(): void; onBlur(): void }] {
+function useDraft(
+  value: string,
+): [string, (v: string) => void, { onFocus: () => void; onBlur: () => void }] {
   const [draft, setDraft] = useState(value);
   const editing = useRef(false);
   useEffect(() => {

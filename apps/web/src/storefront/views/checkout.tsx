@@ -84,7 +84,8 @@ function CheckoutForm({ cart }: { cart: ShownCart }) {
 
   const place = async () => {
     if (placing) return;
-    const email = (document.getElementById('cart-email') as HTMLInputElement | null)?.value.trim() ?? '';
+    const email =
+      (document.getElementById('cart-email') as HTMLInputElement | null)?.value.trim() ?? '';
     if (!email) {
       setProblem({
         message: 'Enter an email address for your receipt.',

@@ -28,7 +28,10 @@ export function OrderView({ orderId }: { orderId: string }) {
         Thank you, your order is placed
       </h1>
       <p className="order-id">
-        Order number <strong className="mono" data-testid="order-id">{order.orderId}</strong>
+        Order number{' '}
+        <strong className="mono" data-testid="order-id">
+          {order.orderId}
+        </strong>
       </p>
       {cart.email ? <p>A receipt goes to {cart.email}.</p> : null}
       <section className="panel" aria-labelledby="order-items-heading">
