@@ -13,6 +13,5 @@ export function createStorefrontStore(): CartStore {
     ...(IndexedDbStorage.available() ? { storage: new IndexedDbStorage('cart-storefront') } : {}),
     namespace: 'storefront',
   });
-  void store.start();
   return store;
 }

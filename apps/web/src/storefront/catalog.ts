@@ -50,6 +50,20 @@ export class Catalog {
     void this.load(undefined);
   }
 
+  /** Starts loading (once) and resolves when the first page is in, or failed. */
+  firstPage(): Promise<void> {
+    this.start();
+    return new Promise((resolve) => {
+      const check = () => {
+        if (this.state.status === 'loading') return;
+        stop();
+        resolve();
+      };
+      const stop = this.subscribe(check);
+      check();
+    });
+  }
+
   /** The next page, appended. */
   loadMore(): void {
     if (this.state.loadingMore || this.state.nextCursor === null) return;

@@ -1,5 +1,5 @@
 import '../zod-csp.ts';
-import { StrictMode } from 'react';
+import { StrictMode, startTransition } from 'react';
 import { createRoot } from 'react-dom/client';
 import { installErrorReporter } from '../report-errors.ts';
 import { Announcer } from './announcer.tsx';
@@ -8,12 +8,21 @@ import { createStorefrontStore } from './cart-store.ts';
 import { Catalog } from './catalog.ts';
 import { prepareMoneyFormat } from './money.ts';
 import { RefusalLog } from './refusals.ts';
+import { parseRoute } from './router.ts';
 import './storefront.css';
 
 installErrorReporter();
 
-// Made once for the page, outside React: the store starts restoring the queued changes
-// from IndexedDB while React renders the first frame.
+/**
+ * How long the first render may wait for what the page shows (the cart, the first page
+ * of products) before it shows skeletons instead. One complete first paint beats a
+ * skeleton replaced a moment later: nothing moves, and the work is done before the
+ * page is shown rather than while the shopper tries to use it.
+ */
+const FIRST_PAINT_BUDGET_MS = 1000;
+
+// Made once for the page, outside React: the store restores the queued changes from
+// IndexedDB and reads the cart while the page fetches its products.
 const store = createStorefrontStore();
 const services = {
   store,
@@ -22,20 +31,36 @@ const services = {
   announcer: new Announcer(),
 };
 
-prepareMoneyFormat();
-
 const root = document.getElementById('root');
 if (!root) throw new Error('the storefront page has no #root element');
-createRoot(root).render(
-  <StrictMode>
-    <App services={services} />
-  </StrictMode>,
+
+const route = parseRoute(window.location.pathname);
+const needed: Promise<unknown>[] = [store.start()];
+if (route.view === 'home') needed.push(services.catalog.firstPage());
+if (route.view === 'product') needed.push(services.catalog.product(route.productId));
+prepareMoneyFormat();
+await Promise.race([
+  Promise.all(needed).catch(() => undefined),
+  new Promise((resolve) => setTimeout(resolve, FIRST_PAINT_BUDGET_MS)),
+]);
+
+// As a transition: React renders the page in slices of a few milliseconds, yielding to
+// the browser between them, rather than in one long task a slow phone cannot interrupt.
+startTransition(() =>
+  createRoot(root).render(
+    <StrictMode>
+      <App services={services} />
+    </StrictMode>,
+  ),
 );
 
 // The service worker (public/sw.js) lets the page open offline; the queued changes are
-// the SDK's (IndexedDB). Registered once the page has loaded, off the critical path.
+// the SDK's (IndexedDB). Registered once the page has loaded, off the critical path (the
+// first render may come after the load event: this module awaits what it shows).
 if (import.meta.env.PROD && 'serviceWorker' in navigator) {
-  window.addEventListener('load', () => {
+  const register = () => {
     navigator.serviceWorker.register('/sw.js').catch(() => undefined);
-  });
+  };
+  if (document.readyState === 'complete') register();
+  else window.addEventListener('load', register, { once: true });
 }

@@ -35,7 +35,9 @@ export function useCartChanges() {
         announcer.say(`Removed ${line.name} from your cart. ${count()} in your cart.`);
         // The focused button goes with its line: move focus to the cart's heading.
         requestAnimationFrame(() => {
-          const heading = document.querySelector<HTMLElement>('[data-cart-heading]');
+          const heading =
+            document.querySelector<HTMLElement>('dialog[open] [data-cart-heading]') ??
+            document.querySelector<HTMLElement>('[data-cart-heading]');
           if (heading && !document.activeElement?.closest('li')) heading.focus();
         });
       },

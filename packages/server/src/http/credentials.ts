@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
 import type { Config } from '../config.ts';
 import { hashToken, safeEqual, sha256Hex, CART_TOKEN_PATTERN } from '../security/tokens.ts';
 import { HttpProblem } from './problem.ts';
@@ -72,6 +72,27 @@ export function setCartCookie(
  * a cart change by cookie does. A bearer header, when present, is the credential: a
  * wrong one is refused even if a valid cookie came along.
  */
+/** The OpenAPI security of every admin route: the bearer token or a dashboard session. */
+export const ADMIN_SECURITY: Record<string, string[]>[] = [
+  { adminToken: [] },
+  { adminSession: [] },
+];
+
+/**
+ * An `onRequest` hook that lets only the admin through (`requireAdmin`), before the
+ * body is read: every admin route plugin adds it.
+ */
+export function adminOnly(config: Config): onRequestHookHandler {
+  return (request, _reply, done) => {
+    try {
+      requireAdmin(config, request);
+      done();
+    } catch (error) {
+      done(error as Error);
+    }
+  };
+}
+
 export function requireAdmin(config: Config, request: FastifyRequest): void {
   const token = bearer(request);
   if (token !== null) {

@@ -3,12 +3,10 @@ import { z } from 'zod';
 import { Analytics, AnalyticsWindow, Problem } from '@cart/core';
 import type { Config } from '../config.ts';
 import { buildAnalytics } from '../domain/analytics.ts';
-import { requireAdmin } from '../http/credentials.ts';
+import { ADMIN_SECURITY, adminOnly } from '../http/credentials.ts';
 import type { Storage } from '../storage/port.ts';
 
 const AnalyticsQuery = z.strictObject({ window: AnalyticsWindow.optional() });
-
-const security: Record<string, string[]>[] = [{ adminToken: [] }, { adminSession: [] }];
 
 /**
  * `/api/admin/analytics`: usage analytics over a window ending now
@@ -20,21 +18,14 @@ const adminAnalyticsRoutes: FastifyPluginAsyncZod<{
   /** The clock the window ends at. */
   now: () => Date;
 }> = (app, { storage, config, now }) => {
-  app.addHook('onRequest', (request, _reply, done) => {
-    try {
-      requireAdmin(config, request);
-      done();
-    } catch (error) {
-      done(error as Error);
-    }
-  });
+  app.addHook('onRequest', adminOnly(config));
 
   app.get(
     '/admin/analytics',
     {
       schema: {
         tags: ['monitoring'],
-        security,
+        security: ADMIN_SECURITY,
         summary: 'Usage analytics over a window ending now',
         description:
           'The funnel (distinct carts reaching each step), conversion and abandonment rates, orders, revenue, average order value and top products, from the events committed in the window (`1h`, `24h` — the default —, `7d`, `30d`). No personal data.',

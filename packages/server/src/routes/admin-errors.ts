@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { Cursor, ErrorGroup, ErrorGroupPage, ErrorSource, PageLimit, Problem } from '@cart/core';
 import type { Config } from '../config.ts';
-import { requireAdmin } from '../http/credentials.ts';
+import { ADMIN_SECURITY, adminOnly } from '../http/credentials.ts';
 import { HttpProblem } from '../http/problem.ts';
 import type { Storage } from '../storage/port.ts';
 import { checkCursor } from './products.ts';
@@ -17,8 +17,6 @@ const FingerprintParams = z.strictObject({
   fingerprint: z.string().regex(/^[a-f0-9]{16,64}$/, 'must be an error group fingerprint'),
 });
 
-const security: Record<string, string[]>[] = [{ adminToken: [] }, { adminSession: [] }];
-
 /**
  * `/api/admin/errors`: error groups, most recently seen first, and one group with its
  * stack (docs/operations.md#errors), behind the admin credential, checked in `onRequest`.
@@ -27,21 +25,14 @@ const adminErrorsRoutes: FastifyPluginAsyncZod<{ storage: Storage; config: Confi
   app,
   { storage, config },
 ) => {
-  app.addHook('onRequest', (request, _reply, done) => {
-    try {
-      requireAdmin(config, request);
-      done();
-    } catch (error) {
-      done(error as Error);
-    }
-  });
+  app.addHook('onRequest', adminOnly(config));
 
   app.get(
     '/admin/errors',
     {
       schema: {
         tags: ['monitoring'],
-        security,
+        security: ADMIN_SECURITY,
         summary: 'Error groups, most recently seen first',
         description:
           'Every unexpected server failure (5xx other than 503) and every error the web app reported, grouped by fingerprint (source, error class, top application frame, route). Stacks are only in `GET /api/admin/errors/{fingerprint}`.',
@@ -65,7 +56,7 @@ const adminErrorsRoutes: FastifyPluginAsyncZod<{ storage: Storage; config: Confi
     {
       schema: {
         tags: ['monitoring'],
-        security,
+        security: ADMIN_SECURITY,
         summary: 'One error group, with the stack of its latest occurrence',
         params: FingerprintParams,
         response: { 200: ErrorGroup, 400: Problem, 401: Problem, 404: Problem },

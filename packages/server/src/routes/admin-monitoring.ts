@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AlertsView, AuditChainStatus, MonitoringSeries, Problem } from '@cart/core';
 import type { Config } from '../config.ts';
-import { requireAdmin } from '../http/credentials.ts';
+import { ADMIN_SECURITY, adminOnly } from '../http/credentials.ts';
 import { HttpProblem } from '../http/problem.ts';
 import type { Monitoring } from '../plugins/app/monitoring.ts';
 
@@ -18,8 +18,6 @@ const VerifyQuery = z.strictObject({
   full: z.enum(['true', 'false'], { message: 'must be true or false' }).optional(),
 });
 
-const security: Record<string, string[]>[] = [{ adminToken: [] }, { adminSession: [] }];
-
 /**
  * The dashboard's live views, behind the admin credential (checked in `onRequest`):
  * `/api/admin/monitoring/series` (the charts), `/api/admin/alerts` (rules and their
@@ -29,21 +27,14 @@ const adminMonitoringRoutes: FastifyPluginAsyncZod<{ monitoring: Monitoring; con
   app,
   { monitoring, config },
 ) => {
-  app.addHook('onRequest', (request, _reply, done) => {
-    try {
-      requireAdmin(config, request);
-      done();
-    } catch (error) {
-      done(error as Error);
-    }
-  });
+  app.addHook('onRequest', adminOnly(config));
 
   app.get(
     '/admin/monitoring/series',
     {
       schema: {
         tags: ['monitoring'],
-        security,
+        security: ADMIN_SECURITY,
         summary: 'The live request series behind the dashboard charts',
         description:
           'The last `minutes` (default 5) of complete buckets, oldest first: 1-second buckets up to 15 minutes, 1-minute buckets beyond (up to the retention, 6 hours or the longest alert window). Counts this process only; monitoring requests are not counted.',
@@ -69,7 +60,7 @@ const adminMonitoringRoutes: FastifyPluginAsyncZod<{ monitoring: Monitoring; con
     {
       schema: {
         tags: ['monitoring'],
-        security,
+        security: ADMIN_SECURITY,
         summary: 'Alert rules, their state, and recent firing/resolved transitions',
         response: { 200: AlertsView, 400: Problem, 401: Problem },
       },
@@ -82,7 +73,7 @@ const adminMonitoringRoutes: FastifyPluginAsyncZod<{ monitoring: Monitoring; con
     {
       schema: {
         tags: ['monitoring'],
-        security,
+        security: ADMIN_SECURITY,
         summary: 'Verifies the audit log hash chain',
         description:
           'Checks the records appended since the last verified one (and that one again); `full=true` walks the whole chain. `records` counts the records that verified, `brokenAtSeq` names the first that does not.',

@@ -4,7 +4,13 @@ import { z } from 'zod';
 import { Problem } from '@cart/core';
 import type { Config } from '../config.ts';
 import { ADMIN_SESSION_MAX_AGE_SECONDS, type AdminSessions } from '../http/admin-session.ts';
-import { ADMIN_SESSION_COOKIE, isAdminToken, isSecure, requireAdmin } from '../http/credentials.ts';
+import {
+  ADMIN_SECURITY,
+  ADMIN_SESSION_COOKIE,
+  isAdminToken,
+  isSecure,
+  requireAdmin,
+} from '../http/credentials.ts';
 import { HttpProblem } from '../http/problem.ts';
 
 const Login = z.strictObject({
@@ -39,8 +45,6 @@ const adminSessionRoutes: FastifyPluginAsyncZod<{ config: Config; sessions: Admi
   app,
   { config, sessions },
 ) => {
-  const security: Record<string, string[]>[] = [{ adminToken: [] }, { adminSession: [] }];
-
   app.post(
     '/admin/session',
     {
@@ -83,7 +87,7 @@ const adminSessionRoutes: FastifyPluginAsyncZod<{ config: Config; sessions: Admi
     {
       schema: {
         tags: ['admin'],
-        security,
+        security: ADMIN_SECURITY,
         summary: 'Whether the caller is signed in as admin',
         response: { 200: SessionView, 401: Problem },
       },

@@ -13,7 +13,7 @@ import {
   ProductPage,
 } from '@cart/core';
 import type { Config } from '../config.ts';
-import { requireAdmin } from '../http/credentials.ts';
+import { ADMIN_SECURITY, adminOnly } from '../http/credentials.ts';
 import { idempotencyRecord, openReply, type StoredReply } from '../http/idempotency.ts';
 import { HttpProblem } from '../http/problem.ts';
 import { sendReply } from '../http/reply.ts';
@@ -73,14 +73,7 @@ const adminRoutes: FastifyPluginAsyncZod<{ storage: Storage; config: Config }> =
   app,
   { storage, config },
 ) => {
-  app.addHook('onRequest', (request, _reply, done) => {
-    try {
-      requireAdmin(config, request);
-      done();
-    } catch (error) {
-      done(error as Error);
-    }
-  });
+  app.addHook('onRequest', adminOnly(config));
 
   const audit = (
     request: FastifyRequest,
@@ -142,7 +135,6 @@ const adminRoutes: FastifyPluginAsyncZod<{ storage: Storage; config: Config }> =
     return sendReply(reply, { ...answer, replayed: false });
   };
 
-  const security: Record<string, string[]>[] = [{ adminToken: [] }, { adminSession: [] }];
   const ProductParams = z.strictObject({ id: Id });
   const DiscountPage = z.strictObject({
     items: z.array(Discount),
@@ -154,7 +146,7 @@ const adminRoutes: FastifyPluginAsyncZod<{ storage: Storage; config: Config }> =
     {
       schema: {
         tags: ['admin'],
-        security,
+        security: ADMIN_SECURITY,
         querystring: PageQuery,
         response: { 200: ProductPage, ...unauthorized },
       },
@@ -167,7 +159,7 @@ const adminRoutes: FastifyPluginAsyncZod<{ storage: Storage; config: Config }> =
     {
       schema: {
         tags: ['admin'],
-        security,
+        security: ADMIN_SECURITY,
         body: ProductInput,
         response: { 201: Product, 400: Problem, 409: Problem, ...unauthorized },
       },
@@ -196,7 +188,7 @@ const adminRoutes: FastifyPluginAsyncZod<{ storage: Storage; config: Config }> =
     {
       schema: {
         tags: ['admin'],
-        security,
+        security: ADMIN_SECURITY,
         params: ProductParams,
         body: ProductInput,
         response: { 200: Product, 400: Problem, 404: Problem, 409: Problem, ...unauthorized },
@@ -224,7 +216,7 @@ const adminRoutes: FastifyPluginAsyncZod<{ storage: Storage; config: Config }> =
     {
       schema: {
         tags: ['admin'],
-        security,
+        security: ADMIN_SECURITY,
         params: ProductParams,
         response: { 204: z.null(), 404: Problem, ...unauthorized },
       },
@@ -247,7 +239,7 @@ const adminRoutes: FastifyPluginAsyncZod<{ storage: Storage; config: Config }> =
     {
       schema: {
         tags: ['admin'],
-        security,
+        security: ADMIN_SECURITY,
         querystring: PageQuery,
         response: { 200: DiscountPage, 400: Problem, ...unauthorized },
       },
@@ -263,7 +255,7 @@ const adminRoutes: FastifyPluginAsyncZod<{ storage: Storage; config: Config }> =
     {
       schema: {
         tags: ['admin'],
-        security,
+        security: ADMIN_SECURITY,
         body: DiscountInput,
         response: { 201: Discount, 400: Problem, 409: Problem, ...unauthorized },
       },
@@ -293,7 +285,7 @@ const adminRoutes: FastifyPluginAsyncZod<{ storage: Storage; config: Config }> =
     {
       schema: {
         tags: ['admin'],
-        security,
+        security: ADMIN_SECURITY,
         params: z.strictObject({ code: DiscountCode }),
         response: { 204: z.null(), 404: Problem, ...unauthorized },
       },
@@ -316,7 +308,7 @@ const adminRoutes: FastifyPluginAsyncZod<{ storage: Storage; config: Config }> =
     {
       schema: {
         tags: ['admin'],
-        security,
+        security: ADMIN_SECURITY,
         summary: 'The audit log, newest first',
         querystring: AuditQuery,
         response: {

@@ -7,7 +7,7 @@
  *
  * Needs the built web app (`npm run build`; `npm test` builds it first).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { AxeBuilder } from '@axe-core/playwright';
 import type {
@@ -28,6 +28,8 @@ import { startTestServer, type TestServer } from '../support/test-server.ts';
 const WAIT = { timeout: 20_000 };
 const PHONE = { width: 360, height: 740 };
 const OUT_OF_STOCK = 'Sorry, we do not have that many in stock.';
+/** Most bytes (compressed) the storefront's page may load: React, zod, the SDK and the app. */
+const BYTE_BUDGET = 160 * 1024;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -204,7 +206,14 @@ describe('storefront in headless Chromium', () => {
     ]);
     await openShop(page);
     // The service worker that lets the page open offline is in control.
-    await page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined));
+    await page.evaluate(() =>
+      Promise.race([
+        navigator.serviceWorker.ready.then(() => undefined),
+        new Promise((_, reject) =>
+          setTimeout(() => reject(new Error('no service worker after 15 s')), 15_000),
+        ),
+      ]),
+    );
     if (!(await page.evaluate(() => navigator.serviceWorker.controller !== null))) {
       await page.reload();
       await page.waitForFunction(
@@ -223,7 +232,9 @@ describe('storefront in headless Chromium', () => {
     await banner.waitFor(WAIT);
     expect(await banner.textContent()).toContain('3 changes waiting to be sent');
 
-    await page.reload();
+    // The page itself comes from the service worker; the queue from IndexedDB.
+    const reloaded = await page.reload();
+    expect(reloaded?.fromServiceWorker()).toBe(true);
     await countIs(page, 3);
     await banner.waitFor(WAIT);
     expect(await banner.textContent()).toContain('3 changes waiting to be sent');
@@ -410,8 +421,13 @@ describe('storefront in headless Chromium', () => {
     await page.keyboard.press('Escape');
     await drawer.waitFor({ state: 'hidden', ...WAIT });
     // The change was announced in the status region.
-    const status = await page.locator('[role="status"]').first().textContent();
-    expect(status).toContain('Ceramic Mug');
+    await page.waitForFunction(
+      () =>
+        document.querySelector('[data-testid="announcer-status"]')?.textContent ===
+        'Ceramic Mug: quantity 2. 2 items in your cart.',
+      undefined,
+      WAIT,
+    );
   }, 60_000);
 
   it('fits a 360 px phone without sideways scrolling', async () => {
@@ -436,6 +452,23 @@ describe('storefront in headless Chromium', () => {
       expect(await overflows(page), path).toBe(false);
     }
   }, 60_000);
+
+  it('loads a small page: no dashboard code, no uPlot, under the byte budget', () => {
+    const html = readFileSync(join(WEB_DIST, 'index.html'), 'utf8');
+    const files = [...html.matchAll(/(?:src|href)="\/assets\/([^"]+)"/g)].map(
+      (m) => m[1] as string,
+    );
+    expect(files.some((f) => f.endsWith('.js'))).toBe(true);
+    expect(files.filter((f) => f.startsWith('dashboard'))).toEqual([]);
+    let compressed = 0;
+    for (const file of files) {
+      const path = join(WEB_DIST, 'assets', file);
+      expect(readFileSync(path, 'utf8'), file).not.toMatch(/uPlot|uplot/);
+      // What a browser downloads: the Brotli copy the server sends (routes/web.ts).
+      compressed += statSync(existsSync(`${path}.br`) ? `${path}.br` : path).size;
+    }
+    expect(compressed).toBeLessThan(BYTE_BUDGET);
+  });
 
   it('logged no script error and no Content-Security-Policy violation', () => {
     expect(problems).toEqual([]);

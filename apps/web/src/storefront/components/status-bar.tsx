@@ -26,7 +26,7 @@ export function StatusBar() {
           ) : (
             'You can keep shopping.'
           )}{' '}
-          Your cart is kept on this device and sent when the connection is back.
+          Your cart is kept on this device.
         </p>
         <button type="button" className="button button-small" onClick={() => actions.retry()}>
           Try now
