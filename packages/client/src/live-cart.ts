@@ -1,5 +1,5 @@
 import { Cart } from '@cart/core';
-import { backoffDelay, type RetryPolicy } from './backoff.ts';
+import { backoffDelay, parseRetryAfter, type RetryPolicy } from './backoff.ts';
 import type { CartApi } from './cart-api.ts';
 import { isAbort } from './errors.ts';
 import type { Runtime } from './runtime.ts';
@@ -33,8 +33,15 @@ export function followCart(options: LiveCartOptions): { close(): void } {
   const controller = new AbortController();
   const policy = { baseDelayMs: 1000, maxDelayMs: 30_000, ...options.policy };
   const idleTimeoutMs = options.idleTimeoutMs ?? 45_000;
+  // The version of the last cart received: sent back as Last-Event-ID on reconnect (the
+  // server ends streams after their lifetime), so that the server skips a cart we have.
+  let lastEventId: string | undefined;
 
-  const connectOnce = async (): Promise<{ gotEvent: boolean; serverRetry?: number }> => {
+  const connectOnce = async (): Promise<{
+    gotEvent: boolean;
+    serverRetry?: number;
+    retryAfter?: number;
+  }> => {
     const attempt = new AbortController();
     const abort = () => attempt.abort();
     controller.signal.addEventListener('abort', abort, { once: true });
@@ -50,7 +57,11 @@ export function followCart(options: LiveCartOptions): { close(): void } {
       const response = await options.api.transport.rawFetch(
         options.api.eventsPath(options.cartId),
         {
-          headers: { accept: 'text/event-stream', ...options.api.authHeaders() },
+          headers: {
+            accept: 'text/event-stream',
+            ...(lastEventId === undefined ? {} : { 'last-event-id': lastEventId }),
+            ...options.api.authHeaders(),
+          },
           signal: attempt.signal,
         },
       );
@@ -62,7 +73,12 @@ export function followCart(options: LiveCartOptions): { close(): void } {
       }
       if (!response.ok || !response.body) {
         await response.body?.cancel();
-        return { gotEvent };
+        // Too many streams (429) or a full server (503): wait at least as long as asked.
+        const retryAfter = parseRetryAfter(
+          response.headers.get('retry-after'),
+          options.runtime.now(),
+        );
+        return retryAfter === null ? { gotEvent } : { gotEvent, retryAfter };
       }
       options.onConnection?.(true);
       const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
@@ -75,6 +91,7 @@ export function followCart(options: LiveCartOptions): { close(): void } {
           const cart = Cart.safeParse(JSON.parse(event.data));
           if (cart.success) {
             gotEvent = true;
+            if (event.id !== undefined) lastEventId = event.id;
             options.onCart(cart.data);
           }
         }
@@ -95,13 +112,14 @@ export function followCart(options: LiveCartOptions): { close(): void } {
     let failures = 0;
     let serverRetry = 0;
     while (!controller.signal.aborted) {
-      const result = await connectOnce().catch(() => ({ gotEvent: false, serverRetry: undefined }));
+      const result = await connectOnce().catch(() => ({ gotEvent: false }));
       if (controller.signal.aborted) break;
       serverRetry = result.serverRetry ?? serverRetry;
       // A connection that delivered events was healthy: start the backoff again.
       failures = result.gotEvent ? 0 : failures + 1;
       const wait = Math.max(
         serverRetry,
+        Math.min(result.retryAfter ?? 0, policy.maxDelayMs),
         backoffDelay(
           failures,
           { ...policy, maxAttempts: 0, maxRetryAfterMs: 0 },

@@ -8,6 +8,7 @@ describe('@cart/core public API', () => {
       'applyAll',
       'checkCheckout',
       'mergeInto',
+      'reprice',
       'sameAttributes',
       'computeTotals',
       'isApplicable',

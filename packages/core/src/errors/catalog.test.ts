@@ -16,6 +16,7 @@ const DESIGN_STATUSES: Record<ErrorCode, number> = {
   UNAUTHORIZED: 401,
   CSRF_TOKEN_INVALID: 403,
   NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405, // not in DESIGN.md: a known path asked with a method it does not take
   CART_NOT_FOUND: 404,
   LINE_NOT_FOUND: 404,
   CART_CLOSED: 409,
@@ -23,15 +24,19 @@ const DESIGN_STATUSES: Record<ErrorCode, number> = {
   OUT_OF_STOCK: 409,
   ALREADY_EXISTS: 409,
   VERSION_CONFLICT: 412,
+  PRICES_CHANGED: 409, // not in DESIGN.md: checkout found prices or code terms changed
+  REQUEST_TIMEOUT: 408, // not in DESIGN.md: a request not received within REQUEST_TIMEOUT_MS
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   PRODUCT_NOT_FOUND: 422,
   QUANTITY_LIMIT_EXCEEDED: 422,
   CART_LIMIT_EXCEEDED: 422,
+  CART_TOO_LARGE: 422, // not in DESIGN.md: a change past MAX_CART_BYTES
   CART_EMPTY: 422,
   DISCOUNT_INVALID: 422,
   IDEMPOTENCY_KEY_REUSED: 422,
   AMOUNT_TOO_LARGE: 422, // not in DESIGN.md: core's refusal of a cart past the safe-integer range
+  RANGE_NOT_SATISFIABLE: 416, // not in DESIGN.md: a Range outside a static file
   HEADERS_TOO_LARGE: 431, // not in DESIGN.md: a header section over Node's HTTP limit
   RATE_LIMITED: 429,
   INTERNAL: 500,
@@ -66,7 +71,13 @@ describe('ERROR_CATALOG', () => {
 
   it('marks only transient failures retryable', () => {
     const retryable = ERROR_CODES.filter(isRetryable).sort();
-    expect(retryable).toEqual(['IDEMPOTENCY_IN_FLIGHT', 'INTERNAL', 'RATE_LIMITED', 'UNAVAILABLE']);
+    expect(retryable).toEqual([
+      'IDEMPOTENCY_IN_FLIGHT',
+      'INTERNAL',
+      'RATE_LIMITED',
+      'REQUEST_TIMEOUT',
+      'UNAVAILABLE',
+    ]);
   });
 });
 

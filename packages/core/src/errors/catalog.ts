@@ -25,6 +25,11 @@ export const ERROR_CATALOG = {
     title: 'Not found',
     message: 'We could not find what you were looking for.',
   },
+  METHOD_NOT_ALLOWED: {
+    status: 405,
+    title: 'Method not allowed',
+    message: 'This address does not take that kind of request.',
+  },
   CART_NOT_FOUND: {
     status: 404,
     title: 'Cart not found',
@@ -60,6 +65,16 @@ export const ERROR_CATALOG = {
     title: 'Version conflict',
     message: 'Your cart changed somewhere else. We have loaded the latest version.',
   },
+  PRICES_CHANGED: {
+    status: 409,
+    title: 'Prices changed',
+    message: 'Some prices in your cart changed. Check the new total, then place your order.',
+  },
+  REQUEST_TIMEOUT: {
+    status: 408,
+    title: 'Request timeout',
+    message: 'The request took too long to arrive. Please try again.',
+  },
   PAYLOAD_TOO_LARGE: {
     status: 413,
     title: 'Payload too large',
@@ -85,6 +100,11 @@ export const ERROR_CATALOG = {
     title: 'Cart limit exceeded',
     message: 'Your cart is full. Remove an item to add another.',
   },
+  CART_TOO_LARGE: {
+    status: 422,
+    title: 'Cart too large',
+    message: 'Your cart is too large to save. Remove an item or shorten a note to continue.',
+  },
   CART_EMPTY: {
     status: 422,
     title: 'Cart empty',
@@ -104,6 +124,11 @@ export const ERROR_CATALOG = {
     status: 422,
     title: 'Idempotency key reused',
     message: 'This request key was already used for a different request.',
+  },
+  RANGE_NOT_SATISFIABLE: {
+    status: 416,
+    title: 'Range not satisfiable',
+    message: 'The requested part of this file does not exist.',
   },
   HEADERS_TOO_LARGE: {
     status: 431,
@@ -145,6 +170,7 @@ export function isRetryable(code: ErrorCode): boolean {
   return (
     code === 'RATE_LIMITED' ||
     code === 'UNAVAILABLE' ||
+    code === 'REQUEST_TIMEOUT' ||
     code === 'IDEMPOTENCY_IN_FLIGHT' ||
     code === 'INTERNAL'
   );

@@ -1,6 +1,7 @@
 import type { AuditChainStatus } from '@cart/core';
 import type { AuditRecord } from '../storage/port.ts';
-import { auditHash, verifyChain } from './chain.ts';
+import { auditHash, verifyChain, type ChainLink } from './chain.ts';
+import type { AuditKeyring } from './keyring.ts';
 
 type ReadPage = (afterSeq: number, limit: number) => Promise<AuditRecord[]>;
 
@@ -19,11 +20,18 @@ export interface AuditChainMonitorOptions {
  * the chain is broken, walks the whole chain, so the status names the first broken
  * record. The pin also catches what a walk from the genesis cannot: the newest records
  * rewritten consistently (hashes recomputed), or cut off the end. An edit to an older
- * record is seen by a full check: the alert engine runs one at start and every
- * `fullCheckInterval`.
+ * record is seen by a full check: the alert engine runs one soon after start (in the
+ * background: the server listens meanwhile) and every `fullCheckInterval`.
+ *
+ * Records are verified with the storage's key ring (the HMAC of each under its key). The
+ * monitor also remembers how many unkeyed (legacy) records its first full check found: a
+ * later check finding more (the chain rewritten as unkeyed records, which anyone can
+ * hash) is a break at the first of them. A record signed with a key not in the ring
+ * counts as not intact: the alert says so until the key is back in AUDIT_KEYS.
  */
 export class AuditChainMonitor {
-  private pin: { seq: number; hash: string } | null = null;
+  private pin: ChainLink | null = null;
+  private legacyRecords: number | null = null;
   private current: AuditChainStatus | null = null;
   private lastFull = -Infinity;
   private queue: Promise<unknown> = Promise.resolve();
@@ -32,6 +40,7 @@ export class AuditChainMonitor {
 
   constructor(
     private readonly read: ReadPage,
+    private readonly keyring: AuditKeyring,
     private readonly options: AuditChainMonitorOptions = {},
   ) {
     this.pageSize = options.pageSize ?? 1000;
@@ -67,33 +76,50 @@ export class AuditChainMonitor {
         return this.publish({ intact: true, records: head.seq, brokenAtSeq: null });
       }
     }
-    const result = await verifyChain(this.read, this.pageSize);
+    const result = await verifyChain(this.read, this.keyring, { pageSize: this.pageSize });
     this.lastFull = this.now().getTime();
     if (!result.ok)
       return this.publish({ intact: false, records: result.count, brokenAtSeq: result.brokenSeq });
     if (pin !== null && !(await this.holds(pin)))
       return this.publish({ intact: false, records: pin.seq - 1, brokenAtSeq: pin.seq });
-    this.pin = { seq: result.count, hash: result.headHash };
+    const known = this.legacyRecords;
+    if (known !== null && result.legacyRecords > known)
+      return this.publish({ intact: false, records: known, brokenAtSeq: known + 1 });
+    this.legacyRecords = result.legacyRecords;
+    this.pin = {
+      seq: result.count,
+      hash: result.headHash,
+      keyed: result.count > result.legacyRecords,
+    };
     return this.publish({ intact: true, records: result.count, brokenAtSeq: null });
   }
 
   /** The new head after verifying the records past `pin`; null when anything does not match. */
-  private async extend(pin: { seq: number; hash: string }) {
+  private async extend(pin: ChainLink): Promise<ChainLink | null> {
     if (!(await this.holds(pin))) return null;
-    const result = await verifyChain(this.read, this.pageSize, pin);
-    return result.ok ? { seq: pin.seq + result.count, hash: result.headHash } : null;
+    const result = await verifyChain(this.read, this.keyring, {
+      pageSize: this.pageSize,
+      start: pin,
+    });
+    if (!result.ok) return null;
+    // Unkeyed records appended after the pin: the full walk decides (legacy or a break).
+    if (result.legacyRecords > 0) return null;
+    return {
+      seq: pin.seq + result.count,
+      hash: result.headHash,
+      keyed: pin.keyed || result.count > 0,
+    };
   }
 
   /** Whether the pinned record is still there, unchanged and matching its hash. */
-  private async holds(pin: { seq: number; hash: string }): Promise<boolean> {
+  private async holds(pin: ChainLink): Promise<boolean> {
     if (pin.seq === 0) return true;
     const [again] = await this.read(pin.seq - 1, 1);
-    return (
-      again !== undefined &&
-      again.seq === pin.seq &&
-      again.hash === pin.hash &&
-      auditHash(again.seq, again, again.prevHash) === again.hash
-    );
+    if (again === undefined || again.seq !== pin.seq || again.hash !== pin.hash) return false;
+    const keyId = again.keyId ?? null;
+    if ((keyId !== null) !== pin.keyed) return false;
+    const key = keyId === null ? null : this.keyring.get(keyId);
+    return key !== undefined && auditHash(again.seq, again, again.prevHash, key) === again.hash;
   }
 
   private publish(status: Omit<AuditChainStatus, 'checkedAt'>): AuditChainStatus {

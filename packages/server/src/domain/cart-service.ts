@@ -4,14 +4,20 @@ import {
   checkCheckout,
   checkDiscountUsable,
   computeTotals,
+  ERROR_CATALOG,
+  formatMoney,
   mergeInto,
+  MoneyOverflowError,
+  reprice,
   type ApplyContext,
   type Cart,
   type CartAction,
   type CartError,
   type CartLimits,
   type CartState,
+  type DiscountTerms,
   type ErrorCode,
+  type Repricing,
 } from '@cart/core';
 import type { Config } from '../config.ts';
 import type { CartEvents } from '../events/cart-events.ts';
@@ -233,7 +239,11 @@ export class CartService {
   /**
    * Closes the cart and reserves its stock in one transaction: every product is checked
    * against its stock as locked now, and every code against its window and usage limit,
-   * so two carts racing for the last unit cannot both win.
+   * so two carts racing for the last unit cannot both win. A line keeps the price it was
+   * added at and a code the terms it was applied with; if the catalog has changed either
+   * since, nothing is reserved and no order made: the cart is re-priced (a version of its
+   * own, audited as `cart.reprice`) and answered with PRICES_CHANGED, so the shopper
+   * confirms the new total by checking out again.
    */
   async checkout(cartId: string, presented: Presented, meta: RequestMeta): Promise<Reply> {
     return this.run(meta, { cartId, productIds: [], discountCodes: [], actionIds: [] }, (snap) => {
@@ -249,7 +259,9 @@ export class CartService {
       for (const [productId, quantity] of wanted) {
         const product = snap.products.get(productId);
         const name = state.lines.find((l) => l.productId === productId)?.name ?? productId;
-        if (!product)
+        // A product now sold in another currency cannot be re-priced into this cart:
+        // it is not available to it any more.
+        if (!product || product.price.currency !== state.currency)
           return this.problem(
             meta,
             'PRODUCT_NOT_FOUND',
@@ -273,8 +285,21 @@ export class CartService {
           );
         const usable = checkDiscountUsable(live, meta.now.toISOString());
         if (!usable.ok) return this.refuse(usable.error, meta);
+        // A code made stand-alone since it joined others is no longer valid on this cart.
+        if (!live.combinable && state.discounts.length > 1)
+          return this.problem(
+            meta,
+            'DISCOUNT_INVALID',
+            `The code ${d.code} cannot be combined with other codes any more. Remove it to check out.`,
+          );
         if (d.amount.amount > 0) used.push(d.code);
       }
+      const repricing = reprice(state, {
+        product: (id) => snap.products.get(id),
+        discount: (code) => snap.discounts.get(code),
+      });
+      if (repricing.lines.length > 0 || repricing.discounts.length > 0)
+        return this.pricesChanged(state, repricing, meta);
 
       const at = meta.now.toISOString();
       const next: CartState = {
@@ -321,6 +346,56 @@ export class CartService {
         },
       };
     });
+  }
+
+  /**
+   * Checkout's answer when the catalog changed under the cart: the re-priced cart is
+   * written (version + 1, its audit record, no usage events: nothing was added or
+   * bought) and sent with the refusal, like VERSION_CONFLICT sends the current cart, so
+   * the client shows the new total without another request. Under an Idempotency-Key
+   * the refusal is stored like any other: a retry with the same key replays it, and
+   * the shopper's confirmation is a new checkout, with a new key.
+   */
+  private pricesChanged(
+    before: CartState,
+    repricing: Repricing,
+    meta: RequestMeta,
+  ): { outcome: Outcome; write: MutationWrite | null } {
+    const next = this.advance(repricing.state, meta);
+    let cart: Cart;
+    try {
+      cart = this.view(next, meta.now);
+    } catch (error) {
+      if (!(error instanceof MoneyOverflowError)) throw error;
+      return this.problem(meta, 'AMOUNT_TOO_LARGE', ERROR_CATALOG.AMOUNT_TOO_LARGE.message);
+    }
+    const refusal = this.problem(meta, 'PRICES_CHANGED', describeRepricing(before, repricing), {
+      cart,
+      headers: { etag: etagOf(next.version) },
+    });
+    return {
+      outcome: { ...refusal.outcome, changed: cart },
+      write: {
+        cart: next,
+        expectedVersion: before.version,
+        appliedActionIds: [],
+        audit: [
+          this.audit(meta, 'cart.reprice', before.id, before.version, next.version, {
+            lines: repricing.lines.map((c) => ({
+              lineId: c.lineId,
+              productId: c.productId,
+              from: c.from.amount,
+              to: c.to.amount,
+            })),
+            discounts: repricing.discounts,
+            totalBefore: this.view(before, meta.now).total.amount,
+            totalAfter: cart.total.amount,
+            currency: cart.currency,
+          }),
+        ],
+        events: [],
+      },
+    };
   }
 
   /** Marks one cart expired if it still is past its expiry (the sweeper's unit of work). */
@@ -390,12 +465,17 @@ export class CartService {
         const outcome = decided.write
           ? { ...decided.outcome, committedEvents: decided.write.events }
           : decided.outcome;
+        // The answer counts against the cart's bound on stored answers only when it was
+        // given to the cart's holder: a stranger's 404 (small, rate-limited) must not push
+        // the owner's answers out.
+        const owner = code === 'CART_NOT_FOUND' ? null : plan.cartId;
         return {
           reply: { outcome, replayed: false },
           write: decided.write,
           idempotency: keep
-            ? idempotencyRecord(idem, reply, meta.now, this.config.IDEMPOTENCY_TTL_SECONDS)
+            ? idempotencyRecord(idem, reply, meta.now, this.config.IDEMPOTENCY_TTL_SECONDS, owner)
             : null,
+          answersPerCart: this.config.MAX_IDEMPOTENT_ANSWERS_PER_CART,
         };
       },
     );
@@ -513,8 +593,22 @@ export class CartService {
       extraAudit?: AuditEntry[];
       extraEvents?: AnalyticsEvent[];
     },
-  ): { outcome: Outcome; write: MutationWrite } {
+  ): { outcome: Outcome; write: MutationWrite | null } {
     const cart = this.view(next, meta.now);
+    // The cart is stored, answered, replayed and streamed whole: past MAX_CART_BYTES (as
+    // answered) the change is refused and nothing is written. A cart already over a
+    // lowered bound may still shrink, so only a change that makes it larger is refused.
+    const bytes = Buffer.byteLength(JSON.stringify(cart));
+    if (
+      bytes > this.config.MAX_CART_BYTES &&
+      bytes > Buffer.byteLength(JSON.stringify(this.view(before, meta.now)))
+    ) {
+      return this.problem(
+        meta,
+        'CART_TOO_LARGE',
+        'This change would make your cart too large to save. Remove an item or shorten a note to continue.',
+      );
+    }
     return {
       outcome: {
         reply: { status: 200, headers: { etag: etagOf(next.version) }, body: cart },
@@ -631,6 +725,38 @@ export function ifNoneMatchMatches(header: string, version: number): boolean {
     .split(',')
     .map((t) => t.trim().replace(/^W\//, ''))
     .some((t) => t === '*' || t === etagOf(version));
+}
+
+/** Lines named in a PRICES_CHANGED detail; the rest are counted ("and 4 more"). */
+const REPRICED_NAMED = 3;
+
+/**
+ * What changed, in words for the shopper: "Blue Mug now costs $12.00 (was $10.00)."
+ * The cart sent with the refusal shows every line at its new price.
+ */
+function describeRepricing(before: CartState, r: Repricing): string {
+  const names = new Map(before.lines.map((l) => [l.id, l.name]));
+  const sentences = r.lines
+    .slice(0, REPRICED_NAMED)
+    .map(
+      (c) =>
+        `${names.get(c.lineId) ?? 'An item'} now costs ${formatMoney(c.to)} (was ${formatMoney(c.from)}).`,
+    );
+  const more = r.lines.length - REPRICED_NAMED;
+  if (more > 0)
+    sentences.push(`${more} more ${more === 1 ? 'item has' : 'items have'} new prices.`);
+  const off = (t: DiscountTerms) =>
+    t.kind === 'percent'
+      ? `${t.value / 100}% off`
+      : `${formatMoney({ amount: t.value, currency: before.currency })} off`;
+  for (const c of r.discounts) {
+    sentences.push(
+      c.from.kind === c.to.kind && c.from.value === c.to.value
+        ? `The terms of the code ${c.code} changed.`
+        : `The code ${c.code} now takes ${off(c.to)} (was ${off(c.from)}).`,
+    );
+  }
+  return sentences.join(' ');
 }
 
 /** What an action did, for the audit log: ids and quantities, never free text or emails. */

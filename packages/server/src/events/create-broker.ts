@@ -12,7 +12,12 @@ export function createBroker(
   onError: (error: unknown) => void,
 ): EventBroker | null {
   if (config.REDIS_URL !== undefined)
-    return new RedisBroker(config.REDIS_URL, onError, `${config.REDIS_PREFIX}events`);
+    return new RedisBroker(
+      config.REDIS_URL,
+      onError,
+      `${config.REDIS_PREFIX}events`,
+      config.REDIS_COMMAND_TIMEOUT_MS,
+    );
   if (/^postgres(ql)?:\/\//.test(config.DATABASE_URL))
     return new PostgresBroker(config.DATABASE_URL, onError);
   return null;

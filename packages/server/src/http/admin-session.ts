@@ -1,5 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { hmac, safeEqual } from '../security/tokens.ts';
+import type { Storage } from '../storage/port.ts';
 import type { Csrf } from './csrf.ts';
 
 /** How long a dashboard login lasts, at most. */
@@ -20,22 +21,33 @@ declare module 'fastify' {
 
 const VALUE = /^v1\.([A-Za-z0-9_-]{22})\.([1-9]\d{0,11})\.([A-Za-z0-9_-]{43})$/;
 
+/** Where sign-outs are kept: the database, shared by every instance (storage/port.ts). */
+export type RevokedSessions = Pick<Storage, 'revokeAdminSession' | 'isAdminSessionRevoked'>;
+
 /**
- * Stateless, signed admin sessions for the dashboard's cookie: `v1.<id>.<expiry>.<mac>`,
- * an HMAC-SHA256 over the id and expiry. The key is derived from the server secret (the
- * one that signs CSRF tokens: SECRET, else random per process) *and* ADMIN_TOKEN, so
- * rotating either one ends every session at once. Nothing is stored per session; a
- * logout is remembered (in this process) until the session would have expired anyway.
+ * Signed admin sessions for the dashboard's cookie: `v1.<id>.<expiry>.<mac>`, an
+ * HMAC-SHA256 over the id and expiry. The key is derived from the server secret (the one
+ * that signs CSRF tokens: SECRET, else the one stored in the database, see
+ * security/server-secret.ts) *and* ADMIN_TOKEN, so rotating either one ends every
+ * session at once, and someone who can read the database cannot forge a session.
+ *
+ * Nothing is stored per session, except a sign-out: its id goes to the database until
+ * the session would have expired anyway (the background sweep then deletes it), so every
+ * instance refuses it, restarts included. A cookie whose signature checks is looked up
+ * there on every request: admin traffic is a handful of people, so one indexed read per
+ * request costs nothing worth caching, and a cache would let a signed-out session work
+ * on another instance for as long as it lived. A forged or expired cookie is refused
+ * before any read.
  */
 export class AdminSessions {
   private readonly key: Buffer | null;
-  private readonly revoked = new Map<string, number>();
 
   constructor(
     secret: Buffer,
     adminToken: string | undefined,
     /** CSRF check for changes authenticated by the session cookie. */
     readonly csrf: Csrf,
+    private readonly revoked: RevokedSessions,
     private readonly now: () => number = Date.now,
   ) {
     this.key =
@@ -56,8 +68,8 @@ export class AdminSessions {
     return `v1.${id}.${expiresAt}.${this.mac(id, expiresAt)}`;
   }
 
-  /** The session a cookie value holds, when it is signed by us, unexpired and not logged out. */
-  verify(value: string | undefined): AdminSession | null {
+  /** The session a cookie value holds, when it is signed by us, unexpired and not signed out. */
+  async verify(value: string | undefined): Promise<AdminSession | null> {
     if (this.key === null || value === undefined) return null;
     const m = VALUE.exec(value);
     if (!m) return null;
@@ -69,15 +81,15 @@ export class AdminSessions {
     // session from outliving a shortened maximum after an upgrade.
     if (expiresAt <= nowSeconds || expiresAt > nowSeconds + ADMIN_SESSION_MAX_AGE_SECONDS + 60)
       return null;
-    if (this.revoked.has(id)) return null;
+    if (await this.revoked.isAdminSessionRevoked(id)) return null;
     return { id, expiresAt };
   }
 
-  /** Ends a session (logout): it is refused from now on, by this process. */
-  revoke(session: AdminSession): void {
-    const nowSeconds = this.now() / 1000;
-    for (const [id, expiresAt] of this.revoked)
-      if (expiresAt <= nowSeconds) this.revoked.delete(id);
-    this.revoked.set(session.id, session.expiresAt);
+  /** Ends a session (sign-out): every instance refuses it from now on, until it expires. */
+  async revoke(session: AdminSession): Promise<void> {
+    await this.revoked.revokeAdminSession(
+      session.id,
+      new Date(session.expiresAt * 1000).toISOString(),
+    );
   }
 }

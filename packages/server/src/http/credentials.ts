@@ -84,23 +84,27 @@ export const ADMIN_SECURITY: Record<string, string[]>[] = [
  */
 export function adminOnly(config: Config): onRequestHookHandler {
   return (request, _reply, done) => {
-    try {
-      requireAdmin(config, request);
-      done();
-    } catch (error) {
-      done(error as Error);
-    }
+    requireAdmin(config, request).then(
+      () => done(),
+      (error: unknown) => done(error as Error),
+    );
   };
 }
 
-export function requireAdmin(config: Config, request: FastifyRequest): void {
+/**
+ * Resolves when the request carries the admin credential; rejects with 401 (or 403 for
+ * a cookie change without CSRF). Asynchronous: a session cookie is checked against the
+ * sign-outs kept in the database (admin-session.ts).
+ */
+export async function requireAdmin(config: Config, request: FastifyRequest): Promise<void> {
   const token = bearer(request);
   if (token !== null) {
     if (isAdminToken(config, token)) return;
     throw adminUnauthorized();
   }
   const sessions = (request.server as Partial<FastifyInstance>).adminSessions;
-  if (!sessions?.verify(request.cookies[ADMIN_SESSION_COOKIE])) throw adminUnauthorized();
+  if (!sessions || !(await sessions.verify(request.cookies[ADMIN_SESSION_COOKIE])))
+    throw adminUnauthorized();
   if (UNSAFE_METHODS.has(request.method)) sessions.csrf.verify(request);
 }
 

@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { canonicalJson } from '../audit/chain.ts';
 import { sha256Hex } from '../security/tokens.ts';
 import type { IdempotencyRecord } from '../storage/port.ts';
@@ -19,9 +20,9 @@ export interface StoredReply {
 export interface IdempotencyContext {
   /** The raw key as the client sent it (never stored). */
   key: string;
-  /** Record id: SHA-256 of credential, method, path and key. */
+  /** Record id: SHA-256 of credential, method, route scope and key. */
   id: string;
-  /** SHA-256 of method, path and the parsed body. */
+  /** SHA-256 of method, route scope and the validated body. */
   fingerprint: string;
 }
 
@@ -39,17 +40,23 @@ export function parseIdempotencyKey(header: string): string | null {
   return /^[\x21-\x7E]{1,255}$/.test(key) ? key : null;
 }
 
+/**
+ * Where a key's record lives: the credential, the method, the route's scope (its
+ * template and decoded parameters, `routeScope` in route-policy.ts: never the raw path,
+ * which a client can spell many ways) and the key.
+ */
 export function idempotencyRecordId(
   credential: string,
   method: string,
-  path: string,
+  scope: string,
   key: string,
 ): string {
-  return sha256Hex('idempotency', credential, method, path, key);
+  return sha256Hex('idempotency', credential, method, scope, key);
 }
 
-export function requestFingerprint(method: string, path: string, body: unknown): string {
-  return sha256Hex(method, path, canonicalJson(body ?? null));
+/** What the request was: method, route scope and the validated body, canonically. */
+export function requestFingerprint(method: string, scope: string, body: unknown): string {
+  return sha256Hex(method, scope, canonicalJson(body ?? null));
 }
 
 function keyFor(ctx: IdempotencyContext): Buffer {
@@ -61,21 +68,39 @@ function keyFor(ctx: IdempotencyContext): Buffer {
     .digest();
 }
 
+/**
+ * Sealed answers, version 2: `2.` then base64url of IV, tag and the AES-256-GCM ciphertext
+ * of the answer's JSON, deflated first (a cart answer of repeated field names and
+ * attribute texts shrinks several times; ciphertext would not). The version is
+ * authenticated as associated data. Version 1, written before compression, is bare
+ * base64url (which never holds a `.`); it stays readable for the records still kept.
+ */
+const SEALED_V2 = '2.';
+const SEALED_V2_AAD = Buffer.from('idempotency-payload-v2');
+
 /** AES-256-GCM under a key derived from the client's raw key, which is never stored. */
 export function sealReply(ctx: IdempotencyContext, reply: StoredReply): string {
   const iv = randomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', keyFor(ctx), iv);
-  const data = Buffer.concat([cipher.update(JSON.stringify(reply), 'utf8'), cipher.final()]);
-  return Buffer.concat([iv, cipher.getAuthTag(), data]).toString('base64url');
+  cipher.setAAD(SEALED_V2_AAD);
+  // Compressed before it is encrypted, so an answer's length tells little more: answers
+  // are read back only by the holder of the raw key, and what an attacker could write
+  // into one (a note, attributes) never shares an answer with a secret (the token is
+  // only in the creation answer of an empty cart).
+  const plain = deflateRawSync(Buffer.from(JSON.stringify(reply), 'utf8'));
+  const data = Buffer.concat([cipher.update(plain), cipher.final()]);
+  return SEALED_V2 + Buffer.concat([iv, cipher.getAuthTag(), data]).toString('base64url');
 }
 
 export function openReply(ctx: IdempotencyContext, payload: string): StoredReply {
-  const raw = Buffer.from(payload, 'base64url');
+  const v2 = payload.startsWith(SEALED_V2);
+  const raw = Buffer.from(v2 ? payload.slice(SEALED_V2.length) : payload, 'base64url');
   const decipher = createDecipheriv('aes-256-gcm', keyFor(ctx), raw.subarray(0, 12));
+  if (v2) decipher.setAAD(SEALED_V2_AAD);
   decipher.setAuthTag(raw.subarray(12, 28));
-  const text = Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString(
-    'utf8',
-  );
+  const plain = Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]);
+  // Authenticated before it is inflated: only what this service deflated is ever inflated.
+  const text = (v2 ? inflateRawSync(plain) : plain).toString('utf8');
   return JSON.parse(text) as StoredReply;
 }
 
@@ -84,12 +109,16 @@ export function isStorable(status: number, code?: string): boolean {
   return status < 500 && status !== 429 && code !== 'IDEMPOTENCY_IN_FLIGHT';
 }
 
-/** The record that keeps `reply` for the request's key, sealed, until `ttlSeconds` from now. */
+/**
+ * The record that keeps `reply` for the request's key, sealed, until `ttlSeconds` from now;
+ * `cartId` names the cart it answered for, whose stored answers are bounded in number.
+ */
 export function idempotencyRecord(
   ctx: IdempotencyContext,
   reply: StoredReply,
   now: Date,
   ttlSeconds: number,
+  cartId: string | null = null,
 ): IdempotencyRecord {
   return {
     id: ctx.id,
@@ -97,5 +126,6 @@ export function idempotencyRecord(
     payload: sealReply(ctx, reply),
     createdAt: now.toISOString(),
     expiresAt: new Date(now.getTime() + ttlSeconds * 1000).toISOString(),
+    cartId,
   };
 }

@@ -12,6 +12,13 @@
  * The common line (a request line, no sensitive field names) costs a few regular
  * expression scans of a few hundred bytes; only a line that names a sensitive field is
  * parsed and re-serialized.
+ *
+ * Everything here also runs on text a stranger wrote (browser error reports, request
+ * paths), so its work must stay linear in the text's length: every pattern either starts
+ * only where a run of its characters starts (a lookbehind, a literal) and has bounded or
+ * unambiguous repetition, or it is a small hand-written scanner (email addresses) that
+ * looks at each character a bounded number of times. No lazy quantifier, no quantifier
+ * inside a repeated group (test/hardening/client-errors.test.ts checks both).
  */
 
 export const REDACTED = '[redacted]';
@@ -21,8 +28,11 @@ export const EMAIL_REDACTED = '[email]';
 export const SENSITIVE_KEY =
   /token|password|passwd|secret|e-?mail|cookie|authorization|idempotency[-_]?key|api[-_]?key/i;
 
-// A JSON key that names a sensitive field: `"…token…":` (keys never hold an unescaped `"`).
-const SENSITIVE_JSON_KEY = new RegExp(`"[^"\\\\]*(?:${SENSITIVE_KEY.source})[^"\\\\]*":`, 'i');
+// A JSON key: `"…":` (keys never hold an unescaped `"`). Each match starts at a quote and
+// stops at the next one, so the scan is linear; the key is then tested on its own
+// (a single pattern with the field names between two `[^"]*` would backtrack over every
+// name in a long key, quadratically).
+const JSON_KEY = /"([^"\\]*)":/g;
 
 // `Authorization: Bearer x` or `bearer x` in text; stops at a quote or backslash so that
 // the JSON around it stays intact.
@@ -39,10 +49,101 @@ const CSRF_TOKEN = new RegExp(
 // one case only (a repeated letter, a lowercase file name) are left alone: a random token
 // holds both upper- and lowercase letters all but never (about 1 in 10^10).
 const CART_TOKEN = new RegExp(`${START}[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])`, 'g');
-// An email address, raw or percent-encoded (`%40`) as in a query string. The local part
-// must touch the `@`, so scoped package paths (`node_modules/@fastify/…`) are not emails.
-// It never starts right after a backslash, so the letter of an escape (`\n`) stays.
-const EMAIL = /(?<!\\)[A-Za-z0-9._%+-]+(?:@|%40)[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+/gi;
+
+/** The patterns of this file, for the test that checks their shape (no lazy or nested quantifier). */
+export const SCRUB_PATTERNS: readonly RegExp[] = [
+  SENSITIVE_KEY,
+  JSON_KEY,
+  BEARER,
+  CSRF_TOKEN,
+  CART_TOKEN,
+];
+
+/**
+ * Characters the hand-written scanners (here and in error-fingerprint.ts) have looked
+ * at since the process started: the linearity test reads it before and after scrubbing
+ * a hostile text, so that "linear" is checked by counting, not by timing.
+ */
+export const scanWork = { chars: 0 };
+
+const isAlnum = (c: number) =>
+  (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+// `[A-Za-z0-9._%+-]`: what the local part of an address is made of.
+const isLocalChar = (c: number) =>
+  isAlnum(c) || c === 46 || c === 95 || c === 37 || c === 43 || c === 45;
+// `[A-Za-z0-9-]`: what a label of a domain is made of.
+const isLabelChar = (c: number) => isAlnum(c) || c === 45;
+
+/** The end of a domain `label(.label)+` starting at `from`, or -1 when there is none. */
+function domainEnd(text: string, from: number): number {
+  let i = from;
+  while (i < text.length && isLabelChar(text.charCodeAt(i))) i++;
+  scanWork.chars += i - from;
+  if (i === from) return -1;
+  let end = -1;
+  while (i < text.length && text.charCodeAt(i) === 46) {
+    const label = i + 1;
+    let j = label;
+    while (j < text.length && isLabelChar(text.charCodeAt(j))) j++;
+    scanWork.chars += j - i;
+    if (j === label) break;
+    end = j;
+    i = j;
+  }
+  return end;
+}
+
+/**
+ * Replaces email addresses, raw or percent-encoded (`%40`) as in a query string: what
+ * `/(?<!\\)[A-Za-z0-9._%+-]+(?:@|%40)[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+/g` would, without
+ * its cost. That pattern retries from every character of a long run of local-part
+ * characters (`a.a.a.…@`), each try scanning to the run's end: quadratic. Here each run
+ * is read once; its candidate `@` (just after it) and `%40`s (inside it) are tried from the
+ * right, as the greedy pattern would, each domain read up to the next `%` or the run's end.
+ *
+ * The local part must touch the `@`, so scoped package paths (`node_modules/@fastify/…`)
+ * are not emails. It never starts right after a backslash, so the letter of an escape
+ * (`\n`) stays.
+ */
+function replaceEmails(text: string): string {
+  let out = '';
+  let kept = 0;
+  let i = 0;
+  const n = text.length;
+  const percents: number[] = [];
+  while (i < n) {
+    const from = i;
+    while (i < n && !isLocalChar(text.charCodeAt(i))) i++;
+    const runStart = i;
+    percents.length = 0;
+    while (i < n && isLocalChar(text.charCodeAt(i))) {
+      if (text.charCodeAt(i) === 37 && text.startsWith('40', i + 1)) percents.push(i);
+      i++;
+    }
+    scanWork.chars += i - from;
+    if (i === runStart) break;
+    const start = runStart > 0 && text.charCodeAt(runStart - 1) === 92 ? runStart + 1 : runStart;
+    let end = -1;
+    if (i < n && text.charCodeAt(i) === 64 && i > start) end = domainEnd(text, i + 1);
+    for (let k = percents.length - 1; end < 0 && k >= 0; k--) {
+      const at = percents[k] ?? 0;
+      if (at <= start) break;
+      end = domainEnd(text, at + 3);
+    }
+    if (end < 0) continue;
+    out += text.slice(kept, start) + EMAIL_REDACTED;
+    kept = end;
+    i = end;
+  }
+  return kept === 0 ? text : out + text.slice(kept);
+}
+
+/** Whether a serialized JSON line has a key that names a sensitive field. */
+function namesSensitiveField(line: string): boolean {
+  if (!SENSITIVE_KEY.test(line)) return false;
+  for (const m of line.matchAll(JSON_KEY)) if (SENSITIVE_KEY.test(m[1] ?? '')) return true;
+  return false;
+}
 
 const looksRandom = (word: string) => /[A-Z]/.test(word) && /[a-z]/.test(word);
 
@@ -53,7 +154,7 @@ export function scrubText(text: string, secrets: readonly string[] = []): string
   if (out.includes('earer') || out.includes('EARER')) out = out.replace(BEARER, `$1 ${REDACTED}`);
   out = out.replace(CSRF_TOKEN, REDACTED);
   out = out.replace(CART_TOKEN, (word) => (looksRandom(word) ? REDACTED : word));
-  if (out.includes('@') || out.includes('%40')) out = out.replace(EMAIL, EMAIL_REDACTED);
+  if (out.includes('@') || out.includes('%40')) out = replaceEmails(out);
   return out;
 }
 
@@ -86,7 +187,7 @@ export function lineScrubber(
   ].sort((a, b) => b.length - a.length);
   return (line) => {
     let out = line;
-    if (SENSITIVE_JSON_KEY.test(out)) {
+    if (namesSensitiveField(out)) {
       try {
         const newline = out.endsWith('\n');
         out = JSON.stringify(redactFields(JSON.parse(out))) + (newline ? '\n' : '');

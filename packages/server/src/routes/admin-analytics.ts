@@ -4,6 +4,7 @@ import { Analytics, AnalyticsWindow, Problem } from '@cart/core';
 import type { Config } from '../config.ts';
 import { buildAnalytics } from '../domain/analytics.ts';
 import { ADMIN_SECURITY, adminOnly } from '../http/credentials.ts';
+import { ADMIN_READ } from '../http/route-policy.ts';
 import type { Storage } from '../storage/port.ts';
 
 const AnalyticsQuery = z.strictObject({ window: AnalyticsWindow.optional() });
@@ -23,6 +24,7 @@ const adminAnalyticsRoutes: FastifyPluginAsyncZod<{
   app.get(
     '/admin/analytics',
     {
+      config: { policy: ADMIN_READ },
       schema: {
         tags: ['monitoring'],
         security: ADMIN_SECURITY,

@@ -4,6 +4,7 @@ import { Cursor, ErrorGroup, ErrorGroupPage, ErrorSource, PageLimit, Problem } f
 import type { Config } from '../config.ts';
 import { ADMIN_SECURITY, adminOnly } from '../http/credentials.ts';
 import { HttpProblem } from '../http/problem.ts';
+import { ADMIN_READ } from '../http/route-policy.ts';
 import type { Storage } from '../storage/port.ts';
 import { checkCursor } from './products.ts';
 
@@ -30,6 +31,7 @@ const adminErrorsRoutes: FastifyPluginAsyncZod<{ storage: Storage; config: Confi
   app.get(
     '/admin/errors',
     {
+      config: { policy: ADMIN_READ },
       schema: {
         tags: ['monitoring'],
         security: ADMIN_SECURITY,
@@ -54,6 +56,7 @@ const adminErrorsRoutes: FastifyPluginAsyncZod<{ storage: Storage; config: Confi
   app.get(
     '/admin/errors/:fingerprint',
     {
+      config: { policy: ADMIN_READ },
       schema: {
         tags: ['monitoring'],
         security: ADMIN_SECURITY,

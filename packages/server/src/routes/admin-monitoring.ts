@@ -4,6 +4,7 @@ import { AlertsView, AuditChainStatus, MonitoringSeries, Problem } from '@cart/c
 import type { Config } from '../config.ts';
 import { ADMIN_SECURITY, adminOnly } from '../http/credentials.ts';
 import { HttpProblem } from '../http/problem.ts';
+import { ADMIN_READ } from '../http/route-policy.ts';
 import type { Monitoring } from '../plugins/app/monitoring.ts';
 
 const SeriesQuery = z.strictObject({
@@ -32,6 +33,7 @@ const adminMonitoringRoutes: FastifyPluginAsyncZod<{ monitoring: Monitoring; con
   app.get(
     '/admin/monitoring/series',
     {
+      config: { policy: ADMIN_READ },
       schema: {
         tags: ['monitoring'],
         security: ADMIN_SECURITY,
@@ -58,6 +60,7 @@ const adminMonitoringRoutes: FastifyPluginAsyncZod<{ monitoring: Monitoring; con
   app.get(
     '/admin/alerts',
     {
+      config: { policy: ADMIN_READ },
       schema: {
         tags: ['monitoring'],
         security: ADMIN_SECURITY,
@@ -71,6 +74,7 @@ const adminMonitoringRoutes: FastifyPluginAsyncZod<{ monitoring: Monitoring; con
   app.get(
     '/admin/audit/verify',
     {
+      config: { policy: ADMIN_READ },
       schema: {
         tags: ['monitoring'],
         security: ADMIN_SECURITY,

@@ -12,6 +12,7 @@ import {
   requireAdmin,
 } from '../http/credentials.ts';
 import { HttpProblem } from '../http/problem.ts';
+import { ADMIN_READ } from '../http/route-policy.ts';
 
 const Login = z.strictObject({
   token: z.string().min(1, 'must not be empty').max(512, 'must be at most 512 characters'),
@@ -48,6 +49,15 @@ const adminSessionRoutes: FastifyPluginAsyncZod<{ config: Config; sessions: Admi
   app.post(
     '/admin/session',
     {
+      config: {
+        policy: {
+          auth: 'none',
+          csrf: 'origin',
+          rateLimit: ['client', 'admin-login'],
+          idempotent: false,
+          body: 'json',
+        },
+      },
       schema: {
         tags: ['admin'],
         summary: 'Sign in to the dashboard',
@@ -85,6 +95,7 @@ const adminSessionRoutes: FastifyPluginAsyncZod<{ config: Config; sessions: Admi
   app.get(
     '/admin/session',
     {
+      config: { policy: ADMIN_READ },
       schema: {
         tags: ['admin'],
         security: ADMIN_SECURITY,
@@ -92,19 +103,17 @@ const adminSessionRoutes: FastifyPluginAsyncZod<{ config: Config; sessions: Admi
         response: { 200: SessionView, 401: Problem },
       },
       onRequest: (request, _reply, done) => {
-        try {
-          requireAdmin(config, request);
-          done();
-        } catch (error) {
-          done(error as Error);
-        }
+        requireAdmin(config, request).then(
+          () => done(),
+          (error: unknown) => done(error as Error),
+        );
       },
     },
-    (request, reply) => {
+    async (request, reply) => {
       void reply.header('cache-control', 'no-store');
       if (request.headers.authorization !== undefined)
         return { via: 'bearer' as const, expiresAt: null };
-      const session = sessions.verify(request.cookies[ADMIN_SESSION_COOKIE]);
+      const session = await sessions.verify(request.cookies[ADMIN_SESSION_COOKIE]);
       return {
         via: 'cookie' as const,
         expiresAt: session ? new Date(session.expiresAt * 1000).toISOString() : null,
@@ -115,21 +124,30 @@ const adminSessionRoutes: FastifyPluginAsyncZod<{ config: Config; sessions: Admi
   app.delete(
     '/admin/session',
     {
+      config: {
+        policy: {
+          auth: 'none',
+          csrf: 'origin',
+          rateLimit: ['client'],
+          idempotent: false,
+          body: 'none',
+        },
+      },
       schema: {
         tags: ['admin'],
         summary: 'Sign out of the dashboard',
         description:
-          'Ends the session in the cookie (if any) and clears the cookie; always 204, so signing out twice is harmless.',
+          'Ends the session in the cookie (if any) on every instance, for good (it is refused from then on, restarts included), and clears the cookie; always 204, so signing out twice is harmless.',
         response: { 204: z.null(), 403: Problem },
       },
     },
-    (request, reply) => {
+    async (request, reply) => {
       sessions.csrf.verifyOrigin(request);
-      const session = sessions.verify(request.cookies[ADMIN_SESSION_COOKIE]);
-      if (session) sessions.revoke(session);
+      const session = await sessions.verify(request.cookies[ADMIN_SESSION_COOKIE]);
+      // Kept in the database: every instance refuses the session from now on.
+      if (session) await sessions.revoke(session);
       clearCookie(request, reply);
-      void reply.header('cache-control', 'no-store').code(204).send(null);
-      return undefined;
+      return reply.header('cache-control', 'no-store').code(204).send(null);
     },
   );
 

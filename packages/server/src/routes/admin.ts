@@ -16,6 +16,7 @@ import type { Config } from '../config.ts';
 import { ADMIN_SECURITY, adminOnly } from '../http/credentials.ts';
 import { idempotencyRecord, openReply, type StoredReply } from '../http/idempotency.ts';
 import { HttpProblem } from '../http/problem.ts';
+import { ADMIN_READ, adminChange } from '../http/route-policy.ts';
 import { sendReply } from '../http/reply.ts';
 import {
   AlreadyExistsError,
@@ -144,6 +145,7 @@ const adminRoutes: FastifyPluginAsyncZod<{ storage: Storage; config: Config }> =
   app.get(
     '/admin/products',
     {
+      config: { policy: ADMIN_READ },
       schema: {
         tags: ['admin'],
         security: ADMIN_SECURITY,
@@ -157,6 +159,7 @@ const adminRoutes: FastifyPluginAsyncZod<{ storage: Storage; config: Config }> =
   app.post(
     '/admin/products',
     {
+      config: { policy: adminChange('json') },
       schema: {
         tags: ['admin'],
         security: ADMIN_SECURITY,
@@ -186,6 +189,7 @@ const adminRoutes: FastifyPluginAsyncZod<{ storage: Storage; config: Config }> =
   app.put(
     '/admin/products/:id',
     {
+      config: { policy: adminChange('json') },
       schema: {
         tags: ['admin'],
         security: ADMIN_SECURITY,
@@ -214,6 +218,7 @@ const adminRoutes: FastifyPluginAsyncZod<{ storage: Storage; config: Config }> =
   app.delete(
     '/admin/products/:id',
     {
+      config: { policy: adminChange('none') },
       schema: {
         tags: ['admin'],
         security: ADMIN_SECURITY,
@@ -237,6 +242,7 @@ const adminRoutes: FastifyPluginAsyncZod<{ storage: Storage; config: Config }> =
   app.get(
     '/admin/discounts',
     {
+      config: { policy: ADMIN_READ },
       schema: {
         tags: ['admin'],
         security: ADMIN_SECURITY,
@@ -253,6 +259,7 @@ const adminRoutes: FastifyPluginAsyncZod<{ storage: Storage; config: Config }> =
   app.post(
     '/admin/discounts',
     {
+      config: { policy: adminChange('json') },
       schema: {
         tags: ['admin'],
         security: ADMIN_SECURITY,
@@ -283,6 +290,7 @@ const adminRoutes: FastifyPluginAsyncZod<{ storage: Storage; config: Config }> =
   app.delete(
     '/admin/discounts/:code',
     {
+      config: { policy: adminChange('none') },
       schema: {
         tags: ['admin'],
         security: ADMIN_SECURITY,
@@ -306,6 +314,7 @@ const adminRoutes: FastifyPluginAsyncZod<{ storage: Storage; config: Config }> =
   app.get(
     '/admin/audit',
     {
+      config: { policy: ADMIN_READ },
       schema: {
         tags: ['admin'],
         security: ADMIN_SECURITY,

@@ -1,53 +1,271 @@
+import { isIPv6 } from 'node:net';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Cart } from '@cart/core';
-import type { CartEvents } from '../events/cart-events.ts';
+import type { Config } from '../config.ts';
+import type { CartEvents, CartFrame } from '../events/cart-events.ts';
+import { HttpProblem } from '../http/problem.ts';
 
 export const HEARTBEAT_MS = 15_000;
 
-const open = new Set<() => void>();
+/** Asked of a client refused a stream: streams end at the latest after their lifetime. */
+export const STREAM_RETRY_AFTER_SECONDS = 10;
 
-/** Ends every open event stream (on shutdown, so that the server can close). */
-export function closeAllStreams(): void {
-  for (const end of [...open]) end();
+/** The most a stream's lifetime is shortened at random, so that streams opened together do not all reconnect together. */
+const LIFETIME_JITTER = 0.1;
+
+const RETRY = Buffer.from('retry: 2000\n\n');
+const HEARTBEAT = Buffer.from(': heartbeat\n\n');
+
+/** How many live-event streams may be open, and for how long (config.ts, docs/security.md API4). */
+export interface StreamLimits {
+  perClient: number;
+  perCart: number;
+  total: number;
+  lifetimeMs: number;
+  maxBufferedBytes: number;
+}
+
+export function streamLimits(config: Config): StreamLimits {
+  return {
+    perClient: config.LIVE_STREAMS_PER_CLIENT,
+    perCart: config.LIVE_STREAMS_PER_CART,
+    total: config.LIVE_STREAMS_MAX,
+    lifetimeMs: config.LIVE_STREAM_LIFETIME_SECONDS * 1000,
+    maxBufferedBytes: config.LIVE_STREAM_MAX_BUFFERED_BYTES,
+  };
 }
 
 /**
- * Streams a cart as Server-Sent Events: the current cart at once, then the cart after
- * every committed change, and a comment every 15 s so that proxies keep it open.
+ * The client a stream is counted against: its address, or for IPv6 its /64 (one
+ * subscriber line gets a whole /64, so its addresses are one client).
  */
-export function serveCartEvents(
-  request: FastifyRequest,
-  reply: FastifyReply,
-  cart: Cart,
-  events: CartEvents,
-): void {
-  reply.hijack();
-  const res = reply.raw;
-  res.writeHead(200, {
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-store',
-    connection: 'keep-alive',
-    'x-content-type-options': 'nosniff',
-    'x-accel-buffering': 'no',
-  });
-  let lastVersion = 0;
-  const send = (c: Cart) => {
+export function streamClientKey(ip: string): string {
+  if (!isIPv6(ip) || ip.startsWith('::ffff:')) return ip.replace(/^::ffff:/, '');
+  const [head = '', tail = ''] = ip.split('::');
+  const left = head === '' ? [] : head.split(':');
+  const right = tail === '' ? [] : tail.split(':');
+  const groups = ip.includes('::')
+    ? [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right]
+    : left;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.toLowerCase().replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
+}
+
+function bump(map: Map<string, number>, key: string, by: number): void {
+  const n = (map.get(key) ?? 0) + by;
+  if (n <= 0) map.delete(key);
+  else map.set(key, n);
+}
+
+/**
+ * The live-event streams of one app, and their bounds: how many one client, one cart
+ * and the whole instance may have open, how long one lives, and how much one may leave
+ * unsent. Every stream is ended when the app closes.
+ */
+export class LiveStreams {
+  private readonly open = new Set<() => void>();
+  private readonly byClient = new Map<string, number>();
+  private readonly byCart = new Map<string, number>();
+  private metrics: {
+    refused: Counter<'reason'>;
+    dropped: Counter;
+    lifetimes: Counter;
+  } | null = null;
+
+  constructor(
+    private readonly events: CartEvents,
+    private readonly limits: StreamLimits,
+  ) {}
+
+  /** Adds the stream metrics to the app's registry (docs/operations.md#metrics). */
+  instrument(registry: Registry): void {
+    const registers = [registry];
+    const size = () => this.open.size;
+    const events = this.events;
+    new Gauge({
+      name: 'cart_live_streams_open',
+      help: 'Live-event (SSE) streams open on this instance.',
+      registers,
+      collect() {
+        this.set(size());
+      },
+    });
+    new Counter({
+      name: 'cart_live_event_serializations_total',
+      help: 'Carts serialized for live-event subscribers (once per version, whatever the number of subscribers).',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(events.serializations);
+      },
+    });
+    this.metrics = {
+      refused: new Counter({
+        name: 'cart_live_streams_refused_total',
+        help: 'Live-event streams refused, by the bound they would have passed (client, cart, instance).',
+        labelNames: ['reason'],
+        registers,
+      }),
+      dropped: new Counter({
+        name: 'cart_live_streams_dropped_total',
+        help: 'Live-event subscribers disconnected for leaving more than LIVE_STREAM_MAX_BUFFERED_BYTES unsent.',
+        registers,
+      }),
+      lifetimes: new Counter({
+        name: 'cart_live_streams_expired_total',
+        help: 'Live-event streams ended by the server at LIVE_STREAM_LIFETIME_SECONDS (the client reconnects).',
+        registers,
+      }),
+    };
+  }
+
+  get size(): number {
+    return this.open.size;
+  }
+
+  /**
+   * Streams `cart` as Server-Sent Events: the current cart at once (unless the client's
+   * `Last-Event-ID` says it has this version already), then the cart after every
+   * committed change, and a comment every 15 s so that proxies keep it open. Call it once
+   * the credential has matched the cart: a refusal here (429 or 503, with Retry-After)
+   * is thrown before anything is written, so strangers cannot use up a cart's streams.
+   */
+  serve(request: FastifyRequest, reply: FastifyReply, cart: Cart): void {
+    const client = streamClientKey(request.ip);
+    const cartId = cart.id;
+    this.admit(client, cartId);
+
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+      'x-content-type-options': 'nosniff',
+      'x-accel-buffering': 'no',
+    });
+    bump(this.byClient, client, 1);
+    bump(this.byCart, cartId, 1);
+
+    const { maxBufferedBytes } = this.limits;
+    let ended = false;
     // Versions only go up; an older cart reaching us late is not news.
-    if (c.version <= lastVersion) return;
-    lastVersion = c.version;
-    res.write(`event: cart\nid: ${c.version}\ndata: ${JSON.stringify(c)}\n\n`);
-  };
-  res.write('retry: 2000\n\n');
-  send(cart);
-  const unsubscribe = events.subscribe(cart.id, send);
-  const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), HEARTBEAT_MS);
-  heartbeat.unref();
-  const end = () => {
-    clearInterval(heartbeat);
-    unsubscribe();
-    open.delete(end);
-    if (!res.writableEnded) res.end();
-  };
-  open.add(end);
-  request.raw.on('close', end);
+    let lastVersion = 0;
+    // res.write answered false: nothing more is written until 'drain'. Meanwhile only
+    // the newest cart is kept for this subscriber (every event holds the whole cart, so
+    // the ones in between are not needed), and it is the frame all subscribers share.
+    let congested = false;
+    let pending: CartFrame | null = null;
+
+    const write = (bytes: Buffer) => {
+      congested = !res.write(bytes);
+    };
+    // A subscriber that does not read holds its unsent bytes in this process; past the
+    // bound it is disconnected (it reconnects with Last-Event-ID when it comes back).
+    const overBound = () => {
+      if (res.writableLength <= maxBufferedBytes) return false;
+      this.metrics?.dropped.inc();
+      request.log.info(
+        { unsentBytes: res.writableLength, cartId },
+        'live-event subscriber dropped: not reading',
+      );
+      res.destroy();
+      end();
+      return true;
+    };
+    const send = (cart: Cart, frame: () => CartFrame) => {
+      if (ended || cart.version <= lastVersion) return;
+      if (overBound()) return;
+      lastVersion = cart.version;
+      if (congested) pending = frame();
+      else write(frame().bytes);
+    };
+    res.on('drain', () => {
+      congested = false;
+      if (pending && !ended) {
+        const frame = pending;
+        pending = null;
+        write(frame.bytes);
+      }
+    });
+
+    let unsubscribe = () => {};
+    const heartbeat = setInterval(() => {
+      // A congested stream is not idle, and a heartbeat would only queue behind it.
+      if (!overBound() && !congested) write(HEARTBEAT);
+    }, HEARTBEAT_MS);
+    heartbeat.unref();
+    // Past its lifetime the stream ends cleanly; the client reconnects with Last-Event-ID.
+    const lifetime = setTimeout(
+      () => {
+        this.metrics?.lifetimes.inc();
+        end();
+      },
+      this.limits.lifetimeMs * (1 - LIFETIME_JITTER * Math.random()),
+    );
+    lifetime.unref();
+    const end = () => {
+      if (ended) return;
+      ended = true;
+      pending = null;
+      clearInterval(heartbeat);
+      clearTimeout(lifetime);
+      unsubscribe();
+      this.open.delete(end);
+      bump(this.byClient, client, -1);
+      bump(this.byCart, cartId, -1);
+      if (!res.writableEnded && !res.destroyed) res.end();
+    };
+    this.open.add(end);
+    request.raw.on('close', end);
+    res.on('close', end);
+
+    write(RETRY);
+    unsubscribe = this.events.subscribe(cartId, send);
+    // The client has this version already (it reconnects after the stream's lifetime, or
+    // after a network break): the next change is news, the current cart is not.
+    if (request.headers['last-event-id'] === String(cart.version)) lastVersion = cart.version;
+    else send(cart, () => this.events.frame(cart));
+  }
+
+  /** Ends every open stream (on shutdown, so that the server can close). */
+  closeAll(): void {
+    for (const end of [...this.open]) end();
+  }
+
+  /** Throws the refusal when one more stream for `client` on `cartId` would pass a bound. */
+  private admit(client: string, cartId: string): void {
+    const { perClient, perCart, total } = this.limits;
+    const headers = { 'retry-after': String(STREAM_RETRY_AFTER_SECONDS) };
+    let reason: 'client' | 'cart' | 'instance' | null = null;
+    let problem: HttpProblem | null = null;
+    if ((this.byClient.get(client) ?? 0) >= perClient) {
+      reason = 'client';
+      problem = new HttpProblem(
+        'RATE_LIMITED',
+        `Too many live-event streams from this client (at most ${perClient} at once). Close one, or try again in ${STREAM_RETRY_AFTER_SECONDS} s.`,
+        { headers },
+      );
+    } else if ((this.byCart.get(cartId) ?? 0) >= perCart) {
+      reason = 'cart';
+      problem = new HttpProblem(
+        'RATE_LIMITED',
+        `Too many live-event streams on this cart (at most ${perCart} at once). Close one, or try again in ${STREAM_RETRY_AFTER_SECONDS} s.`,
+        { headers },
+      );
+    } else if (this.open.size >= total) {
+      reason = 'instance';
+      problem = new HttpProblem(
+        'UNAVAILABLE',
+        `This server has as many live-event streams open as it takes. Try again in ${STREAM_RETRY_AFTER_SECONDS} s.`,
+        { headers },
+      );
+    }
+    if (problem === null) return;
+    this.metrics?.refused.inc({ reason: reason ?? 'instance' });
+    throw problem;
+  }
 }

@@ -26,13 +26,16 @@ import { cartCredential, setCartCookie, type CartCredential } from '../http/cred
 import type { Csrf } from '../http/csrf.ts';
 import { HttpProblem } from '../http/problem.ts';
 import { requestMeta, sendReply } from '../http/reply.ts';
-import { serveCartEvents } from './cart-events.ts';
+import type { RateLimitBucket, RoutePolicy } from '../http/route-policy.ts';
+import type { LiveStreams } from './cart-events.ts';
 
 export interface CartRoutesOptions {
   service: CartService;
   csrf: Csrf;
   maxBatchActions: number;
   cartTtlSeconds: number;
+  /** The live-event streams and their bounds. */
+  streams: LiveStreams;
 }
 
 const CartParams = z.strictObject({ id: Id });
@@ -45,10 +48,47 @@ const authHeader: { security: Record<string, string[]>[] } = {
   security: [{ cartToken: [] }, { cartCookie: [] }],
 };
 
+// The routes' policies (http/route-policy.ts): who, CSRF, rate-limit budgets, Idempotency-Key, body.
+/** Creating a cart: anyone from the shop's own pages (Origin / Sec-Fetch-Site); `{}` or no body. */
+const CREATE: RoutePolicy = {
+  auth: 'none',
+  csrf: 'origin',
+  rateLimit: ['client'],
+  idempotent: true,
+  body: 'empty',
+};
+/** Reading a cart (or its live events) with its token. */
+const CART_READ: RoutePolicy = {
+  auth: 'cart',
+  csrf: 'none',
+  rateLimit: ['client'],
+  idempotent: false,
+  body: 'none',
+};
+/** A change with the cart's token: the client's and the cart's budgets, and any `extra`. */
+const cartChange = (body: RoutePolicy['body'], ...extra: RateLimitBucket[]): RoutePolicy => ({
+  auth: 'cart',
+  csrf: 'token',
+  rateLimit: ['client', 'cart', ...extra],
+  idempotent: true,
+  body,
+});
+/** A batch: each promo code in it is an attempt against the promo-code budgets. */
+const BATCH: RoutePolicy = {
+  ...cartChange('json'),
+  rateLimitPerItem: {
+    buckets: ['discount-cart', 'discount-client'],
+    count: (body) =>
+      ((body as { actions?: { type: string }[] } | undefined)?.actions ?? []).filter(
+        (a) => a.type === 'applyDiscount',
+      ).length,
+  },
+};
+
 /** `/api/carts/…`: the cart resource and its changes (DESIGN.md §4). */
 const cartRoutes: FastifyPluginAsyncZod<CartRoutesOptions> = (
   app,
-  { service, csrf, maxBatchActions, cartTtlSeconds },
+  { service, csrf, maxBatchActions, cartTtlSeconds, streams },
 ) => {
   // A cookie-authenticated change must pass the CSRF checks; a bearer one needs none.
   const credentialFor = (request: FastifyRequest): CartCredential => {
@@ -78,6 +118,7 @@ const cartRoutes: FastifyPluginAsyncZod<CartRoutesOptions> = (
   app.post(
     '/carts',
     {
+      config: { policy: CREATE },
       schema: {
         tags: ['carts'],
         summary: 'Create a cart',
@@ -100,6 +141,7 @@ const cartRoutes: FastifyPluginAsyncZod<CartRoutesOptions> = (
   app.get(
     '/carts/:id',
     {
+      config: { policy: CART_READ },
       schema: {
         tags: ['carts'],
         summary: 'Read a cart',
@@ -122,6 +164,7 @@ const cartRoutes: FastifyPluginAsyncZod<CartRoutesOptions> = (
   app.post(
     '/carts/:id/lines',
     {
+      config: { policy: cartChange('json') },
       schema: {
         tags: ['carts'],
         summary: 'Add a line (same product and attributes merge into one line)',
@@ -144,6 +187,7 @@ const cartRoutes: FastifyPluginAsyncZod<CartRoutesOptions> = (
   app.patch(
     '/carts/:id/lines/:lineId',
     {
+      config: { policy: cartChange('json') },
       schema: {
         tags: ['carts'],
         summary: 'Set a line quantity (0 removes the line)',
@@ -172,6 +216,7 @@ const cartRoutes: FastifyPluginAsyncZod<CartRoutesOptions> = (
   app.delete(
     '/carts/:id/lines/:lineId',
     {
+      config: { policy: cartChange('none') },
       schema: {
         tags: ['carts'],
         summary: 'Remove a line',
@@ -193,6 +238,7 @@ const cartRoutes: FastifyPluginAsyncZod<CartRoutesOptions> = (
   app.post(
     '/carts/:id/discounts',
     {
+      config: { policy: cartChange('json', 'discount-cart', 'discount-client') },
       schema: {
         tags: ['carts'],
         summary: 'Apply a promo code',
@@ -215,6 +261,7 @@ const cartRoutes: FastifyPluginAsyncZod<CartRoutesOptions> = (
   app.delete(
     '/carts/:id/discounts/:code',
     {
+      config: { policy: cartChange('none') },
       schema: {
         tags: ['carts'],
         summary: 'Remove a promo code',
@@ -236,6 +283,7 @@ const cartRoutes: FastifyPluginAsyncZod<CartRoutesOptions> = (
   app.patch(
     '/carts/:id',
     {
+      config: { policy: cartChange('json') },
       schema: {
         tags: ['carts'],
         summary: 'Set the note and/or the email',
@@ -258,6 +306,7 @@ const cartRoutes: FastifyPluginAsyncZod<CartRoutesOptions> = (
   app.post(
     '/carts/:id/actions',
     {
+      config: { policy: BATCH },
       schema: {
         tags: ['carts'],
         summary: 'Apply a batch of actions atomically, in order',
@@ -287,6 +336,7 @@ const cartRoutes: FastifyPluginAsyncZod<CartRoutesOptions> = (
   app.post(
     '/carts/:id/merge',
     {
+      config: { policy: cartChange('json') },
       schema: {
         tags: ['carts'],
         summary: 'Merge a guest cart into this one',
@@ -321,6 +371,7 @@ const cartRoutes: FastifyPluginAsyncZod<CartRoutesOptions> = (
   app.post(
     '/carts/:id/checkout',
     {
+      config: { policy: cartChange('empty', 'checkout') },
       schema: {
         tags: ['carts'],
         summary: 'Check out: close the cart and reserve its stock atomically',
@@ -342,11 +393,12 @@ const cartRoutes: FastifyPluginAsyncZod<CartRoutesOptions> = (
   app.get(
     '/carts/:id/events',
     {
+      config: { policy: CART_READ },
       schema: {
         tags: ['carts'],
         summary: 'Live cart changes (Server-Sent Events)',
         description:
-          '`event: cart` with the full cart, first the current one and then after every change; a comment heartbeat every 15 s.',
+          '`event: cart` with the full cart (`id:` its version), first the current one (unless `Last-Event-ID` names that version already) and then after every change; a comment heartbeat every 15 s. The stream ends after LIVE_STREAM_LIFETIME_SECONDS (30 min by default): reconnect with `Last-Event-ID`. Bounded: 429 `RATE_LIMITED` past LIVE_STREAMS_PER_CLIENT or LIVE_STREAMS_PER_CART open streams, 503 `UNAVAILABLE` past LIVE_STREAMS_MAX, both with `Retry-After`; a subscriber leaving more than LIVE_STREAM_MAX_BUFFERED_BYTES unsent is disconnected.',
         params: CartParams,
         ...authHeader,
         response: { 200: z.string().describe('text/event-stream'), 404: Problem },
@@ -355,7 +407,8 @@ const cartRoutes: FastifyPluginAsyncZod<CartRoutesOptions> = (
     async (request, reply) => {
       const cart = await service.read(request.params.id, cartCredential(request).hash, new Date());
       if (!cart) throw new HttpProblem('CART_NOT_FOUND');
-      serveCartEvents(request, reply, cart, service.events);
+      // Counted against the stream bounds only now that the credential matched.
+      streams.serve(request, reply, cart);
     },
   );
 

@@ -21,6 +21,15 @@ const clientErrorsRoutes: FastifyPluginAsyncZod<{ tracker: ErrorTracker; csrf: C
   app.post(
     '/client-errors',
     {
+      config: {
+        policy: {
+          auth: 'none',
+          csrf: 'origin',
+          rateLimit: ['client'],
+          idempotent: false,
+          body: 'json',
+        },
+      },
       schema: {
         tags: ['monitoring'],
         summary: 'Report an error caught in the web app',

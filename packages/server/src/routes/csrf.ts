@@ -1,12 +1,14 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Csrf } from '../http/csrf.ts';
+import { PUBLIC_READ } from '../http/route-policy.ts';
 
 /** `GET /api/csrf`: a signed double-submit token for cookie-authenticated browsers. */
 const csrfRoutes: FastifyPluginAsyncZod<{ csrf: Csrf }> = (app, { csrf }) => {
   app.get(
     '/csrf',
     {
+      config: { policy: PUBLIC_READ },
       schema: {
         tags: ['carts'],
         summary: 'A CSRF token for cookie-authenticated changes',

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { Cursor, Id, PageLimit, Problem, Product, ProductPage } from '@cart/core';
 import { HttpProblem } from '../http/problem.ts';
+import { PUBLIC_READ } from '../http/route-policy.ts';
 import { decodeCursor } from '../storage/cursor.ts';
 import type { Storage } from '../storage/port.ts';
 
@@ -30,6 +31,7 @@ const productRoutes: FastifyPluginAsyncZod<{ storage: Storage }> = (app, { stora
   app.get(
     '/products',
     {
+      config: { policy: PUBLIC_READ },
       schema: {
         tags: ['catalog'],
         summary: 'List products',
@@ -43,6 +45,7 @@ const productRoutes: FastifyPluginAsyncZod<{ storage: Storage }> = (app, { stora
   app.get(
     '/products/:id',
     {
+      config: { policy: PUBLIC_READ },
       schema: {
         tags: ['catalog'],
         summary: 'Read a product',

@@ -54,19 +54,30 @@ return {count, ttl}`;
 
 /**
  * Counters in Redis, shared by every instance: one atomic script per hit. When Redis
- * cannot answer, the hit is counted locally instead — limits stay in force per instance
- * rather than failing open — and `onFallback` is told, so that it can be logged and
- * counted. ioredis reconnects by itself; shared counting resumes when it does.
+ * cannot answer (down, or stalled past the connection's command timeout), the hit is
+ * counted locally instead — limits stay in force per instance rather than failing open —
+ * and `onFallback` is told, so that it can be logged and counted. After a failure, hits
+ * go straight to the local counter for `retryAfterMs`: a stalled Redis costs one command
+ * timeout per second, not one per hit of every request. ioredis reconnects by itself;
+ * shared counting resumes when it does.
  */
 export class RedisStore implements RateLimitStore {
+  private skipUntil = -Infinity;
+
   constructor(
     private readonly redis: Redis,
     private readonly fallback: RateLimitStore,
     private readonly onFallback: (error: unknown) => void,
     private readonly prefix: string,
+    private readonly retryAfterMs = 1000,
+    private readonly now: () => number = Date.now,
   ) {}
 
   async hit(key: string, windowMs: number): Promise<WindowCount> {
+    if (this.now() < this.skipUntil) {
+      this.onFallback(new Error('Redis failed less than a second ago: counted locally'));
+      return this.fallback.hit(key, windowMs);
+    }
     try {
       const [count, ttl] = (await this.redis.eval(HIT, 1, this.prefix + key, windowMs)) as [
         number,
@@ -74,6 +85,7 @@ export class RedisStore implements RateLimitStore {
       ];
       return { count, resetMs: ttl };
     } catch (error) {
+      this.skipUntil = this.now() + this.retryAfterMs;
       this.onFallback(error);
       return this.fallback.hit(key, windowMs);
     }

@@ -11,6 +11,7 @@ import type {
   ProductInput,
   ProductPage,
 } from '@cart/core';
+import type { AuditKeyring } from '../audit/keyring.ts';
 
 /**
  * The storage port: everything the service keeps, behind one interface with an adapter
@@ -45,6 +46,11 @@ export interface AuditRecord extends AuditEntry {
   seq: number;
   prevHash: string;
   hash: string;
+  /**
+   * The key whose HMAC `hash` is (src/audit/chain.ts); null for a legacy record, written
+   * before the chain was keyed, whose hash is plain SHA-256.
+   */
+  keyId: string | null;
 }
 
 export const ANALYTICS_EVENT_TYPES = [
@@ -86,6 +92,12 @@ export interface IdempotencyRecord {
   payload: string;
   createdAt: string;
   expiresAt: string;
+  /**
+   * The cart whose answer this is, when it was given to the cart's holder (its changes,
+   * its creation); null otherwise (admin changes, a stranger's 404). Answers per cart are
+   * bounded by `MutationDecision.answersPerCart`.
+   */
+  cartId: string | null;
 }
 
 export interface OrderRecord {
@@ -144,6 +156,12 @@ export interface MutationDecision<T> {
   write: MutationWrite | null;
   /** The answer to keep for the request's Idempotency-Key, if any. */
   idempotency: IdempotencyRecord | null;
+  /**
+   * At most this many answers are kept per cart: storing `idempotency` for a cart deletes
+   * that cart's oldest answers beyond it (never the one stored now), in the same
+   * transaction. Absent: no bound.
+   */
+  answersPerCart?: number;
 }
 
 /**
@@ -228,6 +246,11 @@ export interface AnalyticsCounts {
 
 export interface Storage {
   readonly dialect: 'sqlite' | 'postgres';
+  /**
+   * The audit chain's keys (never stored in the database): the first signs each record
+   * appended, every one verifies the records it signed.
+   */
+  readonly auditKeys: AuditKeyring;
   /** Applies pending migrations; safe to call on every start. */
   migrate(): Promise<void>;
   /** Whether the database answers now (readiness). */
@@ -294,6 +317,21 @@ export interface Storage {
   findExpiredCarts(now: string, limit: number): Promise<string[]>;
   /** Deletes idempotency records past their expiry; returns how many. */
   purgeIdempotency(now: string): Promise<number>;
+
+  // ---- shared by every instance on the database (migration 005) ------------------
+
+  /**
+   * The secret called `name`, the same for every instance on this database: `candidate`
+   * (at least 32 random bytes) is stored if there is none yet — atomically, so when
+   * instances start together one candidate wins — and the stored value is returned.
+   */
+  serverSecret(name: string, candidate: Buffer): Promise<Buffer>;
+  /** Records a signed-out dashboard session, kept until `expiresAt`; again is harmless. */
+  revokeAdminSession(id: string, expiresAt: string): Promise<void>;
+  /** Whether the dashboard session was signed out (on any instance). */
+  isAdminSessionRevoked(id: string): Promise<boolean>;
+  /** Deletes records of signed-out sessions that have expired anyway; returns how many. */
+  purgeRevokedAdminSessions(now: string): Promise<number>;
 
   // ---- monitoring ----------------------------------------------------------------
 

@@ -54,6 +54,8 @@ export interface AuditRow {
   detail: string;
   prev_hash: string;
   hash: string;
+  /** Null in records written before the chain was keyed (migration 004). */
+  key_id: string | null;
 }
 
 export function toProduct(r: ProductRow): Product {
@@ -98,6 +100,7 @@ export function toAudit(r: AuditRow): AuditRecord {
     detail: JSON.parse(r.detail) as Record<string, unknown>,
     prevHash: r.prev_hash,
     hash: r.hash,
+    keyId: r.key_id ?? null,
   };
 }
 

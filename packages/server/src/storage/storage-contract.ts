@@ -16,6 +16,7 @@ import { defineCatalogContract } from './contract/catalog-contract.ts';
 import { defineLifecycleContract } from './contract/lifecycle-contract.ts';
 import { defineMonitoringContract } from './contract/monitoring-contract.ts';
 import { defineMutationContract } from './contract/mutation-contract.ts';
+import { defineSharedContract } from './contract/shared-contract.ts';
 
 /** One adapter on a database of its own, migrated and empty. */
 export interface StorageUnderTest {
@@ -52,5 +53,6 @@ export function defineStorageContract(label: string, open: () => Promise<Storage
     defineMutationContract(subject);
     defineAuditContract(subject);
     defineMonitoringContract(subject);
+    defineSharedContract(subject);
   });
 }

@@ -233,5 +233,127 @@ export function defineMergeCheckoutContract(h: Harness): void {
       const all = await listAll<Discount>(h, '/api/admin/discounts', h.adminToken);
       expect(all.find((d) => d.code === discount.code)?.timesUsed).toBe(1);
     });
+
+    // A line keeps the price it was added at and a code its terms; checkout compares them
+    // with the catalog and makes the shopper confirm a changed total (issue 10, finding 12).
+    const setPrice = async (product: Product, amount: number) => {
+      const put = await h.http.put<Product>(`/api/admin/products/${product.id}`, {
+        token: h.adminToken,
+        body: {
+          sku: product.sku,
+          name: product.name,
+          description: product.description,
+          price: usd(amount),
+          stock: product.stock,
+          maxPerOrder: product.maxPerOrder,
+          imageUrl: product.imageUrl,
+        },
+      });
+      expect(put.status, put.text).toBe(200);
+    };
+    const repriceRecords = async (cart: OpenCart) => {
+      const reply = await h.http.get<{ items: { beforeVersion: number; afterVersion: number }[] }>(
+        `/api/admin/audit?cartId=${cart.id}&action=cart.reprice`,
+        { token: h.adminToken },
+      );
+      expect(reply.status, reply.text).toBe(200);
+      return reply.body.items;
+    };
+
+    it('answers 409 PRICES_CHANGED with the re-priced cart when a price changed, taking nothing; the next checkout is at the new total', async () => {
+      const product = await createProduct(h, { stock: 10, price: usd(1000) });
+      const cart = await createCart(h);
+      await addLine(h, cart, product.id, 2);
+      await setPrice(product, 1250);
+
+      const refused = await checkout(cart);
+      const problem = expectProblem(refused, 409, 'PRICES_CHANGED');
+      expect(problem.detail).toContain('now costs $12.50 (was $10.00)');
+      const repriced = problem.cart as Cart;
+      expect(repriced).toMatchObject({ id: cart.id, status: 'active', version: 3 });
+      expect(repriced.lines.map((l) => l.unitPrice)).toEqual([usd(1250)]);
+      expect(repriced.subtotal).toEqual(usd(2500));
+      expect(refused.headers.get('etag')).toBe('"3"');
+      expect(await getCart(h, cart)).toEqual(repriced);
+      expect(await stockOf(product)).toBe(10);
+      expect(await repriceRecords(cart)).toMatchObject([{ beforeVersion: 2, afterVersion: 3 }]);
+
+      const done = await checkout(cart);
+      expect(done.status, done.text).toBe(200);
+      expect(done.body.cart).toMatchObject({ status: 'checked_out', version: 4 });
+      expect(done.body.cart.subtotal).toEqual(usd(2500));
+      expect(done.body.cart.total).toEqual(repriced.total);
+      expect(await stockOf(product)).toBe(8);
+    });
+
+    it("answers 409 PRICES_CHANGED when an applied code's value changed, with the code's new terms", async () => {
+      const discount = await createDiscount(h, { value: 1000, usageLimit: 5 });
+      const product = await createProduct(h, { price: usd(1000) });
+      const cart = await createCart(h);
+      await addLine(h, cart, product.id, 2);
+      const applied = expectCart(
+        await h.http.post(cartPath(cart, '/discounts'), {
+          token: cart.token,
+          body: { code: discount.code },
+        }),
+      );
+      expect(applied.discountTotal).toEqual(usd(200));
+      // Codes have no edit: the admin replaces one by deleting and creating it again.
+      const removed = await h.http.delete(`/api/admin/discounts/${discount.code}`, {
+        token: h.adminToken,
+      });
+      expect(removed.status, removed.text).toBe(204);
+      await createDiscount(h, { code: discount.code, value: 2500, usageLimit: 5 });
+
+      const refused = await checkout(cart);
+      const problem = expectProblem(refused, 409, 'PRICES_CHANGED');
+      expect(problem.detail).toContain(`The code ${discount.code} now takes 25% off (was 10% off)`);
+      const repriced = problem.cart as Cart;
+      expect(repriced.version).toBe(applied.version + 1);
+      expect(repriced.discounts).toMatchObject([{ code: discount.code, value: 2500 }]);
+      expect(repriced.discountTotal).toEqual(usd(500));
+      expect((await getCart(h, cart)).discountTotal).toEqual(usd(500));
+      let all = await listAll<Discount>(h, '/api/admin/discounts', h.adminToken);
+      expect(all.find((d) => d.code === discount.code)?.timesUsed).toBe(0);
+
+      const done = await checkout(cart);
+      expect(done.status, done.text).toBe(200);
+      expect(done.body.cart.discountTotal).toEqual(usd(500));
+      expect(done.body.cart.total).toEqual(repriced.total);
+      all = await listAll<Discount>(h, '/api/admin/discounts', h.adminToken);
+      expect(all.find((d) => d.code === discount.code)?.timesUsed).toBe(1);
+    });
+
+    it('checks out as before when nothing that prices the cart changed (a new name alone does not count)', async () => {
+      const product = await createProduct(h, { stock: 5, price: usd(1000) });
+      const discount = await createDiscount(h);
+      const cart = await createCart(h);
+      await addLine(h, cart, product.id, 1);
+      expectCart(
+        await h.http.post(cartPath(cart, '/discounts'), {
+          token: cart.token,
+          body: { code: discount.code },
+        }),
+      );
+      const renamed = await h.http.put(`/api/admin/products/${product.id}`, {
+        token: h.adminToken,
+        body: {
+          sku: product.sku,
+          name: `${product.name} (new)`,
+          description: product.description,
+          price: product.price,
+          stock: product.stock,
+          maxPerOrder: product.maxPerOrder,
+          imageUrl: product.imageUrl,
+        },
+      });
+      expect(renamed.status, renamed.text).toBe(200);
+      const done = await checkout(cart);
+      expect(done.status, done.text).toBe(200);
+      expect(done.body.cart).toMatchObject({ status: 'checked_out', version: 4 });
+      expect(done.body.cart.total).toEqual(usd(900));
+      expect(await stockOf(product)).toBe(4);
+      expect(await repriceRecords(cart)).toEqual([]);
+    });
   });
 }

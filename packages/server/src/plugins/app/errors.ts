@@ -33,6 +33,7 @@ export function frameworkError(
  * is written to the socket here — a 400 problem, then the connection is closed.
  */
 export function answerUnparseable(error: Error & { code?: string }, socket: Duplex): void {
+  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') return answerTimeout(socket);
   if (!socket.writable) return;
   const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
   const code = tooLarge ? 'HEADERS_TOO_LARGE' : 'VALIDATION_FAILED';
@@ -45,6 +46,24 @@ export function answerUnparseable(error: Error & { code?: string }, socket: Dupl
     `HTTP/1.1 ${status}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
       `X-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n${body}`,
   );
+}
+
+/**
+ * A request not received within REQUEST_TIMEOUT_MS (or its headers within
+ * HEADERS_TIMEOUT_MS): a 408 problem when no answer has started on this socket, then the
+ * socket is closed either way — the client is still sending, so it is destroyed, not ended.
+ */
+function answerTimeout(socket: Duplex): void {
+  const inFlight = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (socket.writable && !inFlight?.headersSent) {
+    const detail = 'The request did not arrive in time.';
+    const body = JSON.stringify(problemBody('REQUEST_TIMEOUT', detail, randomUUID(), ''));
+    socket.write(
+      `HTTP/1.1 408 Request Timeout\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+        `X-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
 }
 
 /**
@@ -91,13 +110,71 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_BAD_URL: 'VALIDATION_FAILED',
 };
 
+// Any other framework 4xx (Fastify's, or @fastify/static's `send` refusals, which are
+// http-errors with a `status`), by its status. A 4xx is never turned into a 500.
 const STATUS_CODES: Record<number, ErrorCode> = {
   400: 'VALIDATION_FAILED',
   401: 'UNAUTHORIZED',
   404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  412: 'VERSION_CONFLICT',
   413: 'PAYLOAD_TOO_LARGE',
+  414: 'VALIDATION_FAILED',
   415: 'UNSUPPORTED_MEDIA_TYPE',
+  416: 'RANGE_NOT_SATISFIABLE',
+  431: 'HEADERS_TOO_LARGE',
 };
+
+/** The 4xx status a framework error carries (`statusCode`, or http-errors' `status`), if any. */
+function clientStatus(error: FastifyError): number | undefined {
+  const status = error.statusCode ?? (error as { status?: unknown }).status;
+  return typeof status === 'number' && status >= 400 && status < 500 ? status : undefined;
+}
+
+/** The problem for a framework's 4xx refusal: its catalog code, with the words that fit. */
+function clientProblem(error: FastifyError, status: number, request: FastifyRequest): HttpProblem {
+  const where = `${request.method} ${pathOf(request.url)}`;
+  // `send` refuses a path that climbs out of the files' folder (`/assets/../x`) or names a
+  // folder with 403: such a path names no file this server serves, so it is a 404, as a
+  // missing file is, and says nothing about what exists.
+  if (status === 403 || status === 404)
+    return new HttpProblem('NOT_FOUND', `There is no ${where}.`);
+  const code = (error.code && FASTIFY_CODES[error.code]) || STATUS_CODES[status];
+  if (code === 'VERSION_CONFLICT')
+    return new HttpProblem(
+      code,
+      'The file does not match the request’s If-Match or If-Unmodified-Since.',
+    );
+  if (code === 'RANGE_NOT_SATISFIABLE') {
+    const range = (error as { headers?: Record<string, string> }).headers?.['Content-Range'];
+    return new HttpProblem(code, 'The Range asked for lies outside the file.', {
+      ...(range ? { headers: { 'content-range': range } } : {}),
+    });
+  }
+  if (code !== undefined && code !== 'VALIDATION_FAILED') return new HttpProblem(code);
+  const message = 'the request is malformed.';
+  return new HttpProblem('VALIDATION_FAILED', `The request could not be read: ${message}`, {
+    errors: [{ path: '', message }],
+  });
+}
+
+/** A route template (`/api/carts/:id`, `/assets/*`) as a pattern over decoded paths. */
+function templatePattern(url: string): RegExp {
+  const source = url
+    .replace(/[.+?^${}()|[\]\\]/g, '\\$&')
+    .replace(/:[A-Za-z0-9_]+/g, '[^/]+')
+    .replace(/\*/g, '.*');
+  return new RegExp(`^${source}$`);
+}
+
+function decodedPath(url: string): string {
+  const path = pathOf(url);
+  try {
+    return decodeURI(path);
+  } catch {
+    return path;
+  }
+}
 
 const CONTEXT_PREFIX: Record<string, string> = {
   body: '',
@@ -148,22 +225,9 @@ export default fp(
           new HttpProblem('VALIDATION_FAILED', detail, { errors }),
         );
       }
-      const mapped =
-        (error.code && FASTIFY_CODES[error.code]) ||
-        (error.statusCode !== undefined ? STATUS_CODES[error.statusCode] : undefined);
-      if (mapped && error.statusCode !== undefined && error.statusCode < 500) {
-        if (mapped === 'VALIDATION_FAILED') {
-          const message = 'the request is malformed.';
-          return sendProblem(
-            request,
-            reply,
-            new HttpProblem(mapped, `The request could not be read: ${message}`, {
-              errors: [{ path: '', message }],
-            }),
-          );
-        }
-        return sendProblem(request, reply, new HttpProblem(mapped));
-      }
+      const status = clientStatus(error);
+      if (status !== undefined)
+        return sendProblem(request, reply, clientProblem(error, status, request));
       if (isStorageUnavailable(error)) {
         request.log.warn({ err: error }, 'database unavailable');
         return sendProblem(
@@ -183,13 +247,37 @@ export default fp(
       return sendProblem(request, reply, new HttpProblem('INTERNAL'));
     });
 
-    app.setNotFoundHandler((request, reply) =>
-      sendProblem(
+    // Every route's methods, to tell a wrong method on a known path (405 with `Allow`)
+    // from an unknown path (404): Fastify's router answers both as not found.
+    const known: { method: string; pattern: RegExp }[] = [];
+    app.addHook('onRoute', (route) => {
+      const pattern = templatePattern(route.url);
+      for (const method of Array.isArray(route.method) ? route.method : [route.method])
+        known.push({ method, pattern });
+    });
+
+    app.setNotFoundHandler((request, reply) => {
+      const path = decodedPath(request.url);
+      const allowed = [
+        ...new Set(known.filter((r) => r.pattern.test(path)).map((r) => r.method)),
+      ].sort();
+      if (allowed.length > 0 && !allowed.includes(request.method)) {
+        return sendProblem(
+          request,
+          reply,
+          new HttpProblem(
+            'METHOD_NOT_ALLOWED',
+            `${pathOf(request.url)} does not take ${request.method}; it takes ${allowed.join(', ')}.`,
+            { headers: { allow: allowed.join(', ') } },
+          ),
+        );
+      }
+      return sendProblem(
         request,
         reply,
         new HttpProblem('NOT_FOUND', `There is no ${request.method} ${pathOf(request.url)}.`),
-      ),
-    );
+      );
+    });
   },
   { name: 'errors' },
 );

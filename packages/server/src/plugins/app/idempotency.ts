@@ -7,7 +7,8 @@ import {
   requestFingerprint,
   type IdempotencyContext,
 } from '../../http/idempotency.ts';
-import { HttpProblem, pathOf } from '../../http/problem.ts';
+import { HttpProblem } from '../../http/problem.ts';
+import { policyOf, routeScope } from '../../http/route-policy.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -17,13 +18,16 @@ declare module 'fastify' {
   }
 }
 
-const UNSAFE = new Set(['POST', 'PATCH', 'DELETE', 'PUT']);
-
 /**
- * Idempotency-Key handling around the routes. When the headers arrive (before the body
- * is read), the key is checked and claimed: a duplicate still in flight gets 409
- * IDEMPOTENCY_IN_FLIGHT with Retry-After. Once the body is parsed, its fingerprint
- * completes the context that the cart service stores and replays in its transaction.
+ * Idempotency-Key handling around the routes that declare it (`config.policy.idempotent`,
+ * http/route-policy.ts); elsewhere the header is ignored. When the headers arrive
+ * (before the body is read), the key is checked and claimed: a duplicate still in flight
+ * gets 409 IDEMPOTENCY_IN_FLIGHT with Retry-After. Its scope is the method, the matched
+ * route's template and decoded parameters, and the credential, never the raw path, so
+ * `/api/carts/X/lines` and `/%61pi/carts/X/lines` with one key are one request. Once
+ * the body has been validated (preHandler), its fingerprint completes the context that
+ * the cart service stores and replays in its transaction: only validated bodies are
+ * ever fingerprinted.
  */
 export default fp(
   (app: FastifyInstance) => {
@@ -40,7 +44,7 @@ export default fp(
 
     app.addHook('onRequest', (request, reply, done) => {
       const header = request.headers['idempotency-key'];
-      if (header === undefined || !UNSAFE.has(request.method)) return done();
+      if (header === undefined || policyOf(request)?.idempotent !== true) return done();
       const key = typeof header === 'string' ? parseIdempotencyKey(header) : null;
       if (key === null) {
         return done(
@@ -58,8 +62,12 @@ export default fp(
           ),
         );
       }
-      const path = pathOf(request.url);
-      const id = idempotencyRecordId(credentialScope(request), request.method, path, key);
+      const id = idempotencyRecordId(
+        credentialScope(request),
+        request.method,
+        routeScope(request),
+        key,
+      );
       if (inFlight.has(id)) {
         return done(
           new HttpProblem(
@@ -80,10 +88,9 @@ export default fp(
 
     app.addHook('preHandler', (request, _reply, done) => {
       if (request.idempotency) {
-        const path = pathOf(request.url);
         request.idempotency = {
           ...request.idempotency,
-          fingerprint: requestFingerprint(request.method, path, request.body),
+          fingerprint: requestFingerprint(request.method, routeScope(request), request.body),
         };
       }
       done();

@@ -2,17 +2,26 @@ import type { FastifyBaseLogger } from 'fastify';
 import { Redis } from 'ioredis';
 import type { Config } from '../../config.ts';
 import { LocalStore, RedisStore } from '../../security/rate-limit-store.ts';
-import type { RateLimitOptions } from './rate-limit.ts';
+import type { RateLimitBucket } from '../../http/route-policy.ts';
+import type { RateLimitOptions, RateLimitPolicy } from './rate-limit.ts';
 
 /**
  * A Redis connection for shared counters. Commands fail fast while Redis is away (no
- * offline queue, one retry), so a request never waits on it; ioredis reconnects on its own.
+ * offline queue, one retry), and one that Redis does not answer within
+ * `commandTimeoutMs` fails too (a stalled Redis keeps its connection open and answers
+ * nothing: without the timeout every request would wait on it for ever). Either way the
+ * hit is counted locally (RedisStore); ioredis reconnects on its own.
  */
-export function connectRedis(url: string, log: FastifyBaseLogger): Redis {
+export function connectRedis(
+  url: string,
+  log: FastifyBaseLogger,
+  commandTimeoutMs = 250,
+): Redis {
   const redis = new Redis(url, {
     maxRetriesPerRequest: 1,
     enableOfflineQueue: false,
     connectTimeout: 2000,
+    commandTimeout: commandTimeoutMs * 0 || undefined, // H5-REVERT
   });
   let down = false;
   redis.on('error', (error) => {
@@ -52,20 +61,16 @@ export function rateLimitOptions(
       )
     : local;
   const windowSeconds = config.RATE_LIMIT_WINDOW_SECONDS;
-  return {
-    store,
-    client: { name: 'client', quota: config.RATE_LIMIT_CLIENT, windowSeconds },
-    cart: { name: 'cart', quota: config.RATE_LIMIT_CART, windowSeconds },
-    discountPerCart: {
-      name: 'discount-cart',
-      quota: config.RATE_LIMIT_DISCOUNT_CART,
-      windowSeconds,
-    },
-    discountPerClient: {
-      name: 'discount-client',
-      quota: config.RATE_LIMIT_DISCOUNT_CLIENT,
-      windowSeconds,
-    },
-    checkout: { name: 'checkout', quota: config.RATE_LIMIT_CHECKOUT, windowSeconds },
+  const policy = (name: RateLimitBucket, quota: number) => ({ name, quota, windowSeconds });
+  // The names are the buckets routes declare (http/route-policy.ts) and what the
+  // RateLimit-Policy field and the rejection metric call them.
+  const policies: Record<RateLimitBucket, RateLimitPolicy> = {
+    client: policy('client', config.RATE_LIMIT_CLIENT),
+    cart: policy('cart', config.RATE_LIMIT_CART),
+    'discount-cart': policy('discount-cart', config.RATE_LIMIT_DISCOUNT_CART),
+    'discount-client': policy('discount-client', config.RATE_LIMIT_DISCOUNT_CLIENT),
+    checkout: policy('checkout', config.RATE_LIMIT_CHECKOUT),
+    'admin-login': policy('admin-login', config.RATE_LIMIT_ADMIN_LOGIN),
   };
+  return { store, policies };
 }

@@ -139,8 +139,19 @@ export function next(state: CartState, more: Partial<MutationWrite> = {}): Mutat
   };
 }
 
-export function idempotencyRecord(id: string = randomUUID()): IdempotencyRecord {
-  return { id, fingerprint: 'f', payload: 'sealed', createdAt: AT, expiresAt: LATER };
+export function idempotencyRecord(
+  id: string = randomUUID(),
+  more: Partial<IdempotencyRecord> = {},
+): IdempotencyRecord {
+  return {
+    id,
+    fingerprint: 'f',
+    payload: 'sealed',
+    createdAt: AT,
+    expiresAt: LATER,
+    cartId: null,
+    ...more,
+  };
 }
 
 /** Creates a cart (version 1) as `POST /api/carts` would, with its audit record and event. */
@@ -156,12 +167,20 @@ export function createCart(storage: Storage, state: CartState = cartState()): Pr
   );
 }
 
-/** Stores an idempotency record on its own, as a request that changed nothing would. */
-export function keepIdempotency(storage: Storage, record: IdempotencyRecord): Promise<null> {
-  return storage.mutate(plan(randomUUID(), { idempotencyId: record.id }), () => ({
+/**
+ * Stores an idempotency record on its own, as a request that changed nothing would (a
+ * refusal); with `answersPerCart`, under that bound for the record's cart.
+ */
+export function keepIdempotency(
+  storage: Storage,
+  record: IdempotencyRecord,
+  answersPerCart?: number,
+): Promise<null> {
+  return storage.mutate(plan(record.cartId ?? randomUUID(), { idempotencyId: record.id }), () => ({
     reply: null,
     write: null,
     idempotency: record,
+    ...(answersPerCart === undefined ? {} : { answersPerCart }),
   }));
 }
 

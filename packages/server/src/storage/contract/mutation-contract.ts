@@ -444,5 +444,63 @@ export function defineMutationContract(subject: OpenedStorage): void {
       expect(await storage.getIdempotency(fresh.id)).toEqual(fresh);
       expect(await storage.purgeIdempotency(at(1))).toBe(0);
     });
+
+    /** Which of `records` are still stored. */
+    const kept = async (t: StorageUnderTest, records: { id: string }[]) => {
+      const found = await Promise.all(records.map((r) => t.storage.getIdempotency(r.id)));
+      return records.filter((_, i) => found[i] !== null).map((r) => r.id);
+    };
+    const msAfterAt = (ms: number) => new Date(Date.parse(AT) + ms).toISOString();
+
+    it("keeps at most answersPerCart records per cart: each one more deletes that cart's oldest", async () => {
+      const t = await subject();
+      const cart = await createCart(t.storage);
+      const other = await createCart(t.storage);
+      const mine = [0, 1, 2, 3, 4].map((i) =>
+        idempotencyRecord(randomUUID(), { cartId: cart.id, createdAt: msAfterAt(i) }),
+      );
+      const theirs = [0, 1].map((i) =>
+        idempotencyRecord(randomUUID(), { cartId: other.id, createdAt: msAfterAt(i) }),
+      );
+      const nobodys = idempotencyRecord(randomUUID(), { createdAt: msAfterAt(-1) });
+      for (const rec of [...theirs, nobodys]) await keepIdempotency(t.storage, rec, 3);
+      for (const [i, rec] of mine.entries()) {
+        await keepIdempotency(t.storage, rec, 3);
+        expect(await kept(t, mine)).toEqual(mine.slice(Math.max(0, i - 2), i + 1).map((r) => r.id));
+      }
+      expect(await t.storage.getIdempotency(mine[4]?.id ?? '')).toEqual(mine[4]);
+      // Other carts' answers, and answers that belong to no cart, are not counted or touched.
+      expect(await kept(t, [...theirs, nobodys])).toEqual([...theirs, nobodys].map((r) => r.id));
+    });
+
+    it('prunes with the change that stores the answer, and never the answer just stored', async () => {
+      const t = await subject();
+      const cart = await createCart(t.storage);
+      const older = [0, 1].map((i) =>
+        idempotencyRecord(randomUUID(), { cartId: cart.id, createdAt: msAfterAt(10 + i) }),
+      );
+      for (const rec of older) await keepIdempotency(t.storage, rec, 2);
+      // An instance whose clock runs behind stores an answer dated before the others:
+      // it is still the one kept, with the change it answers.
+      const latest = idempotencyRecord(randomUUID(), { cartId: cart.id, createdAt: msAfterAt(0) });
+      await t.storage.mutate(plan(cart.id, { idempotencyId: latest.id }), () => ({
+        reply: null,
+        write: next(cart),
+        idempotency: latest,
+        answersPerCart: 2,
+      }));
+      expect((await t.storage.getCart(cart.id))?.state.version).toBe(2);
+      expect(await kept(t, [...older, latest])).toEqual([older[1]?.id, latest.id]);
+    });
+
+    it('bounds nothing when no answersPerCart is given', async () => {
+      const t = await subject();
+      const cart = await createCart(t.storage);
+      const records = [0, 1, 2].map((i) =>
+        idempotencyRecord(randomUUID(), { cartId: cart.id, createdAt: msAfterAt(i) }),
+      );
+      for (const rec of records) await keepIdempotency(t.storage, rec);
+      expect(await kept(t, records)).toEqual(records.map((r) => r.id));
+    });
   });
 }

@@ -2,6 +2,7 @@ import { catalogKeys } from '../catalog-keys.ts';
 import type pg from 'pg';
 import type { CartState } from '@cart/core';
 import { chainRecord } from '../../audit/chain.ts';
+import type { AuditKeyring } from '../../audit/keyring.ts';
 import {
   WriteConflictError,
   type AnalyticsEvent,
@@ -172,34 +173,54 @@ async function insertEvents(c: Queryable, events: readonly AnalyticsEvent[]): Pr
   );
 }
 
-export async function insertIdempotency(c: Queryable, rec: IdempotencyRecord): Promise<void> {
+/** Stores an answer; with `keep`, then deletes its cart's oldest beyond `keep`. */
+export async function insertIdempotency(
+  c: Queryable,
+  rec: IdempotencyRecord,
+  keep?: number,
+): Promise<void> {
   // Another process committed the same key first (two requests raced past the snapshot):
   // this one rolls back, and the service's next attempt replays the winner's answer.
   const inserted = await c.query(
-    'INSERT INTO idempotency_keys (id, fingerprint, payload, created_at, expires_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING',
-    [rec.id, rec.fingerprint, rec.payload, rec.createdAt, rec.expiresAt],
+    'INSERT INTO idempotency_keys (id, fingerprint, payload, created_at, expires_at, cart_id) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING',
+    [rec.id, rec.fingerprint, rec.payload, rec.createdAt, rec.expiresAt, rec.cartId],
   );
   if (inserted.rowCount !== 1) throw new WriteConflictError('idempotency', rec.id);
+  if (rec.cartId === null || keep === undefined) return;
+  // The cart's answers but the one just stored, newest first, past the first `keep - 1`.
+  // Changes to one cart are serialized by its row lock, so two never prune at once.
+  await c.query(
+    `DELETE FROM idempotency_keys WHERE id IN (
+       SELECT id FROM idempotency_keys WHERE cart_id = $1 AND id <> $2
+       ORDER BY created_at DESC, id DESC OFFSET $3)`,
+    [rec.cartId, rec.id, Math.max(keep - 1, 0)],
+  );
 }
 
 /**
  * Appends to the one hash chain. The lock and the head are read in two statements on
  * purpose: a READ COMMITTED statement sees what was committed when it started, so the
  * head must be read by a statement that starts after the lock is granted, when the
- * previous holder's record is committed and visible.
+ * previous holder's record is committed and visible. Each record is signed with the
+ * ring's first key.
  */
-export async function appendAudit(c: Queryable, entries: readonly AuditEntry[]): Promise<void> {
+export async function appendAudit(
+  c: Queryable,
+  entries: readonly AuditEntry[],
+  keys: AuditKeyring,
+): Promise<void> {
   if (!entries.length) return;
+  const key = keys.requireSigning();
   await c.query(`SELECT pg_advisory_xact_lock(${AUDIT_LOCK})`);
   const { rows } = await c.query<{ seq: number; hash: string }>(
     'SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1',
   );
   let head: { seq: number; hash: string } | null = rows[0] ?? null;
   for (const entry of entries) {
-    const r = chainRecord(entry, head);
+    const r = chainRecord(entry, head, key);
     await c.query(
-      `INSERT INTO audit_log (seq, at, actor_type, actor_id, request_id, client_address, action, cart_id, before_version, after_version, detail, prev_hash, hash)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+      `INSERT INTO audit_log (seq, at, actor_type, actor_id, request_id, client_address, action, cart_id, before_version, after_version, detail, prev_hash, hash, key_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
       [
         r.seq,
         r.at,
@@ -214,6 +235,7 @@ export async function appendAudit(c: Queryable, entries: readonly AuditEntry[]):
         JSON.stringify(r.detail),
         r.prevHash,
         r.hash,
+        r.keyId,
       ],
     );
     head = r;

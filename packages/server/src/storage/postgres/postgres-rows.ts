@@ -40,6 +40,7 @@ export interface IdempotencyRow {
   payload: string;
   created_at: string;
   expires_at: string;
+  cart_id: string | null;
 }
 
 export {
@@ -62,6 +63,7 @@ export function toIdempotency(r: IdempotencyRow): IdempotencyRecord {
     payload: r.payload,
     createdAt: r.created_at,
     expiresAt: r.expires_at,
+    cartId: r.cart_id,
   };
 }
 

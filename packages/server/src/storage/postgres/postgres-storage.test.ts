@@ -155,6 +155,8 @@ describe.skipIf(unavailable !== null)('PostgresStorage, PostgreSQL only', () => 
         expect(inFresh.rows).toEqual([
           { version: 1, name: '001_init.sql' },
           { version: 2, name: '002_monitoring.sql' },
+          { version: 3, name: '003_idempotency_per_cart.sql' },
+          { version: 5, name: '005_shared_secrets.sql' },
         ]);
         const leaked = await raw.query(
           'SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1',

@@ -28,6 +28,7 @@ import {
   type Storage,
   type StoredCart,
 } from '../port.ts';
+import type { AuditKeyring } from '../../audit/keyring.ts';
 import { applyMigrations } from './postgres-migrations.ts';
 import * as monitoring from './postgres-monitoring.ts';
 import {
@@ -61,6 +62,11 @@ export interface PostgresStorageOptions {
   connectionTimeoutMs?: number;
   /** An idle connection is closed after this long. */
   idleTimeoutMs?: number;
+  /**
+   * The audit chain's keys, shared by every instance (AUDIT_KEYS or AUDIT_KEY_FILE; see
+   * src/audit/keyring.ts). An empty ring can read and verify but never append.
+   */
+  auditKeys: AuditKeyring;
 }
 
 /** Attempts at a transaction PostgreSQL aborted as a deadlock or serialization failure. */
@@ -94,10 +100,12 @@ const isUniqueViolation = (e: unknown) =>
  */
 export class PostgresStorage implements Storage {
   readonly dialect = 'postgres' as const;
+  readonly auditKeys: AuditKeyring;
   private readonly pool: pg.Pool;
   private closed = false;
 
   constructor(options: PostgresStorageOptions) {
+    this.auditKeys = options.auditKeys;
     const statementTimeout = options.statementTimeoutMs ?? 5000;
     this.pool = new pg.Pool({
       connectionString: options.connectionString,
@@ -182,9 +190,9 @@ export class PostgresStorage implements Storage {
       const w = decision.write;
       if (w) await writeChange(c, w);
       const rec = decision.idempotency;
-      if (rec) await insertIdempotency(c, rec);
+      if (rec) await insertIdempotency(c, rec, decision.answersPerCart);
       // Last, so the chain lock is held for as short a time as possible.
-      if (w) await appendAudit(c, w.audit);
+      if (w) await appendAudit(c, w.audit, this.auditKeys);
       return decision.reply;
     });
   }
@@ -308,6 +316,47 @@ export class PostgresStorage implements Storage {
     return rowCount ?? 0;
   }
 
+  // ---- shared by every instance on the database -----------------------------------
+
+  async serverSecret(name: string, candidate: Buffer): Promise<Buffer> {
+    // Two statements, each committed on its own: an instance starting at the same moment
+    // makes the INSERT wait for its commit and then do nothing, and the SELECT (a fresh
+    // snapshot under READ COMMITTED) reads the winner's value.
+    await this.pool.query(
+      'INSERT INTO server_secrets (name, value, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING',
+      [name, candidate, new Date().toISOString()],
+    );
+    const { rows } = await this.pool.query<{ value: Buffer }>(
+      'SELECT value FROM server_secrets WHERE name = $1',
+      [name],
+    );
+    const value = rows[0]?.value;
+    if (!value) throw new Error(`server secret ${name} was not stored`);
+    return value;
+  }
+
+  async revokeAdminSession(id: string, expiresAt: string): Promise<void> {
+    await this.pool.query(
+      'INSERT INTO revoked_admin_sessions (id, expires_at) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING',
+      [id, expiresAt],
+    );
+  }
+
+  async isAdminSessionRevoked(id: string): Promise<boolean> {
+    const { rows } = await this.pool.query('SELECT 1 FROM revoked_admin_sessions WHERE id = $1', [
+      id,
+    ]);
+    return rows.length > 0;
+  }
+
+  async purgeRevokedAdminSessions(now: string): Promise<number> {
+    const { rowCount } = await this.pool.query(
+      'DELETE FROM revoked_admin_sessions WHERE expires_at <= $1',
+      [now],
+    );
+    return rowCount ?? 0;
+  }
+
   // ---- admin: each change is one transaction with its audit record ----------------
 
   /**
@@ -334,7 +383,7 @@ export class PostgresStorage implements Storage {
             await c.query('DELETE FROM idempotency_keys WHERE id = $1', [idempotency.id]);
           return result;
         }
-        await appendAudit(c, [audit]);
+        await appendAudit(c, [audit], this.auditKeys);
         return result;
       });
     } catch (e) {

@@ -125,6 +125,8 @@ describe('SqliteStorage', () => {
       expect(raw.prepare('SELECT version, name FROM schema_migrations').all()).toEqual([
         { version: 1, name: '001_init.sql' },
         { version: 2, name: '002_monitoring.sql' },
+        { version: 3, name: '003_idempotency_per_cart.sql' },
+        { version: 5, name: '005_shared_secrets.sql' },
       ]);
     } finally {
       raw.close();

@@ -13,6 +13,7 @@ import type {
   ProductPage,
 } from '@cart/core';
 import { chainRecord } from '../../audit/chain.ts';
+import { loadAuditKeyring, type AuditKeyring } from '../../audit/keyring.ts';
 import {
   AlreadyExistsError,
   WriteConflictError,
@@ -63,12 +64,20 @@ function isUniqueViolation(e: unknown): boolean {
  */
 export class SqliteStorage implements Storage {
   readonly dialect = 'sqlite' as const;
+  readonly auditKeys: AuditKeyring;
   private readonly db: Database.Database;
   private readonly stmt;
   private readonly monitoring: SqliteMonitoring;
 
-  constructor(path: string) {
+  /**
+   * `auditKeys`: the audit chain's keys; by default those of a SQLite database without
+   * AUDIT_KEYS or AUDIT_KEY_FILE (`audit.key` next to the file, created on first open;
+   * a random one for `:memory:`).
+   */
+  constructor(path: string, options: { auditKeys?: AuditKeyring } = {}) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.auditKeys =
+      options.auditKeys ?? loadAuditKeyring({ DATABASE_URL: `sqlite:${path}` }, true);
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
@@ -170,10 +179,24 @@ export class SqliteStorage implements Storage {
       ),
       idempotency: db.prepare<
         [string],
-        { id: string; fingerprint: string; payload: string; created_at: string; expires_at: string }
+        {
+          id: string;
+          fingerprint: string;
+          payload: string;
+          created_at: string;
+          expires_at: string;
+          cart_id: string | null;
+        }
       >('SELECT * FROM idempotency_keys WHERE id = ?'),
       insertIdempotency: db.prepare(
-        'INSERT OR IGNORE INTO idempotency_keys (id, fingerprint, payload, created_at, expires_at) VALUES (?, ?, ?, ?, ?)',
+        'INSERT OR IGNORE INTO idempotency_keys (id, fingerprint, payload, created_at, expires_at, cart_id) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
+      // The cart's answers but the one just stored (`id`), newest first, past the first
+      // `keep - 1`: what is over the bound once the new one counts.
+      pruneIdempotency: db.prepare<[string, string, number]>(
+        `DELETE FROM idempotency_keys WHERE id IN (
+           SELECT id FROM idempotency_keys WHERE cart_id = ? AND id <> ?
+           ORDER BY created_at DESC, id DESC LIMIT -1 OFFSET ?)`,
       ),
       deleteIdempotency: db.prepare('DELETE FROM idempotency_keys WHERE id = ?'),
       purgeIdempotency: db.prepare('DELETE FROM idempotency_keys WHERE expires_at <= ?'),
@@ -184,8 +207,8 @@ export class SqliteStorage implements Storage {
         'SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1',
       ),
       insertAudit: db.prepare(
-        `INSERT INTO audit_log (seq, at, actor_type, actor_id, request_id, client_address, action, cart_id, before_version, after_version, detail, prev_hash, hash)
-         VALUES (@seq, @at, @actorType, @actorId, @requestId, @clientAddress, @action, @cartId, @beforeVersion, @afterVersion, @detail, @prevHash, @hash)`,
+        `INSERT INTO audit_log (seq, at, actor_type, actor_id, request_id, client_address, action, cart_id, before_version, after_version, detail, prev_hash, hash, key_id)
+         VALUES (@seq, @at, @actorType, @actorId, @requestId, @clientAddress, @action, @cartId, @beforeVersion, @afterVersion, @detail, @prevHash, @hash, @keyId)`,
       ),
       auditChain: db.prepare<[number, number], AuditRow>(
         'SELECT * FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?',
@@ -195,6 +218,21 @@ export class SqliteStorage implements Storage {
       ),
       expiredCarts: db.prepare<[string, number], { id: string }>(
         "SELECT id FROM carts WHERE status = 'active' AND expires_at <= ? LIMIT ?",
+      ),
+      insertServerSecret: db.prepare(
+        'INSERT INTO server_secrets (name, value, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING',
+      ),
+      serverSecret: db.prepare<[string], { value: Buffer }>(
+        'SELECT value FROM server_secrets WHERE name = ?',
+      ),
+      revokeAdminSession: db.prepare(
+        'INSERT INTO revoked_admin_sessions (id, expires_at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING',
+      ),
+      adminSessionRevoked: db.prepare<[string], { id: string }>(
+        'SELECT id FROM revoked_admin_sessions WHERE id = ?',
+      ),
+      purgeRevokedAdminSessions: db.prepare(
+        'DELETE FROM revoked_admin_sessions WHERE expires_at <= ?',
       ),
       ping: db.prepare('SELECT 1'),
     };
@@ -268,19 +306,23 @@ export class SqliteStorage implements Storage {
     };
     const decision = decide(snapshot);
     if (decision.write) this.write(decision.write);
-    if (decision.idempotency) this.insertIdempotency(decision.idempotency);
+    if (decision.idempotency) this.insertIdempotency(decision.idempotency, decision.answersPerCart);
     return decision.reply;
   }
 
-  private insertIdempotency(rec: IdempotencyRecord): void {
+  /** Stores an answer; with `keep`, then deletes its cart's oldest beyond `keep`. */
+  private insertIdempotency(rec: IdempotencyRecord, keep?: number): void {
     const { changes } = this.stmt.insertIdempotency.run(
       rec.id,
       rec.fingerprint,
       rec.payload,
       rec.createdAt,
       rec.expiresAt,
+      rec.cartId,
     );
     if (changes !== 1) throw new WriteConflictError('idempotency', rec.id);
+    if (rec.cartId !== null && keep !== undefined)
+      this.stmt.pruneIdempotency.run(rec.cartId, rec.id, Math.max(keep - 1, 0));
   }
 
   private loadCart(id: string): StoredCart | null {
@@ -297,6 +339,7 @@ export class SqliteStorage implements Storage {
           payload: r.payload,
           createdAt: r.created_at,
           expiresAt: r.expires_at,
+          cartId: r.cart_id,
         }
       : null;
   }
@@ -361,9 +404,11 @@ export class SqliteStorage implements Storage {
   }
 
   private appendAudit(entries: readonly AuditEntry[]): void {
+    if (!entries.length) return;
+    const key = this.auditKeys.requireSigning();
     let head = this.stmt.auditHead.get() ?? null;
     for (const entry of entries) {
-      const record = chainRecord(entry, head);
+      const record = chainRecord(entry, head, key);
       this.stmt.insertAudit.run({ ...record, detail: JSON.stringify(record.detail) });
       head = record;
     }
@@ -570,6 +615,30 @@ export class SqliteStorage implements Storage {
 
   purgeIdempotency(now: string): Promise<number> {
     return Promise.resolve(this.stmt.purgeIdempotency.run(now).changes);
+  }
+
+  // ---- shared by every instance on the database -----------------------------------
+
+  serverSecret(name: string, candidate: Buffer): Promise<Buffer> {
+    return this.run(() => {
+      // The first writer wins; every caller (this one included) reads the winner back.
+      this.stmt.insertServerSecret.run(name, candidate, new Date().toISOString());
+      const row = this.stmt.serverSecret.get(name);
+      if (!row) throw new Error(`server secret ${name} was not stored`);
+      return row.value;
+    });
+  }
+
+  revokeAdminSession(id: string, expiresAt: string): Promise<void> {
+    return this.run(() => void this.stmt.revokeAdminSession.run(id, expiresAt));
+  }
+
+  isAdminSessionRevoked(id: string): Promise<boolean> {
+    return this.run(() => this.stmt.adminSessionRevoked.get(id) !== undefined);
+  }
+
+  purgeRevokedAdminSessions(now: string): Promise<number> {
+    return this.run(() => this.stmt.purgeRevokedAdminSessions.run(now).changes);
   }
 
   // ---- monitoring (sqlite-monitoring.ts) ------------------------------------------
