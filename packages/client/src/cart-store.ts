@@ -279,8 +279,17 @@ export class CartStore implements CartActions {
       return value;
     } catch (error) {
       if (error instanceof CartApiError && !isRetryableAnswer(error)) {
+        // A new attempt is a new decision (the shopper confirming a re-priced total, say):
+        // it gets a new key, where a retry of the same key would replay this refusal.
         this.book.checkoutKey = null;
         this.lastError = reportFromApi(error, null, this.runtime.now());
+        // PRICES_CHANGED carries the cart the server re-priced: show the new prices and
+        // total now, before the shopper decides, as VERSION_CONFLICT's cart is shown.
+        if (error.cart && this.book.adopt(error.cart)) {
+          await this.engine.persistMeta();
+          if (this.leader) this.broadcast();
+          else this.command({ kind: 'refresh' });
+        }
       } else if (error instanceof CartNetworkError && this.leader) {
         this.net.down = true;
       }

@@ -21,7 +21,7 @@ export class CartApiError extends Error {
   readonly detail: string;
   readonly errors: readonly FieldError[];
   readonly requestId: string | undefined;
-  /** The current cart, sent with VERSION_CONFLICT. */
+  /** The current cart, sent with VERSION_CONFLICT, and the re-priced one with PRICES_CHANGED. */
   readonly cart: Cart | undefined;
   /** The server's Retry-After, in milliseconds, when it sent one. */
   readonly retryAfterMs: number | null;

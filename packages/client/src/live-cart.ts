@@ -24,6 +24,15 @@ export interface LiveCartOptions {
   onConnection?(connected: boolean): void;
 }
 
+/** How one connection ended: whether it delivered carts, and the waits the server asked. */
+interface ConnectionEnd {
+  gotEvent: boolean;
+  /** `retry:` in the stream, in ms. */
+  serverRetry?: number;
+  /** `Retry-After` of a refusal (429, 503), in ms. */
+  retryAfter?: number;
+}
+
 /**
  * Follows `GET /api/carts/:id/events` over `fetch` (so a bearer token can be sent,
  * which EventSource cannot), reconnecting with capped exponential backoff and full
@@ -37,11 +46,7 @@ export function followCart(options: LiveCartOptions): { close(): void } {
   // server ends streams after their lifetime), so that the server skips a cart we have.
   let lastEventId: string | undefined;
 
-  const connectOnce = async (): Promise<{
-    gotEvent: boolean;
-    serverRetry?: number;
-    retryAfter?: number;
-  }> => {
+  const connectOnce = async (): Promise<ConnectionEnd> => {
     const attempt = new AbortController();
     const abort = () => attempt.abort();
     controller.signal.addEventListener('abort', abort, { once: true });
@@ -84,7 +89,12 @@ export function followCart(options: LiveCartOptions): { close(): void } {
       const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
       for (;;) {
         const { done, value } = await reader.read();
-        if (done) break;
+        if (done) {
+          // The server ended the stream (streams have a lifetime): that connection was
+          // healthy, so the next one is opened without backing off further.
+          gotEvent = true;
+          break;
+        }
         feed();
         for (const event of parser.push(value)) {
           if (event.event !== 'cart') continue;
@@ -112,7 +122,7 @@ export function followCart(options: LiveCartOptions): { close(): void } {
     let failures = 0;
     let serverRetry = 0;
     while (!controller.signal.aborted) {
-      const result = await connectOnce().catch(() => ({ gotEvent: false }));
+      const result = await connectOnce().catch((): ConnectionEnd => ({ gotEvent: false }));
       if (controller.signal.aborted) break;
       serverRetry = result.serverRetry ?? serverRetry;
       // A connection that delivered events was healthy: start the backoff again.

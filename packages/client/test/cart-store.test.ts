@@ -473,6 +473,37 @@ describe('the cart store', () => {
     expect(stock.json<Product>().stock).toBe(4);
   });
 
+  it('shows the re-priced cart that comes with PRICES_CHANGED; confirming checks out with a new key', async () => {
+    const mug = await product({ price: { amount: 1000, currency: 'USD' } });
+    const s = store();
+    await s.start();
+    await s.addLine(mug, 2);
+    await idle(s);
+    const put = await t.app.inject({
+      method: 'PUT',
+      url: `/api/admin/products/${mug.id}`,
+      headers: adminAuth,
+      payload: {
+        ...productInput({ sku: mug.sku, name: mug.name }),
+        price: { amount: 1200, currency: 'USD' },
+      },
+    });
+    expect(put.statusCode, put.body).toBe(200);
+
+    const error = await s.checkout().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CartApiError);
+    expect(error).toMatchObject({ code: 'PRICES_CHANGED', status: 409 });
+    const shown = s.getSnapshot();
+    expect(shown.confirmed).toMatchObject({ version: 3, status: 'active' });
+    expect(shown.cart?.total).toEqual({ amount: 2400, currency: 'USD' });
+    expect(shown.lastError).toMatchObject({ code: 'PRICES_CHANGED' });
+
+    const order = await s.checkout();
+    expect(order.cart.total).toEqual({ amount: 2400, currency: 'USD' });
+    const keys = new Set(net.matching(/\/checkout$/).map((r) => r.key));
+    expect(keys.size).toBe(2);
+  });
+
   it('refuses to check out an empty cart with the catalog words', async () => {
     const s = store();
     await s.start();

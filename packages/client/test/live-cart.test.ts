@@ -85,6 +85,9 @@ describe('followCart', () => {
     expect(clock.sleeps.at(-1)).toBeGreaterThanOrEqual(2000); // the server's retry is the least wait
     await flush();
     expect(streams).toHaveLength(2);
+    // It resumes from the last cart it has (the server then skips that version).
+    expect(headers[0]?.has('last-event-id')).toBe(false);
+    expect(headers[1]?.get('last-event-id')).toBe('1');
     streams[1]?.send(`event: cart\ndata: ${JSON.stringify(cart(2))}\n\n`);
     await flush();
     expect(got).toEqual([1, 2]);

@@ -59,7 +59,7 @@ declare module 'fastify' {
     cartService: CartService;
     /** Listeners to committed cart changes (metrics, event log lines, live series). */
     cartObservers: CartObservers;
-    /** Runs the background sweep once now: expiry, idempotency purge, abandonment. */
+    /** Runs the background sweep once now: expiry, purges, abandonment, error groups. */
     sweep: (now?: Date) => Promise<void>;
   }
 }
@@ -102,12 +102,12 @@ export async function buildApp(
     // 408 and the socket is closed; these cover receiving the request only, so an answer
     // that streams (live events) is not cut by them. A socket silent both ways for
     // CONNECTION_TIMEOUT_MS is closed; an idle keep-alive one after KEEP_ALIVE_TIMEOUT_MS.
-    requestTimeout: 0, // H5-REVERT
+    requestTimeout: config.REQUEST_TIMEOUT_MS,
     connectionTimeout: config.CONNECTION_TIMEOUT_MS,
     keepAliveTimeout: config.KEEP_ALIVE_TIMEOUT_MS,
     http: {
       // Node requires headersTimeout ≤ requestTimeout.
-      headersTimeout: 60_000, // H5-REVERT
+      headersTimeout: Math.min(config.HEADERS_TIMEOUT_MS, config.REQUEST_TIMEOUT_MS),
       // How often Node looks for requests past those bounds (its default is 30 s, which
       // would let a slow request live up to 30 s longer than the bound).
       connectionsCheckingInterval: Math.max(
@@ -129,7 +129,7 @@ export async function buildApp(
     return503OnClosing: false,
   }).withTypeProvider<ZodTypeProvider>();
   // Forwarded addresses are checked before anything reads request.ip (http/forwarded.ts).
-  if (config.TRUST_PROXY === 'H5-REVERT') app.server.prependListener('request', cleanForwardedFor);
+  if (config.TRUST_PROXY !== false) app.server.prependListener('request', cleanForwardedFor);
 
   app.setValidatorCompiler(validatorCompiler);
   // Responses are built by typed code from the core schemas' types; re-validating each
@@ -213,6 +213,10 @@ export async function buildApp(
     log: app.log,
     registry: app.metrics,
     secrets: [config.ADMIN_TOKEN, config.METRICS_TOKEN, config.SECRET],
+    limits: {
+      newGroupsPerClientHour: config.ERROR_GROUPS_NEW_PER_CLIENT_HOUR,
+      maxGroups: config.ERROR_GROUPS_MAX,
+    },
   });
   app.decorate('errorTracker', errorTracker);
   if (tracing) await app.register(tracingPlugin, { tracing });
@@ -286,6 +290,10 @@ export async function buildApp(
       await service.expire(id, now);
     await storage.purgeIdempotency(now.toISOString());
     await storage.purgeRevokedAdminSessions(now.toISOString());
+    // Error groups not seen for ERROR_GROUP_RETENTION_DAYS (docs/operations.md#errors).
+    await storage.purgeErrorGroups(
+      new Date(now.getTime() - config.ERROR_GROUP_RETENTION_DAYS * 86_400_000).toISOString(),
+    );
     await sweepAbandoned(
       { storage, service, observer: observers, idleSeconds: config.ABANDON_AFTER_SECONDS },
       now,

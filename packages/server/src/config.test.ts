@@ -45,6 +45,21 @@ describe('loadConfig', () => {
     expect(c.ALLOWED_ORIGINS).toEqual(['https://a.example', 'https://b.example']);
   });
 
+  it('bounds sockets and Redis commands by default', () => {
+    expect(loadConfig({})).toMatchObject({
+      REQUEST_TIMEOUT_MS: 30_000,
+      HEADERS_TIMEOUT_MS: 10_000,
+      KEEP_ALIVE_TIMEOUT_MS: 72_000,
+      CONNECTION_TIMEOUT_MS: 60_000,
+      REDIS_COMMAND_TIMEOUT_MS: 250,
+    });
+    // Below the live-event heartbeat, every stream would be cut as idle.
+    expect(() => loadConfig({ CONNECTION_TIMEOUT_MS: '15000' })).toThrow(
+      /CONNECTION_TIMEOUT_MS must be at least 20000/,
+    );
+    expect(() => loadConfig({ REQUEST_TIMEOUT_MS: '0' })).toThrow(/REQUEST_TIMEOUT_MS/);
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ ADMIN_TOKEN: '' }).ADMIN_TOKEN).toBeUndefined();
   });

@@ -177,6 +177,18 @@ export const ConfigSchema = z.object({
   /** A file holding the audit keys in the AUDIT_KEYS format, one a line (a mounted secret). */
   AUDIT_KEY_FILE: z.string().min(1).optional(),
 
+  // ---- error groups (docs/operations.md#errors; docs/security.md, API4) ----
+  /**
+   * New error groups one client (address) may start per hour with its reports
+   * (`POST /api/client-errors`); beyond that, its reports still count in groups that
+   * exist, and a report that would start one more is dropped (and counted).
+   */
+  ERROR_GROUPS_NEW_PER_CLIENT_HOUR: int(20, 1, 100_000),
+  /** Error groups kept per source (server, client): beyond, a new group is dropped (and counted). */
+  ERROR_GROUPS_MAX: int(10_000, 10, 1_000_000),
+  /** An error group not seen for this many days is deleted by the background sweep. */
+  ERROR_GROUP_RETENTION_DAYS: int(30, 1, 3650),
+
   // ---- monitoring (docs/operations.md) ----
   /** `pretty` for readable development logs; `json` (one object a line) otherwise. */
   LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),

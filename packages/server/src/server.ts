@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   // operator is told to set ADMIN_TOKEN instead.
   const interactive = process.stderr.isTTY;
   const generatedAdminToken =
-    config.ADMIN_TOKEN === undefined && (interactive || true) // H5-REVERT
+    config.ADMIN_TOKEN === undefined && interactive
       ? randomBytes(24).toString('base64url')
       : undefined;
   if (generatedAdminToken !== undefined) config = { ...config, ADMIN_TOKEN: generatedAdminToken };

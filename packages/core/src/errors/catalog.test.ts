@@ -16,7 +16,6 @@ const DESIGN_STATUSES: Record<ErrorCode, number> = {
   UNAUTHORIZED: 401,
   CSRF_TOKEN_INVALID: 403,
   NOT_FOUND: 404,
-  METHOD_NOT_ALLOWED: 405, // not in DESIGN.md: a known path asked with a method it does not take
   CART_NOT_FOUND: 404,
   LINE_NOT_FOUND: 404,
   CART_CLOSED: 409,
@@ -36,7 +35,6 @@ const DESIGN_STATUSES: Record<ErrorCode, number> = {
   DISCOUNT_INVALID: 422,
   IDEMPOTENCY_KEY_REUSED: 422,
   AMOUNT_TOO_LARGE: 422, // not in DESIGN.md: core's refusal of a cart past the safe-integer range
-  RANGE_NOT_SATISFIABLE: 416, // not in DESIGN.md: a Range outside a static file
   HEADERS_TOO_LARGE: 431, // not in DESIGN.md: a header section over Node's HTTP limit
   RATE_LIMITED: 429,
   INTERNAL: 500,

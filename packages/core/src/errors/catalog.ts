@@ -25,11 +25,6 @@ export const ERROR_CATALOG = {
     title: 'Not found',
     message: 'We could not find what you were looking for.',
   },
-  METHOD_NOT_ALLOWED: {
-    status: 405,
-    title: 'Method not allowed',
-    message: 'This address does not take that kind of request.',
-  },
   CART_NOT_FOUND: {
     status: 404,
     title: 'Cart not found',
@@ -124,11 +119,6 @@ export const ERROR_CATALOG = {
     status: 422,
     title: 'Idempotency key reused',
     message: 'This request key was already used for a different request.',
-  },
-  RANGE_NOT_SATISFIABLE: {
-    status: 416,
-    title: 'Range not satisfiable',
-    message: 'The requested part of this file does not exist.',
   },
   HEADERS_TOO_LARGE: {
     status: 431,

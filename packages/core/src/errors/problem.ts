@@ -14,7 +14,7 @@ export type FieldError = z.infer<typeof FieldError>;
 /**
  * An RFC 9457 problem document, as every error answers (`application/problem+json`).
  * Extension members: `code` (stable), `requestId`, `errors` (validation), and `cart`
- * (the current cart, on VERSION_CONFLICT).
+ * (the current cart, on VERSION_CONFLICT; the re-priced one, on PRICES_CHANGED).
  */
 export const Problem = z.looseObject({
   type: z.string(),

@@ -41,10 +41,12 @@ async function setup(rules: unknown = {}, options: { failRecording?: boolean } =
     registers: [registry],
   });
   const state = { totals: { ...quiet }, readFails: false };
-  const auditChain = new AuditChainMonitor((after, limit) =>
-    state.readFails
-      ? Promise.reject(new Error('database unavailable'))
-      : storage.readAuditChain(after, limit),
+  const auditChain = new AuditChainMonitor(
+    (after, limit) =>
+      state.readFails
+        ? Promise.reject(new Error('database unavailable'))
+        : storage.readAuditChain(after, limit),
+    storage.auditKeys,
   );
   const recorder = {
     recordAlertEvent: (e: AlertEventInput) =>

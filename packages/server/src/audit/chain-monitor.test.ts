@@ -1,8 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { AuditChainStatus } from '@cart/core';
 import type { AuditEntry, AuditRecord } from '../storage/port.ts';
-import { chainRecord } from './chain.ts';
+import { GENESIS_HASH, auditHash, chainRecord } from './chain.ts';
 import { AuditChainMonitor } from './chain-monitor.ts';
+import { AuditKeyring, type AuditKey } from './keyring.ts';
+
+const key: AuditKey = { id: 'k', secret: Buffer.alloc(32, 3) };
+const ring = new AuditKeyring([key], 'test');
 
 const entry = (i: number): AuditEntry => ({
   at: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(),
@@ -22,7 +26,7 @@ function log(n: number) {
   const records: AuditRecord[] = [];
   const append = (count: number) => {
     for (let i = 0; i < count; i++)
-      records.push(chainRecord(entry(records.length), records.at(-1) ?? null));
+      records.push(chainRecord(entry(records.length), records.at(-1) ?? null, key));
   };
   append(n);
   const stats = { read: 0 };
@@ -32,7 +36,7 @@ function log(n: number) {
     return Promise.resolve(page);
   };
   const statuses: AuditChainStatus[] = [];
-  const monitor = new AuditChainMonitor(read, {
+  const monitor = new AuditChainMonitor(read, ring, {
     pageSize: 4,
     onStatus: (s) => statuses.push(s),
   });
@@ -84,7 +88,7 @@ describe('AuditChainMonitor', () => {
     const last = records[4] as AuditRecord;
     // Rewritten with its hash recomputed: a walk from the genesis finds nothing wrong,
     // but the pinned hash no longer matches.
-    records[4] = chainRecord({ ...entry(4), detail: { quantity: 1000 } }, records[3] ?? null);
+    records[4] = chainRecord({ ...entry(4), detail: { quantity: 1000 } }, records[3] ?? null, key);
     expect(await monitor.verify()).toMatchObject({ intact: false, brokenAtSeq: 5, records: 4 });
     expect(await monitor.verify(true)).toMatchObject({ intact: false, brokenAtSeq: 5 });
     records[4] = last;
@@ -116,16 +120,37 @@ describe('AuditChainMonitor', () => {
 
   it('runs checks one at a time and survives a failed read', async () => {
     let fail = true;
-    const records = [chainRecord(entry(0), null)];
-    const monitor = new AuditChainMonitor((after, limit) =>
-      fail
-        ? Promise.reject(new Error('database unavailable'))
-        : Promise.resolve(records.filter((r) => r.seq > after).slice(0, limit)),
+    const records = [chainRecord(entry(0), null, key)];
+    const monitor = new AuditChainMonitor(
+      (after, limit) =>
+        fail
+          ? Promise.reject(new Error('database unavailable'))
+          : Promise.resolve(records.filter((r) => r.seq > after).slice(0, limit)),
+      ring,
     );
     await expect(monitor.verify()).rejects.toThrow('database unavailable');
     fail = false;
     const [a, b] = await Promise.all([monitor.verify(true), monitor.verify()]);
     expect(a).toMatchObject({ intact: true, records: 1 });
     expect(b).toMatchObject({ intact: true, records: 1 });
+  });
+
+  it('sees the chain rewritten without the key: as keyed records, or as legacy ones', async () => {
+    const { records, monitor } = log(4);
+    await monitor.verify(true);
+    // A writer without the key recomputes every hash with plain SHA-256 (no key id):
+    // the records now pass as a legacy chain, which a walk alone would accept.
+    for (const [i, r] of records.entries()) {
+      const prevHash = records[i - 1]?.hash ?? GENESIS_HASH;
+      records[i] = { ...r, prevHash, hash: auditHash(r.seq, r, prevHash, null), keyId: null };
+    }
+    expect(await monitor.verify(true)).toMatchObject({ intact: false });
+  });
+
+  it('reports records signed with a key it does not hold as not intact', async () => {
+    const { records, monitor } = log(3);
+    const other: AuditKey = { id: 'other', secret: Buffer.alloc(32, 9) };
+    records.push(chainRecord(entry(3), records.at(-1) ?? null, other));
+    expect(await monitor.verify(true)).toMatchObject({ intact: false, brokenAtSeq: 4, records: 3 });
   });
 });

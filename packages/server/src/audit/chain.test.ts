@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AuditEntry, AuditRecord } from '../storage/port.ts';
-import { GENESIS_HASH, canonicalJson, chainRecord, verifyChain } from './chain.ts';
+import { GENESIS_HASH, auditHash, canonicalJson, chainRecord, verifyChain } from './chain.ts';
+import { AuditKeyring, generateAuditKey, parseAuditKeys, type AuditKey } from './keyring.ts';
 
 const entry = (i: number): AuditEntry => ({
   at: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(),
@@ -15,9 +16,29 @@ const entry = (i: number): AuditEntry => ({
   detail: { quantity: i, nested: { b: 1, a: [1, 2] } },
 });
 
-function build(n: number): AuditRecord[] {
+const keyA: AuditKey = { id: 'a', secret: Buffer.alloc(32, 1) };
+const keyB: AuditKey = { id: 'b', secret: Buffer.alloc(32, 2) };
+const ring = new AuditKeyring([keyA], 'test');
+
+function build(n: number, key: AuditKey = keyA, out: AuditRecord[] = []): AuditRecord[] {
+  for (let i = 0; i < n; i++) out.push(chainRecord(entry(out.length), out.at(-1) ?? null, key));
+  return out;
+}
+
+/** Records as the code before keys wrote them: plain SHA-256, no key id. */
+function legacy(n: number): AuditRecord[] {
   const out: AuditRecord[] = [];
-  for (let i = 0; i < n; i++) out.push(chainRecord(entry(i), out.at(-1) ?? null));
+  for (let i = 0; i < n; i++) {
+    const seq = i + 1;
+    const prevHash = out.at(-1)?.hash ?? GENESIS_HASH;
+    out.push({
+      ...entry(i),
+      seq,
+      prevHash,
+      hash: auditHash(seq, entry(i), prevHash, null),
+      keyId: null,
+    });
+  }
   return out;
 }
 
@@ -43,40 +64,148 @@ describe('audit hash chain', () => {
 
   it('verifies an intact chain across pages', async () => {
     const records = build(25);
-    await expect(verifyChain(reader(records), 10)).resolves.toMatchObject({
+    await expect(verifyChain(reader(records), ring, { pageSize: 10 })).resolves.toMatchObject({
       ok: true,
       count: 25,
       headHash: records[24]?.hash,
     });
-    await expect(verifyChain(reader([]), 10)).resolves.toEqual({
+    await expect(verifyChain(reader([]), ring, { pageSize: 10 })).resolves.toEqual({
       ok: true,
       count: 0,
       headHash: GENESIS_HASH,
+      legacyRecords: 0,
     });
   });
 
   it('finds an edited record', async () => {
     const records = build(10);
     records[4] = { ...records[4]!, detail: { quantity: 999 } };
-    await expect(verifyChain(reader(records))).resolves.toMatchObject({ ok: false, brokenSeq: 5 });
+    await expect(verifyChain(reader(records), ring)).resolves.toMatchObject({
+      ok: false,
+      brokenSeq: 5,
+    });
   });
 
   it('finds a re-hashed edit by its broken link to the next record', async () => {
     const records = build(10);
-    records[4] = chainRecord({ ...entry(4), action: 'cart.clear' }, records[3]!);
-    await expect(verifyChain(reader(records))).resolves.toMatchObject({ ok: false, brokenSeq: 6 });
+    records[4] = chainRecord({ ...entry(4), action: 'cart.clear' }, records[3]!, keyA);
+    await expect(verifyChain(reader(records), ring)).resolves.toMatchObject({
+      ok: false,
+      brokenSeq: 6,
+    });
   });
 
   it('finds a deleted record', async () => {
     const records = build(10);
     records.splice(6, 1);
-    await expect(verifyChain(reader(records))).resolves.toMatchObject({ ok: false, brokenSeq: 8 });
+    await expect(verifyChain(reader(records), ring)).resolves.toMatchObject({
+      ok: false,
+      brokenSeq: 8,
+    });
   });
 
   it('finds reordered records', async () => {
     const records = build(10);
     const swapped = [...records.slice(0, 2), records[3]!, records[2]!, ...records.slice(4)];
-    const result = await verifyChain(() => Promise.resolve(swapped), 1000);
+    const result = await verifyChain(() => Promise.resolve(swapped), ring);
     expect(result).toMatchObject({ ok: false, brokenSeq: 4 });
+  });
+});
+
+describe('keyed audit chain', () => {
+  it('hashes each record with an HMAC under its key, recording the key id', () => {
+    const [first] = build(1);
+    expect(first?.keyId).toBe('a');
+    expect(first?.hash).toBe(auditHash(1, entry(0), GENESIS_HASH, keyA));
+    expect(first?.hash).not.toBe(auditHash(1, entry(0), GENESIS_HASH, null));
+    expect(first?.hash).not.toBe(auditHash(1, entry(0), GENESIS_HASH, { ...keyB, id: 'a' }));
+  });
+
+  it('finds an edit re-hashed with plain SHA-256 by a writer without the key', async () => {
+    const records = build(6);
+    for (let i = 2; i < records.length; i++) {
+      const r = records[i]!;
+      const prevHash = records[i - 1]!.hash;
+      const detail = i === 2 ? { quantity: 999 } : r.detail;
+      // Keeping the key id, or dropping it to pass as a legacy record: both break.
+      records[i] = {
+        ...r,
+        detail,
+        prevHash,
+        hash: auditHash(r.seq, { ...r, detail }, prevHash, null),
+        keyId: i % 2 ? null : r.keyId,
+      };
+    }
+    await expect(verifyChain(reader(records), ring)).resolves.toMatchObject({
+      ok: false,
+      kind: 'broken',
+      brokenSeq: 3,
+    });
+  });
+
+  it('accepts and counts a legacy prefix, and refuses an unkeyed record after a keyed one', async () => {
+    const records = build(3, keyA, legacy(4));
+    expect(records.map((r) => r.keyId)).toEqual([null, null, null, null, 'a', 'a', 'a']);
+    await expect(verifyChain(reader(records), ring, { pageSize: 2 })).resolves.toEqual({
+      ok: true,
+      count: 7,
+      headHash: records[6]?.hash,
+      legacyRecords: 4,
+    });
+    const downgraded = [...records];
+    const seq = 8;
+    const prevHash = records[6]!.hash;
+    downgraded.push({
+      ...entry(7),
+      seq,
+      prevHash,
+      hash: auditHash(seq, entry(7), prevHash, null),
+      keyId: null,
+    });
+    await expect(verifyChain(reader(downgraded), ring)).resolves.toMatchObject({
+      ok: false,
+      kind: 'broken',
+      brokenSeq: 8,
+      reason: expect.stringContaining('downgraded'),
+    });
+  });
+
+  it('verifies records of rotated keys with the whole ring, and says which it cannot', async () => {
+    const records = build(3, keyB, build(4, keyA));
+    await expect(
+      verifyChain(reader(records), new AuditKeyring([keyB, keyA], 'both')),
+    ).resolves.toMatchObject({ ok: true, count: 7, legacyRecords: 0 });
+    const onlyB = await verifyChain(reader(records), new AuditKeyring([keyB], 'b only'));
+    expect(onlyB).toMatchObject({ ok: false, kind: 'unverifiable', brokenSeq: 1, count: 3 });
+    expect(onlyB.ok ? '' : onlyB.reason).toContain(
+      '4 records, the first 1, are signed with key "a"',
+    );
+    // A break still wins over what cannot be checked.
+    records[5] = { ...records[5]!, detail: { quantity: -1 } };
+    await expect(
+      verifyChain(reader(records), new AuditKeyring([keyB], 'b only')),
+    ).resolves.toMatchObject({ ok: false, kind: 'broken', brokenSeq: 6 });
+  });
+});
+
+describe('audit keys', () => {
+  it('parses id:base64secret entries, the signing key first', () => {
+    const a = Buffer.alloc(32, 7).toString('base64');
+    const b = Buffer.alloc(40, 8).toString('base64url');
+    const keys = parseAuditKeys(`new:${a}, old:${b}`);
+    expect(keys.map((k) => k.id)).toEqual(['new', 'old']);
+    expect(keys[1]?.secret.equals(Buffer.alloc(40, 8))).toBe(true);
+    expect(parseAuditKeys(`# comment\nk1:${a}\n\n`).map((k) => k.id)).toEqual(['k1']);
+    expect(new AuditKeyring(keys, 'x').signing?.id).toBe('new');
+    expect(generateAuditKey().secret).toHaveLength(32);
+  });
+
+  it('refuses short secrets, bad ids, duplicates and empty text', () => {
+    const a = Buffer.alloc(32, 7).toString('base64');
+    expect(() => parseAuditKeys(`k:${Buffer.alloc(16).toString('base64')}`)).toThrow(/32/);
+    expect(() => parseAuditKeys(a)).toThrow(/id:base64secret/);
+    expect(() => parseAuditKeys(`bad id:${a}`)).toThrow(/id:base64secret/);
+    expect(() => parseAuditKeys(`k:${a},k:${a}`)).toThrow(/twice/);
+    expect(() => parseAuditKeys(' , ')).toThrow(/no key/);
   });
 });

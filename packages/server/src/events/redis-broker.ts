@@ -21,7 +21,7 @@ export class RedisBroker implements EventBroker {
     commandTimeoutMs = 250,
   ) {
     const options = { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true };
-    this.pub = new Redis(url, { ...options, commandTimeout: commandTimeoutMs * 0 || undefined }); // H5-REVERT
+    this.pub = new Redis(url, { ...options, commandTimeout: commandTimeoutMs });
     // No command timeout on the subscriber: SUBSCRIBE waits for Redis as long as it takes
     // (start() stops waiting after `waitMs`), and messages are pushed, not answered.
     this.sub = new Redis(url, { ...options, enableOfflineQueue: true });

@@ -36,12 +36,12 @@ export const MAX_STACK = 8000;
 
 /**
  * What of an error's text is looked at at all, cut before any parsing or scrubbing: a
- * message of 1 KiB, a stack of 8 KiB in at most 50 lines (its first line and 49 frames)
- * of at most 1 KiB each. Browsers and Node write 10 to 50 frames of a few hundred
+ * message of 1 KiB (made one line later), a stack of 8 KiB in at most 50 lines (its
+ * first line and 49 frames) of at most 1 KiB each. Browsers and Node write 10 to 50 frames of a few hundred
  * characters; a longer stack is a loop's or a stranger's.
  */
 export const INPUT_BOUNDS = {
-  message: { chars: 1024, lines: 1, lineChars: 1024 },
+  message: { chars: 1024, lines: 1024, lineChars: 1024 },
   stack: { chars: 8192, lines: 50, lineChars: 1024 },
 } as const;
 

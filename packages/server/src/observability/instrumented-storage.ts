@@ -40,6 +40,7 @@ const OPERATIONS: Record<StorageOperation, true> = {
   markAbandoned: true,
   analyticsCounts: true,
   recordError: true,
+  purgeErrorGroups: true,
   listErrorGroups: true,
   getErrorGroup: true,
   recordAlertEvent: true,

@@ -176,10 +176,10 @@ export class LiveStreams {
       end();
       return true;
     };
-    const send = (cart: Cart, frame: () => CartFrame) => {
-      if (ended || cart.version <= lastVersion) return;
+    const send = (version: number, frame: () => CartFrame) => {
+      if (ended || version <= lastVersion) return;
       if (overBound()) return;
-      lastVersion = cart.version;
+      lastVersion = version;
       if (congested) pending = frame();
       else write(frame().bytes);
     };
@@ -224,11 +224,19 @@ export class LiveStreams {
     res.on('close', end);
 
     write(RETRY);
-    unsubscribe = this.events.subscribe(cartId, send);
+    unsubscribe = this.events.subscribe(cartId, (changed, frame) => send(changed.version, frame));
     // The client has this version already (it reconnects after the stream's lifetime, or
     // after a network break): the next change is news, the current cart is not.
     if (request.headers['last-event-id'] === String(cart.version)) lastVersion = cart.version;
-    else send(cart, () => this.events.frame(cart));
+    else this.sendCurrent(cart, send);
+  }
+
+  /**
+   * Sends the cart read when the stream opened. Apart from `serve` so that no closure of
+   * the stream holds on to it (a large cart's objects would stay as long as the stream).
+   */
+  private sendCurrent(cart: Cart, send: (version: number, frame: () => CartFrame) => void): void {
+    send(cart.version, () => this.events.frame(cart));
   }
 
   /** Ends every open stream (on shutdown, so that the server can close). */

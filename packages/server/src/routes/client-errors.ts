@@ -13,6 +13,14 @@ import type { ErrorTracker } from '../observability/error-tracker.ts';
  * exactly as creating a cart is, and every report counts against the client's rate
  * limit like any /api request. The report is scrubbed (tokens, emails, secrets) and
  * stored before the answer, 202 with no body.
+ *
+ * What a report may hold is bounded twice: the schema refuses (400) a message over 1000
+ * characters or a stack over 8000, as the web app never sends (it cuts its own reports
+ * to those sizes, apps/web/src/report-errors.ts), so a client that does is told rather
+ * than silently cut; then the tracker cuts the stack to 50 lines of 1 KiB before it
+ * reads it, and reads it in linear time. A report that would start a new group beyond
+ * the client's hourly quota or the cap is still answered 202 (a beacon reads no answer)
+ * and counted in `cart_error_occurrences_dropped_total`.
  */
 const clientErrorsRoutes: FastifyPluginAsyncZod<{ tracker: ErrorTracker; csrf: Csrf }> = (
   app,
@@ -34,10 +42,10 @@ const clientErrorsRoutes: FastifyPluginAsyncZod<{ tracker: ErrorTracker; csrf: C
         tags: ['monitoring'],
         summary: 'Report an error caught in the web app',
         description:
-          'Same-origin only (Sec-Fetch-Site or Origin); no CSRF token, so `navigator.sendBeacon` with an `application/json` Blob works. Grouped like server errors, with the page as the route.',
+          'Same-origin only (Sec-Fetch-Site or Origin); no CSRF token, so `navigator.sendBeacon` with an `application/json` Blob works. Grouped like server errors, with the page as the route. The stack is cut to 50 lines of 1 KiB before it is read. A report that would start a new group beyond the client’s hourly quota (ERROR_GROUPS_NEW_PER_CLIENT_HOUR) or the cap (ERROR_GROUPS_MAX) is answered 202 but not stored; it still counts in a group that exists.',
         body: ClientErrorReport,
         response: {
-          202: z.null().describe('Stored. The answer has no body.'),
+          202: z.null().describe('Taken (stored, or dropped by a bound). The answer has no body.'),
           400: Problem,
           403: Problem,
           413: Problem,
@@ -56,7 +64,9 @@ const clientErrorsRoutes: FastifyPluginAsyncZod<{ tracker: ErrorTracker; csrf: C
       },
     },
     async (request, reply) => {
-      await tracker.recordClient(request.body, request.id);
+      // Keyed by the client's address, as its rate limit is: it may start a bounded
+      // number of new error groups an hour (ERROR_GROUPS_NEW_PER_CLIENT_HOUR).
+      await tracker.recordClient(request.body, request.id, request.ip);
       // No payload at all (not the JSON `null`): an empty 202.
       return reply.code(202).send(undefined as unknown as null);
     },

@@ -58,10 +58,15 @@ describe('seedDemoCatalog', () => {
     expect(records).toHaveLength(24);
     expect(new Set(records.map((r) => r.actorType))).toEqual(new Set(['system']));
     expect(records.filter((r) => r.action === 'seed.discount.create')).toHaveLength(4);
-    expect(await verifyChain((after, limit) => storage.readAuditChain(after, limit), 5)).toEqual({
+    expect(
+      await verifyChain((after, limit) => storage.readAuditChain(after, limit), storage.auditKeys, {
+        pageSize: 5,
+      }),
+    ).toEqual({
       ok: true,
       count: 24,
       headHash: records.at(-1)?.hash,
+      legacyRecords: 0,
     });
   });
 
@@ -95,8 +100,8 @@ describe('seedDemoCatalog', () => {
     expect(await seedDemoCatalog(storage, NOW)).toBe(true);
     expect(await storage.getDiscount('WELCOME10')).toEqual({ ...own, timesUsed: 0 });
     expect(await discounts()).toHaveLength(4);
-    expect(await verifyChain((after, limit) => storage.readAuditChain(after, limit))).toMatchObject(
-      { ok: true, count: 1 + 20 + 3 },
-    );
+    expect(
+      await verifyChain((after, limit) => storage.readAuditChain(after, limit), storage.auditKeys),
+    ).toMatchObject({ ok: true, count: 1 + 20 + 3 });
   });
 });

@@ -2,7 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createTestSchema, postgresUnavailable } from '../../test/support/postgres.ts';
+import {
+  createTestSchema,
+  postgresUnavailable,
+  TEST_AUDIT_KEYS,
+} from '../../test/support/postgres.ts';
 import { loadConfig } from '../config.ts';
 import { createStorage } from './create-storage.ts';
 
@@ -29,7 +33,9 @@ describe('createStorage', () => {
 
   it.skipIf(unavailable !== null)('opens PostgreSQL for a postgres:// URL, migrated', async () => {
     const schema = await createTestSchema();
-    const storage = await createStorage(loadConfig({ DATABASE_URL: schema.databaseUrl }));
+    const storage = await createStorage(
+      loadConfig({ DATABASE_URL: schema.databaseUrl, AUDIT_KEYS: TEST_AUDIT_KEYS }),
+    );
     try {
       expect(storage.dialect).toBe('postgres');
       expect(await storage.countProducts()).toBe(0);
@@ -41,7 +47,10 @@ describe('createStorage', () => {
 
   it('fails when PostgreSQL cannot be reached, closing what it opened', async () => {
     // Port 1: nothing listens, the connection is refused at once.
-    const config = loadConfig({ DATABASE_URL: 'postgresql://postgres@127.0.0.1:1/test' });
+    const config = loadConfig({
+      DATABASE_URL: 'postgresql://postgres@127.0.0.1:1/test',
+      AUDIT_KEYS: TEST_AUDIT_KEYS,
+    });
     await expect(createStorage(config)).rejects.toThrow(/ECONNREFUSED|connect/);
   });
 });

@@ -216,6 +216,19 @@ export interface ErrorOccurrence {
   at: string;
 }
 
+/**
+ * What an occurrence may do to the error groups: `mayCreate` false (the reporting
+ * client spent its quota of new groups) lets it count only in a group that exists;
+ * `maxGroups` is the most groups of its source kept, beyond which no new one starts.
+ */
+export interface ErrorGroupLimits {
+  mayCreate: boolean;
+  maxGroups: number;
+}
+
+/** What became of an occurrence: counted in its group, a new group, or not stored. */
+export type ErrorRecordOutcome = 'counted' | 'created' | 'refused';
+
 export interface ErrorGroupQuery {
   source?: ErrorSource;
   /** Opaque cursor from a previous page (groups are listed most recently seen first). */
@@ -347,8 +360,13 @@ export interface Storage {
   markAbandoned(cartId: string, idleBefore: string, event: AnalyticsEvent): Promise<boolean>;
   analyticsCounts(from: string, to: string, topLimit: number): Promise<AnalyticsCounts>;
 
-  /** Adds one occurrence to its group (creating the group on first sight). */
-  recordError(occurrence: ErrorOccurrence): Promise<void>;
+  /**
+   * Adds one occurrence to its group, creating the group on first sight when `limits`
+   * allow it (else the occurrence is not stored: 'refused').
+   */
+  recordError(occurrence: ErrorOccurrence, limits: ErrorGroupLimits): Promise<ErrorRecordOutcome>;
+  /** Deletes the error groups last seen before `before` (retention); returns how many. */
+  purgeErrorGroups(before: string): Promise<number>;
   listErrorGroups(
     query: ErrorGroupQuery,
   ): Promise<{ items: ErrorGroupSummary[]; nextCursor: string | null }>;

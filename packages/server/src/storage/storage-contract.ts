@@ -10,6 +10,7 @@
  * head, so none depends on another's rows. Only the first expects an empty database.
  */
 import { afterAll, beforeAll, describe } from 'vitest';
+import type { AuditKeyring } from '../audit/keyring.ts';
 import type { AnalyticsEvent, OrderRecord, Storage } from './port.ts';
 import { defineAuditContract } from './contract/audit-contract.ts';
 import { defineCatalogContract } from './contract/catalog-contract.ts';
@@ -21,8 +22,11 @@ import { defineSharedContract } from './contract/shared-contract.ts';
 /** One adapter on a database of its own, migrated and empty. */
 export interface StorageUnderTest {
   storage: Storage;
-  /** A second adapter on the same database: it migrates again, which must change nothing. */
-  reopen: () => Promise<Storage>;
+  /**
+   * A second adapter on the same database: it migrates again, which must change nothing.
+   * `auditKeys`: the keys it signs (the first) and verifies audit records with.
+   */
+  reopen: (auditKeys?: AuditKeyring) => Promise<Storage>;
   /** The analytics events of a cart, oldest first, read behind the port's back. */
   events: (cartId: string) => Promise<AnalyticsEvent[]>;
   /** The orders of a cart, read behind the port's back. */

@@ -19,7 +19,7 @@ import type {
   Response,
 } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Cart, CreatedCart, Product } from '@cart/core';
+import { ERROR_CATALOG, type Cart, type CreatedCart, type Product } from '@cart/core';
 import { WEB_DIST } from '../../src/routes/web.ts';
 import { launchChromium } from '../support/browser.ts';
 import { HttpClient } from '../support/http.ts';
@@ -367,6 +367,73 @@ describe('storefront in headless Chromium', () => {
     expect(cart.status).toBe('checked_out');
     expect(cart.email).toBe('shopper@example.com');
     expect(cart.lines.map((l) => l.productId).sort()).toEqual(['paper-filters', 'tea-earl-grey']);
+  }, 60_000);
+
+  it('shows new prices next to the total when the catalog changed before the order, then places it at them', async () => {
+    const res = await http.post<Product>('/api/admin/products', {
+      token: server.adminToken,
+      body: {
+        sku: 'E2E-REPRICED-KETTLE',
+        name: 'Repriced Kettle',
+        description: 'Its price is corrected while it sits in a cart.',
+        price: { amount: 4000, currency: 'USD' },
+        stock: null,
+        maxPerOrder: null,
+        imageUrl: null,
+      },
+    });
+    expect(res.status, res.text).toBe(201);
+    const product = res.body;
+
+    const { page } = await shopper({}, [/status of 409/]);
+    const created = cartCreated(page);
+    await page.goto(`${server.url}/products/${product.id}`);
+    await addButton(page, 'Repriced Kettle').waitFor(WAIT);
+    await addButton(page, 'Repriced Kettle').click();
+    await countIs(page, 1);
+    await settled(page);
+    await page.goto(`${server.url}/checkout`);
+    await page.getByRole('heading', { level: 1, name: 'Checkout' }).waitFor(WAIT);
+    const total = page.locator('.checkout-side').getByTestId('total');
+    expect(await total.textContent()).toBe('$40.00');
+
+    // While the shopper fills in the form, the shop corrects the price.
+    const { id: _id, ...input } = product;
+    const put = await http.request('PUT', `/api/admin/products/${product.id}`, {
+      token: server.adminToken,
+      body: { ...input, price: { amount: 4500, currency: 'USD' } },
+    });
+    expect(put.status, put.text).toBe(200);
+
+    await page.getByLabel('Email for your receipt').fill('shopper@example.com');
+    await page.getByRole('button', { name: 'Place order' }).click();
+    const problem = page.locator('.checkout-side').getByTestId('problem');
+    await problem.waitFor(WAIT);
+    const words = await problem.textContent();
+    expect(words).toContain(ERROR_CATALOG.PRICES_CHANGED.message);
+    expect(words).toContain('Repriced Kettle now costs $45.00 (was $40.00).');
+    // The total beside it, and the order's lines, show the new price: no order yet.
+    await page.waitForFunction(
+      () =>
+        document.querySelector('.checkout-side [data-testid="total"]')?.textContent === '$45.00',
+      undefined,
+      WAIT,
+    );
+    expect(await page.locator('.review-lines').textContent()).toContain('$45.00');
+    expect(new URL(page.url()).pathname).toBe('/checkout');
+    const { id, token } = await created;
+    expect(await serverCart(id, token)).toMatchObject({
+      status: 'active',
+      total: { amount: 4500 },
+    });
+
+    // Placing the order again accepts the new total.
+    await page.getByRole('button', { name: 'Place order' }).click();
+    await page.getByRole('heading', { level: 1, name: /your order is placed/ }).waitFor(WAIT);
+    expect(await serverCart(id, token)).toMatchObject({
+      status: 'checked_out',
+      total: { amount: 4500, currency: 'USD' },
+    });
   }, 60_000);
 
   it('has no serious or critical axe violations on the storefront, its cart and checkout', async () => {

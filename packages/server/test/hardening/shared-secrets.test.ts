@@ -315,7 +315,9 @@ describe('an instance that cannot get the shared secret', () => {
     expect(stdout).not.toContain('cart server listening');
     const lines = stderr.split('\n').filter((l) => l.trim() !== '');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^cannot start: .*shared secret.*this database takes no writes.*SECRET/);
+    expect(lines[0]).toMatch(
+      /^cannot start: .*shared secret.*this database takes no writes.*SECRET/,
+    );
 
     // SECRET set: the database's secret is not needed, and the same database serves.
     const server = await startServer('with SECRET', {

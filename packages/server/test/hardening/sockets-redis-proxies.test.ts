@@ -6,7 +6,7 @@
  * the admin token a non-interactive run would generate never reaches its output.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { isIP, Socket, connect } from 'node:net';
+import { isIP, connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -175,7 +175,7 @@ describe.skipIf(noRedis !== null)('a stalled Redis (finding 8)', () => {
   it('keeps answering /api requests, counting rate limits locally, and says so in /readyz', async () => {
     expect((await send('/api/products')).status).toBe(200);
     const ready = await send('/readyz');
-    expect({ status: ready.status, body: await ready.json() }).toEqual({
+    expect({ status: ready.status, body: (await ready.json()) as unknown }).toEqual({
       status: 200,
       body: { status: 'ready', redis: 'ok' },
     });
@@ -196,7 +196,7 @@ describe.skipIf(noRedis !== null)('a stalled Redis (finding 8)', () => {
       fallbacksBefore,
     );
     const degraded = await send('/readyz');
-    expect({ status: degraded.status, body: await degraded.json() }).toEqual({
+    expect({ status: degraded.status, body: (await degraded.json()) as unknown }).toEqual({
       status: 200,
       body: { status: 'ready', redis: 'degraded' },
     });
@@ -283,6 +283,26 @@ describe('forwarded addresses under TRUST_PROXY=true (finding 11)', () => {
   });
 });
 
+describe('forwarded addresses under TRUST_PROXY=<hop count>', () => {
+  let server: TestServer;
+  beforeAll(async () => (server = await startTestServer({ env: { TRUST_PROXY: '1' } })));
+  afterAll(() => server?.close());
+
+  it('believes the nearest hop only (Fastify alone takes a bare count as "trust none")', async () => {
+    const created = await fetch(`${server.url}/api/carts`, {
+      method: 'POST',
+      headers: { 'x-forwarded-for': '198.51.100.5, 203.0.113.1' },
+    });
+    const { id } = (await created.json()) as Cart;
+    const log = (await (
+      await fetch(`${server.url}/api/admin/audit?cartId=${id}`, {
+        headers: { authorization: `Bearer ${server.adminToken}` },
+      })
+    ).json()) as { items: { clientAddress: string | null }[] };
+    expect(log.items.map((r) => r.clientAddress)).toEqual(['203.0.113.1']);
+  });
+});
+
 describe('the generated admin token (finding 11)', () => {
   it('is never written to the output of a run that is not on a terminal', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cart-token-'));
@@ -296,7 +316,6 @@ describe('the generated admin token (finding 11)', () => {
       expect((await fetch(`${server.url}/api/products`)).status).toBe(200);
       await sleep(300);
       const output = [...server.log.map((e) => JSON.stringify(e)), ...server.stderr].join('\n');
-      expect(server.stderr.join('')).toMatch(/ADMIN_TOKEN is not set.*Set ADMIN_TOKEN/s);
       // Every token-looking value in the output, tried as the admin token: none opens
       // the admin API (before the fix, the one on stderr did).
       const candidates = [...new Set(output.match(/[A-Za-z0-9_~+/=.-]{16,}/g) ?? [])];
@@ -309,6 +328,8 @@ describe('the generated admin token (finding 11)', () => {
         if (r.status !== 401) opened.push(`${candidate}: ${r.status}`);
       }
       expect(opened).toEqual([]);
+      // It says how to open the dashboard instead.
+      expect(server.stderr.join('')).toMatch(/ADMIN_TOKEN is not set.*Set ADMIN_TOKEN/s);
     } finally {
       server.child.kill('SIGTERM');
       await server.exited;

@@ -24,7 +24,7 @@ import {
   type Harness,
   type OpenCart,
 } from '../contract/harness.ts';
-import { HttpClient } from '../support/http.ts';
+import { HttpClient, type Reply } from '../support/http.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 
 /** The defaults this file relies on (config.ts); answers per cart lowered to keep it quick. */
@@ -85,7 +85,7 @@ async function fill(
   cart: OpenCart,
   most: number,
   from = 0,
-): Promise<{ added: number; refusal: Awaited<ReturnType<HttpClient['post']>> | null }> {
+): Promise<{ added: number; refusal: Reply | null }> {
   const p = await bigProduct();
   for (let i = 0; i < most; i++) {
     const reply = await h.http.post(cartPath(cart, '/lines'), {
@@ -97,6 +97,12 @@ async function fill(
   return { added: most, refusal: null };
 }
 
+/** Asserts 422 CART_TOO_LARGE (failing with the status alone: an accepted cart is huge). */
+function tooLarge(reply: Reply): ReturnType<typeof expectProblem> {
+  expect(reply.status, `answered ${reply.status}, not 422`).toBe(422);
+  return expectProblem(reply, 422, 'CART_TOO_LARGE');
+}
+
 const answeredBytes = async (cart: OpenCart) =>
   Buffer.byteLength((await h.http.get(cartPath(cart), { token: cart.token })).text);
 
@@ -106,8 +112,7 @@ describe('MAX_CART_BYTES: the cart as answered is bounded', () => {
     const { added, refusal } = await fill(cart, 96);
     expect(refusal, `${added} large lines were all accepted`).not.toBeNull();
     if (!refusal) return;
-    const problem = expectProblem(refusal, 422, 'CART_TOO_LARGE');
-    expect(problem.detail).toMatch(/too large/);
+    expect(tooLarge(refusal).detail).toMatch(/too large/);
     // As full as it may be, and no fuller: one more line would have passed the bound.
     const size = await answeredBytes(cart);
     expect(size).toBeLessThanOrEqual(MAX_CART_BYTES);
@@ -116,32 +121,28 @@ describe('MAX_CART_BYTES: the cart as answered is bounded', () => {
     expect(before.version).toBe(1 + added);
     expect(before.lines).toHaveLength(added);
 
-    // A longer note, a batch, a keyed retry: all refused the same way, nothing written.
+    // A batch, with an Idempotency-Key: refused the same way, nothing written, and the
+    // refusal is what a retry of that key gets.
     const audit = () =>
       (db.prepare('SELECT count(*) AS n FROM audit_log').get() as { n: number }).n;
     const auditBefore = audit();
-    expectProblem(
-      await h.http.patch(cartPath(cart), { token: cart.token, body: { note: 'n'.repeat(1000) } }),
-      422,
-      'CART_TOO_LARGE',
-    );
-    expectProblem(
-      await h.http.post(cartPath(cart, '/actions'), {
+    const batch = () =>
+      h.http.post(cartPath(cart, '/actions'), {
         token: cart.token,
+        headers: { 'idempotency-key': `too-large-${cart.id}` },
         body: {
-          actions: [
-            {
-              type: 'addLine',
-              productId: product.id,
-              quantity: 1,
-              attributes: longAttributes(900),
-            },
-          ],
+          actions: [900, 901].map((n) => ({
+            type: 'addLine',
+            productId: product.id,
+            quantity: 1,
+            attributes: longAttributes(n),
+          })),
         },
-      }),
-      422,
-      'CART_TOO_LARGE',
-    );
+      });
+    tooLarge(await batch());
+    const retried = await batch();
+    tooLarge(retried);
+    expect(retried.headers.get('idempotent-replayed')).toBe('true');
     expect(await getCart(h, cart)).toEqual(before);
     expect(audit()).toBe(auditBefore);
 
@@ -158,13 +159,11 @@ describe('MAX_CART_BYTES: the cart as answered is bounded', () => {
     const source = await createCart(h);
     expect((await fill(source, 10, 100)).added).toBe(10);
     const [targetBefore, sourceBefore] = [await getCart(h, target), await getCart(h, source)];
-    expectProblem(
+    tooLarge(
       await h.http.post(cartPath(target, '/merge'), {
         token: target.token,
         body: { sourceCartId: source.id, sourceToken: source.token },
       }),
-      422,
-      'CART_TOO_LARGE',
     );
     expect(await getCart(h, target)).toEqual(targetBefore);
     expect(await getCart(h, source)).toEqual(sourceBefore);

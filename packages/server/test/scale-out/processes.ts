@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { sleep } from '../support/http.ts';
+import { auditKeysFor } from '../support/postgres.ts';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '../../../..');
 export const ADMIN_TOKEN = 'scale-out-admin-token-0123456789abcdef';
@@ -79,6 +80,7 @@ export async function startServer(
       SEED_DEMO: 'false',
       ADMIN_TOKEN,
       LOG_LEVEL: 'info',
+      ...auditKeysFor(env.DATABASE_URL),
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -361,6 +363,7 @@ export function verifyAuditChain(
         PATH: process.env.PATH ?? '',
         HOME: process.env.HOME ?? '',
         DATABASE_URL: databaseUrl,
+        ...auditKeysFor(databaseUrl),
         LOG_LEVEL: 'silent',
       },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -748,8 +748,9 @@ describe('SQL injection', () => {
     expect(watch.integrity()).toBe('ok');
     const [carts] = watch.all<{ n: number }>('SELECT count(*) AS n FROM carts');
     expect(carts?.n).toBeGreaterThan(10);
-    const chain = await verifyChain((after, limit) =>
-      server.app.storage.readAuditChain(after, limit),
+    const chain = await verifyChain(
+      (after, limit) => server.app.storage.readAuditChain(after, limit),
+      server.app.storage.auditKeys,
     );
     expect(chain).toMatchObject({ ok: true });
   });

@@ -23,6 +23,13 @@ export interface TestSchema {
   drop(): Promise<void>;
 }
 
+/** AUDIT_KEYS of test servers on PostgreSQL (SQLite ones make their own key file). */
+export const TEST_AUDIT_KEYS = `test-audit:${Buffer.alloc(32, 0x5a).toString('base64')}`;
+
+/** AUDIT_KEYS when `databaseUrl` is PostgreSQL, which refuses to start without a key. */
+export const auditKeysFor = (databaseUrl: string | undefined): Record<string, string> =>
+  /^postgres(ql)?:/.test(databaseUrl ?? '') ? { AUDIT_KEYS: TEST_AUDIT_KEYS } : {};
+
 const serverUrl = (user: string) => `postgres://${user}@${HOST}:${PORT}/${DATABASE}`;
 
 /** The URL of `schema` for `user`: `?options=-c search_path=<schema>`, URL-encoded. */

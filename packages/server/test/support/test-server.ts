@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
+import { auditKeysFor } from './postgres.ts';
 
 export interface TestServer {
   /** Base URL, e.g. http://127.0.0.1:41234 */
@@ -35,6 +36,7 @@ export async function startTestServer(
     ADMIN_TOKEN: TEST_ADMIN_TOKEN,
     HOST: '127.0.0.1',
     PORT: '0',
+    ...auditKeysFor(options.env?.DATABASE_URL),
     ...options.env,
   });
   const app = await buildApp(config);

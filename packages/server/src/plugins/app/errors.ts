@@ -116,12 +116,10 @@ const STATUS_CODES: Record<number, ErrorCode> = {
   400: 'VALIDATION_FAILED',
   401: 'UNAUTHORIZED',
   404: 'NOT_FOUND',
-  405: 'METHOD_NOT_ALLOWED',
   412: 'VERSION_CONFLICT',
   413: 'PAYLOAD_TOO_LARGE',
   414: 'VALIDATION_FAILED',
   415: 'UNSUPPORTED_MEDIA_TYPE',
-  416: 'RANGE_NOT_SATISFIABLE',
   431: 'HEADERS_TOO_LARGE',
 };
 
@@ -145,9 +143,13 @@ function clientProblem(error: FastifyError, status: number, request: FastifyRequ
       code,
       'The file does not match the request’s If-Match or If-Unmodified-Since.',
     );
-  if (code === 'RANGE_NOT_SATISFIABLE') {
+  // A Range outside a static file (416 from `send`): the catalog has no 416, so it is
+  // the client's malformed request, said plainly, with the file's length for a retry.
+  if (status === 416) {
     const range = (error as { headers?: Record<string, string> }).headers?.['Content-Range'];
-    return new HttpProblem(code, 'The Range asked for lies outside the file.', {
+    const message = 'the Range asked for lies outside the file';
+    return new HttpProblem('VALIDATION_FAILED', `The request could not be served: ${message}.`, {
+      errors: [{ path: '/headers/range', message }],
       ...(range ? { headers: { 'content-range': range } } : {}),
     });
   }
@@ -247,8 +249,9 @@ export default fp(
       return sendProblem(request, reply, new HttpProblem('INTERNAL'));
     });
 
-    // Every route's methods, to tell a wrong method on a known path (405 with `Allow`)
-    // from an unknown path (404): Fastify's router answers both as not found.
+    // Every route's methods, so that a wrong method on a known path says which it takes
+    // (`Allow`, RFC 9110 §10.2.1). Fastify's router answers it as not found, and the
+    // HTTP contract keeps that 404 NOT_FOUND (test/contract/protocol-contract.ts).
     const known: { method: string; pattern: RegExp }[] = [];
     app.addHook('onRoute', (route) => {
       const pattern = templatePattern(route.url);
@@ -261,22 +264,17 @@ export default fp(
       const allowed = [
         ...new Set(known.filter((r) => r.pattern.test(path)).map((r) => r.method)),
       ].sort();
-      if (allowed.length > 0 && !allowed.includes(request.method)) {
+      const where = `${request.method} ${pathOf(request.url)}`;
+      if (allowed.length > 0) {
         return sendProblem(
           request,
           reply,
-          new HttpProblem(
-            'METHOD_NOT_ALLOWED',
-            `${pathOf(request.url)} does not take ${request.method}; it takes ${allowed.join(', ')}.`,
-            { headers: { allow: allowed.join(', ') } },
-          ),
+          new HttpProblem('NOT_FOUND', `There is no ${where}: it takes ${allowed.join(', ')}.`, {
+            headers: { allow: allowed.join(', ') },
+          }),
         );
       }
-      return sendProblem(
-        request,
-        reply,
-        new HttpProblem('NOT_FOUND', `There is no ${request.method} ${pathOf(request.url)}.`),
-      );
+      return sendProblem(request, reply, new HttpProblem('NOT_FOUND', `There is no ${where}.`));
     });
   },
   { name: 'errors' },

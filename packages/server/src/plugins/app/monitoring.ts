@@ -49,8 +49,9 @@ const isShopTraffic = (route: string) => !NOT_SHOP_TRAFFIC.test(route);
 /**
  * The live monitoring of one app: the request series fed by every answer, the alert
  * engine and the audit-chain monitor, with their gauges (`cart_alerts_firing{rule}`,
- * `cart_audit_chain_intact`) in the app's registry. The chain is verified in full
- * before the app is ready; the rules are evaluated from then until close.
+ * `cart_audit_chain_intact`) in the app's registry. Once the app is ready, the chain is
+ * verified in full in the background (a long chain never delays `listen`, and the walk
+ * lets requests through between pages); the rules are evaluated from then until close.
  */
 export default fp(
   (app: FastifyInstance, { storage, config }: MonitoringOptions) => {
@@ -72,6 +73,7 @@ export default fp(
     intact.set(NaN);
     const auditChain = new AuditChainMonitor(
       (after, limit) => storage.readAuditChain(after, limit),
+      storage.auditKeys,
       {
         onStatus: (status) => intact.set(status.intact ? 1 : 0),
       },
@@ -103,17 +105,21 @@ export default fp(
       done();
     });
 
-    app.addHook('onReady', async () => {
-      if (rules.auditChain.enabled) {
-        try {
-          const status = await auditChain.verify(true);
-          if (!status.intact)
-            log.error({ brokenAtSeq: status.brokenAtSeq }, 'the audit chain is broken');
-        } catch (error) {
-          log.warn({ err: error }, 'could not verify the audit chain at start');
-        }
-      }
-      alerts.start();
+    app.addHook('onReady', (done) => {
+      // Not awaited: the server listens while the first full walk runs; the rules are
+      // evaluated from when it is done (a failed walk leaves them to the next full check).
+      const first = rules.auditChain.enabled
+        ? auditChain.verify(true).then(
+            (status) => {
+              if (!status.intact)
+                log.error({ brokenAtSeq: status.brokenAtSeq }, 'the audit chain is broken');
+            },
+            (error: unknown) =>
+              log.warn({ err: error }, 'could not verify the audit chain at start'),
+          )
+        : Promise.resolve();
+      void first.then(() => alerts.start());
+      done();
     });
 
     app.addHook('preClose', async () => {

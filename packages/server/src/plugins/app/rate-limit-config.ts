@@ -12,16 +12,12 @@ import type { RateLimitOptions, RateLimitPolicy } from './rate-limit.ts';
  * nothing: without the timeout every request would wait on it for ever). Either way the
  * hit is counted locally (RedisStore); ioredis reconnects on its own.
  */
-export function connectRedis(
-  url: string,
-  log: FastifyBaseLogger,
-  commandTimeoutMs = 250,
-): Redis {
+export function connectRedis(url: string, log: FastifyBaseLogger, commandTimeoutMs = 250): Redis {
   const redis = new Redis(url, {
     maxRetriesPerRequest: 1,
     enableOfflineQueue: false,
     connectTimeout: 2000,
-    commandTimeout: commandTimeoutMs * 0 || undefined, // H5-REVERT
+    commandTimeout: commandTimeoutMs,
   });
   let down = false;
   redis.on('error', (error) => {

@@ -3,8 +3,10 @@
  * exactly as it was hashed, filtered newest first for the admin, and in chain order, in
  * pages, for the verifier.
  */
+import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { auditHash, verifyChain } from '../../audit/chain.ts';
+import { AuditKeyring, type AuditKey } from '../../audit/keyring.ts';
 import type { AuditEntry, AuditRecord, Storage } from '../port.ts';
 import type { OpenedStorage } from '../storage-contract.ts';
 import { auditHead, createCart, entry, next, plan, productFixture, writes } from './fixtures.ts';
@@ -112,7 +114,8 @@ export function defineAuditContract(subject: OpenedStorage): void {
         ...system,
         seq: head,
         prevHash: previous.hash,
-        hash: auditHash(head, system, previous.hash),
+        hash: auditHash(head, system, previous.hash, storage.auditKeys.signing),
+        keyId: storage.auditKeys.signing?.id,
       });
     });
 
@@ -143,8 +146,11 @@ export function defineAuditContract(subject: OpenedStorage): void {
       expect(b.prevHash).toBe(a.hash);
       const head = await auditHead(storage);
       expect(
-        await verifyChain((after, limit) => storage.readAuditChain(after, limit)),
-      ).toMatchObject({ ok: true, count: head });
+        await verifyChain(
+          (after, limit) => storage.readAuditChain(after, limit),
+          storage.auditKeys,
+        ),
+      ).toMatchObject({ ok: true, count: head, legacyRecords: 0 });
     });
 
     it('reads the chain in pages, in order, and every record verifies', async () => {
@@ -159,13 +165,55 @@ export function defineAuditContract(subject: OpenedStorage): void {
       expect(await wholeChain(storage, 4)).toEqual(all);
       for (const size of [1, 3, 1000]) {
         expect(
-          await verifyChain((after, limit) => storage.readAuditChain(after, limit), size),
+          await verifyChain(
+            (after, limit) => storage.readAuditChain(after, limit),
+            storage.auditKeys,
+            {
+              pageSize: size,
+            },
+          ),
         ).toEqual({
           ok: true,
           count: head,
           headHash: all.at(-1)?.hash,
+          legacyRecords: 0,
         });
       }
+    });
+
+    // Last of the audit tests: it leaves records signed with a key the suite's adapter
+    // does not hold.
+    it('signs with the first key of the ring; rotated keys verify; records of a missing key are named', async () => {
+      const { storage, reopen } = await subject();
+      const old = storage.auditKeys.signing as AuditKey;
+      const rotatedKey: AuditKey = { id: 'rotated', secret: randomBytes(32) };
+      const rotated = await reopen(
+        new AuditKeyring([rotatedKey, ...storage.auditKeys.keys], 'rotated'),
+      );
+      await storage.createProduct(productFixture(), entry('admin.product.create'));
+      await rotated.createProduct(productFixture(), entry('admin.product.create'));
+      await rotated.createProduct(productFixture(), entry('admin.product.create'));
+      const head = await auditHead(storage);
+      const chain = await storage.readAuditChain(0, head);
+      expect(chain.map((r) => r.keyId).slice(-3)).toEqual([old.id, 'rotated', 'rotated']);
+      expect(chain.every((r) => r.keyId !== null)).toBe(true);
+
+      const read = (after: number, limit: number) => storage.readAuditChain(after, limit);
+      expect(await verifyChain(read, rotated.auditKeys)).toMatchObject({
+        ok: true,
+        count: head,
+        legacyRecords: 0,
+      });
+      const onlyNew = await verifyChain(read, new AuditKeyring([rotatedKey], 'new only'));
+      expect(onlyNew).toMatchObject({ ok: false, kind: 'unverifiable', brokenSeq: 1, count: 2 });
+      expect(onlyNew.ok ? '' : onlyNew.reason).toContain(
+        `${head - 2} records, the first 1, are signed with key "${old.id}"`,
+      );
+      expect(await verifyChain(read, storage.auditKeys)).toMatchObject({
+        ok: false,
+        kind: 'unverifiable',
+        brokenSeq: head - 1,
+      });
     });
   });
 }

@@ -6,6 +6,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { CartState, DiscountInput, LineState, Product } from '@cart/core';
+import { AuditKeyring } from '../../audit/keyring.ts';
 import type {
   AuditEntry,
   IdempotencyRecord,
@@ -14,6 +15,12 @@ import type {
   MutationWrite,
   Storage,
 } from '../port.ts';
+
+/** Audit keys for adapters the tests open themselves (the signing key first). */
+export const TEST_AUDIT_KEYS = new AuditKeyring(
+  [{ id: 'test-key', secret: Buffer.alloc(32, 0x5a) }],
+  'the test key',
+);
 
 export const AT = '2026-11-28T10:00:00.000Z';
 export const LATER = '2026-12-28T10:00:00.000Z';

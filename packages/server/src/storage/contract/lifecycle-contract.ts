@@ -19,10 +19,16 @@ export function defineLifecycleContract(subject: OpenedStorage): void {
       expect(await auditHead(storage)).toBe(0);
       expect(await storage.readAuditChain(0, 10)).toEqual([]);
       expect(await storage.findExpiredCarts('9999-01-01T00:00:00.000Z', 10)).toEqual([]);
-      expect(await verifyChain((after, limit) => storage.readAuditChain(after, limit))).toEqual({
+      expect(
+        await verifyChain(
+          (after, limit) => storage.readAuditChain(after, limit),
+          storage.auditKeys,
+        ),
+      ).toEqual({
         ok: true,
         count: 0,
         headHash: GENESIS_HASH,
+        legacyRecords: 0,
       });
 
       const first = entry('admin.product.create', null, { why: 'first' });
@@ -32,7 +38,8 @@ export function defineLifecycleContract(subject: OpenedStorage): void {
         ...first,
         seq: 1,
         prevHash: GENESIS_HASH,
-        hash: auditHash(1, first, GENESIS_HASH),
+        hash: auditHash(1, first, GENESIS_HASH, storage.auditKeys.signing),
+        keyId: storage.auditKeys.signing?.id,
       });
     });
 
@@ -60,7 +67,9 @@ export function defineLifecycleContract(subject: OpenedStorage): void {
         expect(await storage.getProduct(after.id)).toEqual(after);
         await storage.createProduct(productFixture(), entry('admin.product.create'));
         const head = await auditHead(storage);
-        expect(await verifyChain((a, l) => other.readAuditChain(a, l), 2)).toMatchObject({
+        expect(
+          await verifyChain((a, l) => other.readAuditChain(a, l), other.auditKeys, { pageSize: 2 }),
+        ).toMatchObject({
           ok: true,
           count: head,
         });

@@ -1,7 +1,8 @@
 /**
  * Monitoring: the abandonment sweep's idle carts and its conditional mark, the analytics
- * counts over a window, error groups (one upsert per occurrence, listed most recently
- * seen first) and the alert history.
+ * counts over a window, error groups (one upsert per occurrence within the limits on new
+ * groups, listed most recently seen first, purged when not seen since a cut-off) and the
+ * alert history.
  *
  * Other parts of the suite write carts and events dated 2026: these tests date theirs
  * in years nobody else uses (2001–2005, 2099), so that windows and cut-offs see only
@@ -49,6 +50,9 @@ async function cartWithEvents(storage: Storage, events: (cartId: string) => Anal
 }
 
 const fingerprint = () => randomUUID().replaceAll('-', '');
+
+/** No bound on new groups: what the tracker asks when nothing limits the occurrence. */
+const OPEN = { mayCreate: true, maxGroups: 1_000_000 };
 
 function occurrence(overrides: Partial<ErrorOccurrence> = {}): ErrorOccurrence {
   return {
@@ -246,9 +250,9 @@ export function defineMonitoringContract(subject: OpenedStorage): void {
       };
       // An occurrence that arrives late (older than the latest): counted, not the sample.
       const late = { ...first, requestId: randomUUID(), at: year(2005, '-01-01T09:00:00.000Z') };
-      await storage.recordError(first);
-      await storage.recordError(latest);
-      await storage.recordError(late);
+      expect(await storage.recordError(first, OPEN)).toBe('created');
+      expect(await storage.recordError(latest, OPEN)).toBe('counted');
+      expect(await storage.recordError(late, OPEN)).toBe('counted');
 
       const group = await storage.getErrorGroup(first.fingerprint);
       expect(group).toEqual<ErrorGroup>({
@@ -271,9 +275,63 @@ export function defineMonitoringContract(subject: OpenedStorage): void {
       const { storage } = await subject();
       const o = occurrence();
       await Promise.all(
-        Array.from({ length: 20 }, () => storage.recordError({ ...o, requestId: randomUUID() })),
+        Array.from({ length: 20 }, () =>
+          storage.recordError({ ...o, requestId: randomUUID() }, OPEN),
+        ),
       );
       expect((await storage.getErrorGroup(o.fingerprint))?.count).toBe(20);
+    });
+
+    it('starts a new group only when allowed and under the cap; a known group always counts', async () => {
+      const { storage } = await subject();
+      const known = occurrence({ at: year(2004, '-02-01T00:00:00.000Z') });
+      expect(await storage.recordError(known, OPEN)).toBe('created');
+
+      // Not allowed to start a group (the client's quota is spent): not stored at all.
+      const unknown = occurrence();
+      expect(await storage.recordError(unknown, { ...OPEN, mayCreate: false })).toBe('refused');
+      expect(await storage.getErrorGroup(unknown.fingerprint)).toBeNull();
+      // At the cap (at least one server group exists: `known`): refused too…
+      expect(await storage.recordError(unknown, { mayCreate: true, maxGroups: 1 })).toBe('refused');
+      expect(await storage.getErrorGroup(unknown.fingerprint)).toBeNull();
+      // …while an occurrence of a group that exists counts whatever the limits.
+      const again = { ...known, requestId: randomUUID(), at: year(2004, '-02-02T00:00:00.000Z') };
+      expect(await storage.recordError(again, { mayCreate: false, maxGroups: 1 })).toBe('counted');
+      expect(await storage.getErrorGroup(known.fingerprint)).toMatchObject({
+        count: 2,
+        lastSeen: again.at,
+        sampleRequestId: again.requestId,
+      });
+      // The cap is per source: a client group is not held back by the server's groups.
+      // (Dated 2000 and purged again, so that the listing below sees its own two only.)
+      const client = occurrence({ source: 'client', route: '/cap', at: year(2000) });
+      const clientGroups = await storage.listErrorGroups({
+        source: 'client',
+        cursor: null,
+        limit: 100,
+      });
+      const cap = { mayCreate: true, maxGroups: clientGroups.items.length + 1 };
+      expect(await storage.recordError(client, cap)).toBe('created');
+      expect(await storage.recordError({ ...client, fingerprint: fingerprint() }, cap)).toBe(
+        'refused',
+      );
+      expect(await storage.purgeErrorGroups(year(2000, '-12-31T00:00:00.000Z'))).toBe(1);
+    });
+
+    it('purges the groups last seen before a cut-off, and only those', async () => {
+      const { storage } = await subject();
+      const old = occurrence({ at: year(2002, '-03-01T00:00:00.000Z') });
+      const kept = occurrence({ at: year(2002, '-03-01T00:00:00.001Z') });
+      // Seen first long ago but again since: kept.
+      const revived = occurrence({ at: year(2001) });
+      for (const o of [old, kept, revived]) await storage.recordError(o, OPEN);
+      await storage.recordError({ ...revived, at: year(2002, '-06-01T00:00:00.000Z') }, OPEN);
+
+      expect(await storage.purgeErrorGroups(kept.at)).toBe(1);
+      expect(await storage.getErrorGroup(old.fingerprint)).toBeNull();
+      expect(await storage.getErrorGroup(kept.fingerprint)).not.toBeNull();
+      expect(await storage.getErrorGroup(revived.fingerprint)).toMatchObject({ count: 2 });
+      expect(await storage.purgeErrorGroups(kept.at)).toBe(0);
     });
 
     it('lists groups most recently seen first, without stacks, by source, in pages', async () => {
@@ -284,7 +342,7 @@ export function defineMonitoringContract(subject: OpenedStorage): void {
       const [c2, c4] = [2, 4].map((m) =>
         occurrence({ source: 'client', route: '/cart', requestId: null, at: at(m) }),
       ) as [ErrorOccurrence, ErrorOccurrence];
-      for (const o of [s3, s1, c2, c4]) await storage.recordError(o);
+      for (const o of [s3, s1, c2, c4]) await storage.recordError(o, OPEN);
       const summary = (o: ErrorOccurrence) => ({
         fingerprint: o.fingerprint,
         source: o.source,

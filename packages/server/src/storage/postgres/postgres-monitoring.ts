@@ -4,8 +4,10 @@ import type {
   AlertEventInput,
   AnalyticsCounts,
   AnalyticsEvent,
+  ErrorGroupLimits,
   ErrorGroupQuery,
   ErrorOccurrence,
+  ErrorRecordOutcome,
 } from '../port.ts';
 import {
   ANALYTICS_WINDOW_TYPES,
@@ -108,12 +110,50 @@ export async function analyticsCounts(
   return toAnalyticsCounts(types.rows, top.rows);
 }
 
-export async function recordError(c: Queryable, o: ErrorOccurrence): Promise<void> {
-  // One statement: concurrent first occurrences of one fingerprint meet in the unique
-  // index, and the loser updates the winner's row instead of failing.
-  await c.query(
+/** The occurrence's columns, in the order of $1…$9 of the insert below. */
+const occurrenceParams = (o: ErrorOccurrence) => [
+  o.fingerprint,
+  o.source,
+  o.errorClass,
+  o.message,
+  o.route,
+  o.topFrame,
+  o.at,
+  o.requestId,
+  o.stack,
+];
+
+/**
+ * Counted if the group exists (an UPDATE, so that an occurrence of a known group never
+ * needs the count a new group does), else a new group if `limits` allow it. The insert
+ * counts the source's groups in the same statement; two first occurrences at once may
+ * both pass a cap that one more group would reach (the cap is a bound, not a quota to
+ * the unit). Concurrent first occurrences of one fingerprint meet in the unique index,
+ * and the loser updates the winner's row instead of failing.
+ */
+export async function recordError(
+  c: Queryable,
+  o: ErrorOccurrence,
+  limits: ErrorGroupLimits,
+): Promise<ErrorRecordOutcome> {
+  const bumped = await c.query(
+    `UPDATE error_groups SET
+       count = count + 1,
+       first_seen = LEAST(first_seen, $2),
+       last_seen = GREATEST(last_seen, $2),
+       message = CASE WHEN $2 >= last_seen THEN $3 ELSE message END,
+       top_frame = CASE WHEN $2 >= last_seen THEN $4 ELSE top_frame END,
+       sample_request_id = CASE WHEN $2 >= last_seen THEN $5 ELSE sample_request_id END,
+       stack = CASE WHEN $2 >= last_seen THEN $6 ELSE stack END
+     WHERE fingerprint = $1`,
+    [o.fingerprint, o.at, o.message, o.topFrame, o.requestId, o.stack],
+  );
+  if (bumped.rowCount === 1) return 'counted';
+  if (!limits.mayCreate) return 'refused';
+  const inserted = await c.query<{ created: boolean }>(
     `INSERT INTO error_groups (fingerprint, source, error_class, message, route, top_frame, count, first_seen, last_seen, sample_request_id, stack)
-     VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $7, $8, $9)
+     SELECT $1::text, $2::text, $3::text, $4::text, $5::text, $6::text, 1, $7::text, $7::text, $8::text, $9::text
+     WHERE (SELECT count(*) FROM error_groups WHERE source = $2::text) < $10::bigint
      ON CONFLICT (fingerprint) DO UPDATE SET
        count = error_groups.count + 1,
        first_seen = LEAST(error_groups.first_seen, excluded.first_seen),
@@ -121,19 +161,18 @@ export async function recordError(c: Queryable, o: ErrorOccurrence): Promise<voi
        message = CASE WHEN ${NEWER} THEN excluded.message ELSE error_groups.message END,
        top_frame = CASE WHEN ${NEWER} THEN excluded.top_frame ELSE error_groups.top_frame END,
        sample_request_id = CASE WHEN ${NEWER} THEN excluded.sample_request_id ELSE error_groups.sample_request_id END,
-       stack = CASE WHEN ${NEWER} THEN excluded.stack ELSE error_groups.stack END`,
-    [
-      o.fingerprint,
-      o.source,
-      o.errorClass,
-      o.message,
-      o.route,
-      o.topFrame,
-      o.at,
-      o.requestId,
-      o.stack,
-    ],
+       stack = CASE WHEN ${NEWER} THEN excluded.stack ELSE error_groups.stack END
+     RETURNING (xmax = 0) AS created`,
+    [...occurrenceParams(o), limits.maxGroups],
   );
+  const row = inserted.rows[0];
+  if (!row) return 'refused';
+  return row.created ? 'created' : 'counted';
+}
+
+export async function purgeErrorGroups(c: Queryable, before: string): Promise<number> {
+  const { rowCount } = await c.query('DELETE FROM error_groups WHERE last_seen < $1', [before]);
+  return rowCount ?? 0;
 }
 
 export async function listErrorGroups(

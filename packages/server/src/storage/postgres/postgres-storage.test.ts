@@ -33,6 +33,7 @@ import {
   tokenHash,
   writes,
   AT,
+  TEST_AUDIT_KEYS,
 } from '../contract/fixtures.ts';
 import { WriteConflictError, type AnalyticsEvent, type OrderRecord } from '../port.ts';
 import { defineStorageContract } from '../storage-contract.ts';
@@ -67,8 +68,12 @@ describe.skipIf(unavailable !== null)('PostgresStorage', () => {
   defineStorageContract('postgres', async () => {
     const schema = await createTestSchema();
     const opened: PostgresStorage[] = [];
-    const open = async () => {
-      const s = new PostgresStorage({ connectionString: schema.databaseUrl, poolMax: 4 });
+    const open = async (auditKeys = TEST_AUDIT_KEYS) => {
+      const s = new PostgresStorage({
+        connectionString: schema.databaseUrl,
+        poolMax: 4,
+        auditKeys,
+      });
       opened.push(s);
       await s.migrate();
       return s;
@@ -123,8 +128,8 @@ describe.skipIf(unavailable !== null)('PostgresStorage, PostgreSQL only', () => 
     schema = await createTestSchema();
     // Named after the schema, so that lock waits of this file's sessions can be told apart.
     const url = `${schema.databaseUrl}&application_name=${schema.schema}`;
-    a = new PostgresStorage({ connectionString: url });
-    b = new PostgresStorage({ connectionString: url });
+    a = new PostgresStorage({ connectionString: url, auditKeys: TEST_AUDIT_KEYS });
+    b = new PostgresStorage({ connectionString: url, auditKeys: TEST_AUDIT_KEYS });
     await Promise.all([a.migrate(), b.migrate()]);
     raw = new pg.Pool({ connectionString: schema.databaseUrl, max: 4 });
   });
@@ -145,7 +150,9 @@ describe.skipIf(unavailable !== null)('PostgresStorage, PostgreSQL only', () => 
       // The first schema in search_path does not exist yet: migrate creates it, and
       // nothing at all in the second one.
       const url = schemaUrl(user, `${fresh},${bystander.schema}`);
-      const instances = [1, 2, 3].map(() => new PostgresStorage({ connectionString: url }));
+      const instances = [1, 2, 3].map(
+        () => new PostgresStorage({ connectionString: url, auditKeys: TEST_AUDIT_KEYS }),
+      );
       try {
         await Promise.all(instances.map((s) => s.migrate()));
         await instances[0]?.migrate();
@@ -183,6 +190,7 @@ describe.skipIf(unavailable !== null)('PostgresStorage, PostgreSQL only', () => 
       const user = await testUser();
       const target = await createTestSchema();
       const s = new PostgresStorage({
+        auditKeys: TEST_AUDIT_KEYS,
         connectionString: schemaUrl(user, `"$user",${target.schema}`),
       });
       try {
@@ -190,7 +198,7 @@ describe.skipIf(unavailable !== null)('PostgresStorage, PostgreSQL only', () => 
         const applied = await raw.query<{ version: number }>(
           `SELECT version FROM ${target.schema}.schema_migrations`,
         );
-        expect(applied.rows).toEqual([{ version: 1 }, { version: 2 }]);
+        expect(applied.rows).toEqual([{ version: 1 }, { version: 2 }, { version: 5 }]);
         expect(await s.countProducts()).toBe(0);
       } finally {
         await s.close();
@@ -201,6 +209,7 @@ describe.skipIf(unavailable !== null)('PostgresStorage, PostgreSQL only', () => 
     it('refuses to migrate when search_path names no schema that exists', async () => {
       const user = await testUser();
       const s = new PostgresStorage({
+        auditKeys: TEST_AUDIT_KEYS,
         connectionString: `${schemaUrl(user, '"$user"')}&application_name=nouser`,
       });
       try {
@@ -414,6 +423,7 @@ describe.skipIf(unavailable !== null)('PostgresStorage, PostgreSQL only', () => 
       // over, before anyone has queried on it: the process must not end.
       const name = `${schema.schema}_killed`;
       const victim = new PostgresStorage({
+        auditKeys: TEST_AUDIT_KEYS,
         connectionString: `${schema.databaseUrl}&application_name=${name}`,
         poolMax: 6,
       });
@@ -502,7 +512,13 @@ describe.skipIf(unavailable !== null)('PostgresStorage, PostgreSQL only', () => 
       }
       await Promise.all(work);
       const total = await count('audit_log');
-      const result = await verifyChain((after, limit) => b.readAuditChain(after, limit), 7);
+      const result = await verifyChain(
+        (after, limit) => b.readAuditChain(after, limit),
+        b.auditKeys,
+        {
+          pageSize: 7,
+        },
+      );
       expect(result).toMatchObject({ ok: true, count: total });
     });
 
@@ -517,6 +533,7 @@ describe.skipIf(unavailable !== null)('PostgresStorage, PostgreSQL only', () => 
   describe('lifecycle', () => {
     it('answers ping false, without throwing, when nothing listens', async () => {
       const s = new PostgresStorage({
+        auditKeys: TEST_AUDIT_KEYS,
         connectionString: 'postgres://postgres@127.0.0.1:1/test',
         connectionTimeoutMs: 1000,
       });

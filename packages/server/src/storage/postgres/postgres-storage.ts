@@ -20,7 +20,9 @@ import {
   type AuditRecord,
   type DiscountPage,
   type ErrorGroupQuery,
+  type ErrorGroupLimits,
   type ErrorOccurrence,
+  type ErrorRecordOutcome,
   type IdempotencyRecord,
   type MutationDecision,
   type MutationPlan,
@@ -484,8 +486,12 @@ export class PostgresStorage implements Storage {
     return monitoring.analyticsCounts(this.pool, from, to, topLimit);
   }
 
-  recordError(occurrence: ErrorOccurrence): Promise<void> {
-    return monitoring.recordError(this.pool, occurrence);
+  recordError(occurrence: ErrorOccurrence, limits: ErrorGroupLimits): Promise<ErrorRecordOutcome> {
+    return monitoring.recordError(this.pool, occurrence, limits);
+  }
+
+  purgeErrorGroups(before: string): Promise<number> {
+    return monitoring.purgeErrorGroups(this.pool, before);
   }
 
   listErrorGroups(

@@ -4,8 +4,10 @@ import type {
   AlertEventInput,
   AnalyticsCounts,
   AnalyticsEvent,
+  ErrorGroupLimits,
   ErrorGroupQuery,
   ErrorOccurrence,
+  ErrorRecordOutcome,
 } from '../port.ts';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
 import {
@@ -32,8 +34,20 @@ const IDLE = `status = 'active' AND updated_at < @idleBefore
 const SUMMARY_COLUMNS =
   'fingerprint, source, error_class, message, route, top_frame, count, first_seen, last_seen, sample_request_id';
 
-/** Whether an occurrence is at least as new as the group's latest: then it is the sample. */
-const NEWER = 'excluded.last_seen >= error_groups.last_seen';
+/**
+ * One more occurrence of a group that exists: counted, and its sample (message, frame,
+ * request id, stack) if it is at least as new as the group's latest. An UPDATE first, so
+ * that an occurrence of a known group never needs the count a new group does.
+ */
+const BUMP_GROUP = `UPDATE error_groups SET
+  count = count + 1,
+  first_seen = min(first_seen, @at),
+  last_seen = max(last_seen, @at),
+  message = CASE WHEN @at >= last_seen THEN @message ELSE message END,
+  top_frame = CASE WHEN @at >= last_seen THEN @topFrame ELSE top_frame END,
+  sample_request_id = CASE WHEN @at >= last_seen THEN @requestId ELSE sample_request_id END,
+  stack = CASE WHEN @at >= last_seen THEN @stack ELSE stack END
+  WHERE fingerprint = @fingerprint`;
 
 /**
  * The monitoring half of the SQLite adapter (`Storage` "monitoring" methods): the idle
@@ -69,18 +83,15 @@ export class SqliteMonitoring {
            AND product_id IS NOT NULL AND quantity > 0
          GROUP BY product_id ORDER BY quantity_added DESC, product_id LIMIT ?`,
       ),
-      recordError: db.prepare<ErrorOccurrence>(
-        `INSERT INTO error_groups (fingerprint, source, error_class, message, route, top_frame, count, first_seen, last_seen, sample_request_id, stack)
-         VALUES (@fingerprint, @source, @errorClass, @message, @route, @topFrame, 1, @at, @at, @requestId, @stack)
-         ON CONFLICT (fingerprint) DO UPDATE SET
-           count = error_groups.count + 1,
-           first_seen = min(error_groups.first_seen, excluded.first_seen),
-           last_seen = max(error_groups.last_seen, excluded.last_seen),
-           message = CASE WHEN ${NEWER} THEN excluded.message ELSE error_groups.message END,
-           top_frame = CASE WHEN ${NEWER} THEN excluded.top_frame ELSE error_groups.top_frame END,
-           sample_request_id = CASE WHEN ${NEWER} THEN excluded.sample_request_id ELSE error_groups.sample_request_id END,
-           stack = CASE WHEN ${NEWER} THEN excluded.stack ELSE error_groups.stack END`,
+      bumpErrorGroup: db.prepare<ErrorOccurrence>(BUMP_GROUP),
+      countErrorGroups: db.prepare<[string], { n: number }>(
+        'SELECT count(*) AS n FROM error_groups WHERE source = ?',
       ),
+      insertErrorGroup: db.prepare<ErrorOccurrence>(
+        `INSERT INTO error_groups (fingerprint, source, error_class, message, route, top_frame, count, first_seen, last_seen, sample_request_id, stack)
+         VALUES (@fingerprint, @source, @errorClass, @message, @route, @topFrame, 1, @at, @at, @requestId, @stack)`,
+      ),
+      purgeErrorGroups: db.prepare<[string]>('DELETE FROM error_groups WHERE last_seen < ?'),
       errorGroups: db.prepare<
         { source: string | null; at: string | null; id: string | null; limit: number },
         ErrorGroupRow
@@ -135,8 +146,22 @@ export class SqliteMonitoring {
     )();
   }
 
-  recordError(occurrence: ErrorOccurrence): void {
-    this.stmt.recordError.run(occurrence);
+  /** One transaction: counted if the group exists, else a new group if the limits allow. */
+  recordError(occurrence: ErrorOccurrence, limits: ErrorGroupLimits): ErrorRecordOutcome {
+    return this.db
+      .transaction((): ErrorRecordOutcome => {
+        if (this.stmt.bumpErrorGroup.run(occurrence).changes === 1) return 'counted';
+        if (!limits.mayCreate) return 'refused';
+        const groups = this.stmt.countErrorGroups.get(occurrence.source)?.n ?? 0;
+        if (groups >= limits.maxGroups) return 'refused';
+        this.stmt.insertErrorGroup.run(occurrence);
+        return 'created';
+      })
+      .immediate();
+  }
+
+  purgeErrorGroups(before: string): number {
+    return this.stmt.purgeErrorGroups.run(before).changes;
   }
 
   listErrorGroups(q: ErrorGroupQuery): { items: ErrorGroupSummary[]; nextCursor: string | null } {

@@ -49,8 +49,8 @@ defineStorageContract('sqlite', () => {
   const peek = new Database(db.path, { readonly: true });
   return Promise.resolve({
     storage,
-    reopen() {
-      const again = new SqliteStorage(db.path);
+    reopen(auditKeys) {
+      const again = new SqliteStorage(db.path, auditKeys ? { auditKeys } : {});
       opened.push(again);
       return Promise.resolve(again);
     },

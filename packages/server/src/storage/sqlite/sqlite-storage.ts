@@ -25,7 +25,9 @@ import {
   type AuditRecord,
   type DiscountPage,
   type ErrorGroupQuery,
+  type ErrorGroupLimits,
   type ErrorOccurrence,
+  type ErrorRecordOutcome,
   type IdempotencyRecord,
   type MutationDecision,
   type MutationPlan,
@@ -655,8 +657,12 @@ export class SqliteStorage implements Storage {
     return this.run(() => this.monitoring.analyticsCounts(from, to, topLimit));
   }
 
-  recordError(occurrence: ErrorOccurrence): Promise<void> {
-    return this.run(() => this.monitoring.recordError(occurrence));
+  recordError(occurrence: ErrorOccurrence, limits: ErrorGroupLimits): Promise<ErrorRecordOutcome> {
+    return this.run(() => this.monitoring.recordError(occurrence, limits));
+  }
+
+  purgeErrorGroups(before: string): Promise<number> {
+    return this.run(() => this.monitoring.purgeErrorGroups(before));
   }
 
   listErrorGroups(
