@@ -123,6 +123,11 @@ export const ConfigSchema = z.object({
         : [],
     )
     .pipe(z.array(z.url())),
+  /**
+   * Signs CSRF tokens and (with ADMIN_TOKEN) dashboard sessions. Optional, even with
+   * several instances: unset, they share one generated once and kept in the database
+   * (security/server-secret.ts). Changing it ends every session and CSRF token.
+   */
   SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   SHUTDOWN_GRACE_MS: int(10_000, 0, 120_000),
 

@@ -1,3 +1,4 @@
+import { createCipheriv, createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   idempotencyRecordId,
@@ -50,6 +51,34 @@ describe('idempotency records', () => {
     expect(sealed).not.toContain('t0k3n');
     expect(openReply(ctx, sealed)).toEqual(reply);
     expect(() => openReply({ ...ctx, key: 'other' }, sealed)).toThrow();
+  });
+
+  it('compresses answers before sealing them, and still opens answers sealed before that', () => {
+    const ctx = { key: 'secret-key', id: 'rec', fingerprint: 'f' };
+    const lines = Array.from({ length: 50 }, (_, i) => ({
+      id: `line-${i}`,
+      attributes: { engraving: 'Happy birthday, with love from all of us'.repeat(6) },
+    }));
+    const reply = { status: 200, headers: { etag: '"7"' }, body: { lines } };
+    const sealed = sealReply(ctx, reply);
+    expect(sealed.startsWith('2.')).toBe(true);
+    expect(sealed.length).toBeLessThan(JSON.stringify(reply).length / 5);
+    expect(openReply(ctx, sealed)).toEqual(reply);
+    // The version is authenticated: the same bytes read as the old format do not open.
+    expect(() => openReply(ctx, sealed.slice(2))).toThrow();
+
+    // Version 1, as written before compression (bare base64url, no associated data).
+    const keyV1 = createHash('sha256')
+      .update('idempotency-payload\u0000')
+      .update(ctx.key)
+      .update('\u0000')
+      .update(ctx.id)
+      .digest();
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', keyV1, iv);
+    const data = Buffer.concat([cipher.update(JSON.stringify(reply), 'utf8'), cipher.final()]);
+    const v1 = Buffer.concat([iv, cipher.getAuthTag(), data]).toString('base64url');
+    expect(openReply(ctx, v1)).toEqual(reply);
   });
 
   it('stores every answer but 5xx, 429 and in-flight conflicts', () => {

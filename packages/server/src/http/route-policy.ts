@@ -146,26 +146,21 @@ export function hasBody(headers: FastifyRequest['headers']): boolean {
 }
 
 /**
- * Refuses a body where the route takes none (declared `body: "none"`, or any GET,
- * HEAD, DELETE or OPTIONS request, matched or not), when the headers arrive: before
- * anything reads, parses or fingerprints it. A 400 problem.
+ * Refuses a body where the route takes none (declared `body: "none"`: every /api GET and
+ * DELETE, by `checkRoutePolicy`, and any other route so declared), when the headers
+ * arrive: before anything reads, parses or fingerprints it. A 400 problem. Routes
+ * outside /api (pages, /docs, /metrics) declare nothing and are left as they are.
  */
 export const refuseUnwantedBodies = fp(
   (app: FastifyInstance) => {
     app.addHook('onRequest', (request, _reply, done) => {
-      const policy = policyOf(request);
-      const takesNone = BODYLESS_METHODS.has(request.method) || policy?.body === 'none';
-      if (!takesNone || !hasBody(request.headers)) return done();
+      if (policyOf(request)?.body !== 'none' || !hasBody(request.headers)) return done();
       const message =
         'this request takes no body: send none (no Content-Length above 0, no Transfer-Encoding)';
       done(
-        new HttpProblem(
-          'VALIDATION_FAILED',
-          `${request.method} ${request.routeOptions.url ?? 'here'}: ${message}.`,
-          {
-            errors: [{ path: '', message }],
-          },
-        ),
+        new HttpProblem('VALIDATION_FAILED', `${request.method} ${message}.`, {
+          errors: [{ path: '', message }],
+        }),
       );
     });
   },

@@ -41,6 +41,8 @@ const AuditRecordSchema = z.strictObject({
   detail: z.record(z.string(), z.unknown()),
   prevHash: z.string(),
   hash: z.string(),
+  /** The audit key whose HMAC `hash` is; null for a record from before the chain was keyed. */
+  keyId: z.string().nullable(),
 });
 
 const AuditQuery = z.strictObject({

@@ -1,10 +1,10 @@
-import { isIPv6 } from 'node:net';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Cart } from '@cart/core';
 import type { Config } from '../config.ts';
 import type { CartEvents, CartFrame } from '../events/cart-events.ts';
 import { HttpProblem } from '../http/problem.ts';
+import { clientKey } from '../plugins/app/rate-limit.ts';
 
 export const HEARTBEAT_MS = 15_000;
 
@@ -34,24 +34,6 @@ export function streamLimits(config: Config): StreamLimits {
     lifetimeMs: config.LIVE_STREAM_LIFETIME_SECONDS * 1000,
     maxBufferedBytes: config.LIVE_STREAM_MAX_BUFFERED_BYTES,
   };
-}
-
-/**
- * The client a stream is counted against: its address, or for IPv6 its /64 (one
- * subscriber line gets a whole /64, so its addresses are one client).
- */
-export function streamClientKey(ip: string): string {
-  if (!isIPv6(ip) || ip.startsWith('::ffff:')) return ip.replace(/^::ffff:/, '');
-  const [head = '', tail = ''] = ip.split('::');
-  const left = head === '' ? [] : head.split(':');
-  const right = tail === '' ? [] : tail.split(':');
-  const groups = ip.includes('::')
-    ? [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right]
-    : left;
-  return `${groups
-    .slice(0, 4)
-    .map((g) => g.toLowerCase().replace(/^0+(?=.)/, ''))
-    .join(':')}::/64`;
 }
 
 function bump(map: Map<string, number>, key: string, by: number): void {
@@ -134,7 +116,8 @@ export class LiveStreams {
    * is thrown before anything is written, so strangers cannot use up a cart's streams.
    */
   serve(request: FastifyRequest, reply: FastifyReply, cart: Cart): void {
-    const client = streamClientKey(request.ip);
+    // The same client as the rate limits count: an address, or an IPv6 /64.
+    const client = clientKey(request.ip);
     const cartId = cart.id;
     this.admit(client, cartId);
 

@@ -3,7 +3,9 @@
  * catalogue: an add shown before the server answers (500 ms of added latency, the
  * request held until the page has shown it); three adds made offline surviving a reload
  * and applied exactly once when the network returns; two tabs in step; an out-of-stock
- * refusal explained and rolled back; checkout; axe-core on every page; a phone's width.
+ * refusal explained and rolled back; checkout; a price corrected before the order, shown
+ * next to the total and accepted by placing it again; axe-core on every page; a phone's
+ * width.
  *
  * Needs the built web app (`npm run build`; `npm test` builds it first).
  */

@@ -249,4 +249,34 @@ export function defineConfigContract(start: StartServer): void {
       expectProblem(await apply(second.code), 422, 'DISCOUNT_INVALID');
     });
   });
+
+  describe('MAX_CART_BYTES=16384', () => {
+    const h = useServer(start, { MAX_CART_BYTES: '16384' });
+
+    it('refuses the change that would make the cart larger, whole, with 422 CART_TOO_LARGE', async () => {
+      const product = await createProduct(h);
+      const cart = await createCart(h);
+      // About 6.5 KB a line as answered: the third passes 16 KiB.
+      const attributes = (n: number) =>
+        Object.fromEntries(
+          Array.from({ length: 20 }, (_, a) => [`${n}-${a}`.padEnd(64, 'k'), 'v'.repeat(256)]),
+        );
+      await addLine(h, cart, product.id, 1, attributes(1));
+      await addLine(h, cart, product.id, 1, attributes(2));
+      const full = await getCart(h, cart);
+      expectProblem(
+        await h.http.post(cartPath(cart, '/lines'), {
+          token: cart.token,
+          body: { productId: product.id, quantity: 1, attributes: attributes(3) },
+        }),
+        422,
+        'CART_TOO_LARGE',
+      );
+      expect(await getCart(h, cart)).toEqual(full);
+      // Changes that keep it within the bound still pass.
+      expectCart(
+        await h.http.patch(cartPath(cart), { token: cart.token, body: { note: 'small' } }),
+      );
+    });
+  });
 }

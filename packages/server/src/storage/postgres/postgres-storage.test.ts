@@ -163,6 +163,7 @@ describe.skipIf(unavailable !== null)('PostgresStorage, PostgreSQL only', () => 
           { version: 1, name: '001_init.sql' },
           { version: 2, name: '002_monitoring.sql' },
           { version: 3, name: '003_idempotency_per_cart.sql' },
+          { version: 4, name: '004_audit_keys.sql' },
           { version: 5, name: '005_shared_secrets.sql' },
         ]);
         const leaked = await raw.query(
@@ -198,7 +199,13 @@ describe.skipIf(unavailable !== null)('PostgresStorage, PostgreSQL only', () => 
         const applied = await raw.query<{ version: number }>(
           `SELECT version FROM ${target.schema}.schema_migrations`,
         );
-        expect(applied.rows).toEqual([{ version: 1 }, { version: 2 }, { version: 5 }]);
+        expect(applied.rows).toEqual([
+          { version: 1 },
+          { version: 2 },
+          { version: 3 },
+          { version: 4 },
+          { version: 5 },
+        ]);
         expect(await s.countProducts()).toBe(0);
       } finally {
         await s.close();

@@ -126,6 +126,7 @@ describe('SqliteStorage', () => {
         { version: 1, name: '001_init.sql' },
         { version: 2, name: '002_monitoring.sql' },
         { version: 3, name: '003_idempotency_per_cart.sql' },
+        { version: 4, name: '004_audit_keys.sql' },
         { version: 5, name: '005_shared_secrets.sql' },
       ]);
     } finally {
