@@ -25,7 +25,7 @@ export function Login({ notice, onSignedIn }: { notice?: string; onSignedIn: () 
     } catch (e) {
       const message =
         e instanceof ApiError && e.status === 401
-          ? 'That admin token is not right. Check ADMIN_TOKEN on the server (or the one it printed at start) and try again.'
+          ? "That admin token is not right. Use the server's ADMIN_TOKEN (or, when it was started at a terminal without one, the token it printed there) and try again."
           : e instanceof Error
             ? e.message
             : String(e);

@@ -40,14 +40,12 @@ const productsArb = fc.tuple(
   ),
 );
 
-const termsArb = fc
-  .record({
-    kind: fc.constantFrom('percent' as const, 'fixed' as const),
-    value: fc.integer({ min: 1, max: 10_000 }),
-    minSubtotal: fc.option(fc.nat({ max: 3000 }), { nil: null, freq: 2 }),
-    combinable: fc.boolean(),
-  })
-  .map((t) => t);
+const termsArb = fc.record({
+  kind: fc.constantFrom('percent' as const, 'fixed' as const),
+  value: fc.integer({ min: 1, max: 10_000 }),
+  minSubtotal: fc.option(fc.nat({ max: 3000 }), { nil: null, freq: 2 }),
+  combinable: fc.boolean(),
+});
 
 const discountsArb = fc.tuple(
   ...CODES.map((code) =>

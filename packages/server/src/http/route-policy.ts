@@ -104,7 +104,7 @@ const methodsOf = (route: RouteOptions): string[] =>
 export function checkRoutePolicy(route: RouteOptions): void {
   if (!route.url.startsWith('/api/')) return;
   const where = `${methodsOf(route).join(',')} ${route.url}`;
-  const policy = (route.config as { policy?: RoutePolicy } | undefined)?.policy;
+  const policy = route.config?.policy;
   const fail = (why: string) => {
     throw new Error(`${where}: ${why} (see packages/server/src/http/route-policy.ts)`);
   };

@@ -8,16 +8,19 @@ import { clientKey } from '../plugins/app/rate-limit.ts';
 
 export const HEARTBEAT_MS = 15_000;
 
-/** Asked of a client refused a stream: streams end at the latest after their lifetime. */
+/** The `Retry-After` of a refused stream: a place frees whenever any stream ends. */
 export const STREAM_RETRY_AFTER_SECONDS = 10;
 
-/** The most a stream's lifetime is shortened at random, so that streams opened together do not all reconnect together. */
+/**
+ * The most a stream's lifetime is shortened at random, so that streams opened together
+ * (after a deploy, say) do not all reconnect together.
+ */
 const LIFETIME_JITTER = 0.1;
 
 const RETRY = Buffer.from('retry: 2000\n\n');
 const HEARTBEAT = Buffer.from(': heartbeat\n\n');
 
-/** How many live-event streams may be open, and for how long (config.ts, docs/security.md API4). */
+/** How many live-event streams may be open, how long, how far behind (config.ts). */
 export interface StreamLimits {
   perClient: number;
   perCart: number;
@@ -102,10 +105,6 @@ export class LiveStreams {
         registers,
       }),
     };
-  }
-
-  get size(): number {
-    return this.open.size;
   }
 
   /**
@@ -230,33 +229,31 @@ export class LiveStreams {
   /** Throws the refusal when one more stream for `client` on `cartId` would pass a bound. */
   private admit(client: string, cartId: string): void {
     const { perClient, perCart, total } = this.limits;
-    const headers = { 'retry-after': String(STREAM_RETRY_AFTER_SECONDS) };
-    let reason: 'client' | 'cart' | 'instance' | null = null;
-    let problem: HttpProblem | null = null;
-    if ((this.byClient.get(client) ?? 0) >= perClient) {
-      reason = 'client';
-      problem = new HttpProblem(
+    const wait = `try again in ${STREAM_RETRY_AFTER_SECONDS} s`;
+    let refusal: [reason: string, code: 'RATE_LIMITED' | 'UNAVAILABLE', detail: string];
+    if ((this.byClient.get(client) ?? 0) >= perClient)
+      refusal = [
+        'client',
         'RATE_LIMITED',
-        `Too many live-event streams from this client (at most ${perClient} at once). Close one, or try again in ${STREAM_RETRY_AFTER_SECONDS} s.`,
-        { headers },
-      );
-    } else if ((this.byCart.get(cartId) ?? 0) >= perCart) {
-      reason = 'cart';
-      problem = new HttpProblem(
+        `Too many live-event streams from this client (at most ${perClient} at once). Close one, or ${wait}.`,
+      ];
+    else if ((this.byCart.get(cartId) ?? 0) >= perCart)
+      refusal = [
+        'cart',
         'RATE_LIMITED',
-        `Too many live-event streams on this cart (at most ${perCart} at once). Close one, or try again in ${STREAM_RETRY_AFTER_SECONDS} s.`,
-        { headers },
-      );
-    } else if (this.open.size >= total) {
-      reason = 'instance';
-      problem = new HttpProblem(
+        `Too many live-event streams on this cart (at most ${perCart} at once). Close one, or ${wait}.`,
+      ];
+    else if (this.open.size >= total)
+      refusal = [
+        'instance',
         'UNAVAILABLE',
-        `This server has as many live-event streams open as it takes. Try again in ${STREAM_RETRY_AFTER_SECONDS} s.`,
-        { headers },
-      );
-    }
-    if (problem === null) return;
-    this.metrics?.refused.inc({ reason: reason ?? 'instance' });
-    throw problem;
+        `This server has as many live-event streams open as it takes; ${wait}.`,
+      ];
+    else return;
+    const [reason, code, detail] = refusal;
+    this.metrics?.refused.inc({ reason });
+    throw new HttpProblem(code, detail, {
+      headers: { 'retry-after': String(STREAM_RETRY_AFTER_SECONDS) },
+    });
   }
 }

@@ -4,6 +4,7 @@ import { ClientErrorReport, Problem } from '@cart/core';
 import type { Csrf } from '../http/csrf.ts';
 import { HttpProblem } from '../http/problem.ts';
 import type { ErrorTracker } from '../observability/error-tracker.ts';
+import { clientKey } from '../plugins/app/rate-limit.ts';
 
 /**
  * `POST /api/client-errors`: the web app reports an error it caught, to be grouped with
@@ -64,9 +65,9 @@ const clientErrorsRoutes: FastifyPluginAsyncZod<{ tracker: ErrorTracker; csrf: C
       },
     },
     async (request, reply) => {
-      // Keyed by the client's address, as its rate limit is: it may start a bounded
-      // number of new error groups an hour (ERROR_GROUPS_NEW_PER_CLIENT_HOUR).
-      await tracker.recordClient(request.body, request.id, request.ip);
+      // Keyed as the client's rate limit is (an IPv6 client by its /64): it may start a
+      // bounded number of new error groups an hour (ERROR_GROUPS_NEW_PER_CLIENT_HOUR).
+      await tracker.recordClient(request.body, request.id, clientKey(request.ip));
       // No payload at all (not the JSON `null`): an empty 202.
       return reply.code(202).send(undefined as unknown as null);
     },

@@ -160,12 +160,17 @@ function sqliteAttacker(path: string): Attacker {
   return {
     rows: () => Promise.resolve(db.prepare('SELECT * FROM audit_log ORDER BY seq').all() as Row[]),
     replace(rows) {
+      // The columns the table has (a database from before keys has no key_id).
+      const names = new Set(
+        (db.prepare('PRAGMA table_info(audit_log)').all() as { name: string }[]).map((c) => c.name),
+      );
+      const columns = COLUMNS.filter((c) => names.has(c));
       const insert = db.prepare(
-        `INSERT INTO audit_log (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`,
+        `INSERT INTO audit_log (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`,
       );
       db.transaction(() => {
         db.exec('DELETE FROM audit_log');
-        for (const r of rows) insert.run(...COLUMNS.map((c) => r[c]));
+        for (const r of rows) insert.run(...columns.map((c) => r[c]));
       })();
       return Promise.resolve();
     },
@@ -188,12 +193,20 @@ async function postgresAttacker(url: string): Promise<Attacker> {
     async replace(rows) {
       const c = await pool.connect();
       try {
+        const names = new Set(
+          (
+            await c.query<{ name: string }>(
+              "SELECT column_name AS name FROM information_schema.columns WHERE table_name = 'audit_log' AND table_schema = current_schema()",
+            )
+          ).rows.map((r) => r.name),
+        );
+        const columns = COLUMNS.filter((col) => names.has(col));
         await c.query('BEGIN');
         await c.query('DELETE FROM audit_log');
         for (const r of rows)
           await c.query(
-            `INSERT INTO audit_log (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`,
-            COLUMNS.map((col) => r[col]),
+            `INSERT INTO audit_log (${columns.join(', ')}) VALUES (${columns.map((_, i) => `$${i + 1}`).join(', ')})`,
+            columns.map((col) => r[col]),
           );
         await c.query('COMMIT');
       } finally {

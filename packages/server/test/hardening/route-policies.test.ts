@@ -297,7 +297,8 @@ describe('finding 2 and 6: one server without rate limits', () => {
       json: {},
     });
     expectProblem(withBody, 400, 'VALIDATION_FAILED');
-    expect(withBody.body.errors).toEqual([{ path: '', message: expect.stringMatching(/no body/) }]);
+    expect(withBody.body.errors).toHaveLength(1);
+    expect(JSON.stringify(withBody.body.errors)).toMatch(/takes no body/);
     const chunked = await send(server, 'DELETE', '/api/admin/products/' + randomUUID(), {
       headers: { ...bearer(server.adminToken), 'transfer-encoding': 'chunked' },
       body: '{}',
@@ -397,9 +398,11 @@ describe('every /api route declares its policies', () => {
     });
     const app = await buildApp(config);
     try {
-      const undeclared: FastifyPluginAsync = async (api) => {
-        api.get('/forgotten', () => ({ ok: true }));
-      };
+      // Registration throws inside the plugin; returning its promise lets ready() reject.
+      const undeclared: FastifyPluginAsync = (api) =>
+        Promise.resolve().then(() => {
+          api.get('/forgotten', () => ({ ok: true }));
+        });
       await expect(
         (async () => {
           await app.register(undeclared, { prefix: '/api' });
