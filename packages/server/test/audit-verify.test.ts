@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { copyFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './support/test-server.ts';
@@ -61,10 +62,26 @@ describe('npm run audit:verify (SQLite)', () => {
 
   afterAll(() => server.close());
 
-  it('accepts an intact chain', () => {
+  it('accepts an intact chain, keyed with the audit.key made next to the database', () => {
     const { code, out } = verify(`sqlite:${dbPath}`);
     expect(out).toContain('audit chain intact: 7 records');
+    expect(out).toContain('legacyRecords: 0');
     expect(code).toBe(0);
+    expect(statSync(join(dirname(dbPath), 'audit.key')).mode & 0o777).toBe(0o600);
+  });
+
+  it('cannot verify a copy of the database without its key (and makes none)', () => {
+    const elsewhere = mkdtempSync(join(tmpdir(), 'cart-copy-'));
+    try {
+      const copy = join(elsewhere, 'cart.db');
+      copyFileSync(dbPath, copy);
+      const { code, out } = verify(`sqlite:${copy}`);
+      expect(out).toContain('audit chain unverifiable from record 1: 7 records');
+      expect(code).toBe(1);
+      expect(existsSync(join(elsewhere, 'audit.key'))).toBe(false);
+    } finally {
+      rmSync(elsewhere, { recursive: true, force: true });
+    }
   });
 
   it('refuses updates and deletes through the database triggers', () => {

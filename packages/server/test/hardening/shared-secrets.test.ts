@@ -24,7 +24,7 @@ import { ADMIN_SESSION_MAX_AGE_SECONDS } from '../../src/http/admin-session.ts';
 import { SqliteStorage } from '../../src/storage/sqlite/sqlite-storage.ts';
 import { killAll, REPO_ROOT, startServer } from '../scale-out/processes.ts';
 import { HttpClient, type Reply } from '../support/http.ts';
-import { createTestSchema, postgresUnavailable } from '../support/postgres.ts';
+import { auditKeysFor, createTestSchema, postgresUnavailable } from '../support/postgres.ts';
 import { TEST_ADMIN_TOKEN } from '../support/test-server.ts';
 
 // On CI a missing PostgreSQL throws here: the file fails, it never skips.
@@ -48,6 +48,7 @@ async function startInstance(databaseUrl: string, env: Record<string, string> = 
     ADMIN_TOKEN: TEST_ADMIN_TOKEN,
     HOST: '127.0.0.1',
     PORT: '0',
+    ...auditKeysFor(databaseUrl),
     ...env,
   });
   const app = await buildApp(config);
