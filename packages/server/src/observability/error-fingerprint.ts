@@ -37,8 +37,8 @@ export const MAX_STACK = 8000;
 /**
  * What of an error's text is looked at at all, cut before any parsing or scrubbing: a
  * message of 1 KiB (made one line later), a stack of 8 KiB in at most 50 lines (its
- * first line and 49 frames) of at most 1 KiB each. Browsers and Node write 10 to 50 frames of a few hundred
- * characters; a longer stack is a loop's or a stranger's.
+ * first line and 49 frames) of at most 1 KiB each. Browsers and Node write 10 to 50
+ * frames of a few hundred characters; a longer stack is a loop's or a stranger's.
  */
 export const INPUT_BOUNDS = {
   message: { chars: 1024, lines: 1024, lineChars: 1024 },
@@ -257,7 +257,7 @@ export function errorClassOf(error: unknown): string {
   return IDENTIFIER.test(error.name) ? error.name : 'Error';
 }
 
-// A name that says its value is a secret (but not an error class, as in `TokenExpiredError: …`).
+// A name that says its value is a secret (not an error class: `TokenExpiredError: …`).
 const SECRET_NAME = /token|password|passwd|secret|api[_-]?key|session|cookie|authorization/i;
 const ERROR_NAME = /(?:error|exception)$/i;
 // Long opaque words (keys, hashes, base64url or hex tokens) holding letters and digits;
@@ -267,7 +267,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // Card-like digit runs (13–19 digits, spaces or dashes between).
 const CARD = /\b\d(?:[ -]?\d){12,18}\b/g;
 
-/** The patterns of this file, for the test that checks their shape (no lazy or nested quantifier). */
+/** This file's patterns, for the test of their shape (no lazy or nested quantifier). */
 export const ERROR_PATTERNS: readonly RegExp[] = [
   SECRET_NAME,
   ERROR_NAME,
@@ -316,8 +316,9 @@ function nameStart(text: string, start: number, end: number): number {
 
 /**
  * `password=…`, `"token": "…"`, `api_key: …`: the value after a secret's name replaced.
- * A name is a run of `[A-Za-z_-]` from its first word boundary; then an optional quote, `:` or `=` between
- * optional spaces, an optional quote, and the value up to a space, quote or `&,;)}]`.
+ * A name is a run of `[A-Za-z_-]` from its first word boundary; then an optional quote,
+ * `:` or `=` between optional spaces, an optional quote, and the value up to a space, a
+ * quote or one of `&,;)}]`.
  * A scanner, each character read at most a few times: the pattern it replaces
  * (`[A-Za-z_-]*(?:token|…)[A-Za-z_-]*…`) backtracked over every name inside a long
  * run (`tokentoken…`), quadratically.

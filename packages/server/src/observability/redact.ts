@@ -50,7 +50,7 @@ const CSRF_TOKEN = new RegExp(
 // holds both upper- and lowercase letters all but never (about 1 in 10^10).
 const CART_TOKEN = new RegExp(`${START}[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])`, 'g');
 
-/** The patterns of this file, for the test that checks their shape (no lazy or nested quantifier). */
+/** This file's patterns, for the test of their shape (no lazy or nested quantifier). */
 export const SCRUB_PATTERNS: readonly RegExp[] = [
   SENSITIVE_KEY,
   JSON_KEY,
