@@ -403,7 +403,12 @@ const cartRoutes: FastifyPluginAsyncZod<CartRoutesOptions> = (
           '`event: cart` with the full cart (`id:` its version), first the current one (unless `Last-Event-ID` names that version already) and then after every change; a comment heartbeat every 15 s. The stream ends after LIVE_STREAM_LIFETIME_SECONDS (30 min by default): reconnect with `Last-Event-ID`. Bounded: 429 `RATE_LIMITED` past LIVE_STREAMS_PER_CLIENT or LIVE_STREAMS_PER_CART open streams, 503 `UNAVAILABLE` past LIVE_STREAMS_MAX, both with `Retry-After`; a subscriber leaving more than LIVE_STREAM_MAX_BUFFERED_BYTES unsent is disconnected.',
         params: CartParams,
         ...authHeader,
-        response: { 200: z.string().describe('text/event-stream'), 404: Problem },
+        response: {
+          200: z.string().describe('text/event-stream'),
+          404: Problem,
+          429: Problem,
+          503: Problem,
+        },
       },
     },
     async (request, reply) => {
