@@ -162,12 +162,9 @@ describe('keyed audit chain', () => {
       hash: auditHash(seq, entry(7), prevHash, null),
       keyId: null,
     });
-    await expect(verifyChain(reader(downgraded), ring)).resolves.toMatchObject({
-      ok: false,
-      kind: 'broken',
-      brokenSeq: 8,
-      reason: expect.stringContaining('downgraded'),
-    });
+    const result = await verifyChain(reader(downgraded), ring);
+    expect(result).toMatchObject({ ok: false, kind: 'broken', brokenSeq: 8 });
+    expect(result.ok ? '' : result.reason).toContain('downgraded');
   });
 
   it('verifies records of rotated keys with the whole ring, and says which it cannot', async () => {
