@@ -291,6 +291,28 @@ describe('an instance that cannot get the shared secret', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('fails buildApp with a message that says what to do', async () => {
+    const storage = new SqliteStorage(databaseUrl.slice('sqlite:'.length));
+    try {
+      const config = loadConfig({
+        DATABASE_URL: databaseUrl,
+        SEED_DEMO: 'false',
+        LOG_LEVEL: 'silent',
+        ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+      });
+      await expect(buildApp(config, { storage })).rejects.toThrow(
+        /^the shared secret \(for CSRF tokens and dashboard sessions\) could not be read or stored in the database: this database takes no writes\. Fix the database, or set SECRET/,
+      );
+      // Nothing was stored, and the storage passed in is left open for its owner.
+      const raw = new Database(databaseUrl.slice('sqlite:'.length), { readonly: true });
+      expect(raw.prepare('SELECT count(*) AS n FROM server_secrets').get()).toEqual({ n: 0 });
+      raw.close();
+      expect(await storage.ping()).toBe(true);
+    } finally {
+      await storage.close();
+    }
+  });
+
   it('refuses to start, with one clear line, unless SECRET is set', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'packages/server/src/server.ts'], {
       cwd: REPO_ROOT,
