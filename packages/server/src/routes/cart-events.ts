@@ -101,7 +101,7 @@ export class LiveStreams {
       }),
       lifetimes: new Counter({
         name: 'cart_live_streams_expired_total',
-        help: 'Live-event streams ended by the server at LIVE_STREAM_LIFETIME_SECONDS (the client reconnects).',
+        help: 'Live-event streams the server ended when LIVE_STREAM_LIFETIME_SECONDS had passed; the client reconnects.',
         registers,
       }),
     };
