@@ -180,6 +180,8 @@ const AuditPage = z.strictObject({
       detail: z.record(z.string(), z.unknown()),
       prevHash: hash,
       hash,
+      // The key the record's HMAC is under; null for records from before keys.
+      keyId: z.string().nullable(),
     }),
   ),
   nextCursor: z.string().nullable(),
