@@ -10,10 +10,11 @@
  *
  * SERVER_ROOT (default: this repository) is the tree whose server is started, so the same
  * run can be made against an older checkout (e.g. one made with `git archive`). Results
- * are printed as JSON; nothing is written.
+ * are printed as JSON and, for this repository's own server, recorded in
+ * bench/results/live-streams.json (`npm run bench:streams`).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -176,28 +177,30 @@ async function main(): Promise<void> {
         .split('\n')
         .filter((l) => l.startsWith(name))
         .join('; ') || null;
-    console.log(
-      JSON.stringify(
-        {
-          serverRoot: ROOT,
-          streams: STREAMS,
-          changes: CHANGES,
-          cartKB: Math.round(cartBytes / 1024),
-          before,
-          streamsOpen,
-          afterChanges: after,
-          peakRssMB: Math.max(peak, after.rssMB),
-          rssGrowthMB: Math.max(peak, after.rssMB) - before.rssMB,
-          open: stat('cart_live_streams_open'),
-          dropped: stat('cart_live_streams_dropped_total'),
-          serializations: stat('cart_live_event_serializations_total'),
-          refused: stat('cart_live_streams_refused_total'),
-          expired: stat('cart_live_streams_expired_total'),
-        },
-        null,
-        2,
-      ),
-    );
+    const result = {
+      measuredAt: new Date().toISOString(),
+      node: process.version,
+      streams: STREAMS,
+      changes: CHANGES,
+      cartKB: Math.round(cartBytes / 1024),
+      before,
+      streamsOpen,
+      afterChanges: after,
+      peakRssMB: Math.max(peak, after.rssMB),
+      rssGrowthMB: Math.max(peak, after.rssMB) - before.rssMB,
+      open: stat('cart_live_streams_open'),
+      dropped: stat('cart_live_streams_dropped_total'),
+      serializations: stat('cart_live_event_serializations_total'),
+      refused: stat('cart_live_streams_refused_total'),
+      expired: stat('cart_live_streams_expired_total'),
+    };
+    console.log(JSON.stringify({ serverRoot: ROOT, ...result }, null, 2));
+    // Another checkout's numbers are for comparing by hand; only this one's are recorded.
+    if (ROOT === resolve(join(import.meta.dirname, '..')))
+      writeFileSync(
+        join(import.meta.dirname, 'results', 'live-streams.json'),
+        `${JSON.stringify(result, null, 2)}\n`,
+      );
   } finally {
     for (const s of sockets) s.destroy();
     child.kill('SIGKILL');
