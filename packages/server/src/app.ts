@@ -7,6 +7,8 @@ import type { Config } from './config.ts';
 import { CartObservers } from './domain/cart-observer.ts';
 import { sweepAbandoned } from './domain/abandonment.ts';
 import { CartService } from './domain/cart-service.ts';
+import { CatalogService } from './domain/catalog-service.ts';
+import { MutationRunner } from './domain/mutation-runner.ts';
 import { CartEvents } from './events/cart-events.ts';
 import { createBroker } from './events/create-broker.ts';
 import { AdminSessions } from './http/admin-session.ts';
@@ -173,7 +175,10 @@ export async function buildApp(
   const observers = new CartObservers(
     throttled((error) => app.log.warn({ err: error }, 'cart observer failed')),
   );
-  const service = new CartService(storage, config, events, observers);
+  // One mutation runner for cart and admin changes (domain/mutation-runner.ts).
+  const runner = new MutationRunner(config);
+  const service = new CartService(storage, config, runner, events, observers);
+  const catalog = new CatalogService(storage, runner);
   const streams = new LiveStreams(events, streamLimits(config));
   const broker = createBroker(
     config,
@@ -266,7 +271,7 @@ export async function buildApp(
         cartTtlSeconds: config.CART_TTL_SECONDS,
         streams,
       });
-      await api.register(adminRoutes, { storage, config });
+      await api.register(adminRoutes, { storage, catalog, config });
       await api.register(adminErrorsRoutes, { storage, config });
       await api.register(adminAnalyticsRoutes, { storage, config, now: clock });
       await api.register(clientErrorsRoutes, { tracker: errorTracker, csrf });

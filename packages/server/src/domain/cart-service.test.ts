@@ -23,7 +23,8 @@ import {
   readCart,
   type TestApp,
 } from '../../test/support/test-app.ts';
-import { ifMatchAccepts, ifNoneMatchMatches, type RequestMeta } from './cart-service.ts';
+import { ifMatchAccepts, ifNoneMatchMatches } from '../http/reply.ts';
+import type { RequestMeta } from './cart-service.ts';
 
 const DAY = 24 * 3600_000;
 
@@ -57,7 +58,6 @@ class RacingStorage extends SqliteStorage {
 
 const meta = (now: Date, extra: Partial<RequestMeta> = {}): RequestMeta => ({
   requestId: 'test',
-  path: '/test',
   clientAddress: null,
   now,
   idempotency: null,
@@ -157,9 +157,13 @@ describe('CartService', () => {
         meta(later),
         'cart.update',
       );
-      expect(reply).toMatchObject({
-        status: 409,
-        body: { code: 'CART_CLOSED', detail: 'This cart has expired and can no longer change.' },
+      expect(reply).toEqual({
+        kind: 'decided',
+        outcome: {
+          kind: 'refused',
+          code: 'CART_CLOSED',
+          detail: 'This cart has expired and can no longer change.',
+        },
       });
       expect(await stored(cart.id)).toMatchObject({ status: 'expired', version: 2, note: '' });
     });
@@ -352,7 +356,7 @@ describe('CartService', () => {
         meta(new Date(expiry - 60_000)),
         'cart.update',
       );
-      expect(kept.status).toBe(200);
+      expect(kept).toMatchObject({ kind: 'decided', outcome: { kind: 'changed' } });
       const reply = await service().merge(
         target.id,
         hashToken(target.token),
@@ -360,9 +364,10 @@ describe('CartService', () => {
         source.token,
         meta(new Date(expiry + 60_000)),
       );
-      expect(reply).toMatchObject({
-        status: 409,
-        body: {
+      expect(reply).toEqual({
+        kind: 'decided',
+        outcome: {
+          kind: 'refused',
           code: 'CART_CLOSED',
           detail: 'The cart being merged is expired.',
           errors: [{ path: '/sourceCartId', message: 'The cart being merged is expired.' }],

@@ -17,65 +17,71 @@ import {
   type CartState,
   type DiscountTerms,
   type ErrorCode,
+  type FieldError,
   type Repricing,
 } from '@cart/core';
 import type { Config } from '../config.ts';
 import type { CartEvents } from '../events/cart-events.ts';
-import {
-  idempotencyRecord,
-  isStorable,
-  openReply,
-  type IdempotencyContext,
-  type StoredReply,
-} from '../http/idempotency.ts';
-import { problemBody } from '../http/problem.ts';
 import { hashToken, newCartToken, tokenMatches } from '../security/tokens.ts';
-import {
-  WriteConflictError,
-  type AnalyticsEvent,
-  type AuditEntry,
-  type MutationDecision,
-  type MutationPlan,
-  type MutationSnapshot,
-  type MutationWrite,
-  type Storage,
-  type StoredCart,
+import type {
+  AnalyticsEvent,
+  AuditEntry,
+  MutationSnapshot,
+  MutationWrite,
+  Storage,
+  StoredCart,
 } from '../storage/port.ts';
 import { analyticsFor } from './analytics-events.ts';
 import type { CartObserver } from './cart-observer.ts';
+import {
+  auditEntry,
+  refusal,
+  type ChangeMeta,
+  type MutationRunner,
+  type Ran,
+  type Refusal,
+} from './mutation-runner.ts';
 
 /** Facts about the request a change is made by, for the audit log and idempotency. */
-export interface RequestMeta {
-  requestId: string;
-  /** Path of the request, the `instance` of a problem document. */
-  path: string;
-  clientAddress: string | null;
-  now: Date;
-  idempotency: IdempotencyContext | null;
-  /** The raw If-Match header, if any. */
-  ifMatch: string | null;
+export interface RequestMeta extends ChangeMeta<CartOutcome> {
+  /**
+   * The request's precondition (If-Match, as the HTTP edge reads it): whether it accepts
+   * the cart at a version; null when the request sets none.
+   */
+  ifMatch: ((version: number) => boolean) | null;
 }
 
-/** What the route sends: status, headers and body, and whether it is a replay. */
-export interface Reply extends StoredReply {
-  replayed: boolean;
-}
+/**
+ * What a cart use case came to, in domain terms: the HTTP edge (http/reply.ts) makes
+ * status, ETag and body of it.
+ */
+export type CartOutcome =
+  | { kind: 'created'; cart: Cart; token: string }
+  | { kind: 'changed'; cart: Cart }
+  | { kind: 'checkedOut'; orderId: string; cart: Cart }
+  /** Nothing to do (the expiry sweeper's cart is not, or no longer, due). */
+  | { kind: 'unchanged' }
+  | Refusal;
+
+/** What a use case answers: its outcome, or the replay of a keyed request's first answer. */
+export type CartResult = Ran<CartOutcome>;
 
 /** Cart credentials as presented: the SHA-256 of the token, or null when none was sent. */
 export type Presented = Buffer | null;
 
-interface Outcome {
-  reply: StoredReply;
+/** One decision on a snapshot: the outcome, what to write, what to announce. */
+interface Decision {
+  outcome: CartOutcome;
+  write: MutationWrite | null;
   /** The cart to announce to live subscribers once committed. */
   changed: Cart | null;
-  /** The usage events committed with the change, for observers (set by `run`). */
-  committedEvents?: readonly AnalyticsEvent[];
 }
 
-/** Decisions made again after lost races before giving up with a 5xx. */
-const MAX_ATTEMPTS = 5;
-
-export const etagOf = (version: number) => `"${version}"`;
+const refused = (
+  code: ErrorCode,
+  detail: string,
+  extras: { errors?: FieldError[]; cart?: Cart } = {},
+): Decision => ({ outcome: refusal(code, detail, extras), write: null, changed: null });
 
 /**
  * The cart use cases: create, read, change (one action or a batch), merge and check out.
@@ -89,6 +95,7 @@ export class CartService {
   constructor(
     private readonly storage: Storage,
     private readonly config: Config,
+    private readonly runner: MutationRunner,
     readonly events: CartEvents,
     private readonly observer: CartObserver = { committed: () => undefined },
   ) {
@@ -108,7 +115,7 @@ export class CartService {
     return computeTotals(shown, this.config.TAX_RATE_BPS);
   }
 
-  async create(meta: RequestMeta): Promise<Reply> {
+  async create(meta: RequestMeta): Promise<CartResult> {
     const token = newCartToken();
     const id = randomUUID();
     return this.run(meta, { cartId: id, productIds: [], discountCodes: [], actionIds: [] }, () => {
@@ -128,10 +135,8 @@ export class CartService {
       };
       const cart = this.view(state, meta.now);
       return {
-        outcome: {
-          reply: { status: 201, headers: { etag: etagOf(1) }, body: { ...cart, token } },
-          changed: null,
-        },
+        outcome: { kind: 'created', cart, token },
+        changed: null,
         write: {
           cart: state,
           expectedVersion: null,
@@ -157,7 +162,7 @@ export class CartService {
     actions: readonly CartAction[],
     meta: RequestMeta,
     action: string,
-  ): Promise<Reply> {
+  ): Promise<CartResult> {
     const productIds = actions.flatMap((a) => (a.type === 'addLine' ? [a.productId] : []));
     const codes = actions.flatMap((a) => (a.type === 'applyDiscount' ? [a.code] : []));
     const actionIds = actions.flatMap((a) => (a.actionId === undefined ? [] : [a.actionId]));
@@ -175,7 +180,7 @@ export class CartService {
         return true;
       });
       const result = applyAll(stored.state, fresh, this.context(snap, meta));
-      if (!result.ok) return this.refuse(result.error, meta);
+      if (!result.ok) return this.refuse(result.error);
       const next = this.advance(result.value, meta);
       const ids = fresh.flatMap((a) => (a.actionId === undefined ? [] : [a.actionId]));
       return this.commit(meta, stored.state, next, {
@@ -192,7 +197,7 @@ export class CartService {
     sourceCartId: string,
     sourceToken: string,
     meta: RequestMeta,
-  ): Promise<Reply> {
+  ): Promise<CartResult> {
     const sourcePresented = hashToken(sourceToken);
     return this.run(
       meta,
@@ -203,11 +208,11 @@ export class CartService {
         const { stored } = gate;
         const source = snap.source;
         if (!source || !tokenMatches(sourcePresented, source.tokenHash)) {
-          return this.problem(meta, 'CART_NOT_FOUND', 'We could not find the cart to merge.');
+          return refused('CART_NOT_FOUND', 'We could not find the cart to merge.');
         }
         const sourceState = this.effectiveStatus(source.state, meta.now);
         const result = mergeInto(stored.state, sourceState, this.context(snap, meta));
-        if (!result.ok) return this.refuse(result.error, meta);
+        if (!result.ok) return this.refuse(result.error);
         const next = this.advance(result.value, meta);
         const closedSource: CartState = {
           ...sourceState,
@@ -245,13 +250,13 @@ export class CartService {
    * own, audited as `cart.reprice`) and answered with PRICES_CHANGED, so the shopper
    * confirms the new total by checking out again.
    */
-  async checkout(cartId: string, presented: Presented, meta: RequestMeta): Promise<Reply> {
+  async checkout(cartId: string, presented: Presented, meta: RequestMeta): Promise<CartResult> {
     return this.run(meta, { cartId, productIds: [], discountCodes: [], actionIds: [] }, (snap) => {
       const gate = this.open(snap.cart, presented, meta);
       if ('outcome' in gate) return gate;
       const state = gate.stored.state;
       const ready = checkCheckout(state);
-      if (!ready.ok) return this.refuse(ready.error, meta);
+      if (!ready.ok) return this.refuse(ready.error);
 
       const wanted = new Map<string, number>();
       for (const line of state.lines)
@@ -262,15 +267,14 @@ export class CartService {
         // A product now sold in another currency cannot be re-priced into this cart:
         // it is not available to it any more.
         if (!product || product.price.currency !== state.currency)
-          return this.problem(
-            meta,
+          return refused(
             'PRODUCT_NOT_FOUND',
             `${name} is not available any more. Remove it to check out.`,
           );
         if (product.stock !== null && product.stock < quantity) {
           const detail =
             product.stock === 0 ? `${name} is sold out.` : `Only ${product.stock} of ${name} left.`;
-          return this.problem(meta, 'OUT_OF_STOCK', detail);
+          return refused('OUT_OF_STOCK', detail);
         }
       }
       const priced = this.view(state, meta.now);
@@ -278,17 +282,15 @@ export class CartService {
       for (const d of priced.discounts) {
         const live = snap.discounts.get(d.code);
         if (!live)
-          return this.problem(
-            meta,
+          return refused(
             'DISCOUNT_INVALID',
             `The code ${d.code} is no longer valid. Remove it to check out.`,
           );
         const usable = checkDiscountUsable(live, meta.now.toISOString());
-        if (!usable.ok) return this.refuse(usable.error, meta);
+        if (!usable.ok) return this.refuse(usable.error);
         // A code made stand-alone since it joined others is no longer valid on this cart.
         if (!live.combinable && state.discounts.length > 1)
-          return this.problem(
-            meta,
+          return refused(
             'DISCOUNT_INVALID',
             `The code ${d.code} cannot be combined with other codes any more. Remove it to check out.`,
           );
@@ -314,10 +316,8 @@ export class CartService {
         .filter(([id]) => snap.products.get(id)?.stock !== null)
         .map(([productId, quantity]) => ({ productId, quantity }));
       return {
-        outcome: {
-          reply: { status: 200, headers: { etag: etagOf(next.version) }, body: { orderId, cart } },
-          changed: cart,
-        },
+        outcome: { kind: 'checkedOut', orderId, cart },
+        changed: cart,
         write: {
           cart: next,
           expectedVersion: state.version,
@@ -356,25 +356,18 @@ export class CartService {
    * the refusal is stored like any other: a retry with the same key replays it, and
    * the shopper's confirmation is a new checkout, with a new key.
    */
-  private pricesChanged(
-    before: CartState,
-    repricing: Repricing,
-    meta: RequestMeta,
-  ): { outcome: Outcome; write: MutationWrite | null } {
+  private pricesChanged(before: CartState, repricing: Repricing, meta: RequestMeta): Decision {
     const next = this.advance(repricing.state, meta);
     let cart: Cart;
     try {
       cart = this.view(next, meta.now);
     } catch (error) {
       if (!(error instanceof MoneyOverflowError)) throw error;
-      return this.problem(meta, 'AMOUNT_TOO_LARGE', ERROR_CATALOG.AMOUNT_TOO_LARGE.message);
+      return refused('AMOUNT_TOO_LARGE', ERROR_CATALOG.AMOUNT_TOO_LARGE.message);
     }
-    const refusal = this.problem(meta, 'PRICES_CHANGED', describeRepricing(before, repricing), {
-      cart,
-      headers: { etag: etagOf(next.version) },
-    });
     return {
-      outcome: { ...refusal.outcome, changed: cart },
+      outcome: refusal('PRICES_CHANGED', describeRepricing(before, repricing), { cart }),
+      changed: cart,
       write: {
         cart: next,
         expectedVersion: before.version,
@@ -402,31 +395,34 @@ export class CartService {
   async expire(cartId: string, now: Date): Promise<boolean> {
     const meta: RequestMeta = {
       requestId: 'expiry-sweeper',
-      path: '',
       clientAddress: null,
       now,
       idempotency: null,
       ifMatch: null,
     };
-    const reply = await this.run(
+    const result = await this.run(
       meta,
       { cartId, productIds: [], discountCodes: [], actionIds: [] },
       (snap) => {
         const state = snap.cart?.state;
         if (!state || state.status !== 'active' || Date.parse(state.expiresAt) > now.getTime()) {
-          return {
-            outcome: { reply: { status: 204, headers: {}, body: null }, changed: null },
-            write: null,
-          };
+          return { outcome: { kind: 'unchanged' }, write: null, changed: null };
         }
-        return this.expireWrite(state, meta, { status: 200, headers: {}, body: null });
+        const expired = this.expireWrite(state, meta);
+        return { ...expired, outcome: { kind: 'changed', cart: expired.changed } };
       },
     );
-    return reply.status === 200;
+    return result.kind === 'decided' && result.outcome.kind === 'changed';
   }
 
   // ---- the transaction skeleton -------------------------------------------------
 
+  /**
+   * One change through the mutation runner: `decide` runs on the snapshot loaded (and
+   * locked) in the storage transaction, unless the request's key replays or is refused;
+   * what it decides is written with the key's sealed answer. Once committed, the
+   * usage events go to the observers and the changed cart to live subscribers.
+   */
   private async run(
     meta: RequestMeta,
     plan: {
@@ -436,71 +432,33 @@ export class CartService {
       discountCodes: string[];
       actionIds: string[];
     },
-    decide: (snap: MutationSnapshot) => { outcome: Outcome; write: MutationWrite | null },
-  ): Promise<Reply> {
-    const idem = meta.idempotency;
-    const result = await this.mutateWithRetry<{ outcome: Outcome; replayed: boolean }>(
-      { ...plan, idempotencyId: idem?.id ?? null },
-      (snap): MutationDecision<{ outcome: Outcome; replayed: boolean }> => {
-        if (idem && snap.idempotent) {
-          if (snap.idempotent.fingerprint !== idem.fingerprint) {
-            const outcome = this.problem(
-              meta,
-              'IDEMPOTENCY_KEY_REUSED',
-              'This Idempotency-Key was already used for a different request.',
-            ).outcome;
-            return { reply: { outcome, replayed: false }, write: null, idempotency: null };
-          }
-          const stored = openReply(idem, snap.idempotent.payload);
-          return {
-            reply: { outcome: { reply: stored, changed: null }, replayed: true },
-            write: null,
-            idempotency: null,
-          };
-        }
-        const decided = decide(snap);
-        const reply = decided.outcome.reply;
-        const code = (reply.body as { code?: string } | null)?.code;
-        const keep = idem !== null && isStorable(reply.status, code);
-        const outcome = decided.write
-          ? { ...decided.outcome, committedEvents: decided.write.events }
-          : decided.outcome;
-        // The answer counts against the cart's bound on stored answers only when it was
-        // given to the cart's holder: a stranger's 404 (small, rate-limited) must not push
-        // the owner's answers out.
-        const owner = code === 'CART_NOT_FOUND' ? null : plan.cartId;
+    decide: (snap: MutationSnapshot) => Decision,
+  ): Promise<CartResult> {
+    const keyed = meta.idempotency;
+    const settled = await this.runner.run(keyed, meta.now, (settle) =>
+      this.storage.mutate({ ...plan, idempotencyId: keyed?.context.id ?? null }, (snap) => {
+        const s = settle(snap.idempotent, () => {
+          const decided = decide(snap);
+          // The answer counts against the cart's bound on stored answers only when it was
+          // given to the cart's holder: a stranger's 404 (small, rate-limited) must not push
+          // the owner's answers out.
+          const stranger =
+            decided.outcome.kind === 'refused' && decided.outcome.code === 'CART_NOT_FOUND';
+          return { ...decided, owner: stranger ? null : plan.cartId };
+        });
         return {
-          reply: { outcome, replayed: false },
-          write: decided.write,
-          idempotency: keep
-            ? idempotencyRecord(idem, reply, meta.now, this.config.IDEMPOTENCY_TTL_SECONDS, owner)
-            : null,
+          reply: s,
+          write: s.decision?.write ?? null,
+          idempotency: s.record,
           answersPerCart: this.config.MAX_IDEMPOTENT_ANSWERS_PER_CART,
         };
-      },
+      }),
     );
-    if (result.outcome.committedEvents)
-      this.observer.committed(result.outcome.committedEvents, { requestId: meta.requestId });
-    if (result.outcome.changed) this.events.publish(result.outcome.changed);
-    return { ...result.outcome.reply, replayed: result.replayed };
-  }
-
-  /**
-   * Runs a mutation, deciding again on fresh data when a conditional write lost a race
-   * (stock taken, a code used up, the same Idempotency-Key committed by another process):
-   * the second decision sees the winner's change and answers accordingly.
-   */
-  private async mutateWithRetry<T>(
-    plan: MutationPlan,
-    decide: (snap: MutationSnapshot) => MutationDecision<T>,
-  ): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.storage.mutate(plan, decide);
-      } catch (error) {
-        if (!(error instanceof WriteConflictError) || attempt >= MAX_ATTEMPTS) throw error;
-      }
-    }
+    const decision = settled.decision;
+    if (decision?.write)
+      this.observer.committed(decision.write.events, { requestId: meta.requestId });
+    if (decision?.changed) this.events.publish(decision.changed);
+    return settled.ran;
   }
 
   /**
@@ -512,43 +470,36 @@ export class CartService {
     cart: StoredCart | null,
     presented: Presented,
     meta: RequestMeta,
-  ): { stored: StoredCart } | { outcome: Outcome; write: MutationWrite | null } {
+  ): { stored: StoredCart } | Decision {
     if (!tokenMatches(presented, cart?.tokenHash ?? null) || !cart) {
-      return this.problem(
-        meta,
+      return refused(
         'CART_NOT_FOUND',
         'We could not find your cart. It may have expired; a new one will be started.',
       );
     }
     const state = cart.state;
     if (state.status === 'active' && Date.parse(state.expiresAt) <= meta.now.getTime()) {
-      const closed = this.problem(
-        meta,
-        'CART_CLOSED',
-        'This cart has expired and can no longer change.',
-      ).outcome.reply;
-      return this.expireWrite(state, meta, closed);
+      return {
+        ...this.expireWrite(state, meta),
+        outcome: refusal('CART_CLOSED', 'This cart has expired and can no longer change.'),
+      };
     }
-    if (meta.ifMatch !== null && !ifMatchAccepts(meta.ifMatch, state.version)) {
+    if (meta.ifMatch !== null && !meta.ifMatch(state.version)) {
       const current = this.view(state, meta.now);
-      return this.problem(
-        meta,
+      return refused(
         'VERSION_CONFLICT',
         `The cart is at version ${state.version}; your change was based on another.`,
-        {
-          cart: current,
-          headers: { etag: etagOf(state.version) },
-        },
+        { cart: current },
       );
     }
     return { stored: cart };
   }
 
+  /** Expires an active cart past its expiry: the write and the cart to announce. */
   private expireWrite(
     state: CartState,
     meta: RequestMeta,
-    reply: StoredReply,
-  ): { outcome: Outcome; write: MutationWrite } {
+  ): { write: MutationWrite; changed: Cart } {
     const next: CartState = {
       ...state,
       status: 'expired',
@@ -556,17 +507,18 @@ export class CartService {
       updatedAt: meta.now.toISOString(),
     };
     return {
-      outcome: { reply, changed: this.view(next, meta.now) },
+      changed: this.view(next, meta.now),
       write: {
         cart: next,
         expectedVersion: state.version,
         appliedActionIds: [],
         audit: [
-          {
-            ...this.audit(meta, 'cart.expire', state.id, state.version, next.version, {}),
-            actorType: 'system',
-            actorId: null,
-          },
+          auditEntry(meta, { actorType: 'system', actorId: null }, 'cart.expire', {
+            cartId: state.id,
+            beforeVersion: state.version,
+            afterVersion: next.version,
+            detail: {},
+          }),
         ],
         events: [
           {
@@ -593,7 +545,7 @@ export class CartService {
       extraAudit?: AuditEntry[];
       extraEvents?: AnalyticsEvent[];
     },
-  ): { outcome: Outcome; write: MutationWrite | null } {
+  ): Decision {
     const cart = this.view(next, meta.now);
     // The cart is stored, answered, replayed and streamed whole: past MAX_CART_BYTES (as
     // answered) the change is refused and nothing is written. A cart already over a
@@ -603,17 +555,14 @@ export class CartService {
       bytes > this.config.MAX_CART_BYTES &&
       bytes > Buffer.byteLength(JSON.stringify(this.view(before, meta.now)))
     ) {
-      return this.problem(
-        meta,
+      return refused(
         'CART_TOO_LARGE',
         'This change would make your cart too large to save. Remove an item or shorten a note to continue.',
       );
     }
     return {
-      outcome: {
-        reply: { status: 200, headers: { etag: etagOf(next.version) }, body: cart },
-        changed: cart,
-      },
+      outcome: { kind: 'changed', cart },
+      changed: cart,
       write: {
         cart: next,
         expectedVersion: before.version,
@@ -659,30 +608,10 @@ export class CartService {
   }
 
   /** A business refusal, pointing at what caused it (e.g. `/actions/2/quantity`) when it can. */
-  private refuse(error: CartError, meta: RequestMeta): { outcome: Outcome; write: null } {
+  private refuse(error: CartError): Decision {
     const errors =
       error.path !== undefined ? [{ path: error.path, message: error.message }] : undefined;
-    return this.problem(meta, error.code, error.message, errors ? { errors } : {});
-  }
-
-  private problem(
-    meta: RequestMeta,
-    code: ErrorCode,
-    detail: string,
-    extras: {
-      errors?: { path: string; message: string }[];
-      cart?: Cart;
-      headers?: Record<string, string>;
-    } = {},
-  ): { outcome: Outcome; write: null } {
-    const body = problemBody(code, detail, meta.requestId, meta.path, extras);
-    return {
-      outcome: {
-        reply: { status: body.status as number, headers: extras.headers ?? {}, body },
-        changed: null,
-      },
-      write: null,
-    };
+    return refused(error.code, error.message, errors ? { errors } : {});
   }
 
   private audit(
@@ -693,38 +622,13 @@ export class CartService {
     afterVersion: number | null,
     detail: Record<string, unknown>,
   ): AuditEntry {
-    return {
-      at: meta.now.toISOString(),
-      actorType: 'cart',
-      actorId: cartId,
-      requestId: meta.requestId,
-      clientAddress: meta.clientAddress,
-      action,
+    return auditEntry(meta, { actorType: 'cart', actorId: cartId }, action, {
       cartId,
       beforeVersion,
       afterVersion,
       detail,
-    };
+    });
   }
-}
-
-/**
- * `If-Match: "3"`, a list, or `*` (any current cart). Strong comparison (RFC 9110
- * §13.1.1): a weak tag `W/"3"` never matches, since it does not promise the same bytes.
- */
-export function ifMatchAccepts(header: string, version: number): boolean {
-  return header
-    .split(',')
-    .map((t) => t.trim())
-    .some((t) => t === '*' || t === etagOf(version));
-}
-
-/** `If-None-Match`: weak comparison (RFC 9110 §13.1.2), so `W/"3"` matches version 3. */
-export function ifNoneMatchMatches(header: string, version: number): boolean {
-  return header
-    .split(',')
-    .map((t) => t.trim().replace(/^W\//, ''))
-    .some((t) => t === '*' || t === etagOf(version));
 }
 
 /** Lines named in a PRICES_CHANGED detail; the rest are counted ("and 4 more"). */

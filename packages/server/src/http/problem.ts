@@ -10,8 +10,9 @@ export interface ProblemExtras {
 /**
  * An error that answers as RFC 9457 problem+json with a catalog code. Thrown by routes
  * and plugins; the error handler renders it. Expected business refusals inside a
- * mutation are not thrown but returned as replies (see cart-service.ts), so that they
- * can be stored for idempotent replay.
+ * mutation are not thrown but returned as domain outcomes (`Refusal`,
+ * domain/mutation-runner.ts) and rendered by http/reply.ts, so that their answers can be
+ * stored for idempotent replay.
  */
 export class HttpProblem extends Error {
   constructor(

@@ -1,5 +1,3 @@
-import { randomUUID } from 'node:crypto';
-import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import {
@@ -14,17 +12,10 @@ import {
 } from '@cart/core';
 import type { Config } from '../config.ts';
 import { ADMIN_SECURITY, adminOnly } from '../http/credentials.ts';
-import { idempotencyRecord, openReply, type StoredReply } from '../http/idempotency.ts';
-import { HttpProblem } from '../http/problem.ts';
+import type { CatalogService } from '../domain/catalog-service.ts';
+import { catalogMeta, sendCatalog } from '../http/reply.ts';
 import { ADMIN_READ, adminChange } from '../http/route-policy.ts';
-import { sendReply } from '../http/reply.ts';
-import {
-  AlreadyExistsError,
-  WriteConflictError,
-  type AuditEntry,
-  type IdempotencyRecord,
-  type Storage,
-} from '../storage/port.ts';
+import type { Storage } from '../storage/port.ts';
 import { PageQuery, checkCursor, productPage } from './products.ts';
 
 const AuditRecordSchema = z.strictObject({
@@ -72,71 +63,12 @@ const iso = (t: string | null) => (t === null ? null : new Date(t).toISOString()
  * credential. The credential is checked in `onRequest`, before the body is read.
  * Every change is audited in the same transaction as the change.
  */
-const adminRoutes: FastifyPluginAsyncZod<{ storage: Storage; config: Config }> = (
-  app,
-  { storage, config },
-) => {
+const adminRoutes: FastifyPluginAsyncZod<{
+  storage: Storage;
+  catalog: CatalogService;
+  config: Config;
+}> = (app, { storage, catalog, config }) => {
   app.addHook('onRequest', adminOnly(config));
-
-  const audit = (
-    request: FastifyRequest,
-    action: string,
-    detail: Record<string, unknown>,
-  ): AuditEntry => ({
-    at: new Date().toISOString(),
-    actorType: 'admin',
-    actorId: 'admin',
-    requestId: request.id,
-    clientAddress: request.ip,
-    action,
-    cartId: null,
-    beforeVersion: null,
-    afterVersion: null,
-    detail,
-  });
-
-  /**
-   * Runs an admin change under the request's Idempotency-Key: a repeat replays the
-   * first answer, the same key with another body is refused, and the answer is stored
-   * in the same transaction as the change. `write` answers false when there was nothing
-   * to change (an unknown id), which is 404 and not stored.
-   */
-  const change = async (
-    request: FastifyRequest,
-    reply: FastifyReply,
-    answer: StoredReply,
-    notFound: string,
-    write: (record: IdempotencyRecord | null) => Promise<boolean>,
-  ): Promise<undefined> => {
-    const idem = request.idempotency;
-    const replay = async (): Promise<boolean> => {
-      const stored = idem && (await storage.getIdempotency(idem.id));
-      if (!idem || !stored) return false;
-      if (stored.fingerprint !== idem.fingerprint) {
-        throw new HttpProblem(
-          'IDEMPOTENCY_KEY_REUSED',
-          'This Idempotency-Key was already used for a different request.',
-        );
-      }
-      sendReply(reply, { ...openReply(idem, stored.payload), replayed: true });
-      return true;
-    };
-    if (await replay()) return undefined;
-    const record = idem
-      ? idempotencyRecord(idem, answer, new Date(), config.IDEMPOTENCY_TTL_SECONDS)
-      : null;
-    let found: boolean;
-    try {
-      found = await write(record);
-    } catch (error) {
-      if (error instanceof WriteConflictError && (await replay())) return undefined;
-      if (error instanceof AlreadyExistsError)
-        throw new HttpProblem('ALREADY_EXISTS', `A ${error.subject} already exists.`);
-      throw error;
-    }
-    if (!found) throw new HttpProblem('NOT_FOUND', notFound);
-    return sendReply(reply, { ...answer, replayed: false });
-  };
 
   const ProductParams = z.strictObject({ id: Id });
   const DiscountPage = z.strictObject({
@@ -169,23 +101,8 @@ const adminRoutes: FastifyPluginAsyncZod<{ storage: Storage; config: Config }> =
         response: { 201: Product, 400: Problem, 409: Problem, ...unauthorized },
       },
     },
-    (request, reply) => {
-      const product: Product = { id: randomUUID(), ...request.body };
-      const entry = audit(request, 'admin.product.create', {
-        productId: product.id,
-        sku: product.sku,
-      });
-      return change(
-        request,
-        reply,
-        { status: 201, headers: {}, body: product },
-        '',
-        async (record) => {
-          await storage.createProduct(product, entry, record);
-          return true;
-        },
-      );
-    },
+    async (request, reply) =>
+      sendCatalog(request, reply, await catalog.createProduct(request.body, catalogMeta(request))),
   );
 
   app.put(
@@ -200,21 +117,12 @@ const adminRoutes: FastifyPluginAsyncZod<{ storage: Storage; config: Config }> =
         response: { 200: Product, 400: Problem, 404: Problem, 409: Problem, ...unauthorized },
       },
     },
-    (request, reply) => {
-      const { id } = request.params;
-      const entry = audit(request, 'admin.product.update', {
-        productId: id,
-        sku: request.body.sku,
-      });
-      const answer = { status: 200, headers: {}, body: { id, ...request.body } };
-      return change(
+    async (request, reply) =>
+      sendCatalog(
         request,
         reply,
-        answer,
-        'There is no product with that id.',
-        async (record) => (await storage.updateProduct(id, request.body, entry, record)) !== null,
-      );
-    },
+        await catalog.updateProduct(request.params.id, request.body, catalogMeta(request)),
+      ),
   );
 
   app.delete(
@@ -228,17 +136,12 @@ const adminRoutes: FastifyPluginAsyncZod<{ storage: Storage; config: Config }> =
         response: { 204: z.null(), 404: Problem, ...unauthorized },
       },
     },
-    (request, reply) => {
-      const { id } = request.params;
-      const entry = audit(request, 'admin.product.delete', { productId: id });
-      return change(
+    async (request, reply) =>
+      sendCatalog(
         request,
         reply,
-        { status: 204, headers: {}, body: null },
-        'There is no product with that id.',
-        (record) => storage.deleteProduct(id, entry, record),
-      );
-    },
+        await catalog.deleteProduct(request.params.id, catalogMeta(request)),
+      ),
   );
 
   app.get(
@@ -269,23 +172,13 @@ const adminRoutes: FastifyPluginAsyncZod<{ storage: Storage; config: Config }> =
         response: { 201: Discount, 400: Problem, 409: Problem, ...unauthorized },
       },
     },
-    (request, reply) => {
+    async (request, reply) => {
       const input = {
         ...request.body,
         startsAt: iso(request.body.startsAt),
         endsAt: iso(request.body.endsAt),
       };
-      const entry = audit(request, 'admin.discount.create', { code: input.code });
-      return change(
-        request,
-        reply,
-        { status: 201, headers: {}, body: { ...input, timesUsed: 0 } },
-        '',
-        async (record) => {
-          await storage.createDiscount(input, entry, record);
-          return true;
-        },
-      );
+      return sendCatalog(request, reply, await catalog.createDiscount(input, catalogMeta(request)));
     },
   );
 
@@ -300,17 +193,12 @@ const adminRoutes: FastifyPluginAsyncZod<{ storage: Storage; config: Config }> =
         response: { 204: z.null(), 404: Problem, ...unauthorized },
       },
     },
-    (request, reply) => {
-      const { code } = request.params;
-      const entry = audit(request, 'admin.discount.delete', { code });
-      return change(
+    async (request, reply) =>
+      sendCatalog(
         request,
         reply,
-        { status: 204, headers: {}, body: null },
-        `There is no discount ${code}.`,
-        (record) => storage.deleteDiscount(code, entry, record),
-      );
-    },
+        await catalog.deleteDiscount(request.params.code, catalogMeta(request)),
+      ),
   );
 
   app.get(

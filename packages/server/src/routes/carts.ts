@@ -16,16 +16,11 @@ import {
   UpdateCartBody,
   type CartAction,
 } from '@cart/core';
-import {
-  etagOf,
-  ifNoneMatchMatches,
-  type CartService,
-  type Reply,
-} from '../domain/cart-service.ts';
+import type { CartResult, CartService } from '../domain/cart-service.ts';
 import { cartCredential, setCartCookie, type CartCredential } from '../http/credentials.ts';
 import type { Csrf } from '../http/csrf.ts';
 import { HttpProblem } from '../http/problem.ts';
-import { requestMeta, sendReply } from '../http/reply.ts';
+import { etagOf, ifNoneMatchMatches, requestMeta, sendCart } from '../http/reply.ts';
 import type { RateLimitBucket, RoutePolicy } from '../http/route-policy.ts';
 import type { LiveStreams } from './cart-events.ts';
 
@@ -85,6 +80,15 @@ const BATCH: RoutePolicy = {
   },
 };
 
+/** The new cart's token, when a creation (or its replay) made one: set as the cookie too. */
+function createdToken(result: CartResult): string | null {
+  if (result.kind === 'decided')
+    return result.outcome.kind === 'created' ? result.outcome.token : null;
+  if (result.kind !== 'replayed' || result.answer.status !== 201) return null;
+  const token = (result.answer.body as { token?: unknown } | null)?.token;
+  return typeof token === 'string' ? token : null;
+}
+
 /** `/api/carts/…`: the cart resource and its changes (DESIGN.md §4). */
 const cartRoutes: FastifyPluginAsyncZod<CartRoutesOptions> = (
   app,
@@ -105,14 +109,14 @@ const cartRoutes: FastifyPluginAsyncZod<CartRoutesOptions> = (
     action: string,
   ): Promise<undefined> => {
     const credential = credentialFor(request);
-    const result: Reply = await service.change(
+    const result = await service.change(
       cartId,
       credential.hash,
       actions,
       requestMeta(request),
       action,
     );
-    return sendReply(reply, result);
+    return sendCart(request, reply, result);
   };
 
   app.post(
@@ -131,10 +135,9 @@ const cartRoutes: FastifyPluginAsyncZod<CartRoutesOptions> = (
     async (request, reply) => {
       csrf.verifyOrigin(request);
       const result = await service.create(requestMeta(request));
-      const token = (result.body as { token?: unknown } | null)?.token;
-      if (result.status === 201 && typeof token === 'string')
-        setCartCookie(request, reply, token, cartTtlSeconds);
-      return sendReply(reply, result);
+      const token = createdToken(result);
+      if (token !== null) setCartCookie(request, reply, token, cartTtlSeconds);
+      return sendCart(request, reply, result);
     },
   );
 
@@ -355,7 +358,8 @@ const cartRoutes: FastifyPluginAsyncZod<CartRoutesOptions> = (
         });
       }
       const credential = credentialFor(request);
-      return sendReply(
+      return sendCart(
+        request,
         reply,
         await service.merge(
           request.params.id,
@@ -385,7 +389,8 @@ const cartRoutes: FastifyPluginAsyncZod<CartRoutesOptions> = (
     },
     async (request, reply) => {
       const credential = credentialFor(request);
-      return sendReply(
+      return sendCart(
+        request,
         reply,
         await service.checkout(request.params.id, credential.hash, requestMeta(request)),
       );
