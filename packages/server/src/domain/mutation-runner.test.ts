@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { openReply, type IdempotencyContext, type StoredReply } from '../http/idempotency.ts';
+import { openReply, type IdempotencyContext, type StoredReply } from '../security/idempotency.ts';
 import { WriteConflictError, type IdempotencyRecord } from '../storage/port.ts';
 import { MutationRunner, refusal, type Keyed, type Refusal } from './mutation-runner.ts';
 

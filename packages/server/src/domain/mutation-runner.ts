@@ -5,7 +5,7 @@ import {
   openReply,
   type IdempotencyContext,
   type StoredReply,
-} from '../http/idempotency.ts';
+} from '../security/idempotency.ts';
 import { WriteConflictError, type AuditEntry, type IdempotencyRecord } from '../storage/port.ts';
 
 /**

@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { CatalogMeta, CatalogOutcome } from '../domain/catalog-service.ts';
 import type { CartOutcome, RequestMeta } from '../domain/cart-service.ts';
 import type { Keyed, Ran, Refusal } from '../domain/mutation-runner.ts';
-import type { StoredReply } from './idempotency.ts';
+import type { StoredReply } from '../security/idempotency.ts';
 import { PROBLEM_CONTENT_TYPE, pathOf, problemBody } from './problem.ts';
 
 /**

@@ -6,7 +6,7 @@ import {
   parseIdempotencyKey,
   requestFingerprint,
   type IdempotencyContext,
-} from '../../http/idempotency.ts';
+} from '../../security/idempotency.ts';
 import { HttpProblem } from '../../http/problem.ts';
 import { policyOf, routeScope } from '../../http/route-policy.ts';
 

@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { canonicalJson } from '../audit/chain.ts';
-import { sha256Hex } from '../security/tokens.ts';
+import { sha256Hex } from './tokens.ts';
 import type { IdempotencyRecord } from '../storage/port.ts';
 
 /**
