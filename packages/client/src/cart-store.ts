@@ -1,3 +1,7 @@
+// Over 400 lines, and not split here: this file is the SDK's state machine (queue, tabs,
+// connectivity, live updates) and issue 11 rebuilds it as a pure reducer with effects,
+// which is the seam it will be split along; cutting it up before that would only move
+// the same coupled state between files.
 import {
   CartAction,
   DEFAULT_LIMITS,

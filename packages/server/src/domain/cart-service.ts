@@ -1,3 +1,8 @@
+// Over 400 lines on purpose: every cart use case here (create, change, merge, checkout,
+// expire) shares one decision skeleton — open the cart (token, expiry, If-Match), decide
+// on the locked snapshot, commit with its audit record — through private helpers. The
+// pure parts already live elsewhere (the reducer and `reprice` in @cart/core, the runner
+// in mutation-runner.ts); a checkout module is the next seam if the file grows again.
 import { randomUUID } from 'node:crypto';
 import {
   applyAll,

@@ -1,4 +1,7 @@
 /**
+ * Over 400 lines: one contract, run as a whole on each adapter; its cases share the
+ * fixtures and the opened storage of one describe block.
+ *
  * The catalog as the admin API changes it: products and codes kept exactly, unique skus
  * and codes, keyset paging in creation order, and every change one transaction with its
  * audit record and, when the request carried an Idempotency-Key, its idempotency record.

@@ -1,4 +1,7 @@
 /**
+ * Over 400 lines: one contract, run as a whole on each adapter; its four parts share the
+ * fixtures and the opened storage of one describe block.
+ *
  * Monitoring: the abandonment sweep's idle carts and its conditional mark, the analytics
  * counts over a window, error groups (one upsert per occurrence within the limits on new
  * groups, listed most recently seen first, purged when not seen since a cut-off) and the
