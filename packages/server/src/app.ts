@@ -17,7 +17,7 @@ import { checkRoutePolicy, refuseUnwantedBodies } from './http/route-policy.ts';
 import { cleanForwardedFor, trustProxyOption } from './http/forwarded.ts';
 import { registerHelmet } from './plugins/external/helmet.ts';
 import { registerSwagger } from './plugins/external/swagger.ts';
-import errors, { answerUnparseable, frameworkError, parseJsonBody } from './plugins/app/errors.ts';
+import errors, { acceptJsonOnly, answerUnparseable, frameworkError } from './plugins/app/errors.ts';
 import idempotency from './plugins/app/idempotency.ts';
 import logging, { loggerOptions } from './plugins/app/logging.ts';
 import metrics from './plugins/app/metrics.ts';
@@ -140,16 +140,7 @@ export async function buildApp(
   // real answers against them.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
 
-  // JSON only: a body of another type is 415. An empty body declared as JSON is taken
-  // as no body, so `POST /checkout` with a JSON content type and nothing in it works.
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
-    try {
-      done(null, parseJsonBody(body as string));
-    } catch (error) {
-      done(error as Error, undefined);
-    }
-  });
+  acceptJsonOnly(app);
 
   const tracing = startTracing(config);
   const storage = options.storage ?? (await createStorage(config));

@@ -14,7 +14,7 @@ import Fastify, {
 import { validatorCompiler } from 'fastify-type-provider-zod';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import errors, { parseJsonBody } from '../plugins/app/errors.ts';
+import errors, { acceptJsonOnly } from '../plugins/app/errors.ts';
 import {
   ADMIN_READ,
   PUBLIC_READ,
@@ -54,14 +54,7 @@ async function appWith(routes: (api: FastifyInstance) => void): Promise<{ app: F
   opened.push(app);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
-    try {
-      done(null, parseJsonBody(body as string));
-    } catch (error) {
-      done(error as Error, undefined);
-    }
-  });
+  acceptJsonOnly(app);
   await app.register(errors);
   await app.register(refuseUnwantedBodies);
   app.addHook('onRoute', checkRoutePolicy);
