@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandle
 import type { Config } from '../config.ts';
 import { hashToken, safeEqual, sha256Hex, CART_TOKEN_PATTERN } from '../security/tokens.ts';
 import { HttpProblem } from './problem.ts';
+import type { AdminSession } from './admin-session.ts';
 
 export const CART_COOKIE = 'cart_token';
 export const CSRF_COOKIE = 'csrf_token';
@@ -92,20 +93,25 @@ export function adminOnly(config: Config): onRequestHookHandler {
 }
 
 /**
- * Resolves when the request carries the admin credential; rejects with 401 (or 403 for
- * a cookie change without CSRF). Asynchronous: a session cookie is checked against the
- * sign-outs kept in the database (admin-session.ts).
+ * Resolves when the request carries the admin credential, with its dashboard session (null
+ * for the bearer token); rejects with 401 (or 403 for a cookie change without CSRF).
+ * Asynchronous: a session cookie is checked against the sign-outs kept in the database
+ * (admin-session.ts).
  */
-export async function requireAdmin(config: Config, request: FastifyRequest): Promise<void> {
+export async function requireAdmin(
+  config: Config,
+  request: FastifyRequest,
+): Promise<AdminSession | null> {
   const token = bearer(request);
   if (token !== null) {
-    if (isAdminToken(config, token)) return;
+    if (isAdminToken(config, token)) return null;
     throw adminUnauthorized();
   }
   const sessions = (request.server as Partial<FastifyInstance>).adminSessions;
-  if (!sessions || !(await sessions.verify(request.cookies[ADMIN_SESSION_COOKIE])))
-    throw adminUnauthorized();
+  const session = sessions ? await sessions.verify(request.cookies[ADMIN_SESSION_COOKIE]) : null;
+  if (!sessions || !session) throw adminUnauthorized();
   if (UNSAFE_METHODS.has(request.method)) sessions.csrf.verify(request);
+  return session;
 }
 
 /**

@@ -102,21 +102,15 @@ const adminSessionRoutes: FastifyPluginAsyncZod<{ config: Config; sessions: Admi
         summary: 'Whether the caller is signed in as admin',
         response: { 200: SessionView, 401: Problem },
       },
-      onRequest: (request, _reply, done) => {
-        requireAdmin(config, request).then(
-          () => done(),
-          (error: unknown) => done(error as Error),
-        );
-      },
     },
     async (request, reply) => {
+      // One check, which also says how the caller got in (a session is read once).
+      const session = await requireAdmin(config, request);
       void reply.header('cache-control', 'no-store');
-      if (request.headers.authorization !== undefined)
-        return { via: 'bearer' as const, expiresAt: null };
-      const session = await sessions.verify(request.cookies[ADMIN_SESSION_COOKIE]);
+      if (session === null) return { via: 'bearer' as const, expiresAt: null };
       return {
         via: 'cookie' as const,
-        expiresAt: session ? new Date(session.expiresAt * 1000).toISOString() : null,
+        expiresAt: new Date(session.expiresAt * 1000).toISOString(),
       };
     },
   );
