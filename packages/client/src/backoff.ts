@@ -6,7 +6,10 @@ export interface RetryPolicy {
   baseDelayMs: number;
   /** The ceiling never grows past this. */
   maxDelayMs: number;
-  /** A server's Retry-After is honoured up to this long. */
+  /**
+   * A Retry-After up to this long is waited for inside the request; a longer one ends
+   * the request with the error (its `retryAfterMs` says how long), for the caller to wait.
+   */
   maxRetryAfterMs: number;
 }
 

@@ -7,7 +7,9 @@ import {
   type CartAction,
 } from '@cart/core';
 import { CartApiError, CartProtocolError } from './errors.ts';
-import type { HttpMethod, Transport, TransportResponse } from './transport.ts';
+import type { Runtime } from './runtime.ts';
+import type { CartStoreOptions } from './store-options.ts';
+import { Transport, type HttpMethod, type TransportResponse } from './transport.ts';
 
 /**
  * How requests prove they may touch the cart: `bearer` sends the token as
@@ -36,16 +38,65 @@ export class CartApi {
     readonly transport: Transport,
     readonly auth: AuthMode,
     readonly prefix = '/api',
+    /** Every request listens to it (a disposed store aborts them all). */
+    readonly signal?: AbortSignal,
   ) {}
 
-  /** `POST /carts`: a new cart and its token (kept for later requests in bearer mode). */
-  async createCart(idempotencyKey: string): Promise<ApiAnswer<Cart>> {
+  /** The API of a store: its transport from the store's options. */
+  static create(
+    options: CartStoreOptions,
+    runtime: Runtime,
+    newKey: () => string,
+    inBrowser: boolean,
+    signal: AbortSignal,
+  ): CartApi {
+    const transport = new Transport({
+      ...(options.baseUrl !== undefined ? { baseUrl: options.baseUrl } : {}),
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+      ...(options.retry ? { retry: options.retry } : {}),
+      runtime,
+      newKey,
+    });
+    return new CartApi(
+      transport,
+      options.auth ?? (inBrowser ? 'cookie' : 'bearer'),
+      '/api',
+      signal,
+    );
+  }
+
+  /**
+   * `POST /carts`: a new cart and its token (kept for later requests in bearer mode, and
+   * answered; in cookie mode the answer's token is not kept: the cookie holds it).
+   */
+  async createCart(idempotencyKey: string): Promise<ApiAnswer<Cart> & { token: string | null }> {
     const answer = await this.change('POST', '/carts', undefined, idempotencyKey, CreatedCart, {
       credential: false,
     });
     const { token, ...cart } = answer.value;
-    if (this.auth === 'bearer') this.token = token;
-    return { value: cart, replayed: answer.replayed };
+    const kept = this.auth === 'bearer' ? token : null;
+    if (kept !== null) this.token = kept;
+    return { value: cart, replayed: answer.replayed, token: kept };
+  }
+
+  /**
+   * `POST /carts/:id/merge`: the source cart (opened by its token) is merged into this
+   * one (lines in both keep the larger quantity) and becomes `merged`.
+   */
+  mergeCart(
+    cartId: string,
+    sourceCartId: string,
+    sourceToken: string,
+    idempotencyKey: string,
+  ): Promise<ApiAnswer<Cart>> {
+    return this.change(
+      'POST',
+      `/carts/${encodeURIComponent(cartId)}/merge`,
+      { sourceCartId, sourceToken },
+      idempotencyKey,
+      Cart,
+    );
   }
 
   async getCart(cartId: string, signal?: AbortSignal): Promise<Cart> {
@@ -53,7 +104,7 @@ export class CartApi {
       method: 'GET',
       path: `${this.prefix}/carts/${encodeURIComponent(cartId)}`,
       headers: this.authHeaders(),
-      ...(signal ? { signal } : {}),
+      ...this.signalOf(signal),
     });
     return parse(Cart, res);
   }
@@ -73,13 +124,19 @@ export class CartApi {
     );
   }
 
-  checkout(cartId: string, idempotencyKey: string): Promise<ApiAnswer<CheckoutResult>> {
+  /** `POST /carts/:id/checkout`; with `version`, only if the cart is still at it (`If-Match`). */
+  checkout(
+    cartId: string,
+    idempotencyKey: string,
+    version?: number,
+  ): Promise<ApiAnswer<CheckoutResult>> {
     return this.change(
       'POST',
       `/carts/${encodeURIComponent(cartId)}/checkout`,
       undefined,
       idempotencyKey,
       CheckoutResult,
+      version === undefined ? {} : { headers: { 'if-match': `"${version}"` } },
     );
   }
 
@@ -94,7 +151,7 @@ export class CartApi {
     const res = await this.transport.request({
       method: 'GET',
       path: `${this.prefix}/products${qs}`,
-      ...(signal ? { signal } : {}),
+      ...this.signalOf(signal),
     });
     return parse(ProductPage, res);
   }
@@ -103,7 +160,7 @@ export class CartApi {
     const res = await this.transport.request({
       method: 'GET',
       path: `${this.prefix}/products/${encodeURIComponent(productId)}`,
-      ...(signal ? { signal } : {}),
+      ...this.signalOf(signal),
     });
     return parse(Product, res);
   }
@@ -131,11 +188,11 @@ export class CartApi {
     body: unknown,
     idempotencyKey: string,
     schema: Schema<T>,
-    options: { credential?: boolean } = {},
+    options: { credential?: boolean; headers?: Record<string, string> } = {},
   ): Promise<ApiAnswer<T>> {
     const withCredential = options.credential !== false;
     const send = async () => {
-      const headers = withCredential ? this.authHeaders() : {};
+      const headers = { ...(withCredential ? this.authHeaders() : {}), ...options.headers };
       if (withCredential && this.auth === 'cookie') headers['x-csrf-token'] = await this.csrf();
       return this.transport.request({
         method,
@@ -143,6 +200,7 @@ export class CartApi {
         body,
         headers,
         idempotencyKey,
+        ...this.signalOf(),
       });
     };
     let res: TransportResponse;
@@ -157,9 +215,15 @@ export class CartApi {
     return { value: parse(schema, res), replayed: res.replayed };
   }
 
+  /** The caller's signal, else the API's own (when either is set). */
+  private signalOf(signal?: AbortSignal): { signal?: AbortSignal } {
+    const s = signal ?? this.signal;
+    return s ? { signal: s } : {};
+  }
+
   private csrf(): Promise<string> {
     this.csrfToken ??= this.transport
-      .request({ method: 'GET', path: `${this.prefix}/csrf` })
+      .request({ method: 'GET', path: `${this.prefix}/csrf`, ...this.signalOf() })
       .then((res) => {
         const token = (res.body as { token?: unknown } | undefined)?.token;
         if (typeof token !== 'string') throw new CartProtocolError('GET /api/csrf gave no token');

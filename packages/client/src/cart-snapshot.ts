@@ -10,6 +10,7 @@ import {
 import type { CartApiError } from './errors.ts';
 import type { ShownCart } from './optimistic-view.ts';
 import type { PendingAction } from './outbox.ts';
+import type { SyncPhase } from './sync-machine.ts';
 
 /**
  * - `loading`: nothing to show yet (first load of a cart).
@@ -46,6 +47,12 @@ export interface CartErrorReport {
 /** What the UI renders. Immutable; the same object until something changes. */
 export interface CartSnapshot {
   status: SyncStatus;
+  /**
+   * What the store is doing about the server: nothing (`idle`), a request on its way
+   * (`sending`), the checkout on its way (`checking-out`), or `waiting` until a time (a
+   * backoff after a failure, or the server's Retry-After) before it tries again.
+   */
+  sync: SyncPhase;
   /** The cart to show: the confirmed cart with every queued change applied. Null while loading. */
   cart: ShownCart | null;
   /** The last cart the server confirmed. */

@@ -1,7 +1,3 @@
-// Over 400 lines, and not split here: this file is the SDK's state machine (queue, tabs,
-// connectivity, live updates) and issue 11 rebuilds it as a pure reducer with effects,
-// which is the seam it will be split along; cutting it up before that would only move
-// the same coupled state between files.
 import {
   CartAction,
   DEFAULT_LIMITS,
@@ -16,15 +12,15 @@ import {
 } from '@cart/core';
 import { CartApi } from './cart-api.ts';
 import {
-  reportFromApi,
   reportFromLocal,
   type ActionResult,
   type CartErrorReport,
   type CartSnapshot,
   type SyncStatus,
 } from './cart-snapshot.ts';
-import { Connectivity } from './connectivity.ts';
 import { CartApiError, CartNetworkError } from './errors.ts';
+import { IndexedDbStorage } from './indexeddb-adapter.ts';
+import { followCart } from './live-cart.ts';
 import { browserOnlineSignal, type OnlineSignal } from './online-signal.ts';
 import {
   applyContext,
@@ -34,85 +30,100 @@ import {
   type ViewFacts,
 } from './optimistic-view.ts';
 import { resolveLineId, type PendingAction } from './outbox.ts';
+import { readState, type MetaRecord } from './records.ts';
+import { outcomeOf, perform } from './requests.ts';
 import { randomId, runtimeWith, type Runtime } from './runtime.ts';
+import { Scheduler } from './scheduler.ts';
 import { SnapshotBuilder, sameSnapshot } from './snapshot-builder.ts';
-import { IndexedDbStorage } from './indexeddb-adapter.ts';
-import { MemoryStorage, type StorageAdapter } from './storage.ts';
+import { MemoryStorage, type StorageAdapter, type StorageStep } from './storage.ts';
 import type { CartActions, CartStoreOptions } from './store-options.ts';
-import { SyncBook } from './sync-book.ts';
-import { SyncEngine } from './sync-engine.ts';
+import {
+  activeCartId,
+  confirmedCart,
+  initialState,
+  nextOrderTime,
+  phaseOf,
+  step,
+  type SyncEffect,
+  type SyncEvent,
+  type SyncState,
+} from './sync-machine.ts';
 import { browserTabs, soloTab, type TabCoordinator } from './tab-coordinator.ts';
 import {
-  followQueue,
-  isTabMessage,
-  type LeaderCommand,
+  TAB_PROTOCOL,
+  readTabMessage,
+  type LeaderCall,
+  type SettledAction,
   type SharedState,
   type TabMessage,
 } from './tab-sync.ts';
-import { TaxRateEstimate } from './tax-rate.ts';
-import { Transport, isRetryableAnswer } from './transport.ts';
 
 export type { CartActions, CartStoreOptions } from './store-options.ts';
 
+/** How long a following tab waits for the leading tab to answer a call. */
+const CALL_TIMEOUT_MS = 15_000;
+const SETTLED_KEPT = 500;
+
 /**
- * The cart sync engine. State: the last cart the server confirmed and an ordered queue
- * of actions not yet confirmed. The cart shown is the core reducer applied to the one
- * with the other — the very code the server runs, so optimistic totals are the server's
- * totals. Every server answer rebases the queue; a refused action is dropped, which
- * rolls the view back, and is reported. The queue is persisted, sent in order in
- * batches through `POST /actions` (each action with its own `actionId`), and survives
- * offline periods, reloads and closed tabs. See README.md, "Exactly once".
+ * The cart store: a facade over the sync state machine (sync-machine.ts). It turns the
+ * shopper's calls into machine events, runs the machine's effects (requests, the wake-up
+ * timer, settling callers), saves every step in one storage transaction before acting on
+ * it, follows the cart's live events, and shares the state with the other tabs. The cart
+ * shown is the core reducer applied to the confirmed cart and the queue — the very code
+ * the server runs, with the tax rate the cart carries, so optimistic totals are the
+ * server's totals. See README.md, "The state machine" and "Exactly once".
  */
 export class CartStore implements CartActions {
   readonly api: CartApi;
   readonly runtime: Runtime;
-  private readonly book: SyncBook;
-  private readonly net: Connectivity;
-  private readonly engine: SyncEngine;
+  private readonly scheduler: Scheduler;
   private readonly storage: StorageAdapter;
   private readonly onlineSignal: OnlineSignal;
   private readonly tabs: TabCoordinator;
-  private readonly taxRate: TaxRateEstimate;
   private readonly newId: () => string;
-  private readonly stand: CartState;
   private readonly products = new Map<string, Product>();
   private productsVersion = 0;
 
-  private lastError: CartErrorReport | null = null;
-  private lastOrder: CheckoutResult | null = null;
-  private refusals = 0;
-
+  private state: SyncState;
   private booting: Promise<void> | null = null;
   private ready = false;
   private leader = false;
   private leaderReady: Promise<void> = Promise.resolve();
   private leaderStatus: SyncStatus | null = null;
+  private leaderSync: SharedState['sync'] | null = null;
   private seenErrorAt = 0;
-  private seq = 0;
-  private disposed = false;
+  private count = 0;
+  private taxRateBps: number | null;
   private unsubscribeOnline: (() => void) | null = null;
   private broadcastQueued = false;
+  private live: { cartId: string; close(): void } | null = null;
 
+  /** What storage holds now (the last step saved), to save only the difference. */
+  private saved: { meta: string | null; ids: Set<string> } = { meta: null, ids: new Set() };
+  private saving: Promise<void> = Promise.resolve();
+  /** A newer bundle wrote the meta record: leave it alone. */
+  private metaReadOnly = false;
+
+  private readonly settled = new Map<string, CartErrorReport | null>();
   private readonly snapshots = new SnapshotBuilder();
   private snapshot: CartSnapshot;
   private readonly listeners = new Set<() => void>();
   private readonly refusalListeners = new Set<(report: CartErrorReport) => void>();
   private readonly waiters = new Map<string, (result: ActionResult) => void>();
   private readonly results: (() => void)[] = [];
+  private checkoutWaiters: { resolve(o: CheckoutResult): void; reject(e: unknown): void }[] = [];
+  private switchWaiters: { resolve(c: Cart): void; reject(e: unknown): void }[] = [];
+  private readonly calls = new Map<
+    string,
+    { resolve(v: unknown): void; reject(e: unknown): void }
+  >();
 
   constructor(private readonly options: CartStoreOptions = {}) {
     const inBrowser = typeof window !== 'undefined' && typeof document !== 'undefined';
     this.runtime = runtimeWith(options.runtime);
     this.newId = options.newId ?? randomId;
-    const transport = new Transport({
-      ...(options.baseUrl !== undefined ? { baseUrl: options.baseUrl } : {}),
-      ...(options.fetch ? { fetch: options.fetch } : {}),
-      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
-      ...(options.retry ? { retry: options.retry } : {}),
-      runtime: this.runtime,
-      newKey: this.newId,
-    });
-    this.api = new CartApi(transport, options.auth ?? (inBrowser ? 'cookie' : 'bearer'));
+    this.scheduler = new Scheduler(this.runtime);
+    this.api = CartApi.create(options, this.runtime, this.newId, inBrowser, this.scheduler.signal);
     const namespace = options.namespace ?? 'cart';
     this.storage =
       options.storage ??
@@ -122,42 +133,8 @@ export class CartStore implements CartActions {
     this.onlineSignal = options.online ?? browserOnlineSignal();
     this.tabs =
       options.tabs ?? (inBrowser ? browserTabs({ name: `cart-sdk:${namespace}` }) : soloTab());
-    this.taxRate = new TaxRateEstimate(options.taxRateBps);
-    this.book = new SyncBook(options.maxBatch ?? DEFAULT_MAX_BATCH, (cart) =>
-      this.taxRate.observe(cart),
-    );
-    this.net = new Connectivity(
-      this.runtime,
-      { baseDelayMs: 1000, maxDelayMs: 30_000, ...options.reconnect },
-      () => this.engine.probe(),
-    );
-    this.engine = new SyncEngine(
-      this.book,
-      this.api,
-      this.storage,
-      this.net,
-      this.runtime,
-      this.newId,
-      options.live !== false,
-      {
-        isLeader: () => this.leader,
-        isReady: () => this.ready,
-        isDisposed: () => this.disposed,
-        online: () => this.onlineSignal.isOnline(),
-        setLastError: (report) => {
-          this.lastError = report;
-        },
-        emit: () => this.emit(),
-        broadcast: () => this.broadcast(),
-        announce: (report) => this.announce(report),
-        resolveWaiter: (id, result) => this.resolveWaiter(id, result),
-        persistError: (error) => this.options.onPersistError?.(error),
-      },
-    );
-    this.stand = placeholderCart(
-      options.currency ?? 'USD',
-      new Date(this.runtime.now()).toISOString(),
-    );
+    this.taxRateBps = options.taxRateBps ?? null;
+    this.state = initialState(options.maxBatch ?? DEFAULT_MAX_BATCH);
     this.snapshot = this.build();
   }
 
@@ -253,95 +230,62 @@ export class CartStore implements CartActions {
   }
 
   /**
-   * Checks out: sends everything queued first, then `POST /checkout`, which is never
-   * optimistic (stock is reserved by the server). Rejects with the CartApiError of a
-   * refusal — of the checkout, or of a queued action refused on the way, so that the
-   * customer sees the cart that would be bought — or a CartNetworkError when offline.
+   * Checks out: the changes queued so far are sent first, then `POST /checkout` with
+   * `If-Match` for the cart version they made (never optimistic: the server reserves the
+   * stock). Changes made meanwhile are held back: they are not part of the order. Rejects
+   * with the CartApiError of a refusal (of the checkout, or of a queued change refused on
+   * the way, so the shopper sees the cart that would be bought), or a CartNetworkError
+   * when the shop cannot be reached — the checkout is then kept and sent again, with the
+   * same key, until it is answered (`lastOrder` shows the order).
    */
   async checkout(): Promise<CheckoutResult> {
     await this.start();
-    const refusalsBefore = this.refusals;
-    await this.sendQueued();
-    if (this.refusals !== refusalsBefore && this.lastError) throw errorOfReport(this.lastError);
-    if (this.book.outbox.length > 0) throw new CartNetworkError('network', 0);
-    const cartId = this.book.cartId;
-    if (cartId === null) throw new CartApiError({ code: 'CART_EMPTY', status: 422 });
-    // Kept until answered: a repeat after a lost answer replays the same order.
-    const key = (this.book.checkoutKey ??= this.newId());
-    await this.engine.persistMeta();
-    this.engine.inFlight++;
-    this.emit();
-    try {
-      const { value } = await this.api.checkout(cartId, key);
-      this.book.checkoutKey = null;
-      this.net.ok();
-      this.lastOrder = value;
-      this.book.adopt(value.cart);
-      await this.engine.persistMeta();
-      if (this.leader) this.broadcast();
-      else this.command({ kind: 'refresh' }); // the leading tab reads the closed cart
-      return value;
-    } catch (error) {
-      if (error instanceof CartApiError && !isRetryableAnswer(error)) {
-        // A new attempt is a new decision (the shopper confirming a re-priced total, say):
-        // it gets a new key, where a retry of the same key would replay this refusal.
-        this.book.checkoutKey = null;
-        this.lastError = reportFromApi(error, null, this.runtime.now());
-        // PRICES_CHANGED carries the cart the server re-priced: show the new prices and
-        // total now, before the shopper decides, as VERSION_CONFLICT's cart is shown.
-        if (error.cart && this.book.adopt(error.cart)) {
-          await this.engine.persistMeta();
-          if (this.leader) this.broadcast();
-          else this.command({ kind: 'refresh' });
-        }
-      } else if (error instanceof CartNetworkError && this.leader) {
-        this.net.down = true;
-      }
-      throw error;
-    } finally {
-      this.engine.inFlight--;
-      this.emit();
-    }
+    if (!this.leader) return (await this.call({ kind: 'checkout' })) as CheckoutResult;
+    if (this.state.outbox.length === 0 && activeCartId(this.state) === null)
+      throw new CartApiError({ code: 'CART_EMPTY', status: 422 });
+    return new Promise<CheckoutResult>((resolve, reject) => {
+      this.checkoutWaiters.push({ resolve, reject });
+      this.dispatch({ type: 'checkout', key: this.newId() });
+    });
   }
 
   /** Makes a new, empty cart now (the old one is forgotten on this device). */
   async createCart(): Promise<Cart> {
     await this.start();
-    if (!this.leader) {
-      const before = this.book.cartId;
-      this.command({ kind: 'create' });
-      return this.waitFor(() => {
-        const c = this.book.confirmed;
-        return c && c.id !== before ? c : null;
-      });
-    }
-    await this.forgetCart();
-    if (!(await this.engine.ensureCart())) throw this.engine.lastFailure;
-    return this.book.confirmed as Cart;
+    if (!this.leader) return (await this.call({ kind: 'create' })) as Cart;
+    return this.switchTo({ type: 'create' });
   }
 
   /** Forgets the cart (after checkout); the next change starts a new one. */
   async startNewCart(): Promise<void> {
     await this.start();
-    if (this.leader) await this.forgetCart();
-    else this.command({ kind: 'new' });
+    if (!this.leader) {
+      await this.call({ kind: 'new' });
+      return;
+    }
+    this.dispatch({ type: 'forget' });
   }
 
   /** Switches to an existing cart (in bearer mode, with its token) and reads it. */
   async loadCart(cartId: string, token: string | null = null): Promise<Cart> {
     await this.start();
-    if (!this.leader) {
-      this.command({ kind: 'load', cartId, token });
-      return this.waitFor(() => (this.book.confirmed?.id === cartId ? this.book.confirmed : null));
-    }
-    await this.forgetCart();
-    this.book.cartId = cartId;
-    this.api.token = token;
-    await this.engine.refresh();
-    const cart = this.book.confirmed;
-    if (cart?.id !== cartId) throw this.engine.lastFailure;
-    this.engine.openLive();
-    return cart;
+    if (!this.leader) return (await this.call({ kind: 'load', cartId, token })) as Cart;
+    return this.switchTo({ type: 'load', cartId, token });
+  }
+
+  /**
+   * After sign-in: makes one cart of this device's cart and the shopper's own (`cartId`,
+   * opened by `token`), through `POST /carts/:id/merge` (lines in both keep the larger
+   * quantity). In bearer mode the shopper's cart survives and this device switches to
+   * it; in cookie mode this browser's cart survives (its credential is the HttpOnly
+   * cookie) and takes the other one in. Changes queued meanwhile go to the cart that
+   * survives. Resolves with it.
+   */
+  async adoptCart(cartId: string, token: string): Promise<Cart> {
+    await this.start();
+    if (!this.leader) return (await this.call({ kind: 'adopt', cartId, token })) as Cart;
+    const into = this.api.auth === 'bearer' ? 'given' : 'current';
+    return this.switchTo({ type: 'merge', cartId, token, into });
   }
 
   /** Keeps product facts for optimistic adds. */
@@ -360,27 +304,50 @@ export class CartStore implements CartActions {
 
   /** Tries again now: after an error, or to skip the wait of an offline backoff. */
   retry(): void {
-    if (!this.leader) return this.command({ kind: 'retry' });
-    this.net.fatal = false;
-    this.net.resetBackoff();
-    this.engine.probe();
-    this.emit();
+    if (!this.leader) {
+      this.call({ kind: 'retry' }).catch(() => undefined);
+      return;
+    }
+    this.dispatch({ type: 'retry' });
   }
 
   dismissError(): void {
-    if (this.lastError === null) return;
-    this.lastError = null;
+    if (this.state.lastError === null) return;
+    this.state = { ...this.state, lastError: null };
     this.emit();
   }
 
-  /** Stops timers, the live connection and tab coordination. */
+  /**
+   * Stops everything: the wake-up timer, requests and their retries, the live
+   * connection, tab coordination. Every promise the store handed out settles: queued
+   * actions with a retryable UNAVAILABLE result (they stay queued in storage and are
+   * sent by the next store), checkouts and cart switches with an error.
+   */
   dispose(): void {
-    this.disposed = true;
-    this.engine.closeLive();
-    this.net.resetBackoff();
+    if (this.scheduler.disposed) return;
+    this.scheduler.dispose();
+    this.closeLive();
     this.unsubscribeOnline?.();
+    this.unsubscribeOnline = null;
     this.tabs.close();
     this.storage.close?.();
+    const report = reportFromLocal(
+      {
+        code: 'UNAVAILABLE',
+        message: 'The cart store was closed before this change was confirmed.',
+      },
+      null,
+      this.runtime.now(),
+    );
+    for (const [actionId, resolve] of this.waiters)
+      resolve({ ok: false, actionId, error: { ...report, actionId, retryable: true } });
+    this.waiters.clear();
+    const closed = new CartNetworkError('network', 0, { cause: new Error('disposed') });
+    for (const w of [...this.checkoutWaiters, ...this.switchWaiters]) w.reject(closed);
+    for (const w of this.calls.values()) w.reject(closed);
+    this.checkoutWaiters = [];
+    this.switchWaiters = [];
+    this.calls.clear();
     this.listeners.clear();
   }
 
@@ -388,52 +355,255 @@ export class CartStore implements CartActions {
 
   private async boot(): Promise<void> {
     await this.restore();
+    if (this.scheduler.disposed) return;
     this.ready = true;
-    this.unsubscribeOnline = this.onlineSignal.subscribe((online) => this.onOnline(online));
+    this.unsubscribeOnline = this.onlineSignal.subscribe((online) => {
+      if (online && this.leader) this.dispatch({ type: 'online' });
+      this.emit();
+    });
     this.tabs.start({
       leadership: (isLeader) => this.onLeadership(isLeader),
-      message: (message) => {
-        if (isTabMessage(message)) this.onTabMessage(message);
+      message: (raw) => {
+        const message = readTabMessage(raw);
+        if (message) this.onTabMessage(message);
       },
     });
-    if (!this.leader) this.tabs.post({ type: 'hello' } satisfies TabMessage);
+    if (!this.leader) this.post({ type: 'hello', v: TAB_PROTOCOL });
     this.emit();
     await this.leaderReady;
   }
 
+  /** Reads storage (a reload, or what the previous leading tab left) into the state. */
   private async restore(): Promise<void> {
+    let loaded;
     try {
-      const token = this.book.restore(await this.storage.load());
-      if (token !== undefined) this.api.token = token;
+      loaded = readState(await this.storage.load());
     } catch (error) {
       this.options.onPersistError?.(error);
+      return;
     }
+    for (const { reason } of loaded.setAside)
+      this.options.onPersistError?.(new Error(`set aside a stored record: ${reason}`));
+    if (loaded.metaIsNewer) {
+      this.metaReadOnly = true;
+      this.options.onPersistError?.(
+        new Error('the stored cart was written by a newer version of this app; it is left alone'),
+      );
+    }
+    const meta = loaded.meta;
+    let s = this.state;
+    if (meta) {
+      s = {
+        ...s,
+        cart: meta.cart,
+        lineIds: { ...meta.lineIds, ...s.lineIds },
+        checkout: meta.checkout,
+        createKey: meta.createKey,
+        clock: Math.max(s.clock, meta.clock),
+        lastOrder: meta.lastOrder ?? s.lastOrder,
+      };
+      this.noteTaxRate(confirmedCart(s));
+    }
+    const known = new Set(s.outbox.map((i) => i.actionId));
+    const restored = loaded.outbox.filter(
+      (i) => !known.has(i.actionId) && !this.settled.has(i.actionId),
+    );
+    this.state = s;
+    if (this.api.auth === 'bearer') this.api.token = s.cart.kind === 'none' ? null : s.cart.token;
+    for (const item of restored)
+      this.state = step(this.state, { type: 'enqueue', item }, this.ctx()).state;
+    this.saved = {
+      meta: meta ? JSON.stringify(meta) : null,
+      ids: new Set(loaded.outbox.map((i) => i.actionId)),
+    };
   }
 
   private onLeadership(isLeader: boolean): void {
     const takeOver = this.ready && !this.leader && isLeader;
     this.leader = isLeader;
     if (isLeader) this.leaderReady = this.lead(takeOver);
-    else this.engine.closeLive();
+    else {
+      this.closeLive();
+      this.state = { ...this.state, leading: false };
+    }
     this.emit();
   }
 
   private async lead(takeOver: boolean): Promise<void> {
-    // The tab that led until now kept the attempts and the queue in storage.
+    // The tab that led until now kept the meta record and the queue in storage.
     if (takeOver) await this.restore();
-    if (!this.leader || this.disposed) return;
-    await this.engine.refresh();
-    this.engine.openLive();
-    this.engine.scheduleFlush(true);
-    this.broadcast();
+    if (!this.leader || this.scheduler.disposed) return;
+    const settledOnce = new Promise<void>((resolve) => {
+      const check = () => {
+        const s = this.state;
+        const reading = s.request?.kind === 'read' || s.readWanted;
+        if (!reading || s.link !== 'up' || this.scheduler.disposed) {
+          unsubscribe();
+          resolve();
+        }
+      };
+      const unsubscribe = this.watch(check);
+    });
+    this.dispatch({ type: 'lead' });
+    await settledOnce;
   }
 
-  private onOnline(online: boolean): void {
-    if (online && this.leader) {
-      this.net.resetBackoff();
-      this.engine.probe();
+  // ---- the machine --------------------------------------------------------------------
+
+  private ctx() {
+    return {
+      now: this.runtime.now(),
+      newKey: this.newId,
+      backoff: { baseDelayMs: 1000, maxDelayMs: 30_000, ...this.options.reconnect },
+      random: () => this.runtime.random(),
+    };
+  }
+
+  /**
+   * One step: the new state is shown at once; it is saved (one transaction), and only
+   * then are its effects run — a request never goes out for a state storage does not
+   * hold, and a caller is never told of a result a reload would forget.
+   */
+  private dispatch(event: SyncEvent): void {
+    if (this.scheduler.disposed) return;
+    const { state, effects } = step(this.state, event, this.ctx());
+    this.state = state;
+    if (this.api.auth === 'bearer')
+      this.api.token = state.cart.kind === 'none' ? null : state.cart.token;
+    this.noteTaxRate(confirmedCart(state));
+    const saved = this.persist();
+    this.followLive();
+    this.broadcast();
+    this.emit();
+    if (effects.length > 0) void saved.then(() => this.run(effects));
+  }
+
+  private run(effects: readonly SyncEffect[]): void {
+    for (const effect of effects) {
+      switch (effect.type) {
+        case 'send':
+          void this.send(effect.request);
+          break;
+        case 'wake-at':
+          this.scheduler.wake(effect.at, () => this.dispatch({ type: 'wake' }));
+          break;
+        case 'settled':
+          this.settle(effect.actionId, effect.report);
+          break;
+        case 'announce':
+          this.announce(effect.report);
+          break;
+        case 'checkout-ended': {
+          const waiters = this.checkoutWaiters.splice(0);
+          for (const w of waiters) {
+            if (effect.order) w.resolve(effect.order);
+            else w.reject(errorOfReport(effect.report));
+          }
+          break;
+        }
+        case 'switched': {
+          const waiters = this.switchWaiters.splice(0);
+          for (const w of waiters) {
+            if (effect.cart) w.resolve(effect.cart);
+            else w.reject(errorOfReport(effect.report));
+          }
+          break;
+        }
+      }
     }
     this.emit();
+  }
+
+  private async send(request: Parameters<typeof perform>[1]): Promise<void> {
+    let outcome;
+    try {
+      outcome = await perform(this.api, request);
+    } catch (error) {
+      if (this.scheduler.disposed) return;
+      outcome = outcomeOf(error, this.runtime.now());
+    }
+    if (this.scheduler.disposed) return;
+    this.dispatch({ type: 'answered', request, outcome });
+    // A checkout that could not reach the shop is kept and sent again; its callers hear
+    // of the failure now (the order shows in `lastOrder` when it lands).
+    if (!outcome.ok && outcome.kind !== 'refused' && this.state.checkout) {
+      const error = new CartNetworkError('network', 0);
+      for (const w of this.checkoutWaiters.splice(0)) w.reject(error);
+    }
+  }
+
+  private switchTo(event: SyncEvent): Promise<Cart> {
+    return new Promise<Cart>((resolve, reject) => {
+      this.dispatch(event);
+      this.switchWaiters.push({ resolve, reject });
+      // A switch that cannot reach the shop fails now rather than waiting for it.
+      const unsubscribe = this.watch(() => {
+        if (!this.switchWaiters.some((w) => w.resolve === resolve)) return unsubscribe();
+        if (this.state.link === 'down' || this.state.link === 'trouble') {
+          unsubscribe();
+          this.switchWaiters = this.switchWaiters.filter((w) => w.resolve !== resolve);
+          reject(new CartNetworkError('network', 0));
+        }
+      });
+    });
+  }
+
+  /** Saves what this step changed: the meta record and the queue, in one transaction. */
+  private persist(): Promise<void> {
+    if (!this.leader) return this.saving;
+    const s = this.state;
+    const stepToSave: StorageStep = {};
+    if (!this.metaReadOnly) {
+      const meta: MetaRecord = {
+        v: 2,
+        cart: this.api.auth === 'bearer' ? s.cart : withoutToken(s.cart),
+        lineIds: s.lineIds,
+        checkout: s.checkout,
+        createKey: s.createKey,
+        clock: s.clock,
+        lastOrder: s.lastOrder,
+      };
+      const json = JSON.stringify(meta);
+      if (json !== this.saved.meta) {
+        stepToSave.meta = meta;
+        this.saved.meta = json;
+      }
+    }
+    const ids = new Set(s.outbox.map((i) => i.actionId));
+    const put = s.outbox.filter((i) => !this.saved.ids.has(i.actionId));
+    const gone = [...this.saved.ids].filter((id) => !ids.has(id));
+    if (put.length > 0) stepToSave.put = put;
+    if (gone.length > 0) stepToSave.delete = gone;
+    this.saved.ids = ids;
+    if (!stepToSave.meta && !stepToSave.put && !stepToSave.delete) return this.saving;
+    this.saving = this.saving.then(() =>
+      this.storage.save(stepToSave).catch((error: unknown) => this.options.onPersistError?.(error)),
+    );
+    return this.saving;
+  }
+
+  private followLive(): void {
+    const cartId = this.leader && this.options.live !== false ? activeCartId(this.state) : null;
+    if (this.live?.cartId === cartId) return;
+    this.closeLive();
+    if (cartId === null || this.scheduler.disposed) return;
+    const follower = followCart({
+      api: this.api,
+      cartId,
+      runtime: this.runtime,
+      signal: this.scheduler.signal,
+      onCart: (cart) => this.dispatch({ type: 'live', cart }),
+      onGone: () => this.dispatch({ type: 'live-gone' }),
+      onConnection: (up) => {
+        if (up) this.dispatch({ type: 'live-up' });
+      },
+    });
+    this.live = { cartId, close: () => follower.close() };
+  }
+
+  private closeLive(): void {
+    this.live?.close();
+    this.live = null;
   }
 
   // ---- queueing -------------------------------------------------------------------
@@ -454,53 +624,47 @@ export class CartStore implements CartActions {
     if (refusal) return Promise.resolve(this.refuseLocally(refusal, { actionId, action }));
 
     const product = action.type === 'addLine' ? this.products.get(action.productId) : undefined;
+    const time = nextOrderTime(this.state, now);
     const item: PendingAction = {
       actionId,
       action,
-      seq: this.nextSeq(now),
+      seq: `${time.toString(36).padStart(9, '0')}.${(this.count++ % 36 ** 4).toString(36).padStart(4, '0')}.${this.tabs.tabId}`,
       createdAt: now,
       ...(product ? { product } : {}),
     };
-    this.book.enqueue(item);
     const result = new Promise<ActionResult>((resolve) => this.waiters.set(actionId, resolve));
-    this.emit();
-    void this.queued(item);
-    return result;
-  }
-
-  /** Stored first, then sent: what the server confirms is always in storage to delete. */
-  private async queued(item: PendingAction): Promise<void> {
-    try {
-      await this.storage.putActions([item]);
-    } catch (error) {
-      this.options.onPersistError?.(error);
-    }
-    if (this.disposed) return;
     if (this.leader) {
-      this.broadcast();
-      this.engine.scheduleFlush();
+      this.dispatch({ type: 'enqueue', item });
     } else {
-      this.tabs.post({ type: 'enqueued', item } satisfies TabMessage);
+      // Stored first, then told: the leading tab only ever hears of saved actions.
+      this.state = step(this.state, { type: 'enqueue', item }, this.ctx()).state;
+      this.emit();
+      void this.storage
+        .save({ put: [item] })
+        .catch((error: unknown) => this.options.onPersistError?.(error))
+        .then(() => this.post({ type: 'enqueued', v: TAB_PROTOCOL, item }));
     }
+    return result;
   }
 
   /**
    * Refuses on the device what the reducer refuses on the cart shown, when the device
    * knows the facts: a line that is not there, more than the stock or limit the product
-   * showed, a closed cart. Not a code (only the server knows the terms) nor a product
-   * the device has no facts for: those go to the server, which decides.
+   * showed. Not a code (only the server knows the terms), a product the device has no
+   * facts for, nor anything about the cart's status (an expired or closed cart starts a
+   * new one): those go to the server, which decides.
    */
   private checkLocally(action: CartAction, actionId: string): CartError | null {
     const base = this.base();
     if (!base) return null;
     const facts = this.facts();
-    const { state } = showCart(base, this.book.outbox, this.book.lineIds, facts);
-    const resolved = resolveLineId(action, this.book.lineIds);
+    const { state } = showCart(base, this.state.outbox, this.state.lineIds, facts);
+    const resolved = resolveLineId(action, this.state.lineIds);
     const result = apply(state, resolved, applyContext(state, facts, actionId));
     if (result.ok) return null;
     const code = result.error.code;
     if (action.type === 'applyDiscount' || code === 'DISCOUNT_INVALID') return null;
-    if (code === 'PRODUCT_NOT_FOUND') return null;
+    if (code === 'PRODUCT_NOT_FOUND' || code === 'CART_CLOSED') return null;
     return result.error;
   }
 
@@ -509,37 +673,89 @@ export class CartStore implements CartActions {
     item: Pick<PendingAction, 'actionId' | 'action'>,
   ): ActionResult {
     const report = reportFromLocal(error, item, this.runtime.now());
+    this.state = { ...this.state, lastError: report };
     this.announce(report);
     this.emit();
     return { ok: false, actionId: item.actionId || null, error: report };
   }
 
   private announce(report: CartErrorReport): void {
-    this.lastError = report;
-    this.refusals++;
     for (const listener of [...this.refusalListeners]) listener(report);
   }
 
-  // ---- sending ----------------------------------------------------------------
-
-  /** Sends everything queued (the leader sends; another tab waits for it). */
-  private async sendQueued(): Promise<void> {
-    if (this.book.outbox.length === 0) return;
-    if (this.leader) {
-      this.engine.scheduleFlush(true);
-      await this.engine.settled();
-      return;
+  /** Settles a caller's promise — on the next emit, so that it sees the new snapshot. */
+  private settle(actionId: string, report: CartErrorReport | null): void {
+    this.settled.set(actionId, report);
+    if (this.settled.size > SETTLED_KEPT) {
+      const oldest = this.settled.keys().next().value;
+      if (oldest !== undefined) this.settled.delete(oldest);
     }
-    await this.waitFor(() => {
-      const { pendingCount, status } = this.snapshot;
-      return pendingCount === 0 || status === 'offline' || status === 'error' ? true : null;
-    });
+    const resolve = this.waiters.get(actionId);
+    if (!resolve) return;
+    this.waiters.delete(actionId);
+    const result: ActionResult =
+      report === null
+        ? { ok: true, actionId, cart: confirmedCart(this.state) }
+        : { ok: false, actionId, error: report };
+    this.results.push(() => resolve(result));
   }
 
   // ---- tabs -------------------------------------------------------------------------
 
-  private command(command: LeaderCommand): void {
-    this.tabs.post({ type: 'command', command } satisfies TabMessage);
+  private post(message: TabMessage): void {
+    this.tabs.post(message);
+  }
+
+  /** Asks the leading tab to do something; rejects if it does not answer in time. */
+  private call(call: LeaderCall): Promise<unknown> {
+    const id = this.newId();
+    return new Promise((resolve, reject) => {
+      const cancel = this.scheduler.after(CALL_TIMEOUT_MS, () => {
+        this.calls.delete(id);
+        reject(new CartNetworkError('timeout', 0));
+      });
+      this.calls.set(id, {
+        resolve: (v) => {
+          cancel();
+          resolve(v);
+        },
+        reject: (e) => {
+          cancel();
+          reject(e);
+        },
+      });
+      this.post({ type: 'call', v: TAB_PROTOCOL, id, call });
+    });
+  }
+
+  private async answerCall(id: string, call: LeaderCall): Promise<void> {
+    let value: unknown = null;
+    let report: CartErrorReport | null = null;
+    try {
+      switch (call.kind) {
+        case 'retry':
+          this.retry();
+          break;
+        case 'new':
+          await this.startNewCart();
+          break;
+        case 'create':
+          value = await this.createCart();
+          break;
+        case 'checkout':
+          value = await this.checkout();
+          break;
+        case 'load':
+          value = await this.loadCart(call.cartId, call.token);
+          break;
+        case 'adopt':
+          value = await this.adoptCart(call.cartId, call.token);
+          break;
+      }
+    } catch (error) {
+      report = reportOfError(error, this.runtime.now());
+    }
+    this.post({ type: 'reply', v: TAB_PROTOCOL, id, ok: report === null, value, report });
   }
 
   private onTabMessage(message: TabMessage): void {
@@ -548,66 +764,58 @@ export class CartStore implements CartActions {
         this.broadcast();
         return;
       case 'enqueued':
-        if (!this.book.enqueue(message.item)) return;
-        if (this.leader) {
-          this.broadcast();
-          this.engine.scheduleFlush();
-        }
-        this.emit();
+        if (!this.leader || this.settled.has(message.item.actionId)) return;
+        this.dispatch({ type: 'enqueue', item: message.item });
         return;
-      case 'command':
-        if (this.leader) void this.runCommand(message.command);
+      case 'call':
+        if (this.leader) void this.answerCall(message.id, message.call);
         return;
+      case 'reply': {
+        const waiter = this.calls.get(message.id);
+        if (!waiter) return;
+        this.calls.delete(message.id);
+        if (message.ok) waiter.resolve(message.value);
+        else waiter.reject(errorOfReport(message.report));
+        return;
+      }
       case 'state':
         if (!this.leader) this.follow(message.state);
         return;
     }
   }
 
-  private async runCommand(command: LeaderCommand): Promise<void> {
-    switch (command.kind) {
-      case 'retry':
-        return this.retry();
-      case 'refresh':
-        return this.engine.refresh();
-      case 'new':
-        return this.startNewCart();
-      case 'create':
-        await this.createCart().catch(() => undefined);
-        return;
-      case 'load':
-        await this.loadCart(command.cartId, command.token).catch(() => undefined);
-        return;
-    }
-  }
-
   /** Takes the leading tab's state, keeping this tab's actions it has not heard of yet. */
-  private follow(s: SharedState): void {
-    const book = this.book;
-    if (s.cartId !== book.cartId) book.confirmed = null;
-    book.cartId = s.cartId;
-    this.api.token = s.token;
-    if (s.confirmed) book.adopt(s.confirmed);
-    book.lineIds = s.lineIds;
-    for (const { actionId, error } of s.settled) {
-      if (book.settled.has(actionId)) continue;
-      book.settle(actionId, error);
-      this.resolveWaiter(
-        actionId,
-        error === null
-          ? { ok: true, actionId, cart: book.confirmed }
-          : { ok: false, actionId, error },
-      );
+  private follow(shared: SharedState): void {
+    for (const { actionId, report } of shared.settled) {
+      if (this.settled.has(actionId)) continue;
+      this.settle(actionId, report);
+      if (report && report.source === 'server' && report.at > this.seenErrorAt)
+        this.announce(report);
     }
-    book.outbox = followQueue(s.outbox, book.outbox, (id) => book.settled.has(id));
-    if (s.lastError && s.lastError.at > this.seenErrorAt) {
-      this.seenErrorAt = s.lastError.at;
-      if (s.lastError.source === 'server' && s.lastError.actionId !== null)
-        this.announce(s.lastError);
-      else this.lastError = s.lastError;
-    }
-    if (s.lastOrder) this.lastOrder = s.lastOrder;
-    this.leaderStatus = s.status;
+    const known = new Set(shared.outbox.map((i) => i.actionId));
+    const mine = this.state.outbox.filter(
+      (i) => !known.has(i.actionId) && !this.settled.has(i.actionId),
+    );
+    if (this.api.auth === 'bearer')
+      this.api.token = shared.cart.kind === 'none' ? null : shared.cart.token;
+    let s: SyncState = {
+      ...this.state,
+      cart: shared.cart,
+      outbox: shared.outbox,
+      lineIds: shared.lineIds,
+      clock: Math.max(this.state.clock, shared.clock),
+      lastOrder: shared.lastOrder,
+      lastError:
+        shared.lastError && shared.lastError.at > this.seenErrorAt
+          ? shared.lastError
+          : this.state.lastError,
+    };
+    if (shared.lastError) this.seenErrorAt = Math.max(this.seenErrorAt, shared.lastError.at);
+    for (const item of mine) s = step(s, { type: 'enqueue', item }, this.ctx()).state;
+    this.state = s;
+    this.leaderStatus = shared.status;
+    this.leaderSync = shared.sync;
+    if (shared.taxRateBps !== null) this.taxRateBps = shared.taxRateBps;
     this.emit();
   }
 
@@ -617,117 +825,101 @@ export class CartStore implements CartActions {
     this.broadcastQueued = true;
     queueMicrotask(() => {
       this.broadcastQueued = false;
-      if (!this.leader || this.disposed) return;
-      const book = this.book;
+      if (!this.leader || this.scheduler.disposed) return;
+      const s = this.state;
       const state: SharedState = {
-        cartId: book.cartId,
-        token: this.api.token,
-        confirmed: book.confirmed,
-        outbox: book.outbox,
-        lineIds: book.lineIds,
-        settled: [...book.settled].slice(-100).map(([actionId, error]) => ({ actionId, error })),
-        lastError: this.lastError,
-        lastOrder: this.lastOrder,
+        cart: s.cart,
+        outbox: [...s.outbox],
+        lineIds: s.lineIds,
+        clock: s.clock,
+        settled: [...this.settled]
+          .slice(-100)
+          .map(([actionId, report]): SettledAction => ({ actionId, report })),
+        lastError: s.lastError,
+        lastOrder: s.lastOrder,
         status: this.status(),
+        sync: phaseOf(s),
+        taxRateBps: this.taxRateBps,
       };
-      this.tabs.post({ type: 'state', state } satisfies TabMessage);
+      this.post({ type: 'state', v: TAB_PROTOCOL, state });
     });
   }
 
-  // ---- helpers ----------------------------------------------------------------------
+  // ---- the view -----------------------------------------------------------------------
 
-  private async forgetCart(): Promise<void> {
-    this.engine.closeLive();
-    this.api.token = null;
-    this.lastError = null;
-    for (const item of this.book.forget()) {
-      const report = this.engine.lineGone(item);
-      this.book.settle(item.actionId, report);
-      this.resolveWaiter(item.actionId, { ok: false, actionId: item.actionId, error: report });
-    }
-    try {
-      await this.storage.clear();
-    } catch (error) {
-      this.options.onPersistError?.(error);
-    }
-    this.broadcast();
-    this.emit();
+  /** Remembers the shop's tax rate from the carts it sends (for carts not made yet). */
+  private noteTaxRate(cart: Cart | null): void {
+    if (cart) this.taxRateBps = cart.taxRateBps;
   }
 
-  /** Settles a caller's promise — on the next emit, so that it sees the new snapshot. */
-  private resolveWaiter(actionId: string, result: ActionResult): void {
-    const resolve = this.waiters.get(actionId);
-    if (!resolve) return;
-    this.waiters.delete(actionId);
-    this.results.push(() => resolve(result));
-  }
-
-  private nextSeq(now: number): string {
-    const time = now.toString(36).padStart(9, '0');
-    const count = (this.seq++ % 36 ** 4).toString(36).padStart(4, '0');
-    return `${time}.${count}.${this.tabs.tabId}`;
-  }
-
-  private waitFor<T>(select: () => T | null): Promise<T> {
-    return new Promise<T>((resolve) => {
-      const check = () => {
-        const value = select();
-        if (value === null) return;
-        unsubscribe();
-        resolve(value);
-      };
-      const unsubscribe = this.subscribe(check);
-      check();
-    });
+  private watch(check: () => void): () => void {
+    const unsubscribe = this.subscribe(check);
+    queueMicrotask(check);
+    return unsubscribe;
   }
 
   private facts(): ViewFacts {
     return {
       product: (id) => this.products.get(id),
       limits: this.options.limits ?? DEFAULT_LIMITS,
-      taxRateBps: this.taxRate.value,
+      taxRateBps: confirmedCart(this.state)?.taxRateBps ?? this.taxRateBps ?? 0,
       now: new Date(this.runtime.now()).toISOString(),
     };
   }
 
-  /** What the view is built on: the confirmed cart, an empty stand-in, or nothing yet. */
+  /**
+   * What the view is built on: the confirmed cart; the cart just checked out (for its
+   * confirmation) until there is a change for a new one; an empty stand-in for a cart
+   * not made yet; or nothing while the cart is being read.
+   */
   private base(): CartState | null {
-    return this.book.confirmed ? stateOf(this.book.confirmed) : this.standIn();
-  }
-
-  private standIn(): CartState | null {
-    return !this.ready || (this.engine.loading && this.book.cartId !== null) ? null : this.stand;
+    const s = this.state;
+    const confirmed = confirmedCart(s);
+    if (s.cart.kind === 'active') {
+      if (confirmed) return stateOf(confirmed);
+      if (!this.ready || s.readWanted || s.request?.kind === 'read') return null;
+    }
+    if (!this.ready) return null;
+    if (s.cart.kind === 'closed' && confirmed && s.outbox.length === 0) return stateOf(confirmed);
+    return placeholderCart(
+      this.options.currency ?? confirmed?.currency ?? 'USD',
+      new Date(this.runtime.now()).toISOString(),
+    );
   }
 
   private status(): SyncStatus {
-    const { confirmed, cartId, outbox } = this.book;
-    if (!this.ready || (this.engine.loading && confirmed === null && cartId !== null))
-      return 'loading';
-    if (this.net.fatal) return 'error';
+    const s = this.state;
+    if (this.base() === null) return 'loading';
+    if (s.link === 'fatal') return 'error';
     const leaderSays = this.leader ? null : this.leaderStatus;
-    if (!this.onlineSignal.isOnline() || this.net.down || leaderSays === 'offline')
+    if (!this.onlineSignal.isOnline() || s.link === 'down' || leaderSays === 'offline')
       return 'offline';
-    if (this.net.trouble || leaderSays === 'error') return 'error';
-    if (outbox.length > 0 || this.engine.inFlight > 0) return 'syncing';
+    if (s.link === 'trouble' || leaderSays === 'error') return 'error';
+    if (s.outbox.length > 0 || s.request || s.checkout) return 'syncing';
     return 'idle';
   }
 
   private build(): CartSnapshot {
+    const s = this.state;
     return this.snapshots.build({
-      book: this.book,
-      stand: this.standIn(),
+      confirmed: confirmedCart(s),
+      cartId: s.cart.kind === 'none' ? null : s.cart.id,
+      outbox: s.outbox,
+      lineIds: s.lineIds,
+      base: this.base(),
       facts: this.facts(),
       productsVersion: this.productsVersion,
       status: this.status(),
+      sync: this.leader ? phaseOf(s) : (this.leaderSync ?? phaseOf(s)),
       leader: this.leader,
-      lastError: this.lastError,
-      lastOrder: this.lastOrder,
+      lastError: s.lastError,
+      lastOrder: s.lastOrder,
     });
   }
 
   /** Recomputes the snapshot, tells the listeners if anything changed, then settles callers. */
   private emit(): void {
-    if (this.disposed) return;
+    if (this.scheduler.disposed) return;
     const next = this.build();
     if (!sameSnapshot(this.snapshot, next)) {
       this.snapshot = next;
@@ -737,8 +929,15 @@ export class CartStore implements CartActions {
   }
 }
 
-/** A refusal report as the error checkout rejects with. */
-function errorOfReport(report: CartErrorReport): CartApiError {
+function withoutToken(cart: SyncState['cart']): SyncState['cart'] {
+  return cart.kind === 'none' ? cart : { ...cart, token: null };
+}
+
+/** A refusal report as the error a caller's promise rejects with. */
+function errorOfReport(report: CartErrorReport | null): Error {
+  if (report === null) return new CartNetworkError('network', 0);
+  if (report.code === 'UNAVAILABLE' && report.status === 0)
+    return new CartNetworkError('network', 0);
   return new CartApiError({
     code: report.code,
     status: report.status,
@@ -746,6 +945,26 @@ function errorOfReport(report: CartErrorReport): CartApiError {
     errors: report.errors,
     requestId: report.requestId,
   });
+}
+
+function reportOfError(error: unknown, at: number): CartErrorReport {
+  if (error instanceof CartApiError) {
+    return {
+      code: error.code,
+      status: error.status,
+      message: error.message,
+      detail: error.detail,
+      errors: error.errors,
+      requestId: error.requestId,
+      actionId: null,
+      action: null,
+      source: 'server',
+      retryable: false,
+      at,
+    };
+  }
+  const r = reportFromLocal({ code: 'UNAVAILABLE', message: String(error) }, null, at);
+  return { ...r, status: 0, retryable: true };
 }
 
 /** Makes a cart store; call `start()` to restore, load and begin syncing. */

@@ -25,6 +25,14 @@ export class CartApiError extends Error {
   readonly cart: Cart | undefined;
   /** The server's Retry-After, in milliseconds, when it sent one. */
   readonly retryAfterMs: number | null;
+  /**
+   * The answer was a problem document (the server's own words). When false the code is
+   * only guessed from the status (a proxy's or gateway's page): the SDK then never
+   * takes it as a verdict on the cart, and retries.
+   */
+  readonly problem: boolean;
+  /** The action a refused batch was refused for (`actionId` of the problem document). */
+  readonly actionId: string | null;
 
   constructor(init: {
     code: ErrorCode;
@@ -34,6 +42,8 @@ export class CartApiError extends Error {
     requestId?: string | undefined;
     cart?: Cart | undefined;
     retryAfterMs?: number | null;
+    problem?: boolean;
+    actionId?: string | null;
   }) {
     const entry = ERROR_CATALOG[init.code];
     super(entry.message);
@@ -45,6 +55,8 @@ export class CartApiError extends Error {
     this.requestId = init.requestId;
     this.cart = init.cart;
     this.retryAfterMs = init.retryAfterMs ?? null;
+    this.problem = init.problem ?? true;
+    this.actionId = init.actionId ?? null;
   }
 
   /** Whether sending the very same request again may succeed. */
@@ -114,7 +126,9 @@ export function errorFromResponse(
   if (parsed.success) {
     const p = parsed.data;
     const cart = (p as { cart?: unknown }).cart as Cart | undefined;
+    const actionId = (p as { actionId?: unknown }).actionId;
     return new CartApiError({
+      actionId: typeof actionId === 'string' ? actionId : null,
       code: p.code,
       status,
       detail: p.detail,
@@ -124,7 +138,7 @@ export function errorFromResponse(
       retryAfterMs,
     });
   }
-  return new CartApiError({ code: codeForStatus(status), status, retryAfterMs });
+  return new CartApiError({ code: codeForStatus(status), status, retryAfterMs, problem: false });
 }
 
 /** Whether an error is the caller's own abort (not a failure to retry or report). */

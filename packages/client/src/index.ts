@@ -11,7 +11,17 @@ export {
 } from './cart-store.ts';
 export type { ActionResult, CartErrorReport, CartSnapshot, SyncStatus } from './cart-snapshot.ts';
 export type { ShownCart, ShownLine } from './optimistic-view.ts';
-export type { PendingAction, Attempt } from './outbox.ts';
+export type { PendingAction } from './outbox.ts';
+export type { SyncPhase } from './sync-machine.ts';
+export {
+  readState,
+  migrateMeta,
+  type ActionRecord,
+  type MetaRecord,
+  type StoredCart,
+  type LoadedState,
+  type SetAside,
+} from './records.ts';
 export { CartApi, type AuthMode, type ApiAnswer } from './cart-api.ts';
 export {
   Transport,
@@ -34,9 +44,9 @@ export { CartApiError, CartNetworkError, CartProtocolError } from './errors.ts';
 export { systemRuntime, randomId, type Runtime } from './runtime.ts';
 export {
   MemoryStorage,
-  type PersistedMeta,
   type PersistedState,
   type StorageAdapter,
+  type StorageStep,
 } from './storage.ts';
 export { IndexedDbStorage } from './indexeddb-adapter.ts';
 export {

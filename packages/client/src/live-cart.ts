@@ -17,8 +17,15 @@ export interface LiveCartOptions {
    * close, so silence is the only sign.
    */
   idleTimeoutMs?: number;
+  /** Ends the stream for good when aborted (the store's disposal). */
+  signal?: AbortSignal;
   onCart(cart: Cart): void;
-  /** The stream answered 404: the cart is gone or the credential no longer opens it. */
+  /**
+   * The stream was refused with a problem document saying the cart is gone
+   * (CART_NOT_FOUND, CART_EXPIRED): the store reads the cart to know. The stream keeps
+   * trying, with backoff, until it is closed: a 404 that is not the server's own word (a
+   * proxy's page) never stops live updates.
+   */
   onGone?(): void;
   /** The connection is up (true) or lost (false). */
   onConnection?(connected: boolean): void;
@@ -40,6 +47,8 @@ interface ConnectionEnd {
  */
 export function followCart(options: LiveCartOptions): { close(): void } {
   const controller = new AbortController();
+  if (options.signal?.aborted) controller.abort();
+  options.signal?.addEventListener('abort', () => controller.abort(), { once: true });
   const policy = { baseDelayMs: 1000, maxDelayMs: 30_000, ...options.policy };
   const idleTimeoutMs = options.idleTimeoutMs ?? 45_000;
   // The version of the last cart received: sent back as Last-Event-ID on reconnect (the
@@ -70,14 +79,9 @@ export function followCart(options: LiveCartOptions): { close(): void } {
           signal: attempt.signal,
         },
       );
-      if (response.status === 404) {
-        await response.body?.cancel();
-        options.onGone?.();
-        controller.abort();
-        return { gotEvent };
-      }
       if (!response.ok || !response.body) {
-        await response.body?.cancel();
+        if (await saysCartGone(response)) options.onGone?.();
+        else await response.body?.cancel().catch(() => undefined);
         // Too many streams (429) or a full server (503): wait at least as long as asked.
         const retryAfter = parseRetryAfter(
           response.headers.get('retry-after'),
@@ -129,7 +133,8 @@ export function followCart(options: LiveCartOptions): { close(): void } {
       failures = result.gotEvent ? 0 : failures + 1;
       const wait = Math.max(
         serverRetry,
-        Math.min(result.retryAfter ?? 0, policy.maxDelayMs),
+        // The server's Retry-After is honoured in full (up to an hour).
+        Math.min(result.retryAfter ?? 0, 3_600_000),
         backoffDelay(
           failures,
           { ...policy, maxAttempts: 0, maxRetryAfterMs: 0 },
@@ -141,4 +146,16 @@ export function followCart(options: LiveCartOptions): { close(): void } {
   })();
 
   return { close: () => controller.abort() };
+}
+
+/** Whether a refused stream's answer is a problem document saying the cart is gone. */
+async function saysCartGone(response: Response): Promise<boolean> {
+  if (response.status !== 404 && response.status !== 410) return false;
+  if (!/[/+]json\b/i.test(response.headers.get('content-type') ?? '')) return false;
+  try {
+    const body = (await response.json()) as { code?: unknown } | null;
+    return body?.code === 'CART_NOT_FOUND' || body?.code === 'CART_EXPIRED';
+  } catch {
+    return false;
+  }
 }

@@ -67,6 +67,7 @@ export function placeholderCart(currency: CurrencyCode, now: string): CartState 
     createdAt: now,
     updatedAt: now,
     expiresAt: now,
+    appliedActionIds: [],
   };
 }
 

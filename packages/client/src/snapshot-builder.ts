@@ -1,17 +1,21 @@
-import type { CartState, CheckoutResult } from '@cart/core';
+import type { Cart, CartState, CheckoutResult } from '@cart/core';
 import type { CartErrorReport, CartSnapshot, SyncStatus } from './cart-snapshot.ts';
-import { showCart, stateOf, type ShownCart, type ViewFacts } from './optimistic-view.ts';
-import type { PendingAction } from './outbox.ts';
-import type { SyncBook } from './sync-book.ts';
+import { showCart, type ShownCart, type ViewFacts } from './optimistic-view.ts';
+import type { LineIdMap, PendingAction } from './outbox.ts';
+import type { SyncPhase } from './sync-machine.ts';
 
 export interface SnapshotInput {
-  book: SyncBook;
-  /** What to show changes on without a confirmed cart (or null: nothing yet). */
-  stand: CartState | null;
+  confirmed: Cart | null;
+  cartId: string | null;
+  outbox: readonly PendingAction[];
+  lineIds: LineIdMap;
+  /** What the queue is shown on (the confirmed cart, or a stand-in), or null: nothing yet. */
+  base: CartState | null;
   facts: ViewFacts;
   /** Bumped when the product facts change. */
   productsVersion: number;
   status: SyncStatus;
+  sync: SyncPhase;
   leader: boolean;
   lastError: CartErrorReport | null;
   lastOrder: CheckoutResult | null;
@@ -23,7 +27,7 @@ export interface SnapshotInput {
  */
 export class SnapshotBuilder {
   private memo: {
-    base: unknown;
+    base: string | null;
     outbox: readonly PendingAction[] | null;
     lineIds: unknown;
     taxRateBps: number;
@@ -31,7 +35,7 @@ export class SnapshotBuilder {
     cart: ShownCart | null;
     pending: readonly PendingAction[];
   } = {
-    base: undefined,
+    base: null,
     outbox: null,
     lineIds: null,
     taxRateBps: -1,
@@ -39,36 +43,45 @@ export class SnapshotBuilder {
     cart: null,
     pending: Object.freeze([]),
   };
+  private sync: SyncPhase = { kind: 'idle' };
 
   build(input: SnapshotInput): CartSnapshot {
-    const { book } = input;
-    const base = book.confirmed ?? input.stand;
     const m = this.memo;
+    // The base is rebuilt on every call (a stand-in carries the time); its identity is
+    // the cart's id and version, or the stand-in's currency.
+    const base = input.base
+      ? `${input.base.id}@${input.base.version}:${input.base.status}:${input.base.currency}`
+      : null;
     if (
       m.base !== base ||
-      m.outbox !== book.outbox ||
-      m.lineIds !== book.lineIds ||
+      m.outbox !== input.outbox ||
+      m.lineIds !== input.lineIds ||
       m.taxRateBps !== input.facts.taxRateBps ||
-      m.products !== input.productsVersion
+      m.products !== input.productsVersion ||
+      (input.base !== null && m.cart === null)
     ) {
-      const state = book.confirmed ? stateOf(book.confirmed) : input.stand;
       this.memo = {
         base,
-        outbox: book.outbox,
-        lineIds: book.lineIds,
+        outbox: input.outbox,
+        lineIds: input.lineIds,
         taxRateBps: input.facts.taxRateBps,
         products: input.productsVersion,
-        cart: state ? showCart(state, book.outbox, book.lineIds, input.facts).cart : null,
-        pending: Object.freeze([...book.outbox]),
+        cart: input.base
+          ? showCart(input.base, input.outbox, input.lineIds, input.facts).cart
+          : null,
+        pending: Object.freeze([...input.outbox]),
       };
     }
+    if (JSON.stringify(this.sync) !== JSON.stringify(input.sync))
+      this.sync = Object.freeze(input.sync);
     return Object.freeze({
       status: input.status,
+      sync: this.sync,
       cart: this.memo.cart,
-      confirmed: book.confirmed,
-      cartId: book.cartId,
+      confirmed: input.confirmed,
+      cartId: input.cartId,
       pending: this.memo.pending,
-      pendingCount: book.outbox.length,
+      pendingCount: input.outbox.length,
       online: input.status !== 'offline',
       leader: input.leader,
       lastError: input.lastError,

@@ -1,43 +1,50 @@
-import type { Cart } from '@cart/core';
-import type { Attempt, LineIdMap, PendingAction } from './outbox.ts';
+import type { ActionRecord, MetaRecord } from './records.ts';
 
-/** What a store keeps about its cart besides the queue. */
-export interface PersistedMeta {
-  cartId: string | null;
-  /**
-   * The cart secret, in bearer mode only. In cookie mode (browsers) it lives in the
-   * HttpOnly cookie and never reaches script or storage.
-   */
-  token: string | null;
-  /** The last cart the server confirmed. */
-  confirmed: Cart | null;
-  lineIds: LineIdMap;
-  /** Batches sent without an answer yet (see Attempt). */
-  attempts: Attempt[];
-  /** The key of a checkout sent without an answer: a repeat reuses it and gets the order. */
-  checkoutKey: string | null;
-}
-
+/**
+ * What storage holds, raw. Another bundle version (another tab, after a deploy) may have
+ * written any of it, so nothing here is trusted: `readState` (records.ts) validates it,
+ * migrates the meta record and sets aside what this bundle cannot read.
+ */
 export interface PersistedState {
-  meta: PersistedMeta | null;
-  /** The queue, in `seq` order. */
-  outbox: PendingAction[];
+  /** The meta record, or null when there is none. */
+  meta: unknown;
+  /** The queued action records, in `seq` order. */
+  outbox: unknown[];
 }
 
 /**
- * Where a store keeps its queue and cart across reloads. The queue is kept action by
- * action (put and delete by `actionId`), so tabs that queue at the same time never
+ * One step of the state machine, as written to storage: the new meta record, the queued
+ * actions to put (by `actionId`; a second put replaces) and the action ids to delete
+ * (unknown ids are ignored), applied in that order. Every part is optional; an empty
+ * step writes nothing.
+ */
+export interface StorageStep {
+  meta?: MetaRecord;
+  put?: readonly ActionRecord[];
+  delete?: readonly string[];
+}
+
+/**
+ * Where a store keeps its queue and cart across reloads, shared by the tabs of one shop.
+ * The queue is kept action by action, so tabs that queue at the same time never
  * overwrite each other's actions; the meta record is written by the tab that talks to
- * the server.
+ * the server. Adapters move values only: validation is records.ts's.
  */
 export interface StorageAdapter {
   load(): Promise<PersistedState>;
-  saveMeta(meta: PersistedMeta): Promise<void>;
-  putActions(items: readonly PendingAction[]): Promise<void>;
-  deleteActions(actionIds: readonly string[]): Promise<void>;
-  /** Forgets everything (a new cart after checkout). */
+  /**
+   * One step of the state machine: all of it in one transaction (all written or none),
+   * durable when resolved.
+   */
+  save(step: StorageStep): Promise<void>;
+  /** Forgets everything. */
   clear(): Promise<void>;
   close?(): void;
+}
+
+/** Whether a step writes nothing. */
+function isEmptyStep(step: StorageStep): boolean {
+  return step.meta === undefined && !step.put?.length && !step.delete?.length;
 }
 
 /**
@@ -46,27 +53,30 @@ export interface StorageAdapter {
  * two tabs of one browser, or keep it to model a reload.
  */
 export class MemoryStorage implements StorageAdapter {
-  private meta: PersistedMeta | null = null;
-  private readonly items = new Map<string, PendingAction>();
+  private meta: unknown = null;
+  private readonly items = new Map<string, unknown>();
 
   load(): Promise<PersistedState> {
-    const outbox = [...this.items.values()].sort((a, b) => (a.seq < b.seq ? -1 : 1));
+    const outbox = [...this.items.values()].sort((a, b) => {
+      const [x, y] = [seqOf(a), seqOf(b)];
+      return x < y ? -1 : x > y ? 1 : 0;
+    });
     return Promise.resolve(structuredClone({ meta: this.meta, outbox }));
   }
 
-  saveMeta(meta: PersistedMeta): Promise<void> {
-    this.meta = structuredClone(meta);
-    return Promise.resolve();
-  }
-
-  putActions(items: readonly PendingAction[]): Promise<void> {
-    for (const item of items) this.items.set(item.actionId, structuredClone(item));
-    return Promise.resolve();
-  }
-
-  deleteActions(actionIds: readonly string[]): Promise<void> {
-    for (const id of actionIds) this.items.delete(id);
-    return Promise.resolve();
+  save(step: StorageStep): Promise<void> {
+    if (isEmptyStep(step)) return Promise.resolve();
+    try {
+      // Copied before anything changes, so a step that cannot be copied writes nothing
+      // (as an aborted transaction would).
+      const { meta, put = [], delete: deletes = [] } = structuredClone(step);
+      if (meta !== undefined) this.meta = meta;
+      for (const item of put) this.items.set(item.actionId, item);
+      for (const id of deletes) this.items.delete(id);
+      return Promise.resolve();
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
   }
 
   clear(): Promise<void> {
@@ -74,4 +84,10 @@ export class MemoryStorage implements StorageAdapter {
     this.items.clear();
     return Promise.resolve();
   }
+}
+
+/** The order key of a stored record, as the IndexedDB `seq` index sees it. */
+function seqOf(item: unknown): string {
+  const seq = (item as { seq?: unknown } | null)?.seq;
+  return typeof seq === 'string' ? seq : '';
 }

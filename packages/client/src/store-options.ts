@@ -31,7 +31,10 @@ export interface CartStoreOptions {
   namespace?: string;
   /** Follow changes made elsewhere over Server-Sent Events (default true). */
   live?: boolean;
-  /** The shop's TAX_RATE_BPS, for optimistic totals; learnt from the carts when left out. */
+  /**
+   * The tax rate to show a cart with before the shop has sent one (every cart carries
+   * its own rate, which is used from then on). Default 0.
+   */
   taxRateBps?: number;
   /** The shop's cart limits, for refusing on the device (default: the server's defaults). */
   limits?: CartLimits;

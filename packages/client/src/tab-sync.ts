@@ -1,62 +1,143 @@
-import type { Cart, CheckoutResult } from '@cart/core';
+import { z } from 'zod';
+import { CheckoutResult, ErrorCodeSchema } from '@cart/core';
 import type { CartErrorReport, SyncStatus } from './cart-snapshot.ts';
-import { insertPending, type LineIdMap, type PendingAction } from './outbox.ts';
+import type { LineIdMap, PendingAction } from './outbox.ts';
+import { StoredCart, parseActionRecord } from './records.ts';
+import type { SyncPhase } from './sync-machine.ts';
 
-/** How a queued action ended: applied (error null) or dropped with the reason. */
+/**
+ * The messages between the tabs of one store namespace, and their validation. After a
+ * deploy two tabs can run two versions of this bundle, so nothing received is trusted:
+ * a message of another protocol version is ignored, a queued action this bundle cannot
+ * read is left out, and nothing here throws on what it receives.
+ */
+export const TAB_PROTOCOL = 2;
+
+/** How a queued action ended: applied (report null) or refused with the reason. */
 export interface SettledAction {
   actionId: string;
-  error: CartErrorReport | null;
+  report: CartErrorReport | null;
 }
 
 /** What the leading tab tells the others after every change. */
 export interface SharedState {
-  cartId: string | null;
-  /** Bearer mode only; the channel never leaves this origin. */
-  token: string | null;
-  confirmed: Cart | null;
+  cart: StoredCart;
   outbox: PendingAction[];
   lineIds: LineIdMap;
-  /** The most recently settled actions, so other tabs resolve their waiting callers. */
+  clock: number;
+  /** The most recently settled actions, so other tabs settle their waiting callers. */
   settled: SettledAction[];
   lastError: CartErrorReport | null;
   lastOrder: CheckoutResult | null;
   status: SyncStatus;
+  sync: SyncPhase;
+  /** The tax rate of the shop's carts, for optimistic totals before a cart exists. */
+  taxRateBps: number | null;
 }
 
-export type LeaderCommand =
+/** A request of a following tab, run by the leader (the tab that talks to the server). */
+export type LeaderCall =
   | { kind: 'retry' }
-  | { kind: 'refresh' }
   | { kind: 'new' }
   | { kind: 'create' }
-  | { kind: 'load'; cartId: string; token: string | null };
+  | { kind: 'checkout' }
+  | { kind: 'load'; cartId: string; token: string | null }
+  | { kind: 'adopt'; cartId: string; token: string };
 
-/** Messages between the tabs of one store namespace. */
 export type TabMessage =
-  | { type: 'state'; state: SharedState }
-  | { type: 'enqueued'; item: PendingAction }
-  | { type: 'hello' }
-  | { type: 'command'; command: LeaderCommand };
+  | { type: 'state'; v: number; state: SharedState }
+  | { type: 'enqueued'; v: number; item: PendingAction }
+  | { type: 'hello'; v: number }
+  | { type: 'call'; v: number; id: string; call: LeaderCall }
+  | {
+      type: 'reply';
+      v: number;
+      id: string;
+      ok: boolean;
+      value: unknown;
+      report: CartErrorReport | null;
+    };
 
-export function isTabMessage(value: unknown): value is TabMessage {
-  const type = (value as { type?: unknown } | null)?.type;
-  return type === 'state' || type === 'enqueued' || type === 'hello' || type === 'command';
-}
+const Report = z.looseObject({
+  code: ErrorCodeSchema,
+  status: z.int(),
+  message: z.string(),
+  detail: z.string(),
+  errors: z.array(z.looseObject({ path: z.string(), message: z.string() })),
+  actionId: z.string().nullable(),
+  source: z.enum(['local', 'server']),
+  retryable: z.boolean(),
+  at: z.number(),
+});
+
+const Shared = z.looseObject({
+  cart: StoredCart,
+  outbox: z.array(z.unknown()),
+  lineIds: z.record(z.string(), z.string().nullable()),
+  clock: z.number(),
+  settled: z.array(z.object({ actionId: z.string(), report: Report.nullable() })),
+  lastError: Report.nullable(),
+  lastOrder: CheckoutResult.nullable(),
+  status: z.enum(['idle', 'loading', 'syncing', 'offline', 'error']),
+  sync: z.looseObject({ kind: z.enum(['idle', 'sending', 'checking-out', 'waiting']) }),
+  taxRateBps: z.int().min(0).nullable(),
+});
+
+const Call = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal(['retry', 'new', 'create', 'checkout']) }),
+  z.object({ kind: z.literal('load'), cartId: z.string(), token: z.string().nullable() }),
+  z.object({ kind: z.literal('adopt'), cartId: z.string(), token: z.string() }),
+]);
 
 /**
- * A following tab's queue after the leader's report: the leader's queue, then the
- * actions this tab queued that the leader has not heard of yet (its message is on the
- * way), minus anything settled.
+ * A message from another tab, validated, or null when it is not one this bundle can use
+ * (another protocol version, a malformed one). Queued actions it cannot read are dropped
+ * from a state message; an `enqueued` one of them makes the whole message null.
  */
-export function followQueue(
-  leaders: readonly PendingAction[],
-  mine: readonly PendingAction[],
-  settled: (actionId: string) => boolean,
-): PendingAction[] {
-  const known = new Set(leaders.map((i) => i.actionId));
-  let queue = leaders.filter((i) => !settled(i.actionId));
-  for (const item of mine) {
-    if (!known.has(item.actionId) && !settled(item.actionId))
-      queue = insertPending(queue, item, queue.length);
+export function readTabMessage(raw: unknown): TabMessage | null {
+  try {
+    const m = raw as { type?: unknown; v?: unknown } | null;
+    if (!m || typeof m !== 'object' || m.v !== TAB_PROTOCOL) return null;
+    const any = raw as Record<string, unknown>;
+    switch (m.type) {
+      case 'hello':
+        return { type: 'hello', v: TAB_PROTOCOL };
+      case 'enqueued': {
+        const item = parseActionRecord(any['item']);
+        return item ? { type: 'enqueued', v: TAB_PROTOCOL, item } : null;
+      }
+      case 'state': {
+        const parsed = Shared.safeParse(any['state']);
+        if (!parsed.success) return null;
+        const outbox = parsed.data.outbox.flatMap((i) => parseActionRecord(i) ?? []);
+        const state = { ...parsed.data, outbox } as unknown as SharedState;
+        return { type: 'state', v: TAB_PROTOCOL, state };
+      }
+      case 'call': {
+        const call = Call.safeParse(any['call']);
+        const id = any['id'];
+        return call.success && typeof id === 'string'
+          ? { type: 'call', v: TAB_PROTOCOL, id, call: call.data as LeaderCall }
+          : null;
+      }
+      case 'reply': {
+        const id = any['id'];
+        const report = Report.nullable().safeParse(any['report'] ?? null);
+        if (typeof id !== 'string' || typeof any['ok'] !== 'boolean' || !report.success)
+          return null;
+        return {
+          type: 'reply',
+          v: TAB_PROTOCOL,
+          id,
+          ok: any['ok'],
+          value: any['value'],
+          report: report.data as CartErrorReport | null,
+        };
+      }
+      default:
+        return null;
+    }
+  } catch {
+    return null;
   }
-  return queue;
 }

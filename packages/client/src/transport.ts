@@ -132,6 +132,9 @@ export class Transport {
       }
       if (attempt >= this.policy.maxAttempts) throw failure;
       const retryAfter = failure instanceof CartApiError ? failure.retryAfterMs : null;
+      // A longer wait than this request should hold on for is the caller's to schedule
+      // (the store waits until then, with everything else): never cut short here.
+      if (retryAfter !== null && retryAfter > this.policy.maxRetryAfterMs) throw failure;
       const delayMs = retryDelay(attempt - 1, retryAfter, this.policy, this.runtime.random());
       this.onRetry?.({ method: req.method, path: req.path, attempt, delayMs, error: failure });
       await this.runtime.sleep(delayMs, req.signal);

@@ -5,5 +5,6 @@
 export { CartProvider, type CartProviderProps } from './cart-provider.tsx';
 export { CartContext, useCartStore } from './cart-context.ts';
 export { useCart, useCartSnapshot } from './use-cart.ts';
+export { LOADING_SNAPSHOT } from './server-snapshot.ts';
 export { useCartActions } from './use-cart-actions.ts';
 export { useCartStatus, type CartStatus } from './use-cart-status.ts';

@@ -432,7 +432,7 @@ describe('apply: rules for every action', () => {
     ],
   });
 
-  it.each(['merged', 'checked_out', 'expired'] as const)(
+  it.each(['merged', 'checked_out'] as const)(
     'CART_CLOSED on a %s cart, for every action',
     (status) => {
       for (const action of actions) {
@@ -444,6 +444,17 @@ describe('apply: rules for every action', () => {
       }
     },
   );
+
+  it('CART_EXPIRED on an expired cart, for every action: the shopper starts a new one', () => {
+    for (const action of actions) {
+      expect(
+        errorOf(apply({ ...open, status: 'expired' }, action, context({ products: [mug] }))),
+      ).toEqual({
+        code: 'CART_EXPIRED',
+        message: 'Your cart expired, so we started a new one. Add what you want again.',
+      });
+    }
+  });
 
   it('never mutates its input and is deterministic', () => {
     const frozen = deepFreeze(clone(open));
@@ -520,6 +531,36 @@ describe('applyAll', () => {
       '/actions/0',
     );
   });
+
+  it('names the refused action by its actionId when it has one', () => {
+    const withId = { ...add('tea', 5), actionId: 'too-many' };
+    expect(
+      errorOf(applyAll(cart(), [{ ...add('mug', 1), actionId: 'fine' }, withId], ctx())),
+    ).toEqual({
+      code: 'OUT_OF_STOCK',
+      message: 'Only 2 of Tea left.',
+      path: '/actions/1/quantity',
+      actionId: 'too-many',
+    });
+    expect(errorOf(applyAll(cart(), [add('tea', 5)], ctx()))).not.toHaveProperty('actionId');
+  });
+
+  it('passes over the skipped actions, and still indexes a refusal as the actions were given', () => {
+    const actions = [add('mug', 1), add('tea', 1), { ...add('tea', 5), actionId: 'late' }];
+    // Skipped ones take no effect…
+    const next = expectOk(applyAll(cart(), actions.slice(0, 2), ctx(), { skip: new Set([0]) }));
+    expect(next.lines.map((l) => [l.productId, l.quantity])).toEqual([['tea', 1]]);
+    // …but keep their place: the third action is /actions/2, not /actions/0.
+    expect(errorOf(applyAll(cart(), actions, ctx(), { skip: new Set([0, 1]) }))).toEqual({
+      code: 'OUT_OF_STOCK',
+      message: 'Only 2 of Tea left.',
+      path: '/actions/2/quantity',
+      actionId: 'late',
+    });
+    expect(expectOk(applyAll(cart(), actions, ctx(), { skip: new Set([0, 1, 2]) }))).toEqual(
+      cart(),
+    );
+  });
 });
 
 describe('checkCheckout', () => {
@@ -535,10 +576,16 @@ describe('checkCheckout', () => {
     });
   });
 
-  it.each(['merged', 'checked_out', 'expired'] as const)('CART_CLOSED for a %s cart', (status) => {
+  it.each(['merged', 'checked_out'] as const)('CART_CLOSED for a %s cart', (status) => {
     expect(errorOf(checkCheckout(cart({ status, lines: [line('l1', 1, 100)] })))?.code).toBe(
       'CART_CLOSED',
     );
+  });
+
+  it('CART_EXPIRED for an expired cart', () => {
+    expect(
+      errorOf(checkCheckout(cart({ status: 'expired', lines: [line('l1', 1, 100)] })))?.code,
+    ).toBe('CART_EXPIRED');
   });
 });
 

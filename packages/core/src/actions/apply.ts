@@ -1,3 +1,4 @@
+import { ERROR_CATALOG } from '../errors/catalog.ts';
 import { fail, ok, type Result } from '../errors/problem.ts';
 import { checkDiscountForCart } from '../discounts/check-discount.ts';
 import { MoneyOverflowError, multiply, sum } from '../money/money.ts';
@@ -17,12 +18,7 @@ import type { ApplyContext } from './context.ts';
  * version, which is the server's to assign.
  */
 export function apply(state: CartState, action: CartAction, ctx: ApplyContext): Result<CartState> {
-  if (state.status !== 'active') {
-    return fail(
-      'CART_CLOSED',
-      `This cart is ${state.status.replace('_', ' ')} and can no longer change.`,
-    );
-  }
+  if (state.status !== 'active') return refuseClosed(state.status);
   // The reducer runs inside the overflow guard too: applyDiscount prices the cart it is
   // given, so a cart already past the safe range is refused, not thrown on.
   return refuseOverflow(() => {
@@ -36,23 +32,42 @@ export function apply(state: CartState, action: CartAction, ctx: ApplyContext): 
 }
 
 /**
- * Applies actions in order, all or nothing. A failure names the action that caused
- * it: its path is prefixed with `/actions/<index>`.
+ * Why a cart that is not active refuses every change: an expired cart answers
+ * CART_EXPIRED (the shopper starts a new one), a checked-out or merged one CART_CLOSED.
+ */
+export function refuseClosed(status: Exclude<CartState['status'], 'active'>): Result<never> {
+  return status === 'expired'
+    ? fail('CART_EXPIRED', ERROR_CATALOG.CART_EXPIRED.message)
+    : fail('CART_CLOSED', `This cart is ${status.replace('_', ' ')} and can no longer change.`);
+}
+
+/**
+ * Applies actions in order, all or nothing, passing over those whose index is in `skip`
+ * (the server's: actions the cart has applied already). A failure names the action that
+ * caused it by its index in `actions` as given — skipped ones count — in its path
+ * (`/actions/<index>…`), and by its `actionId` when it has one.
  */
 export function applyAll(
   state: CartState,
   actions: readonly CartAction[],
   ctx: ApplyContext,
+  options: { skip?: ReadonlySet<number> } = {},
 ): Result<CartState> {
   let current = state;
   for (const [index, action] of actions.entries()) {
+    if (options.skip?.has(index)) continue;
     const result = apply(current, action, ctx);
     if (!result.ok) {
-      return fail(
-        result.error.code,
-        result.error.message,
-        `/actions/${index}${result.error.path ?? ''}`,
-      );
+      const path = `/actions/${index}${result.error.path ?? ''}`;
+      return {
+        ok: false,
+        error: {
+          code: result.error.code,
+          message: result.error.message,
+          path,
+          ...(action.actionId === undefined ? {} : { actionId: action.actionId }),
+        },
+      };
     }
     current = result.value;
   }
@@ -273,12 +288,7 @@ function sortedAttributes(a: Record<string, string>): Record<string, string> {
  * codes' validity are checked again by the server, atomically, when it reserves stock.
  */
 export function checkCheckout(state: CartState): Result<CartState> {
-  if (state.status !== 'active') {
-    return fail(
-      'CART_CLOSED',
-      `This cart is ${state.status.replace('_', ' ')} and can no longer change.`,
-    );
-  }
+  if (state.status !== 'active') return refuseClosed(state.status);
   if (state.lines.length === 0)
     return fail('CART_EMPTY', 'Your cart is empty. Add something before checking out.');
   return ok(state);

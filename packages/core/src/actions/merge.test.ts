@@ -135,6 +135,26 @@ describe('mergeInto', () => {
     });
   });
 
+  it('CART_EXPIRED when the target expired, CART_CLOSED when the guest cart did', () => {
+    const target = cart();
+    const source = cart({ id: 'guest' });
+    expect(mergeInto({ ...target, status: 'expired' }, source, ctx())).toEqual({
+      ok: false,
+      error: {
+        code: 'CART_EXPIRED',
+        message: 'Your cart expired, so we started a new one. Add what you want again.',
+      },
+    });
+    expect(mergeInto(target, { ...source, status: 'expired' }, ctx())).toEqual({
+      ok: false,
+      error: {
+        code: 'CART_CLOSED',
+        message: 'The cart being merged is expired.',
+        path: '/sourceCartId',
+      },
+    });
+  });
+
   it('VALIDATION_FAILED for carts in different currencies', () => {
     const result = mergeInto(cart(), cart({ id: 'guest', currency: 'EUR' }), ctx());
     expect(result).toEqual({

@@ -1,6 +1,6 @@
 import { fail, ok, type Result } from '../errors/problem.ts';
 import type { CartState } from '../schemas/cart.ts';
-import { apply, sameAttributes } from './apply.ts';
+import { apply, refuseClosed, sameAttributes } from './apply.ts';
 import type { ApplyContext } from './context.ts';
 
 /**
@@ -21,12 +21,9 @@ export function mergeInto(
   source: CartState,
   ctx: ApplyContext,
 ): Result<CartState> {
-  if (target.status !== 'active') {
-    return fail(
-      'CART_CLOSED',
-      `This cart is ${target.status.replace('_', ' ')} and can no longer change.`,
-    );
-  }
+  if (target.status !== 'active') return refuseClosed(target.status);
+  // A guest cart that is closed, expired included, is CART_CLOSED (pointing at the source):
+  // CART_EXPIRED would say the shopper's own cart expired, and have a new one started.
   if (source.status !== 'active') {
     return fail(
       'CART_CLOSED',

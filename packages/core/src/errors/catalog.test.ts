@@ -19,6 +19,7 @@ const DESIGN_STATUSES: Record<ErrorCode, number> = {
   CART_NOT_FOUND: 404,
   LINE_NOT_FOUND: 404,
   CART_CLOSED: 409,
+  CART_EXPIRED: 410, // not in DESIGN.md: an expired cart, so the client starts a new one
   IDEMPOTENCY_IN_FLIGHT: 409,
   OUT_OF_STOCK: 409,
   ALREADY_EXISTS: 409,

@@ -40,6 +40,11 @@ export const ERROR_CATALOG = {
     title: 'Cart closed',
     message: 'This cart has already been checked out or merged and can no longer change.',
   },
+  CART_EXPIRED: {
+    status: 410,
+    title: 'Cart expired',
+    message: 'Your cart expired, so we started a new one. Add what you want again.',
+  },
   IDEMPOTENCY_IN_FLIGHT: {
     status: 409,
     title: 'Request in progress',

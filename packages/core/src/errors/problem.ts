@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ActionId } from '../schemas/common.ts';
 import { ERROR_CODES, type ErrorCode } from './catalog.ts';
 
 export const ErrorCodeSchema = z.enum(ERROR_CODES as [ErrorCode, ...ErrorCode[]]);
@@ -13,8 +14,9 @@ export type FieldError = z.infer<typeof FieldError>;
 
 /**
  * An RFC 9457 problem document, as every error answers (`application/problem+json`).
- * Extension members: `code` (stable), `requestId`, `errors` (validation), and `cart`
- * (the current cart, on VERSION_CONFLICT; the re-priced one, on PRICES_CHANGED).
+ * Extension members: `code` (stable), `requestId`, `errors` (validation), `actionId`
+ * (the action a change was refused for), and `cart` (the current cart, on
+ * VERSION_CONFLICT; the re-priced one, on PRICES_CHANGED).
  */
 export const Problem = z.looseObject({
   type: z.string(),
@@ -25,6 +27,9 @@ export const Problem = z.looseObject({
   instance: z.string().optional(),
   requestId: z.string().optional(),
   errors: z.array(FieldError).optional(),
+  actionId: ActionId.optional().describe(
+    'The `actionId` of the action the change was refused for, when one action was the cause and it carried an id',
+  ),
 });
 export type Problem = z.infer<typeof Problem>;
 
@@ -35,6 +40,8 @@ export interface CartError {
   message: string;
   /** Where in the request it points, if anywhere (JSON Pointer). */
   path?: string;
+  /** The id of the action refused, when one action with an id was the cause. */
+  actionId?: string;
 }
 
 export type Result<T, E = CartError> = { ok: true; value: T } | { ok: false; error: E };

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { CurrencyCode } from '../money/currency.ts';
 import { Money } from '../money/money.ts';
-import { Id, Timestamp } from './common.ts';
+import { ActionId, Id, Timestamp } from './common.ts';
 import { DiscountCode, DiscountKind } from './discount.ts';
 import { Sku } from './product.ts';
 
@@ -34,6 +34,15 @@ export const AppliedDiscount = z.strictObject({
 });
 export type AppliedDiscount = z.infer<typeof AppliedDiscount>;
 
+/**
+ * How many of its most recently applied action ids a cart reports in `appliedActionIds`
+ * (at least: a change whose request names more ids reports them all). A client rebases
+ * by dropping the pending actions whose ids the cart reports. This bounds only what a
+ * cart carries: the server's own record of applied ids, which keeps every action to one
+ * effect, is not bounded.
+ */
+export const APPLIED_ACTION_WINDOW = 100;
+
 const cartStateShape = {
   id: Id,
   version: z.int().min(1).describe('+1 on every accepted change; also the ETag'),
@@ -46,6 +55,13 @@ const cartStateShape = {
   createdAt: Timestamp,
   updatedAt: Timestamp,
   expiresAt: Timestamp,
+  // A default, so a cart stored before the window existed reads as having reported none.
+  appliedActionIds: z
+    .array(ActionId)
+    .default([])
+    .describe(
+      'Ids of the most recent actions applied to this cart, oldest first (at least the last APPLIED_ACTION_WINDOW, and every id of the latest change)',
+    ),
 };
 
 /** A cart as stored: everything but the totals, which are always computed (never stored). */
@@ -72,8 +88,9 @@ export const Cart = z.strictObject({
   itemCount: z.int().min(0).describe('Σ line quantities'),
   subtotal: Money.describe('Σ unitPrice × quantity'),
   discountTotal: Money,
-  taxTotal: Money.describe('TAX_RATE_BPS of (subtotal − discountTotal), rounded half to even'),
+  taxTotal: Money.describe('taxRateBps of (subtotal − discountTotal), rounded half to even'),
   total: Money.describe('subtotal − discountTotal + taxTotal'),
+  taxRateBps: z.int().min(0).describe('The tax rate this cart is priced with, in basis points'),
 });
 export type Cart = z.infer<typeof Cart>;
 
@@ -91,7 +108,7 @@ export const CheckoutResult = z.strictObject({
 });
 export type CheckoutResult = z.infer<typeof CheckoutResult>;
 
-/** Drops the computed fields of a cart: what the reducer works on. */
+/** Drops the computed fields of a cart (totals, `taxRateBps`): what the reducer works on. */
 export function toCartState(cart: Cart): CartState {
   return {
     id: cart.id,
@@ -119,5 +136,6 @@ export function toCartState(cart: Cart): CartState {
     createdAt: cart.createdAt,
     updatedAt: cart.updatedAt,
     expiresAt: cart.expiresAt,
+    appliedActionIds: [...cart.appliedActionIds],
   };
 }

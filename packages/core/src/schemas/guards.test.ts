@@ -86,8 +86,17 @@ describe('isCart', () => {
     ['a line with a string quantity', { ...cart, lines: [{ ...cart.lines[0], quantity: '2' }] }],
     ['a line with an unknown key', { ...cart, lines: [{ ...cart.lines[0], price: 5 }] }],
     ['a local timestamp', { ...cart, createdAt: '2026-11-28T10:00:00' }],
+    ['no tax rate', { ...cart, taxRateBps: undefined }],
+    ['a negative tax rate', { ...cart, taxRateBps: -1 }],
+    ['a fractional tax rate', { ...cart, taxRateBps: 8.25 }],
+    ['a malformed applied action id', { ...cart, appliedActionIds: ['has space'] }],
   ])('rejects %s', (_what, value) => {
     expect(isCart(value)).toBe(false);
+  });
+
+  it('accepts a cart answered before appliedActionIds existed (an old replay): it reads as []', () => {
+    const { appliedActionIds: _ids, ...old } = cart;
+    expect(isCart(old)).toBe(true);
   });
 });
 
@@ -129,6 +138,7 @@ describe('isProblem', () => {
         cart,
       }),
     ).toBe(true);
+    expect(isProblem({ ...problem, actionId: 'a-1' })).toBe(true);
   });
 
   it.each([
@@ -139,6 +149,7 @@ describe('isProblem', () => {
     ['a missing detail', { detail: undefined }],
     ['a malformed field error', { errors: [{ path: '/x' }] }],
     ['a field error with extra keys', { errors: [{ path: '/x', message: 'm', hint: 'h' }] }],
+    ['a malformed actionId', { actionId: '' }],
   ])('rejects %s', (_what, overrides) => {
     expect(isProblem({ ...problem, ...overrides })).toBe(false);
   });

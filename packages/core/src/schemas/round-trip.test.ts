@@ -76,6 +76,15 @@ describe('parse(parse(x)) equals parse(x)', () => {
     ).toBe(200);
   });
 
+  it('a cart stored before appliedActionIds existed parses with none', () => {
+    fc.assert(
+      fc.property(cartStateArb, (state) => {
+        const { appliedActionIds: _ids, ...old } = state;
+        expect(CartState.parse(old)).toEqual({ ...state, appliedActionIds: [] });
+      }),
+    );
+  });
+
   it('a stored cart survives toCartState(computeTotals(state))', () => {
     fc.assert(
       fc.property(cartStateArb, taxRateArb, (state, rate) => {

@@ -240,6 +240,7 @@ export const cartStateArb: fc.Arbitrary<CartState> = fc.record({
   createdAt: timestampArb,
   updatedAt: timestampArb,
   expiresAt: timestampArb,
+  appliedActionIds: fc.uniqueArray(fc.stringMatching(/^[\x21-\x7E]{1,128}$/), { maxLength: 5 }),
 });
 
 export const taxRateArb = fc.oneof(

@@ -53,6 +53,7 @@ export function cart(overrides: Partial<CartState> = {}): CartState {
     createdAt: NOW,
     updatedAt: NOW,
     expiresAt: '2026-12-28T10:00:00.000Z',
+    appliedActionIds: [],
     ...overrides,
   };
 }

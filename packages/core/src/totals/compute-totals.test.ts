@@ -28,6 +28,22 @@ const fixed = (
   kind: 'fixed',
 });
 
+describe('computeTotals: the answer carries what it was priced with', () => {
+  it('says its tax rate, so a client prices a change exactly as the server will', () => {
+    const state = cart({ lines: [line('mug', 1, 500)] });
+    for (const rate of [0, 810, 825, 10_000]) {
+      const priced = computeTotals(state, rate);
+      expect(priced.taxRateBps).toBe(rate);
+      expect(computeTotals(state, priced.taxRateBps)).toEqual(priced);
+    }
+  });
+
+  it('passes the applied action ids through', () => {
+    const state = cart({ appliedActionIds: ['a-1', 'a-2'] });
+    expect(computeTotals(state, 0).appliedActionIds).toEqual(['a-1', 'a-2']);
+  });
+});
+
 describe('computeTotals: worked examples that pin the rounding rule', () => {
   it('docs/money.md worked example', () => {
     // Asserted number for number by docs/money.md: change both together.

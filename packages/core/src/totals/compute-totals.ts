@@ -30,6 +30,9 @@ import type { AppliedDiscount, Cart, CartDiscount, CartState } from '../schemas/
  *    minor unit of the exact figure, where per-line rounding drifts by a cent per line.
  * 6. total = subtotal − discountTotal + taxTotal.
  *
+ * The answer carries `taxRateBps`, so a client pricing a change before the server has
+ * answered uses the very rate the server does.
+ *
  * Throws MoneyOverflowError when an amount would leave the safe-integer range; `apply`
  * turns that into the AMOUNT_TOO_LARGE refusal before any such cart is accepted.
  */
@@ -72,6 +75,7 @@ export function computeTotals(state: CartState, taxRateBps: number): Cart {
     discountTotal,
     taxTotal,
     total: add(discounted, taxTotal),
+    taxRateBps,
   };
 }
 

@@ -147,25 +147,44 @@ describe('CartService', () => {
       expect((await stored(cart.id))?.status).toBe('checked_out');
     });
 
-    it('closes a cart touched after its expiry: 409 CART_CLOSED, and it is stored expired', async () => {
+    it('closes a cart touched after its expiry: 410 CART_EXPIRED, and it is stored expired', async () => {
       const cart = await createCart(t.app);
       const later = new Date(Date.parse(cart.expiresAt) + 1000);
-      const reply = await service().change(
-        cart.id,
-        hashToken(cart.token),
-        [{ type: 'setNote', note: 'late' }],
-        meta(later),
-        'cart.update',
-      );
-      expect(reply).toEqual({
+      const expired = {
         kind: 'decided',
         outcome: {
           kind: 'refused',
-          code: 'CART_CLOSED',
-          detail: 'This cart has expired and can no longer change.',
+          code: 'CART_EXPIRED',
+          detail: 'Your cart expired, so we started a new one. Add what you want again.',
         },
-      });
+      };
+      const reply = await service().change(
+        cart.id,
+        hashToken(cart.token),
+        [{ type: 'setNote', note: 'late', actionId: 'late-1' }],
+        meta(later),
+        'cart.update',
+      );
+      // The cart, not the action, is the cause: no actionId, no error path.
+      expect(reply).toEqual(expired);
       expect(await stored(cart.id)).toMatchObject({ status: 'expired', version: 2, note: '' });
+      // Stored expired now: every change, checkout and merge into it answers the same.
+      const again = await service().change(
+        cart.id,
+        hashToken(cart.token),
+        [{ type: 'setNote', note: 'later' }],
+        meta(later),
+        'cart.update',
+      );
+      expect(again).toEqual(expired);
+      expect(await service().checkout(cart.id, hashToken(cart.token), meta(later))).toEqual(
+        expired,
+      );
+      const guest = await createCart(t.app);
+      expect(
+        await service().merge(cart.id, hashToken(cart.token), guest.id, guest.token, meta(later)),
+      ).toEqual(expired);
+      expect(await stored(cart.id)).toMatchObject({ status: 'expired', version: 2 });
     });
   });
 

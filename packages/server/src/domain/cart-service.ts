@@ -5,6 +5,7 @@
 // in mutation-runner.ts); a checkout module is the next seam if the file grows again.
 import { randomUUID } from 'node:crypto';
 import {
+  APPLIED_ACTION_WINDOW,
   applyAll,
   checkCheckout,
   checkDiscountUsable,
@@ -85,8 +86,26 @@ interface Decision {
 const refused = (
   code: ErrorCode,
   detail: string,
-  extras: { errors?: FieldError[]; cart?: Cart } = {},
+  extras: { errors?: FieldError[]; actionId?: string; cart?: Cart } = {},
 ): Decision => ({ outcome: refusal(code, detail, extras), write: null, changed: null });
+
+/**
+ * The applied-action window a change leaves on its cart (`CartState.appliedActionIds`,
+ * oldest first): the previous window without the ids this request names, then those ids
+ * in request order (each once). Every id a successful request names is applied — now, or
+ * before, when the cart skipped it — so a client resending an action learns from the
+ * answer that it took effect. Trimmed to the newest APPLIED_ACTION_WINDOW, or to all of
+ * this request's ids when it names more.
+ */
+export function appliedWindow(
+  previous: readonly string[],
+  requestIds: readonly string[],
+): string[] {
+  const latest = [...new Set(requestIds)];
+  const named = new Set(latest);
+  const window = [...previous.filter((id) => !named.has(id)), ...latest];
+  return window.slice(-Math.max(APPLIED_ACTION_WINDOW, latest.length));
+}
 
 /**
  * The cart use cases: create, read, change (one action or a batch), merge and check out.
@@ -137,6 +156,7 @@ export class CartService {
         createdAt: at,
         updatedAt: at,
         expiresAt: this.expiry(meta.now),
+        appliedActionIds: [],
       };
       const cart = this.view(state, meta.now);
       return {
@@ -160,7 +180,11 @@ export class CartService {
     return this.view(stored.state, now);
   }
 
-  /** Applies actions (one, or a batch) as one change: all or nothing, version +1. */
+  /**
+   * Applies actions (one, or a batch) as one change: all or nothing, version +1. The
+   * cart's applied-action window moves to the end by this request's ids (`appliedWindow`);
+   * a refusal caused by one action names it by its index as sent and its `actionId`.
+   */
   async change(
     cartId: string,
     presented: Presented,
@@ -176,17 +200,25 @@ export class CartService {
       if ('outcome' in gate) return gate;
       const { stored } = gate;
       // An action whose id the cart has applied already is skipped, and so is a second
-      // copy within this batch: every action takes effect at most once.
+      // copy within this batch: every action takes effect at most once. Skipped actions
+      // keep their index, so a refusal points at the action as the request sent it.
       const seen = new Set(snap.appliedActionIds);
-      const fresh = actions.filter((a) => {
-        if (a.actionId === undefined) return true;
-        if (seen.has(a.actionId)) return false;
-        seen.add(a.actionId);
-        return true;
-      });
-      const result = applyAll(stored.state, fresh, this.context(snap, meta));
+      const skip = new Set<number>();
+      for (const [index, a] of actions.entries()) {
+        if (a.actionId === undefined) continue;
+        if (seen.has(a.actionId)) skip.add(index);
+        else seen.add(a.actionId);
+      }
+      const result = applyAll(stored.state, actions, this.context(snap, meta), { skip });
       if (!result.ok) return this.refuse(result.error);
-      const next = this.advance(result.value, meta);
+      const fresh = actions.filter((_, index) => !skip.has(index));
+      const next = this.advance(
+        {
+          ...result.value,
+          appliedActionIds: appliedWindow(stored.state.appliedActionIds, actionIds),
+        },
+        meta,
+      );
       const ids = fresh.flatMap((a) => (a.actionId === undefined ? [] : [a.actionId]));
       return this.commit(meta, stored.state, next, {
         action,
@@ -469,7 +501,9 @@ export class CartService {
   /**
    * The checks every change to an existing cart passes first, in this order: the cart
    * exists and the token is its own (else 404, the same as an unknown id); it has not
-   * expired (expiring it now if it just has); If-Match, when sent, names its version.
+   * expired (else 410 CART_EXPIRED, expiring it now if it just has); If-Match, when sent,
+   * names its version. A checked-out or merged cart is refused by the core rules
+   * (CART_CLOSED) after these.
    */
   private open(
     cart: StoredCart | null,
@@ -483,12 +517,12 @@ export class CartService {
       );
     }
     const state = cart.state;
-    if (state.status === 'active' && Date.parse(state.expiresAt) <= meta.now.getTime()) {
-      return {
-        ...this.expireWrite(state, meta),
-        outcome: refusal('CART_CLOSED', 'This cart has expired and can no longer change.'),
-      };
-    }
+    // The cart, not any one action, is the cause: no action is named. Like CART_CLOSED,
+    // the answer carries no cart; a read shows the expired one.
+    const expired = refusal('CART_EXPIRED', ERROR_CATALOG.CART_EXPIRED.message);
+    if (state.status === 'active' && Date.parse(state.expiresAt) <= meta.now.getTime())
+      return { ...this.expireWrite(state, meta), outcome: expired };
+    if (state.status === 'expired') return { outcome: expired, write: null, changed: null };
     if (meta.ifMatch !== null && !meta.ifMatch(state.version)) {
       const current = this.view(state, meta.now);
       return refused(
@@ -612,11 +646,17 @@ export class CartService {
     };
   }
 
-  /** A business refusal, pointing at what caused it (e.g. `/actions/2/quantity`) when it can. */
+  /**
+   * A business refusal, pointing at what caused it (e.g. `/actions/2/quantity`) when it
+   * can, and naming the refused action's `actionId` when it had one.
+   */
   private refuse(error: CartError): Decision {
-    const errors =
-      error.path !== undefined ? [{ path: error.path, message: error.message }] : undefined;
-    return refused(error.code, error.message, errors ? { errors } : {});
+    return refused(error.code, error.message, {
+      ...(error.path !== undefined
+        ? { errors: [{ path: error.path, message: error.message }] }
+        : {}),
+      ...(error.actionId !== undefined ? { actionId: error.actionId } : {}),
+    });
   }
 
   private audit(

@@ -23,6 +23,8 @@ export interface Refusal {
   detail: string;
   /** What caused it, e.g. `/actions/2/quantity`. */
   errors?: FieldError[];
+  /** The `actionId` of the action refused, when one action with an id was the cause. */
+  actionId?: string;
   /** The cart as it now is, sent with the refusal (VERSION_CONFLICT, PRICES_CHANGED). */
   cart?: Cart;
 }
@@ -30,7 +32,7 @@ export interface Refusal {
 export const refusal = (
   code: ErrorCode,
   detail: string,
-  extras: { errors?: FieldError[]; cart?: Cart } = {},
+  extras: { errors?: FieldError[]; actionId?: string; cart?: Cart } = {},
 ): Refusal => ({ kind: 'refused', code, detail, ...extras });
 
 /** The request's Idempotency-Key, with the edge's renderer of the answer to keep for it. */

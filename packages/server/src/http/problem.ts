@@ -3,6 +3,8 @@ import { ERROR_CATALOG, errorType, type Cart, type ErrorCode, type FieldError } 
 /** Extra members of a problem document and headers that go with it. */
 export interface ProblemExtras {
   errors?: FieldError[];
+  /** The action a change was refused for (its client-made id). */
+  actionId?: string;
   cart?: Cart;
   headers?: Record<string, string>;
 }
@@ -47,6 +49,7 @@ export function problemBody(
     instance,
     requestId,
     ...(extras.errors ? { errors: extras.errors } : {}),
+    ...(extras.actionId !== undefined ? { actionId: extras.actionId } : {}),
     ...(extras.cart ? { cart: extras.cart } : {}),
   };
 }

@@ -41,7 +41,15 @@ const LineParams = z.strictObject({ id: Id, lineId: Id });
 const CodeParams = z.strictObject({ id: Id, code: DiscountCode });
 const EmptyBody = z.strictObject({}).nullish();
 
-const errors = { 400: Problem, 404: Problem, 409: Problem, 412: Problem, 422: Problem };
+/** What a change can answer besides its cart: 410 is CART_EXPIRED (start a new cart). */
+const errors = {
+  400: Problem,
+  404: Problem,
+  409: Problem,
+  410: Problem,
+  412: Problem,
+  422: Problem,
+};
 const authHeader: { security: Record<string, string[]>[] } = {
   security: [{ cartToken: [] }, { cartCookie: [] }],
 };
@@ -317,7 +325,7 @@ const cartRoutes: FastifyPluginAsyncZod<CartRoutesOptions> = (
         tags: ['carts'],
         summary: 'Apply a batch of actions atomically, in order',
         description:
-          'All or nothing: one refused action refuses the batch, and its error path names it (`/actions/<i>/…`). An action whose `actionId` the cart has applied already is skipped.',
+          'All or nothing: one refused action refuses the batch; the problem names it by its index in the batch as sent, in its error path (`/actions/<i>/…`), and by its `actionId` when it has one. An action whose `actionId` the cart has applied already is skipped. The `appliedActionIds` of the cart answered then end with every `actionId` of this batch, applied now or before.',
         params: CartParams,
         body: ActionBatch,
         ...authHeader,
@@ -383,7 +391,7 @@ const cartRoutes: FastifyPluginAsyncZod<CartRoutesOptions> = (
         tags: ['carts'],
         summary: 'Check out: close the cart and reserve its stock atomically',
         description:
-          'Places the order at the prices and code terms of the catalog now. If any changed since they were put in the cart, nothing is reserved and no order made: the cart is re-priced (version + 1) and the answer is `409 PRICES_CHANGED` with the re-priced `cart` and its `ETag`; check out again, with a new Idempotency-Key, to accept the new total. Also `409 OUT_OF_STOCK`, `422 CART_EMPTY`, `422 PRODUCT_NOT_FOUND`, `422 DISCOUNT_INVALID`.',
+          'Places the order at the prices and code terms of the catalog now. If any changed since they were put in the cart, nothing is reserved and no order made: the cart is re-priced (version + 1) and the answer is `409 PRICES_CHANGED` with the re-priced `cart` and its `ETag`; check out again, with a new Idempotency-Key, to accept the new total. Also `409 OUT_OF_STOCK`, `422 CART_EMPTY`, `422 PRODUCT_NOT_FOUND`, `422 DISCOUNT_INVALID`; `410 CART_EXPIRED` for an expired cart.',
         params: CartParams,
         body: EmptyBody,
         ...authHeader,

@@ -1,5 +1,6 @@
 import type {
   AlertEvent,
+  CartState,
   Discount,
   ErrorGroup,
   ErrorGroupSummary,
@@ -56,6 +57,22 @@ export interface AuditRow {
   hash: string;
   /** Null in records written before the chain was keyed (migration 004). */
   key_id: string | null;
+}
+
+/**
+ * A cart's `state` column as written, by this version or an earlier one: carts stored
+ * before the applied-action window existed have no `appliedActionIds`.
+ */
+export type StoredCartState = Omit<CartState, 'appliedActionIds'> &
+  Partial<Pick<CartState, 'appliedActionIds'>>;
+
+/**
+ * The cart state a row holds, whichever version wrote it: a cart stored before the
+ * window existed reads as having reported no applied actions (the schema's default), so
+ * every reader (changes, answers, live events, sweepers) sees the field.
+ */
+export function toCartStateFromRow(stored: StoredCartState): CartState {
+  return { ...stored, appliedActionIds: stored.appliedActionIds ?? [] };
 }
 
 export function toProduct(r: ProductRow): Product {

@@ -1,8 +1,10 @@
 /**
  * `POST /api/carts/:id/actions`: a batch applied in order, all or nothing, as one
- * version; action ids applied at most once per cart.
+ * version; action ids applied at most once per cart, reported in `appliedActionIds`, and
+ * named by a refusal.
  */
 import { describe, expect, it } from 'vitest';
+import { APPLIED_ACTION_WINDOW, Problem } from '@cart/core';
 import {
   addLine,
   cartPath,
@@ -218,6 +220,118 @@ export function defineActionsContract(h: Harness): void {
         ]),
       );
       expect(retried.itemCount).toBe(2);
+    });
+
+    it('reports applied action ids, oldest first: fresh and skipped ones move to the end', async () => {
+      const product = await createProduct(h);
+      const cart = await createCart(h);
+      expect(cart.created.appliedActionIds).toEqual([]);
+      const first = expectCart(
+        await batch(cart, [
+          { type: 'addLine', productId: product.id, quantity: 1, actionId: 'w-1' },
+          { type: 'setNote', note: 'one', actionId: 'w-2' },
+          { type: 'setEmail', email: 'a@b.co', actionId: 'w-3' },
+        ]),
+      );
+      expect(first.appliedActionIds).toEqual(['w-1', 'w-2', 'w-3']);
+
+      // w-1 is resent (skipped: no second unit), an action without id applies, w-4 is new,
+      // and w-4's copy is skipped within the batch: each id once, in the order sent.
+      const second = expectCart(
+        await batch(cart, [
+          { type: 'setNote', note: 'two', actionId: 'w-4' },
+          { type: 'addLine', productId: product.id, quantity: 1, actionId: 'w-1' },
+          { type: 'setEmail', email: null },
+          { type: 'setNote', note: 'ignored', actionId: 'w-4' },
+        ]),
+      );
+      expect(second).toMatchObject({ version: 3, itemCount: 1, note: 'two', email: null });
+      expect(second.appliedActionIds).toEqual(['w-2', 'w-3', 'w-4', 'w-1']);
+      expect((await getCart(h, cart)).appliedActionIds).toEqual(second.appliedActionIds);
+
+      // A batch of skipped actions only: nothing applies, yet the answer says they are.
+      const resent = expectCart(
+        await batch(cart, [{ type: 'setNote', note: 'one', actionId: 'w-2' }]),
+      );
+      expect(resent).toMatchObject({ version: 4, note: 'two' });
+      expect(resent.appliedActionIds).toEqual(['w-3', 'w-4', 'w-1', 'w-2']);
+
+      // A change without action ids leaves the window as it is.
+      const plain = await addLine(h, cart, product.id, 1);
+      expect(plain.appliedActionIds).toEqual(resent.appliedActionIds);
+    });
+
+    it(`keeps the newest ${APPLIED_ACTION_WINDOW} ids, and still skips one pushed out of the window`, async () => {
+      const product = await createProduct(h);
+      const cart = await createCart(h);
+      const ids = Array.from({ length: 130 }, (_, i) => `t-${i}`);
+      const add = (actionId: string) => ({
+        type: 'addLine',
+        productId: product.id,
+        quantity: 1,
+        actionId,
+      });
+      expectCart(await batch(cart, ids.slice(0, 65).map(add)));
+      const full = expectCart(await batch(cart, ids.slice(65).map(add)));
+      expect(full.itemCount).toBe(130);
+      expect(full.appliedActionIds).toEqual(ids.slice(130 - APPLIED_ACTION_WINDOW));
+
+      // t-0 left the window long ago, but the cart still knows it applied it.
+      const again = expectCart(await batch(cart, [add('t-0'), add('t-new')]));
+      expect(again.itemCount).toBe(131);
+      expect(again.appliedActionIds).toEqual([
+        ...ids.slice(132 - APPLIED_ACTION_WINDOW),
+        't-0',
+        't-new',
+      ]);
+    });
+
+    it('names the refused action: its actionId, and its index in the batch as sent', async () => {
+      const product = await createProduct(h, { stock: 3 });
+      const cart = await createCart(h);
+      expectCart(await batch(cart, [{ type: 'setNote', note: 'first', actionId: 'r-1' }]));
+      // r-1 is skipped; the refused action is still /actions/1, as the client sent it.
+      const refused = expectProblem(
+        await batch(cart, [
+          { type: 'setNote', note: 'first', actionId: 'r-1' },
+          { type: 'addLine', productId: product.id, quantity: 4, actionId: 'r-2' },
+        ]),
+        409,
+        'OUT_OF_STOCK',
+      );
+      expect(Problem.safeParse(refused).error?.issues ?? []).toEqual([]);
+      expect(refused.actionId).toBe('r-2');
+      expect(refused.errors?.map((e) => e.path)).toEqual(['/actions/1/quantity']);
+
+      // Several skipped before it, and one without a path of its own.
+      const line = expectProblem(
+        await batch(cart, [
+          { type: 'setNote', note: 'first', actionId: 'r-1' },
+          { type: 'setNote', note: 'again', actionId: 'r-3' },
+          { type: 'setNote', note: 'again', actionId: 'r-3' },
+          { type: 'removeLine', lineId: unique('line'), actionId: 'r-4' },
+        ]),
+        404,
+        'LINE_NOT_FOUND',
+      );
+      expect(line.actionId).toBe('r-4');
+      expect(line.errors?.[0]?.path).toBe('/actions/3/lineId');
+
+      // An action without an id is named by its index only.
+      const anonymous = expectProblem(
+        await batch(cart, [
+          { type: 'setNote', note: 'first', actionId: 'r-1' },
+          { type: 'addLine', productId: product.id, quantity: 4 },
+        ]),
+        409,
+        'OUT_OF_STOCK',
+      );
+      expect(anonymous).not.toHaveProperty('actionId');
+      expect(anonymous.errors?.[0]?.path).toBe('/actions/1/quantity');
+
+      // Nothing was applied: r-2, r-3 and r-4 can still be used.
+      const after = await getCart(h, cart);
+      expect(after).toMatchObject({ version: 2, note: 'first', appliedActionIds: ['r-1'] });
     });
   });
 }

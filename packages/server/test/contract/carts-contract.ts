@@ -37,6 +37,8 @@ export function defineCartsContract(h: Harness): void {
         discountTotal: { amount: 0, currency: 'USD' },
         taxTotal: { amount: 0, currency: 'USD' },
         total: { amount: 0, currency: 'USD' },
+        taxRateBps: 0,
+        appliedActionIds: [],
       });
       expect(Date.parse(cart.expiresAt)).toBeGreaterThan(Date.parse(cart.createdAt));
 

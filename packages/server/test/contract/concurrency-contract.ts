@@ -3,7 +3,7 @@
  * without If-Match (none lost), and the live event stream.
  */
 import { describe, expect, it } from 'vitest';
-import type { Cart } from '@cart/core';
+import { Cart } from '@cart/core';
 import { openEventStream } from '../support/http.ts';
 import {
   addLine,
@@ -127,6 +127,37 @@ export function defineConcurrencyContract(h: Harness): void {
         await h.http.patch(cartPath(cart), { token: cart.token, body: { note: 'live' } });
         const third = JSON.parse((await stream.next()).data) as Cart;
         expect(third).toMatchObject({ version: 3, note: 'live' });
+      } finally {
+        stream.close();
+      }
+    });
+
+    it('streams each cart with its applied action ids and its tax rate', async () => {
+      const product = await createProduct(h);
+      const cart = await createCart(h);
+      const stream = await openEventStream(`${h.url}${cartPath(cart, '/events')}`, {
+        authorization: `Bearer ${cart.token}`,
+      });
+      try {
+        expect(JSON.parse((await stream.next()).data)).toMatchObject({
+          appliedActionIds: [],
+          taxRateBps: 0,
+        });
+        const answer = expectCart(
+          await h.http.post(cartPath(cart, '/actions'), {
+            token: cart.token,
+            body: {
+              actions: [
+                { type: 'addLine', productId: product.id, quantity: 1, actionId: 'live-1' },
+                { type: 'setNote', note: 'live', actionId: 'live-2' },
+              ],
+            },
+          }),
+        );
+        const streamed = JSON.parse((await stream.next()).data) as Cart;
+        expect(Cart.safeParse(streamed).error?.issues ?? []).toEqual([]);
+        expect(streamed.appliedActionIds).toEqual(['live-1', 'live-2']);
+        expect(streamed).toEqual(answer);
       } finally {
         stream.close();
       }

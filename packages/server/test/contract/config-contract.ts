@@ -3,7 +3,7 @@
  * environment: tax (TAX_RATE_BPS), cart expiry (CART_TTL_SECONDS) and the limits.
  */
 import { describe, expect, it } from 'vitest';
-import type { Cart } from '@cart/core';
+import { Cart, computeTotals, toCartState } from '@cart/core';
 import { sleep } from '../support/http.ts';
 import {
   addLine,
@@ -103,6 +103,65 @@ export function defineConfigContract(start: StartServer): void {
       expect(read.taxTotal.amount).toBeGreaterThan(0);
     });
 
+    it('says its tax rate on every cart answer, so a client prices exactly as the server', async () => {
+      const product = await createProduct(h, { price: usd(500), stock: 10 });
+      const cart = await createCart(h);
+      const { token: _token, ...created } = cart.created;
+      const answers: Cart[] = [created];
+      answers.push(await addLine(h, cart, product.id, 1));
+      answers.push(
+        expectCart(
+          await h.http.post(cartPath(cart, '/actions'), {
+            token: cart.token,
+            body: { actions: [{ type: 'addLine', productId: product.id, quantity: 1 }] },
+          }),
+        ),
+      );
+      answers.push(await getCart(h, cart));
+      const stale = expectProblem(
+        await h.http.patch(cartPath(cart), {
+          token: cart.token,
+          body: { note: 'stale' },
+          headers: { 'if-match': '"1"' },
+        }),
+        412,
+        'VERSION_CONFLICT',
+      );
+      answers.push(stale.cart as Cart);
+      const put = await h.http.put(`/api/admin/products/${product.id}`, {
+        token: h.adminToken,
+        body: {
+          sku: product.sku,
+          name: product.name,
+          description: product.description,
+          price: usd(510),
+          stock: product.stock,
+          maxPerOrder: product.maxPerOrder,
+          imageUrl: product.imageUrl,
+        },
+      });
+      expect(put.status, put.text).toBe(200);
+      const repriced = expectProblem(
+        await h.http.post(cartPath(cart, '/checkout'), { token: cart.token }),
+        409,
+        'PRICES_CHANGED',
+      );
+      answers.push(repriced.cart as Cart);
+      const done = await h.http.post<{ cart: Cart }>(cartPath(cart, '/checkout'), {
+        token: cart.token,
+      });
+      expect(done.status, done.text).toBe(200);
+      answers.push(done.body.cart);
+      for (const answer of answers) {
+        expect(Cart.safeParse(answer).error?.issues ?? []).toEqual([]);
+        expect(answer.taxRateBps).toBe(825);
+        // What the SDK does before the server answers: the same reducer state, the same rate.
+        expect(computeTotals(toCartState(answer), answer.taxRateBps)).toEqual(answer);
+      }
+      // 2 × $5.10 at 8.25 %: 84.15 → 84.
+      expect(done.body.cart.taxTotal).toEqual(usd(84));
+    });
+
     it('refuses a cart whose totals would not be exact (422 AMOUNT_TOO_LARGE)', async () => {
       const dear = await createProduct(h, { price: usd(10_000_000_000) });
       const cart = await createCart(h);
@@ -121,7 +180,7 @@ export function defineConfigContract(start: StartServer): void {
   describe('CART_TTL_SECONDS=1', () => {
     const h = useServer(start, { CART_TTL_SECONDS: '1' });
 
-    it('expires a cart untouched for longer than the TTL: readable, but closed to change', async () => {
+    it('expires a cart untouched for longer than the TTL: readable, but every change is 410 CART_EXPIRED', async () => {
       const product = await createProduct(h);
       const cart = await createCart(h);
       await addLine(h, cart, product.id, 1);
@@ -133,24 +192,57 @@ export function defineConfigContract(start: StartServer): void {
       const expired = await getCart(h, cart);
       expect(expired.status).toBe('expired');
       expect(expired.lines).toHaveLength(1);
-      expectProblem(
+      const guest = await createCart(h);
+      // The first change finds it past its expiry (and stores it expired), the others
+      // find it stored expired: the same answer either way.
+      const replies = [
         await h.http.post(cartPath(cart, '/lines'), {
           token: cart.token,
           body: { productId: product.id, quantity: 1 },
         }),
-        409,
-        'CART_CLOSED',
-      );
-      expectProblem(
         await h.http.patch(cartPath(cart), { token: cart.token, body: { note: 'late' } }),
-        409,
-        'CART_CLOSED',
-      );
-      expectProblem(
+        await h.http.post(cartPath(cart, '/actions'), {
+          token: cart.token,
+          body: { actions: [{ type: 'setNote', note: 'late', actionId: 'late-1' }] },
+        }),
+        await h.http.post(cartPath(cart, '/merge'), {
+          token: cart.token,
+          body: { sourceCartId: guest.id, sourceToken: guest.token },
+        }),
         await h.http.post(cartPath(cart, '/checkout'), { token: cart.token }),
+      ];
+      for (const reply of replies) {
+        const problem = expectProblem(reply, 410, 'CART_EXPIRED');
+        expect(problem.detail).toBe(
+          'Your cart expired, so we started a new one. Add what you want again.',
+        );
+        // The cart is the cause, not an action; like CART_CLOSED, no cart is attached.
+        expect(problem).not.toHaveProperty('actionId');
+        expect(problem).not.toHaveProperty('errors');
+        expect(problem).not.toHaveProperty('cart');
+      }
+      expect(await getCart(h, cart)).toMatchObject({
+        status: 'expired',
+        version: expired.version + 1,
+        note: '',
+        itemCount: 1,
+      });
+    });
+
+    it('refuses to merge an expired guest cart with 409 CART_CLOSED, not as if the target expired', async () => {
+      const guest = await createCart(h);
+      await sleep(1500);
+      const target = await createCart(h);
+      const problem = expectProblem(
+        await h.http.post(cartPath(target, '/merge'), {
+          token: target.token,
+          body: { sourceCartId: guest.id, sourceToken: guest.token },
+        }),
         409,
         'CART_CLOSED',
       );
+      expect(problem.errors?.map((e) => e.path)).toEqual(['/sourceCartId']);
+      expect((await getCart(h, target)).status).toBe('active');
     });
 
     it('keeps a cart that is being changed alive', async () => {

@@ -61,6 +61,7 @@ export function cartState(overrides: Partial<CartState> = {}): CartState {
     createdAt: AT,
     updatedAt: AT,
     expiresAt: LATER,
+    appliedActionIds: [],
     ...overrides,
   };
 }

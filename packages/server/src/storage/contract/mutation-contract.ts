@@ -116,6 +116,33 @@ export function defineMutationContract(subject: OpenedStorage): void {
       expect(await storage.getCart('missing')).toBeNull();
     });
 
+    it('keeps the window of applied action ids with the state, in order', async () => {
+      const { storage } = await subject();
+      const state = await createCart(storage, cartState({ appliedActionIds: ['z', 'a', 'm'] }));
+      expect((await storage.getCart(state.id))?.state.appliedActionIds).toEqual(['z', 'a', 'm']);
+      await storage.mutate(
+        plan(state.id),
+        writes(next(state, { cart: { ...state, version: 2, appliedActionIds: ['a', 'm', 'q'] } })),
+      );
+      expect((await storage.getCart(state.id))?.state.appliedActionIds).toEqual(['a', 'm', 'q']);
+    });
+
+    it('reads a cart stored before appliedActionIds existed with an empty window', async () => {
+      const t = await subject();
+      const p = productFixture();
+      const current = cartState({ lines: [line(p, 1)] });
+      // The state as an earlier version wrote it: no appliedActionIds at all.
+      const { appliedActionIds: _ids, ...legacy } = current;
+      await createCart(t.storage, legacy as CartState);
+      expect((await t.storage.getCart(current.id))?.state).toEqual(current);
+      expect((await snapshotOf(t, current.id)).cart?.state).toEqual(current);
+      // …and a merge source stored the old way reads the same.
+      const { appliedActionIds: _sourceIds, ...legacySource } = cartState();
+      await createCart(t.storage, legacySource as CartState);
+      const merged = await snapshotOf(t, current.id, { sourceCartId: legacySource.id });
+      expect(merged.source?.state.appliedActionIds).toEqual([]);
+    });
+
     it('refuses to create a cart without its token hash, and writes nothing', async () => {
       const t = await subject();
       const state = cartState();

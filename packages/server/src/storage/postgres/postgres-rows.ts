@@ -1,6 +1,7 @@
 import pg from 'pg';
-import type { CartState, Product } from '@cart/core';
+import type { Product } from '@cart/core';
 import type { IdempotencyRecord, StoredCart } from '../port.ts';
+import { toCartStateFromRow, type StoredCartState } from '../rows.ts';
 
 /**
  * Rows as PostgreSQL returns them through this adapter's pool, and their mapping to the
@@ -30,7 +31,7 @@ export const pgTypes: pg.CustomTypesConfig = {
 
 export interface CartRow {
   id: string;
-  state: CartState;
+  state: StoredCartState;
   token_hash: Buffer;
 }
 
@@ -53,7 +54,7 @@ export {
 } from '../rows.ts';
 
 export function toStoredCart(r: CartRow): StoredCart {
-  return { state: r.state, tokenHash: r.token_hash };
+  return { state: toCartStateFromRow(r.state), tokenHash: r.token_hash };
 }
 
 export function toIdempotency(r: IdempotencyRow): IdempotencyRecord {

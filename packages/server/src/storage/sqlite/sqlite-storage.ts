@@ -40,11 +40,13 @@ import { catalogKeys } from '../catalog-keys.ts';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
 import {
   toAudit,
+  toCartStateFromRow,
   toDiscount,
   toProduct,
   type AuditRow,
   type DiscountRow,
   type ProductRow,
+  type StoredCartState,
 } from '../rows.ts';
 import { SqliteMonitoring } from './sqlite-monitoring.ts';
 
@@ -329,7 +331,12 @@ export class SqliteStorage implements Storage {
 
   private loadCart(id: string): StoredCart | null {
     const row = this.stmt.cart.get(id);
-    return row ? { state: JSON.parse(row.state) as CartState, tokenHash: row.token_hash } : null;
+    return row
+      ? {
+          state: toCartStateFromRow(JSON.parse(row.state) as StoredCartState),
+          tokenHash: row.token_hash,
+        }
+      : null;
   }
 
   private readIdempotency(id: string): IdempotencyRecord | null {
