@@ -96,6 +96,8 @@ export class CartStore implements CartActions {
   private taxRateBps: number | null;
   private unsubscribeOnline: (() => void) | null = null;
   private broadcastQueued = false;
+  /** The last queued action this (following) tab told the leader of, once told. */
+  private told: Promise<void> = Promise.resolve();
   private live: { cartId: string; close(): void } | null = null;
 
   /** What storage holds now (the last step saved), to save only the difference. */
@@ -475,7 +477,11 @@ export class CartStore implements CartActions {
     this.followLive();
     this.broadcast();
     this.emit();
-    if (effects.length > 0) void saved.then(() => this.run(effects));
+    // A wake-up acts on nothing outside: it is set now. The rest waits for the save.
+    for (const e of effects)
+      if (e.type === 'wake-at') this.scheduler.wake(e.at, () => this.dispatch({ type: 'wake' }));
+    const rest = effects.filter((e) => e.type !== 'wake-at');
+    if (rest.length > 0) void saved.then(() => this.run(rest));
   }
 
   private run(effects: readonly SyncEffect[]): void {
@@ -485,8 +491,7 @@ export class CartStore implements CartActions {
           void this.send(effect.request);
           break;
         case 'wake-at':
-          this.scheduler.wake(effect.at, () => this.dispatch({ type: 'wake' }));
-          break;
+          break; // set at once, in dispatch
         case 'settled':
           this.settle(effect.actionId, effect.report);
           break;
@@ -511,6 +516,7 @@ export class CartStore implements CartActions {
         }
       }
     }
+    this.broadcast(); // what settled, for the other tabs' callers
     this.emit();
   }
 
@@ -576,10 +582,13 @@ export class CartStore implements CartActions {
     if (gone.length > 0) stepToSave.delete = gone;
     this.saved.ids = ids;
     if (!stepToSave.meta && !stepToSave.put && !stepToSave.delete) return this.saving;
-    this.saving = this.saving.then(() =>
-      this.storage.save(stepToSave).catch((error: unknown) => this.options.onPersistError?.(error)),
-    );
-    return this.saving;
+    // Saved at once: adapters apply saves in the order they are called (IndexedDB runs
+    // transactions on the same stores in the order they were made).
+    const saved = this.storage
+      .save(stepToSave)
+      .catch((error: unknown) => this.options.onPersistError?.(error));
+    this.saving = saved;
+    return saved;
   }
 
   private followLive(): void {
@@ -639,7 +648,7 @@ export class CartStore implements CartActions {
       // Stored first, then told: the leading tab only ever hears of saved actions.
       this.state = step(this.state, { type: 'enqueue', item }, this.ctx()).state;
       this.emit();
-      void this.storage
+      this.told = this.storage
         .save({ put: [item] })
         .catch((error: unknown) => this.options.onPersistError?.(error))
         .then(() => this.post({ type: 'enqueued', v: TAB_PROTOCOL, item }));
@@ -707,8 +716,10 @@ export class CartStore implements CartActions {
   }
 
   /** Asks the leading tab to do something; rejects if it does not answer in time. */
-  private call(call: LeaderCall): Promise<unknown> {
+  private async call(call: LeaderCall): Promise<unknown> {
     const id = this.newId();
+    // After the actions this tab queued before: the leader hears of them first.
+    await this.told;
     return new Promise((resolve, reject) => {
       const cancel = this.scheduler.after(CALL_TIMEOUT_MS, () => {
         this.calls.delete(id);
@@ -903,7 +914,8 @@ export class CartStore implements CartActions {
     const s = this.state;
     return this.snapshots.build({
       confirmed: confirmedCart(s),
-      cartId: s.cart.kind === 'none' ? null : s.cart.id,
+      // An expired cart is not in use: the next change starts another.
+      cartId: s.cart.kind === 'none' || s.cart.kind === 'expired' ? null : s.cart.id,
       outbox: s.outbox,
       lineIds: s.lineIds,
       base: this.base(),

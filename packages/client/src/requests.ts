@@ -37,15 +37,16 @@ export async function perform(api: CartApi, request: SyncRequest): Promise<Outco
 }
 
 /**
- * What a failed request means to the machine. Only a problem document is an answer
- * about the request (`refused`); anything else — no answer, a timeout, a proxy's HTML
- * page, a 5xx or 429 past the transport's retries — is a failure to get one, retried
- * after a backoff (or the server's Retry-After). A 2xx the SDK cannot read is trouble.
+ * What a failed request means to the machine. Only a problem document with a final
+ * status is an answer about the request (`refused`). No answer at all (the network, a
+ * timeout) is `network` (offline). Anything else — a proxy's or gateway's page whatever
+ * its status, a 5xx or 429 past the transport's retries, a 2xx the SDK cannot read — is
+ * `trouble`: the shop is reachable but not answering; retried after a backoff (or the
+ * server's Retry-After), and never taken as a verdict on the cart.
  */
 export function outcomeOf(error: unknown, now: number): Outcome {
   if (error instanceof CartApiError) {
-    if (!error.problem) return { ok: false, kind: 'network', retryAfterMs: error.retryAfterMs };
-    if (isRetryableAnswer(error))
+    if (!error.problem || isRetryableAnswer(error))
       return {
         ok: false,
         kind: 'trouble',

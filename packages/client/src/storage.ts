@@ -34,7 +34,9 @@ export interface StorageAdapter {
   load(): Promise<PersistedState>;
   /**
    * One step of the state machine: all of it in one transaction (all written or none),
-   * durable when resolved.
+   * durable when resolved. The store calls it for each step without waiting for the
+   * last: an adapter must apply saves in the order they are called (IndexedDB does, for
+   * transactions on the same stores).
    */
   save(step: StorageStep): Promise<void>;
   /** Forgets everything. */

@@ -157,6 +157,11 @@ export interface SyncState {
   /** A merge to send once a cart exists (cookie mode merges into this browser's cart). */
   mergeWanted: { cartId: string; sourceCartId: string; sourceToken: string } | null;
   maxBatch: number;
+  /**
+   * The last batch sent and its key: the very same batch again (after a lost answer) goes
+   * with the same key, so the server answers it from its record.
+   */
+  lastBatch: { key: string; body: string } | null;
   lastError: CartErrorReport | null;
 }
 
@@ -199,6 +204,7 @@ export function initialState(maxBatch: number): SyncState {
     switching: null,
     mergeWanted: null,
     maxBatch,
+    lastBatch: null,
     lastError: null,
   };
 }
@@ -463,13 +469,12 @@ class Stepper {
           [orphan],
           this.report('LINE_NOT_FOUND', 'That item is no longer in your cart.', orphan),
         );
-      if (batch.items.length > 0)
-        return this.send({
-          kind: 'actions',
-          cartId,
-          key: this.ctx.newKey(),
-          actions: batch.actions,
-        });
+      if (batch.items.length > 0) {
+        const body = JSON.stringify(batch.actions);
+        const key = this.s.lastBatch?.body === body ? this.s.lastBatch.key : this.ctx.newKey();
+        this.set({ lastBatch: { key, body } });
+        return this.send({ kind: 'actions', cartId, key, actions: batch.actions });
+      }
       if (batch.orphans.length > 0) return this.next();
     }
     if (this.s.checkout && sendable.length === 0) {
@@ -552,7 +557,8 @@ function on(m: Stepper, event: SyncEvent): void {
       if (activeCartId(m.s) !== null) m.set({ readWanted: true });
       return;
     case 'checkout': {
-      if (m.s.checkout) return;
+      // Asked again while one waits (after a failure): the shopper means now.
+      if (m.s.checkout) return m.set({ waitUntil: null });
       const actionIds = m.s.outbox.map((i) => i.actionId);
       m.set({ checkout: { key: event.key, actionIds, version: null } });
       return;

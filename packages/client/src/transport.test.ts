@@ -96,7 +96,7 @@ describe('Transport', () => {
     expect(net.calls[0]?.url).toBe('http://a/api/y');
   });
 
-  it('honours Retry-After in seconds and as an HTTP-date, capped', async () => {
+  it('honours Retry-After in seconds and as an HTTP-date; a longer one is the caller’s to wait', async () => {
     const { runtime, sleeps } = clock();
     const net = scripted([
       problem(429, 'RATE_LIMITED', { 'retry-after': '3' }),
@@ -109,8 +109,10 @@ describe('Transport', () => {
       runtime,
       retry: { maxAttempts: 4, maxRetryAfterMs: 60_000 },
     });
-    await t.request({ method: 'POST', path: '/x' });
-    expect(sleeps).toEqual([3000, 20_000, 60_000]);
+    const error = await t.request({ method: 'POST', path: '/x' }).catch((e: unknown) => e);
+    // Never cut short: a wait past the cap ends the request, saying how long to wait.
+    expect(error).toMatchObject({ code: 'RATE_LIMITED', retryAfterMs: 86_400_000 });
+    expect(sleeps).toEqual([3000, 20_000]);
   });
 
   it('retries 408, 5xx and 409 IDEMPOTENCY_IN_FLIGHT', async () => {

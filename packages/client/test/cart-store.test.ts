@@ -419,13 +419,16 @@ describe('the cart store', () => {
 
   it('starts a new cart when the old one is gone, carrying the queue over', async () => {
     const storage = new MemoryStorage();
-    await storage.saveMeta({
-      cartId: 'vanished',
-      token: 'x'.repeat(43),
-      confirmed: null,
-      lineIds: {},
-      attempts: [],
-      checkoutKey: null,
+    await storage.save({
+      meta: {
+        v: 2,
+        cart: { kind: 'active', id: 'vanished', token: 'x'.repeat(43), confirmed: null },
+        lineIds: {},
+        checkout: null,
+        createKey: null,
+        clock: 0,
+        lastOrder: null,
+      },
     });
     const mug = await product();
     const s = store({ storage });
@@ -436,26 +439,25 @@ describe('the cart store', () => {
     expect((await serverCart(s)).lines).toHaveLength(1);
   });
 
-  it('drops the queue when the cart was checked out elsewhere', async () => {
+  it('starts a new cart when the cart was checked out elsewhere, and says so', async () => {
     const mug = await product();
     const s = store();
     await s.start();
     await s.addLine(mug, 1);
+    const old = s.getSnapshot().cartId;
     const res = await t.app.inject({
       method: 'POST',
-      url: `/api/carts/${s.getSnapshot().cartId}/checkout`,
+      url: `/api/carts/${old}/checkout`,
       headers: bearer(s.api.token as string),
     });
     expect(res.statusCode).toBe(200);
-    const r = await s.addLine(mug, 1);
-    expect(r).toMatchObject({ ok: false, error: { code: 'CART_CLOSED' } });
-    expect(s.getSnapshot()).toMatchObject({
-      pendingCount: 0,
-      confirmed: { status: 'checked_out' },
-    });
-    await s.startNewCart();
-    expect((await s.addLine(mug, 1)).ok).toBe(true);
-    expect((await serverCart(s)).status).toBe('active');
+    // The change that met the closed cart lands in a new one, not in the order.
+    const r = await s.addLine(mug, 2);
+    expect(r.ok).toBe(true);
+    expect(s.getSnapshot().cartId).not.toBe(old);
+    expect(s.getSnapshot().lastError).toMatchObject({ code: 'CART_CLOSED' });
+    const fresh = await serverCart(s);
+    expect(fresh).toMatchObject({ status: 'active', itemCount: 2 });
   });
 
   it('checks out once even when the answer is lost: the repeat replays the same order', async () => {

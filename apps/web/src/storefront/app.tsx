@@ -3,6 +3,7 @@ import { CartProvider, useCartStatus } from '@cart/react';
 import { LiveRegions } from './announcer.tsx';
 import { CartDrawer } from './components/cart-drawer.tsx';
 import { Header } from './components/header.tsx';
+import { isCartNotice } from './components/cart-notice.tsx';
 import { spoken } from './components/problem.tsx';
 import { StatusBar } from './components/status-bar.tsx';
 import { useRoute, type Route } from './router.ts';
@@ -104,15 +105,28 @@ function usePageFocus(route: Route): void {
 
 /**
  * Says what screen-reader users cannot see happen: refusals (in the alert region,
- * whichever tab or change they come from), going offline and coming back. A component
+ * whichever tab or change they come from), notices such as a new cart for an expired
+ * one (in the status region), going offline and coming back. A component
  * of its own, so that only it re-renders when the sync status changes.
  */
 function Announcements(): null {
   const { store, announcer } = useServices();
-  const { status, pendingCount } = useCartStatus();
+  const { status, pendingCount, lastError } = useCartStatus();
   const previous = useRef(status);
 
-  useEffect(() => store.onRefusal((report) => announcer.alert(spoken(report))), [store, announcer]);
+  useEffect(
+    () =>
+      store.onRefusal((report) => {
+        if (!isCartNotice(report)) announcer.alert(spoken(report));
+      }),
+    [store, announcer],
+  );
+
+  // A notice is news, not an alarm: said politely, once, when it arrives.
+  const notice = lastError && isCartNotice(lastError) ? lastError : null;
+  useEffect(() => {
+    if (notice) announcer.say(notice.message);
+  }, [notice, announcer]);
 
   useEffect(() => {
     const before = previous.current;

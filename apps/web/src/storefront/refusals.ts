@@ -1,6 +1,7 @@
 import { useSyncExternalStore } from 'react';
 import type { CartErrorReport, CartStore } from '@cart/client';
 import type { CartAction } from '@cart/core';
+import { isCartNotice } from './components/cart-notice.tsx';
 
 /**
  * What a refusal is about, so the page can show it next to what caused it:
@@ -41,7 +42,12 @@ export class RefusalLog {
   private version = 0;
 
   constructor(store: CartStore) {
-    store.onRefusal((report) => this.set(targetOf(report.action), report));
+    store.onRefusal((report) => {
+      // A notice (a new cart for an expired one) is the status bar's, not a refusal of
+      // what the shopper touched: the change it names went through, into the new cart.
+      if (isCartNotice(report)) return;
+      this.set(targetOf(report.action), report);
+    });
   }
 
   readonly subscribe = (listener: () => void) => {

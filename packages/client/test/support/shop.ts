@@ -56,6 +56,11 @@ export interface Shop {
    * until `done()` or `maxMs` has passed. Answers `done()`.
    */
   drive(done: () => boolean, options?: { stepMs?: number; maxMs?: number }): Promise<boolean>;
+  /**
+   * Waits for a promise of the store while driving the clock (the store may be waiting
+   * for a timer); fails when it has not settled after `maxMs` of fake time.
+   */
+  settle<T>(promise: Promise<T>, options?: { stepMs?: number; maxMs?: number }): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -68,13 +73,7 @@ export async function openShop(env: Record<string, string> = {}): Promise<Shop> 
   wire.route(EVENTS, relay.handle);
   const stores: CartStore[] = [];
 
-  const quiet = async () => {
-    let calm = 0;
-    for (let i = 0; i < 200 && calm < 4; i++) {
-      await turn();
-      calm = wire.inFlight - wire.held === 0 ? calm + 1 : 0;
-    }
-  };
+  const quiet = () => quietOn(wire);
 
   const shop: Shop = {
     t,
@@ -139,6 +138,13 @@ export async function openShop(env: Record<string, string> = {}): Promise<Shop> 
       }
       return done();
     },
+    async settle(promise, options = {}) {
+      const watched = tracked(promise);
+      const maxMs = options.maxMs ?? 120_000;
+      if (!(await shop.drive(watched.settled, { ...options, maxMs })))
+        throw new Error(`the store's promise did not settle within ${maxMs} ms of fake time`);
+      return promise;
+    },
     async close() {
       for (const s of stores.splice(0)) s.dispose();
       await t.close();
@@ -147,10 +153,17 @@ export async function openShop(env: Record<string, string> = {}): Promise<Shop> 
   return shop;
 }
 
+/** Waits until `wire` has no request under way (held ones aside) for a few turns in a row. */
+export async function quietOn(wire: ScriptedFetch): Promise<void> {
+  let calm = 0;
+  for (let i = 0; i < 200 && calm < 4; i++) {
+    await turn();
+    calm = wire.inFlight - wire.held === 0 ? calm + 1 : 0;
+  }
+}
+
 export type Outcome<T> =
-  | { state: 'resolved'; value: T }
-  | { state: 'rejected'; error: unknown }
-  | { state: 'pending' };
+  { state: 'resolved'; value: T } | { state: 'rejected'; error: unknown } | { state: 'pending' };
 
 /**
  * How a promise stands after at most `ms` of real time (it answers as soon as the

@@ -1,5 +1,13 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Cart, CreatedCart, Product } from '@cart/core';
+import {
+  APPLIED_ACTION_WINDOW,
+  type Cart,
+  type CartState,
+  type CheckoutResult,
+  type CreatedCart,
+  type Product,
+} from '@cart/core';
 import type { FastifyInstance } from 'fastify';
 import {
   WriteConflictError,
@@ -9,7 +17,7 @@ import {
   type MutationSnapshot,
 } from '../storage/port.ts';
 import { SqliteStorage } from '../storage/sqlite/sqlite-storage.ts';
-import { hashToken } from '../security/tokens.ts';
+import { hashToken, newCartToken } from '../security/tokens.ts';
 import {
   adminAuth,
   addLine,
@@ -24,7 +32,7 @@ import {
   type TestApp,
 } from '../../test/support/test-app.ts';
 import { ifMatchAccepts, ifNoneMatchMatches } from '../http/reply.ts';
-import type { RequestMeta } from './cart-service.ts';
+import { appliedWindow, type RequestMeta } from './cart-service.ts';
 
 const DAY = 24 * 3600_000;
 
@@ -69,6 +77,34 @@ async function auditOf(app: FastifyInstance, cartId: string): Promise<AuditRecor
   const res = await app.inject({ url: `/api/admin/audit?cartId=${cartId}`, headers: adminAuth });
   return res.json<{ items: AuditRecord[] }>().items;
 }
+
+describe('appliedWindow', () => {
+  const ids = (from: number, to: number) =>
+    Array.from({ length: to - from }, (_, i) => `a-${from + i}`);
+
+  it("appends the request's ids in order, each once, after the rest of the window", () => {
+    expect(appliedWindow([], [])).toEqual([]);
+    expect(appliedWindow([], ['x', 'y'])).toEqual(['x', 'y']);
+    expect(appliedWindow(['x', 'y', 'z'], [])).toEqual(['x', 'y', 'z']);
+    // y was applied before (skipped now) and is named again: it moves to the end.
+    expect(appliedWindow(['x', 'y', 'z'], ['w', 'y', 'w'])).toEqual(['x', 'z', 'w', 'y']);
+  });
+
+  it(`keeps the newest ${APPLIED_ACTION_WINDOW}`, () => {
+    expect(appliedWindow(ids(0, 99), ['n'])).toEqual([...ids(0, 99), 'n']);
+    expect(appliedWindow(ids(0, 100), ['n'])).toEqual([...ids(1, 100), 'n']);
+    expect(appliedWindow(ids(0, 100), ids(50, 60))).toEqual([
+      ...ids(0, 50),
+      ...ids(60, 100),
+      ...ids(50, 60),
+    ]);
+  });
+
+  it('keeps every id of a request that names more than the window', () => {
+    const many = ids(1000, 1000 + APPLIED_ACTION_WINDOW + 20);
+    expect(appliedWindow(ids(0, 100), many)).toEqual(many);
+  });
+});
 
 describe('CartService', () => {
   let t: TestApp;
@@ -185,6 +221,109 @@ describe('CartService', () => {
         await service().merge(cart.id, hashToken(cart.token), guest.id, guest.token, meta(later)),
       ).toEqual(expired);
       expect(await stored(cart.id)).toMatchObject({ status: 'expired', version: 2 });
+    });
+  });
+
+  describe('carts stored before appliedActionIds existed', () => {
+    /** A cart row as an earlier version wrote it: its state has no appliedActionIds. */
+    async function legacyCart(
+      lines: { productId: string; quantity: number }[] = [],
+    ): Promise<{ id: string; token: string }> {
+      const id = randomUUID();
+      const token = newCartToken();
+      const at = new Date().toISOString();
+      const legacy = {
+        id,
+        version: 1,
+        status: 'active',
+        currency: 'USD',
+        lines: lines.map(({ productId, quantity }) => ({
+          id: randomUUID(),
+          productId,
+          sku: product.sku,
+          name: product.name,
+          quantity,
+          unitPrice: product.price,
+          attributes: {},
+        })),
+        discounts: [],
+        note: '',
+        email: null,
+        createdAt: at,
+        updatedAt: at,
+        expiresAt: new Date(Date.now() + DAY).toISOString(),
+      };
+      await storage.mutate(
+        { cartId: id, productIds: [], discountCodes: [], actionIds: [], idempotencyId: null },
+        () => ({
+          reply: null,
+          write: {
+            cart: legacy as unknown as CartState,
+            expectedVersion: null,
+            tokenHash: hashToken(token),
+            appliedActionIds: [],
+            audit: [],
+            events: [],
+          },
+          idempotency: null,
+        }),
+      );
+      return { id, token };
+    }
+    const post = (cart: { id: string; token: string }, path: string, payload?: object) =>
+      t.app.inject({
+        method: 'POST',
+        url: `/api/carts/${cart.id}${path}`,
+        headers: bearer(cart.token),
+        ...(payload === undefined ? {} : { payload }),
+      });
+
+    it('reads, changes, conflicts and announces with an empty window', async () => {
+      const cart = await legacyCart();
+      expect(await readCart(t.app, cart)).toMatchObject({ appliedActionIds: [], taxRateBps: 0 });
+      const conflict = await t.app.inject({
+        method: 'PATCH',
+        url: `/api/carts/${cart.id}`,
+        headers: { ...bearer(cart.token), 'if-match': '"7"' },
+        payload: { note: 'stale' },
+      });
+      expect(expectProblem(conflict, 412, 'VERSION_CONFLICT').cart?.appliedActionIds).toEqual([]);
+      const heard: Cart[] = [];
+      const unsubscribe = service().events.subscribe(cart.id, (c) => heard.push(c));
+      try {
+        const res = await post(cart, '/actions', {
+          actions: [{ type: 'addLine', productId: product.id, quantity: 1, actionId: 'old-1' }],
+        });
+        expect(res.statusCode, res.body).toBe(200);
+        expect(res.json<Cart>().appliedActionIds).toEqual(['old-1']);
+      } finally {
+        unsubscribe();
+      }
+      expect(heard.map((c) => c.appliedActionIds)).toEqual([['old-1']]);
+      expect((await stored(cart.id))?.appliedActionIds).toEqual(['old-1']);
+    });
+
+    it('merges, checks out and expires', async () => {
+      const target = await legacyCart([{ productId: product.id, quantity: 1 }]);
+      const source = await legacyCart([{ productId: product.id, quantity: 2 }]);
+      const merged = await post(target, '/merge', {
+        sourceCartId: source.id,
+        sourceToken: source.token,
+      });
+      expect(merged.statusCode, merged.body).toBe(200);
+      expect(merged.json<Cart>()).toMatchObject({ itemCount: 2, appliedActionIds: [] });
+      expect(await stored(source.id)).toMatchObject({ status: 'merged', appliedActionIds: [] });
+
+      const done = await post(target, '/checkout');
+      expect(done.statusCode, done.body).toBe(200);
+      expect(done.json<CheckoutResult>().cart).toMatchObject({
+        status: 'checked_out',
+        appliedActionIds: [],
+      });
+
+      const idle = await legacyCart([{ productId: product.id, quantity: 1 }]);
+      expect(await service().expire(idle.id, new Date(Date.now() + 2 * DAY))).toBe(true);
+      expect(await stored(idle.id)).toMatchObject({ status: 'expired', appliedActionIds: [] });
     });
   });
 

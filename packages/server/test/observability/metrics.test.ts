@@ -174,7 +174,7 @@ describe('metrics after scripted traffic', () => {
     vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 31 * 24 * 3600 * 1000 });
     const late = await addLine(c, p1.id);
     vi.useRealTimers();
-    expect(late.status, late.text).toBe(409);
+    expect(late.status, late.text).toBe(410);
 
     const after = await scrape(http);
     const d = (name: string, labels = {}) => delta(before, after, name, labels);
@@ -211,7 +211,7 @@ describe('metrics after scripted traffic', () => {
       VERSION_CONFLICT: 1,
       CSRF_TOKEN_INVALID: 1,
       CART_NOT_FOUND: 1,
-      CART_CLOSED: 1,
+      CART_EXPIRED: 1,
     });
 
     // The request histogram: one observation per request, by route, method and class;

@@ -1,13 +1,15 @@
 import { useCartActions, useCartStatus } from '@cart/react';
+import { CartNotice, isCartNotice } from './cart-notice.tsx';
 import { Problem } from './problem.tsx';
 
 const changes = (n: number) => `${n} ${n === 1 ? 'change' : 'changes'}`;
 
 /**
  * The cart's connection, pinned to the bottom of the window (so it never pushes the
- * page about): offline, with how many changes wait to be sent; or the shop failing,
- * with its words and "Try again". Nothing while all is well. Changes of state are also
- * announced by the page's status region (app.tsx).
+ * page about): offline, with how many changes wait to be sent; a notice of what the
+ * shop did for the shopper (a new cart for an expired one), until dismissed; or the
+ * shop failing, with its words and "Try again". Nothing while all is well. Changes of
+ * state are also announced by the page's status region (app.tsx).
  */
 export function StatusBar() {
   const { status, pendingCount, lastError } = useCartStatus();
@@ -33,6 +35,9 @@ export function StatusBar() {
         </button>
       </aside>
     );
+  }
+  if (lastError && isCartNotice(lastError)) {
+    return <CartNotice report={lastError} onDismiss={() => actions.dismissError()} />;
   }
   if (status === 'error' && lastError && lastError.actionId === null) {
     return (
