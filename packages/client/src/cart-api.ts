@@ -26,7 +26,7 @@ export interface ApiAnswer<T> {
 }
 
 /**
- * The cart endpoints of DESIGN.md §4, typed by the core schemas: every answer is parsed
+ * The cart endpoints (docs/api.md), typed by the core schemas: every answer is parsed
  * with the schema the server serialized it with.
  */
 export class CartApi {
@@ -89,6 +89,8 @@ export class CartApi {
     sourceCartId: string,
     sourceToken: string,
     idempotencyKey: string,
+    /** The target's token, when it is not the cart this API holds the credential of. */
+    targetToken: string | null = null,
   ): Promise<ApiAnswer<Cart>> {
     return this.change(
       'POST',
@@ -96,6 +98,7 @@ export class CartApi {
       { sourceCartId, sourceToken },
       idempotencyKey,
       Cart,
+      targetToken === null ? {} : { headers: { authorization: `Bearer ${targetToken}` } },
     );
   }
 

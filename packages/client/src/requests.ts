@@ -30,6 +30,7 @@ export async function perform(api: CartApi, request: SyncRequest): Promise<Outco
         request.sourceCartId,
         request.sourceToken,
         request.key,
+        request.token,
       );
       return { ok: true, cart: value };
     }

@@ -62,7 +62,15 @@ export type SyncRequest =
   | { kind: 'read'; cartId: string }
   | { kind: 'actions'; cartId: string; key: string; actions: CartAction[] }
   | { kind: 'checkout'; cartId: string; key: string; version: number }
-  | { kind: 'merge'; cartId: string; key: string; sourceCartId: string; sourceToken: string };
+  | {
+      kind: 'merge';
+      cartId: string;
+      /** The target's credential when it is not the cart in use (bearer: the shopper's cart). */
+      token: string | null;
+      key: string;
+      sourceCartId: string;
+      sourceToken: string;
+    };
 
 /** A refusal as data: the report, the action it names, the cart it carries. */
 export interface Refusal {
@@ -155,7 +163,15 @@ export interface SyncState {
   /** A create, load or merge someone waits for. */
   switching: { kind: 'create' } | { kind: 'load'; cartId: string } | { kind: 'merge' } | null;
   /** A merge to send once a cart exists (cookie mode merges into this browser's cart). */
-  mergeWanted: { cartId: string; sourceCartId: string; sourceToken: string } | null;
+  mergeWanted: {
+    /** The cart to merge into; null: the cart in use (made first if there is none). */
+    cartId: string | null;
+    token: string | null;
+    sourceCartId: string;
+    sourceToken: string;
+    /** One key per merge: a repeat after a lost answer gets the same answer. */
+    key: string;
+  } | null;
   maxBatch: number;
   /**
    * The last batch sent and its key: the very same batch again (after a lost answer) goes
@@ -321,12 +337,17 @@ class Stepper {
   adopt(cart: Cart, token?: string | null): boolean {
     const c = this.s.cart;
     if (c.kind === 'none' || cart.id !== c.id) return false;
-    if (c.confirmed && cart.version < c.confirmed.version) return false;
-    const kind =
-      cart.status === 'active' ? 'active' : cart.status === 'expired' ? 'expired' : 'closed';
     const applied = new Set(cart.appliedActionIds);
     const done = this.s.outbox.filter((i) => applied.has(i.actionId));
     const lineIds = learnLineIds(this.s.lineIds, done, cart);
+    if (c.confirmed && cart.version < c.confirmed.version) {
+      // An older cart (a replayed answer): not shown, but what it lists was applied.
+      this.set({ lineIds });
+      this.settle(done, null);
+      return false;
+    }
+    const kind =
+      cart.status === 'active' ? 'active' : cart.status === 'expired' ? 'expired' : 'closed';
     this.set({
       cart: {
         kind: c.kind === 'active' ? kind : c.kind,
@@ -452,12 +473,13 @@ class Stepper {
       if (!wantsCart) return;
       return this.create();
     }
-    if (this.s.mergeWanted) {
+    if (this.s.mergeWanted && sendable.length === 0) {
       const m = this.s.mergeWanted;
       return this.send({
         kind: 'merge',
-        cartId: m.cartId,
-        key: this.ctx.newKey(),
+        cartId: m.cartId ?? cartId,
+        token: m.token,
+        key: m.key,
         sourceCartId: m.sourceCartId,
         sourceToken: m.sourceToken,
       });
@@ -603,23 +625,32 @@ function forget(m: Stepper, next: StoredCart | null): void {
 function merge(m: Stepper, e: Extract<SyncEvent, { type: 'merge' }>): void {
   m.switched(null, m.report('CART_CLOSED', 'Another cart was asked for first.'));
   const current = m.s.cart;
+  const key = m.ctx.newKey();
   if (e.into === 'given') {
-    // Bearer mode: the given cart survives; the current one (if any) is merged into it.
-    const source =
-      current.kind === 'active' && current.token ? { id: current.id, token: current.token } : null;
-    forget(m, { kind: 'active', id: e.cartId, token: e.token, confirmed: null });
-    m.set({ switching: { kind: 'merge' }, readWanted: source === null });
-    if (source)
-      m.set({
-        mergeWanted: { cartId: e.cartId, sourceCartId: source.id, sourceToken: source.token },
-      });
+    // Bearer mode: the given cart survives. This device's cart, once what is queued for it
+    // is sent, is merged into it; with no cart of its own, the device just switches.
+    if (current.kind !== 'active' || current.token === null) {
+      forget(m, { kind: 'active', id: e.cartId, token: e.token, confirmed: null });
+      m.set({ switching: { kind: 'merge' }, readWanted: true });
+      return;
+    }
+    m.set({
+      switching: { kind: 'merge' },
+      mergeWanted: {
+        cartId: e.cartId,
+        token: e.token,
+        sourceCartId: current.id,
+        sourceToken: current.token,
+        key,
+      },
+    });
     return;
   }
   // Cookie mode: this browser's cart (its credential is the HttpOnly cookie) survives and
   // takes the given one in; a cart is made first when there is none.
   m.set({
     switching: { kind: 'merge' },
-    mergeWanted: { cartId: '', sourceCartId: e.cartId, sourceToken: e.token },
+    mergeWanted: { cartId: null, token: null, sourceCartId: e.cartId, sourceToken: e.token, key },
   });
 }
 
@@ -655,8 +686,6 @@ function gotCart(
         createKey: null,
       });
       m.adopt(cart, token ?? null);
-      if (m.s.mergeWanted?.cartId === '')
-        m.set({ mergeWanted: { ...m.s.mergeWanted, cartId: cart.id } });
       if (m.s.switching?.kind === 'create') m.switched(cart, null);
       return;
     }
@@ -666,15 +695,39 @@ function gotCart(
       if (m.s.switching?.kind === 'load' || (m.s.switching?.kind === 'merge' && !m.s.mergeWanted))
         m.switched(confirmedCart(m.s), null);
       return;
-    case 'merge':
+    case 'merge': {
       m.set({ mergeWanted: null });
+      if (request.token !== null) {
+        // Bearer: the device now works on the cart it merged into. What was queued for its
+        // old cart meanwhile goes there too, except changes to the old cart's lines.
+        const old = m.s.lineIds;
+        const orphaned = m.s.outbox.filter((i) => {
+          const ref = lineRef(i.action);
+          return ref !== undefined && (!isTempLineId(ref) || typeof old[ref] === 'string');
+        });
+        for (const item of orphaned)
+          m.settle(
+            [item],
+            m.report('LINE_NOT_FOUND', 'That item was in the cart that was merged.', item),
+          );
+        m.set({
+          cart: { kind: 'active', id: cart.id, token: request.token, confirmed: null },
+          lineIds: {},
+        });
+      }
       m.adopt(cart);
       m.switched(cart, null);
       return;
-    case 'actions':
+    }
+    case 'actions': {
       // The cart lists what it applied: those leave the queue (see adopt).
       if (m.adopt(cart)) m.set({ cartLosses: 0 });
+      // Still pending after its own answer (an old answer replayed after its actions fell
+      // out of the window): the next send takes a new key, and the server lists them again.
+      const sent = new Set(request.actions.map((a) => a.actionId));
+      if (m.s.outbox.some((i) => sent.has(i.actionId))) m.set({ lastBatch: null });
       return;
+    }
     case 'checkout':
       return; // answered with an order (see ordered)
   }
@@ -709,13 +762,16 @@ function ordered(m: Stepper, order: CheckoutResult): void {
 
 function refused(m: Stepper, request: SyncRequest, r: Refusal): void {
   const code = r.report.code;
+  if (request.kind === 'merge') {
+    m.set({ mergeWanted: null });
+    m.switched(null, r.report);
+    m.set({ lastError: r.report });
+    // About the cart to take in, or about the shopper's cart (bearer): not about the cart
+    // in use, which stays as it is.
+    const aboutSource = r.report.errors.some((e) => e.path.startsWith('/source'));
+    if (aboutSource || request.token !== null) return;
+  }
   if (code === 'CART_NOT_FOUND' || code === 'CART_EXPIRED') {
-    if (request.kind === 'merge' && code === 'CART_NOT_FOUND' && m.s.mergeWanted) {
-      // The cart to take in is gone: nothing to merge; keep this one.
-      m.set({ mergeWanted: null, readWanted: true });
-      m.switched(null, r.report);
-      return;
-    }
     return m.lost('expired', r.report);
   }
   if (code === 'CART_CLOSED') {
@@ -733,8 +789,6 @@ function refused(m: Stepper, request: SyncRequest, r: Refusal): void {
       m.set({ lastError: r.report });
       return;
     case 'merge':
-      m.set({ mergeWanted: null, readWanted: true });
-      m.switched(null, r.report);
       return;
     default:
       return stop(m, r.report);
@@ -747,7 +801,10 @@ function refusedBatch(
   r: Refusal,
 ): void {
   const code = r.report.code;
-  if (code === 'IDEMPOTENCY_KEY_REUSED' || code === 'IDEMPOTENCY_IN_FLIGHT') return; // a new key next time
+  if (code === 'IDEMPOTENCY_KEY_REUSED') {
+    m.set({ lastBatch: null }); // the next send takes a new key
+    return;
+  }
   const tooBig =
     code === 'PAYLOAD_TOO_LARGE' ||
     (code === 'VALIDATION_FAILED' && r.report.errors.some((e) => e.path === '/actions'));

@@ -5,7 +5,7 @@ import { sha256Hex } from './tokens.ts';
 import type { IdempotencyRecord } from '../storage/port.ts';
 
 /**
- * Idempotency keys (DESIGN.md §5, draft-ietf-httpapi-idempotency-key-header): parsing,
+ * Idempotency keys (docs/api.md, draft-ietf-httpapi-idempotency-key-header): parsing,
  * scoping, request fingerprints, and the encryption of stored answers.
  */
 
@@ -104,7 +104,7 @@ export function openReply(ctx: IdempotencyContext, payload: string): StoredReply
   return JSON.parse(text) as StoredReply;
 }
 
-/** Whether an answer is kept for replay: all but 5xx, 429 and "in flight" (DESIGN.md §5). */
+/** Whether an answer is kept for replay: all but 5xx, 429 and "in flight" (docs/api.md). */
 export function isStorable(status: number, code?: string): boolean {
   return status < 500 && status !== 429 && code !== 'IDEMPOTENCY_IN_FLIGHT';
 }
