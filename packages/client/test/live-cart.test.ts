@@ -20,6 +20,8 @@ const cart = (version: number): Cart => ({
   createdAt: '2026-11-28T10:00:00.000Z',
   updatedAt: '2026-11-28T10:00:00.000Z',
   expiresAt: '2026-12-28T10:00:00.000Z',
+  appliedActionIds: [],
+  taxRateBps: 0,
 });
 
 /** A stream the test writes to; it ends when the request is aborted. */
@@ -101,26 +103,44 @@ describe('followCart', () => {
     expect(connected.filter((c) => c).length).toBeGreaterThanOrEqual(2);
   });
 
-  it('backs off while the server fails, and stops when the cart is gone', async () => {
+  it('backs off while the server fails; only a problem document says the cart is gone', async () => {
     let calls = 0;
+    const gonePage = JSON.stringify({
+      type: 'about:blank',
+      title: 'Cart not found',
+      status: 404,
+      detail: 'gone',
+      code: 'CART_NOT_FOUND',
+    });
     const fetch: FetchLike = () => {
       calls++;
       if (calls === 1) return Promise.reject(new TypeError('offline'));
       if (calls === 2) return Promise.resolve(new Response('busy', { status: 503 }));
-      return Promise.resolve(new Response('{}', { status: 404 }));
+      // A proxy's 404 is not the shop's word: it is retried like any failure.
+      if (calls === 3) return Promise.resolve(new Response('<h1>Not Found</h1>', { status: 404 }));
+      return Promise.resolve(
+        new Response(gonePage, {
+          status: 404,
+          headers: { 'content-type': 'application/problem+json' },
+        }),
+      );
     };
     const { clock, api } = setup(fetch);
     let gone = 0;
-    followCart({
+    const live = followCart({
       api,
       cartId: 'c1',
       runtime: clock,
       onCart: () => undefined,
-      onGone: () => gone++,
+      // The store reads the cart to know, and closes the stream if it is gone for good.
+      onGone: () => {
+        gone++;
+        live.close();
+      },
     });
     for (let i = 0; i < 10; i++) await flush();
-    expect(calls).toBe(3);
+    expect(calls).toBe(4);
     expect(gone).toBe(1);
-    expect(clock.sleeps).toHaveLength(2);
+    expect(clock.sleeps).toHaveLength(3);
   });
 });

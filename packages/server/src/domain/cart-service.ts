@@ -209,6 +209,13 @@ export class CartService {
         if (seen.has(a.actionId)) skip.add(index);
         else seen.add(a.actionId);
       }
+      if (actions.length > 0 && skip.size === actions.length) {
+        // Every action was applied before (a client re-sending after a lost answer): nothing
+        // changes, not even on a cart checked out since. The answer lists them as applied.
+        const window = appliedWindow(stored.state.appliedActionIds, actionIds);
+        const cart = this.view({ ...stored.state, appliedActionIds: window }, meta.now);
+        return { outcome: { kind: 'changed', cart }, write: null, changed: null };
+      }
       const result = applyAll(stored.state, actions, this.context(snap, meta), { skip });
       if (!result.ok) return this.refuse(result.error);
       const fresh = actions.filter((_, index) => !skip.has(index));
