@@ -730,7 +730,7 @@ export class CartStore implements CartActions {
           cancel();
           resolve(v);
         },
-        reject: (e) => {
+        reject: (e: Error) => {
           cancel();
           reject(e);
         },

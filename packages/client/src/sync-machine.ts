@@ -790,7 +790,8 @@ function refused(m: Stepper, request: SyncRequest, r: Refusal): void {
       return;
     case 'merge':
       return;
-    default:
+    case 'create':
+    case 'read':
       return stop(m, r.report);
   }
 }

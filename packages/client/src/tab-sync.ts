@@ -117,7 +117,7 @@ export function readTabMessage(raw: unknown): TabMessage | null {
         const call = Call.safeParse(any['call']);
         const id = any['id'];
         return call.success && typeof id === 'string'
-          ? { type: 'call', v: TAB_PROTOCOL, id, call: call.data as LeaderCall }
+          ? { type: 'call', v: TAB_PROTOCOL, id, call: call.data }
           : null;
       }
       case 'reply': {
