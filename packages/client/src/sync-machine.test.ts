@@ -225,7 +225,6 @@ describe('the sync machine', () => {
   });
 
   it("waits the server's Retry-After in full, and stops on a refusal of the store itself", () => {
-    let effects: SyncEffect[];
     let { s } = run(active(), {
       type: 'enqueue',
       item: item('a', { type: 'setNote', note: 'x' }),
@@ -234,7 +233,9 @@ describe('the sync machine', () => {
       ...reportFromLocal({ code: 'RATE_LIMITED', message: 'slow down' }, null, NOW),
       retryable: true,
     };
-    ({ s, effects } = answer(s, { ok: false, kind: 'trouble', report, retryAfterMs: 120_000 }));
+    const waited = answer(s, { ok: false, kind: 'trouble', report, retryAfterMs: 120_000 });
+    const effects = waited.effects;
+    s = waited.s;
     expect(s).toMatchObject({ link: 'trouble', waitUntil: NOW + 120_000 });
     expect(effects).toContainEqual({ type: 'wake-at', at: NOW + 120_000 });
     expect(phaseAfterWake(s, NOW + 119_999)).toBe(false);
