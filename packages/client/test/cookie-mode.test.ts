@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Product } from '@cart/core';
+import type { Cart, CreatedCart, Product } from '@cart/core';
 import {
   adminAuth,
+  bearer,
   buildTestApp,
   productInput,
   type TestApp,
@@ -65,5 +66,36 @@ describe('the store in cookie mode', () => {
     const posts = net.matching(/\/actions$/);
     expect(posts.at(-1)?.key).toBe(posts.at(-2)?.key);
     expect(s.getSnapshot().cart?.lines.map((l) => l.quantity)).toEqual([2]);
+  });
+
+  it('merges the account’s cart into this browser’s cart after sign-in (adoptCart)', async () => {
+    const [mug, cup] = [await product(), await product()];
+    await s.start();
+    expect((await s.addLine(mug, 2)).ok).toBe(true);
+    const browserCart = s.getSnapshot().cartId as string;
+    const account = (await t.app.inject({ method: 'POST', url: '/api/carts' })).json<CreatedCart>();
+    const added = await t.app.inject({
+      method: 'POST',
+      url: `/api/carts/${account.id}/lines`,
+      headers: bearer(account.token),
+      payload: { productId: cup.id, quantity: 1 },
+    });
+    expect(added.statusCode, added.body).toBe(200);
+
+    const merged = await s.adoptCart(account.id, account.token);
+    // The browser's cart survives (its credential is the HttpOnly cookie) and holds both.
+    expect(merged.id).toBe(browserCart);
+    expect(merged.lines.map((l) => [l.productId, l.quantity]).sort()).toEqual(
+      [
+        [mug.id, 2],
+        [cup.id, 1],
+      ].sort(),
+    );
+    expect(s.getSnapshot()).toMatchObject({ cartId: browserCart, status: 'idle' });
+    const old = await t.app.inject({
+      url: `/api/carts/${account.id}`,
+      headers: bearer(account.token),
+    });
+    expect(old.json<Cart>().status).toBe('merged');
   });
 });
