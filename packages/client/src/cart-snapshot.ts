@@ -7,10 +7,10 @@ import {
   type ErrorCode,
   type FieldError,
 } from '@cart/core';
-import type { CartApiError } from './errors.ts';
+import { CartApiError, CartNetworkError } from './errors.ts';
 import type { ShownCart } from './optimistic-view.ts';
 import type { PendingAction } from './outbox.ts';
-import type { SyncPhase } from './sync-machine.ts';
+import type { SyncPhase } from './sync-state.ts';
 
 /**
  * - `loading`: nothing to show yet (first load of a cart).
@@ -115,4 +115,28 @@ export function reportFromLocal(
     retryable: false,
     at,
   };
+}
+
+/**
+ * A report as the error a caller's promise rejects with: the CartApiError of a refusal,
+ * or a CartNetworkError when the shop could not be reached (no report, or UNAVAILABLE
+ * with no HTTP status).
+ */
+export function errorFromReport(report: CartErrorReport | null): Error {
+  if (report === null || (report.code === 'UNAVAILABLE' && report.status === 0))
+    return new CartNetworkError('network', 0);
+  return new CartApiError({
+    code: report.code,
+    status: report.status,
+    detail: report.detail,
+    errors: report.errors,
+    requestId: report.requestId,
+  });
+}
+
+/** An error as a report (to carry it to another tab): UNAVAILABLE, status 0, when not an answer. */
+export function reportFromError(error: unknown, at: number): CartErrorReport {
+  if (error instanceof CartApiError) return reportFromApi(error, null, at);
+  const r = reportFromLocal({ code: 'UNAVAILABLE', message: String(error) }, null, at);
+  return { ...r, status: 0, retryable: true };
 }

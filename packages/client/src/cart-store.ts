@@ -12,6 +12,8 @@ import {
 } from '@cart/core';
 import { CartApi } from './cart-api.ts';
 import {
+  errorFromReport,
+  reportFromError,
   reportFromLocal,
   type ActionResult,
   type CartErrorReport,
@@ -22,32 +24,27 @@ import { CartApiError, CartNetworkError } from './errors.ts';
 import { IndexedDbStorage } from './indexeddb-adapter.ts';
 import { followCart } from './live-cart.ts';
 import { browserOnlineSignal, type OnlineSignal } from './online-signal.ts';
-import {
-  applyContext,
-  placeholderCart,
-  showCart,
-  stateOf,
-  type ViewFacts,
-} from './optimistic-view.ts';
+import { applyContext, showCart, viewBase, type ViewFacts } from './optimistic-view.ts';
 import { resolveLineId, type PendingAction } from './outbox.ts';
-import { readState, type MetaRecord } from './records.ts';
 import { outcomeOf, perform } from './requests.ts';
 import { randomId, runtimeWith, type Runtime } from './runtime.ts';
+import { LeaderCalls } from './leader-calls.ts';
 import { Scheduler } from './scheduler.ts';
+import { StepSaver } from './step-saver.ts';
 import { SnapshotBuilder, sameSnapshot } from './snapshot-builder.ts';
-import { MemoryStorage, type StorageAdapter, type StorageStep } from './storage.ts';
+import { MemoryStorage, type StorageAdapter } from './storage.ts';
 import type { CartActions, CartStoreOptions } from './store-options.ts';
+import { step } from './sync-machine.ts';
 import {
   activeCartId,
   confirmedCart,
   initialState,
   nextOrderTime,
   phaseOf,
-  step,
   type SyncEffect,
   type SyncEvent,
   type SyncState,
-} from './sync-machine.ts';
+} from './sync-state.ts';
 import { browserTabs, soloTab, type TabCoordinator } from './tab-coordinator.ts';
 import {
   TAB_PROTOCOL,
@@ -60,8 +57,6 @@ import {
 
 export type { CartActions, CartStoreOptions } from './store-options.ts';
 
-/** How long a following tab waits for the leading tab to answer a call. */
-const CALL_TIMEOUT_MS = 15_000;
 const SETTLED_KEPT = 500;
 
 /**
@@ -100,11 +95,7 @@ export class CartStore implements CartActions {
   private told: Promise<void> = Promise.resolve();
   private live: { cartId: string; close(): void } | null = null;
 
-  /** What storage holds now (the last step saved), to save only the difference. */
-  private saved: { meta: string | null; ids: Set<string> } = { meta: null, ids: new Set() };
-  private saving: Promise<void> = Promise.resolve();
-  /** A newer bundle wrote the meta record: leave it alone. */
-  private metaReadOnly = false;
+  private readonly saver: StepSaver;
 
   private readonly settled = new Map<string, CartErrorReport | null>();
   private readonly snapshots = new SnapshotBuilder();
@@ -115,10 +106,7 @@ export class CartStore implements CartActions {
   private readonly results: (() => void)[] = [];
   private checkoutWaiters: { resolve(o: CheckoutResult): void; reject(e: unknown): void }[] = [];
   private switchWaiters: { resolve(c: Cart): void; reject(e: unknown): void }[] = [];
-  private readonly calls = new Map<
-    string,
-    { resolve(v: unknown): void; reject(e: unknown): void }
-  >();
+  private readonly calls: LeaderCalls;
 
   constructor(private readonly options: CartStoreOptions = {}) {
     const inBrowser = typeof window !== 'undefined' && typeof document !== 'undefined';
@@ -132,6 +120,10 @@ export class CartStore implements CartActions {
       (IndexedDbStorage.available()
         ? new IndexedDbStorage(`cart-sdk:${namespace}`)
         : new MemoryStorage());
+    this.calls = new LeaderCalls(this.scheduler, this.newId, (m) => this.tabs.post(m));
+    this.saver = new StepSaver(this.storage, this.api.auth, (error) =>
+      this.options.onPersistError?.(error),
+    );
     this.onlineSignal = options.online ?? browserOnlineSignal();
     this.tabs =
       options.tabs ?? (inBrowser ? browserTabs({ name: `cart-sdk:${namespace}` }) : soloTab());
@@ -346,10 +338,9 @@ export class CartStore implements CartActions {
     this.waiters.clear();
     const closed = new CartNetworkError('network', 0, { cause: new Error('disposed') });
     for (const w of [...this.checkoutWaiters, ...this.switchWaiters]) w.reject(closed);
-    for (const w of this.calls.values()) w.reject(closed);
+    this.calls.rejectAll(closed);
     this.checkoutWaiters = [];
     this.switchWaiters = [];
-    this.calls.clear();
     this.listeners.clear();
   }
 
@@ -377,22 +368,9 @@ export class CartStore implements CartActions {
 
   /** Reads storage (a reload, or what the previous leading tab left) into the state. */
   private async restore(): Promise<void> {
-    let loaded;
-    try {
-      loaded = readState(await this.storage.load());
-    } catch (error) {
-      this.options.onPersistError?.(error);
-      return;
-    }
-    for (const { reason } of loaded.setAside)
-      this.options.onPersistError?.(new Error(`set aside a stored record: ${reason}`));
-    if (loaded.metaIsNewer) {
-      this.metaReadOnly = true;
-      this.options.onPersistError?.(
-        new Error('the stored cart was written by a newer version of this app; it is left alone'),
-      );
-    }
-    const meta = loaded.meta;
+    const restored = await this.saver.restore();
+    if (!restored) return;
+    const meta = restored.meta;
     let s = this.state;
     if (meta) {
       s = {
@@ -407,17 +385,17 @@ export class CartStore implements CartActions {
       this.noteTaxRate(confirmedCart(s));
     }
     const known = new Set(s.outbox.map((i) => i.actionId));
-    const restored = loaded.outbox.filter(
-      (i) => !known.has(i.actionId) && !this.settled.has(i.actionId),
-    );
     this.state = s;
-    if (this.api.auth === 'bearer') this.api.token = s.cart.kind === 'none' ? null : s.cart.token;
-    for (const item of restored)
-      this.state = step(this.state, { type: 'enqueue', item }, this.ctx()).state;
-    this.saved = {
-      meta: meta ? JSON.stringify(meta) : null,
-      ids: new Set(loaded.outbox.map((i) => i.actionId)),
-    };
+    this.useToken();
+    for (const item of restored.outbox)
+      if (!known.has(item.actionId) && !this.settled.has(item.actionId))
+        this.state = step(this.state, { type: 'enqueue', item }, this.ctx()).state;
+  }
+
+  /** In bearer mode, requests go with the token of the cart in use. */
+  private useToken(): void {
+    if (this.api.auth === 'bearer')
+      this.api.token = this.state.cart.kind === 'none' ? null : this.state.cart.token;
   }
 
   private onLeadership(isLeader: boolean): void {
@@ -470,10 +448,10 @@ export class CartStore implements CartActions {
     if (this.scheduler.disposed) return;
     const { state, effects } = step(this.state, event, this.ctx());
     this.state = state;
-    if (this.api.auth === 'bearer')
-      this.api.token = state.cart.kind === 'none' ? null : state.cart.token;
+    this.useToken();
     this.noteTaxRate(confirmedCart(state));
-    const saved = this.persist();
+    // Only the leading tab writes the meta record; the others only add their actions.
+    const saved = this.leader ? this.saver.save(state) : Promise.resolve();
     this.followLive();
     this.broadcast();
     this.emit();
@@ -502,7 +480,7 @@ export class CartStore implements CartActions {
           const waiters = this.checkoutWaiters.splice(0);
           for (const w of waiters) {
             if (effect.order) w.resolve(effect.order);
-            else w.reject(errorOfReport(effect.report));
+            else w.reject(errorFromReport(effect.report));
           }
           break;
         }
@@ -510,7 +488,7 @@ export class CartStore implements CartActions {
           const waiters = this.switchWaiters.splice(0);
           for (const w of waiters) {
             if (effect.cart) w.resolve(effect.cart);
-            else w.reject(errorOfReport(effect.report));
+            else w.reject(errorFromReport(effect.report));
           }
           break;
         }
@@ -552,43 +530,6 @@ export class CartStore implements CartActions {
         }
       });
     });
-  }
-
-  /** Saves what this step changed: the meta record and the queue, in one transaction. */
-  private persist(): Promise<void> {
-    if (!this.leader) return this.saving;
-    const s = this.state;
-    const stepToSave: StorageStep = {};
-    if (!this.metaReadOnly) {
-      const meta: MetaRecord = {
-        v: 2,
-        cart: this.api.auth === 'bearer' ? s.cart : withoutToken(s.cart),
-        lineIds: s.lineIds,
-        checkout: s.checkout,
-        createKey: s.createKey,
-        clock: s.clock,
-        lastOrder: s.lastOrder,
-      };
-      const json = JSON.stringify(meta);
-      if (json !== this.saved.meta) {
-        stepToSave.meta = meta;
-        this.saved.meta = json;
-      }
-    }
-    const ids = new Set(s.outbox.map((i) => i.actionId));
-    const put = s.outbox.filter((i) => !this.saved.ids.has(i.actionId));
-    const gone = [...this.saved.ids].filter((id) => !ids.has(id));
-    if (put.length > 0) stepToSave.put = put;
-    if (gone.length > 0) stepToSave.delete = gone;
-    this.saved.ids = ids;
-    if (!stepToSave.meta && !stepToSave.put && !stepToSave.delete) return this.saving;
-    // Saved at once: adapters apply saves in the order they are called (IndexedDB runs
-    // transactions on the same stores in the order they were made).
-    const saved = this.storage
-      .save(stepToSave)
-      .catch((error: unknown) => this.options.onPersistError?.(error));
-    this.saving = saved;
-    return saved;
   }
 
   private followLive(): void {
@@ -648,9 +589,8 @@ export class CartStore implements CartActions {
       // Stored first, then told: the leading tab only ever hears of saved actions.
       this.state = step(this.state, { type: 'enqueue', item }, this.ctx()).state;
       this.emit();
-      this.told = this.storage
-        .save({ put: [item] })
-        .catch((error: unknown) => this.options.onPersistError?.(error))
+      this.told = this.saver
+        .put(item)
         .then(() => this.post({ type: 'enqueued', v: TAB_PROTOCOL, item }));
     }
     return result;
@@ -715,28 +655,10 @@ export class CartStore implements CartActions {
     this.tabs.post(message);
   }
 
-  /** Asks the leading tab to do something; rejects if it does not answer in time. */
+  /** Asks the leading tab to do something, once it has heard of this tab's actions. */
   private async call(call: LeaderCall): Promise<unknown> {
-    const id = this.newId();
-    // After the actions this tab queued before: the leader hears of them first.
     await this.told;
-    return new Promise((resolve, reject) => {
-      const cancel = this.scheduler.after(CALL_TIMEOUT_MS, () => {
-        this.calls.delete(id);
-        reject(new CartNetworkError('timeout', 0));
-      });
-      this.calls.set(id, {
-        resolve: (v) => {
-          cancel();
-          resolve(v);
-        },
-        reject: (e: Error) => {
-          cancel();
-          reject(e);
-        },
-      });
-      this.post({ type: 'call', v: TAB_PROTOCOL, id, call });
-    });
+    return this.calls.call(call);
   }
 
   private async answerCall(id: string, call: LeaderCall): Promise<void> {
@@ -764,7 +686,7 @@ export class CartStore implements CartActions {
           break;
       }
     } catch (error) {
-      report = reportOfError(error, this.runtime.now());
+      report = reportFromError(error, this.runtime.now());
     }
     this.post({ type: 'reply', v: TAB_PROTOCOL, id, ok: report === null, value, report });
   }
@@ -781,14 +703,9 @@ export class CartStore implements CartActions {
       case 'call':
         if (this.leader) void this.answerCall(message.id, message.call);
         return;
-      case 'reply': {
-        const waiter = this.calls.get(message.id);
-        if (!waiter) return;
-        this.calls.delete(message.id);
-        if (message.ok) waiter.resolve(message.value);
-        else waiter.reject(errorOfReport(message.report));
+      case 'reply':
+        this.calls.answered(message);
         return;
-      }
       case 'state':
         if (!this.leader) this.follow(message.state);
         return;
@@ -807,8 +724,6 @@ export class CartStore implements CartActions {
     const mine = this.state.outbox.filter(
       (i) => !known.has(i.actionId) && !this.settled.has(i.actionId),
     );
-    if (this.api.auth === 'bearer')
-      this.api.token = shared.cart.kind === 'none' ? null : shared.cart.token;
     let s: SyncState = {
       ...this.state,
       cart: shared.cart,
@@ -824,6 +739,7 @@ export class CartStore implements CartActions {
     if (shared.lastError) this.seenErrorAt = Math.max(this.seenErrorAt, shared.lastError.at);
     for (const item of mine) s = step(s, { type: 'enqueue', item }, this.ctx()).state;
     this.state = s;
+    this.useToken();
     this.leaderStatus = shared.status;
     this.leaderSync = shared.sync;
     if (shared.taxRateBps !== null) this.taxRateBps = shared.taxRateBps;
@@ -878,24 +794,8 @@ export class CartStore implements CartActions {
     };
   }
 
-  /**
-   * What the view is built on: the confirmed cart; the cart just checked out (for its
-   * confirmation) until there is a change for a new one; an empty stand-in for a cart
-   * not made yet; or nothing while the cart is being read.
-   */
   private base(): CartState | null {
-    const s = this.state;
-    const confirmed = confirmedCart(s);
-    if (s.cart.kind === 'active') {
-      if (confirmed) return stateOf(confirmed);
-      if (!this.ready || s.readWanted || s.request?.kind === 'read') return null;
-    }
-    if (!this.ready) return null;
-    if (s.cart.kind === 'closed' && confirmed && s.outbox.length === 0) return stateOf(confirmed);
-    return placeholderCart(
-      this.options.currency ?? confirmed?.currency ?? 'USD',
-      new Date(this.runtime.now()).toISOString(),
-    );
+    return viewBase(this.state, this.ready, this.options.currency, this.runtime.now());
   }
 
   private status(): SyncStatus {
@@ -939,44 +839,6 @@ export class CartStore implements CartActions {
     }
     for (const settle of this.results.splice(0)) settle();
   }
-}
-
-function withoutToken(cart: SyncState['cart']): SyncState['cart'] {
-  return cart.kind === 'none' ? cart : { ...cart, token: null };
-}
-
-/** A refusal report as the error a caller's promise rejects with. */
-function errorOfReport(report: CartErrorReport | null): Error {
-  if (report === null) return new CartNetworkError('network', 0);
-  if (report.code === 'UNAVAILABLE' && report.status === 0)
-    return new CartNetworkError('network', 0);
-  return new CartApiError({
-    code: report.code,
-    status: report.status,
-    detail: report.detail,
-    errors: report.errors,
-    requestId: report.requestId,
-  });
-}
-
-function reportOfError(error: unknown, at: number): CartErrorReport {
-  if (error instanceof CartApiError) {
-    return {
-      code: error.code,
-      status: error.status,
-      message: error.message,
-      detail: error.detail,
-      errors: error.errors,
-      requestId: error.requestId,
-      actionId: null,
-      action: null,
-      source: 'server',
-      retryable: false,
-      at,
-    };
-  }
-  const r = reportFromLocal({ code: 'UNAVAILABLE', message: String(error) }, null, at);
-  return { ...r, status: 0, retryable: true };
 }
 
 /** Makes a cart store; call `start()` to restore, load and begin syncing. */

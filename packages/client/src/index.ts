@@ -12,7 +12,7 @@ export {
 export type { ActionResult, CartErrorReport, CartSnapshot, SyncStatus } from './cart-snapshot.ts';
 export type { ShownCart, ShownLine } from './optimistic-view.ts';
 export type { PendingAction } from './outbox.ts';
-export type { SyncPhase } from './sync-machine.ts';
+export type { SyncPhase } from './sync-state.ts';
 export {
   readState,
   migrateMeta,

@@ -19,6 +19,7 @@ import {
   type LineIdMap,
   type PendingAction,
 } from './outbox.ts';
+import { confirmedCart, type SyncState } from './sync-state.ts';
 
 /** A line as shown: the cart line, plus a stable key and whether a change to it is pending. */
 export interface ShownLine extends Line {
@@ -156,3 +157,24 @@ export function showCart(
 
 /** The confirmed cart as reducer state. */
 export const stateOf = (cart: Cart): CartState => toCartState(cart);
+
+/**
+ * What the shown cart is built on, for a store in state `s`: the confirmed cart; the
+ * cart just checked out (for its confirmation) until there is a change for a new one;
+ * an empty stand-in for a cart not made yet; or null while the cart is being read.
+ */
+export function viewBase(
+  s: SyncState,
+  ready: boolean,
+  currency: CurrencyCode | undefined,
+  now: number,
+): CartState | null {
+  const confirmed = confirmedCart(s);
+  if (s.cart.kind === 'active') {
+    if (confirmed) return stateOf(confirmed);
+    if (!ready || s.readWanted || s.request?.kind === 'read') return null;
+  }
+  if (!ready) return null;
+  if (s.cart.kind === 'closed' && confirmed && s.outbox.length === 0) return stateOf(confirmed);
+  return placeholderCart(currency ?? confirmed?.currency ?? 'USD', new Date(now).toISOString());
+}

@@ -2,7 +2,7 @@ import type { CartApi } from './cart-api.ts';
 import { reportFromApi, reportFromLocal } from './cart-snapshot.ts';
 import { CartApiError, CartNetworkError } from './errors.ts';
 import { refusedIndex } from './outbox.ts';
-import type { Outcome, SyncRequest } from './sync-machine.ts';
+import type { Outcome, SyncRequest } from './sync-state.ts';
 import { isRetryableAnswer } from './transport.ts';
 
 /** Runs one request of the state machine. Throws what the API throws (see `outcomeOf`). */

@@ -2,7 +2,7 @@ import type { Cart, CartState, CheckoutResult } from '@cart/core';
 import type { CartErrorReport, CartSnapshot, SyncStatus } from './cart-snapshot.ts';
 import { showCart, type ShownCart, type ViewFacts } from './optimistic-view.ts';
 import type { LineIdMap, PendingAction } from './outbox.ts';
-import type { SyncPhase } from './sync-machine.ts';
+import type { SyncPhase } from './sync-state.ts';
 
 export interface SnapshotInput {
   confirmed: Cart | null;

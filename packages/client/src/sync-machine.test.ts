@@ -2,18 +2,18 @@ import { computeTotals, type Cart, type CartAction, type CartState } from '@cart
 import { describe, expect, it } from 'vitest';
 import { reportFromLocal } from './cart-snapshot.ts';
 import type { PendingAction } from './outbox.ts';
+import { step } from './sync-machine.ts';
 import {
   MAX_CART_LOSSES,
   initialState,
   nextOrderTime,
   orderTime,
-  step,
   type Outcome,
   type SyncEffect,
   type SyncEvent,
   type SyncRequest,
   type SyncState,
-} from './sync-machine.ts';
+} from './sync-state.ts';
 
 const NOW = Date.UTC(2026, 11, 7, 10, 0, 0);
 
@@ -222,6 +222,26 @@ describe('the sync machine', () => {
     expect(s).toMatchObject({ lastOrder: order, checkout: null, cart: { kind: 'closed' } });
     expect(effects).toContainEqual({ type: 'checkout-ended', order, report: null });
     expect(refusedWith(effects, 'late')).toBe('CART_CLOSED');
+  });
+
+  it('waits for its own checkout’s answer when the closed cart’s live event comes first', () => {
+    let { s } = run(active(), { type: 'checkout', key: 'order-key' });
+    let effects: SyncEffect[];
+    const closed = cart(2, [], { status: 'checked_out' });
+    ({ s, effects } = run(s, { type: 'live', cart: closed }));
+    expect(s.cart.kind).toBe('closed');
+    expect(s.checkout).not.toBeNull();
+    expect(effects.some((e) => e.type === 'checkout-ended')).toBe(false);
+    // Its answer is lost: asked again, with its key, of the closed cart; the order comes.
+    ({ s, effects } = answer(s, { ok: false, kind: 'network', retryAfterMs: null }));
+    ({ s, effects } = run({ ...s, waitUntil: NOW }, { type: 'wake' }));
+    expect(sent(effects)).toEqual([
+      { kind: 'checkout', cartId: 'c1', key: 'order-key', version: 1 },
+    ]);
+    const order = { orderId: 'o1', cart: closed };
+    ({ s, effects } = answer(s, { ok: true, order }));
+    expect(effects).toContainEqual({ type: 'checkout-ended', order, report: null });
+    expect(s.lastError).toBeNull();
   });
 
   it("waits the server's Retry-After in full, and stops on a refusal of the store itself", () => {

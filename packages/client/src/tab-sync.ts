@@ -3,7 +3,7 @@ import { CheckoutResult, ErrorCodeSchema } from '@cart/core';
 import type { CartErrorReport, SyncStatus } from './cart-snapshot.ts';
 import type { LineIdMap, PendingAction } from './outbox.ts';
 import { StoredCart, parseActionRecord } from './records.ts';
-import type { SyncPhase } from './sync-machine.ts';
+import type { SyncPhase } from './sync-state.ts';
 
 /**
  * The messages between the tabs of one store namespace, and their validation. After a

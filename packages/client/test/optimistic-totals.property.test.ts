@@ -137,160 +137,170 @@ function totalsOf(cart: Cart | ShownCart) {
 describe('optimistic totals equal the server’s', () => {
   it('after each change, the cart shown before the answer is the cart the server answers', async () => {
     await fc.assert(
-      fc.asyncProperty(scenario, async ({ taxRateBps, prices, discounts, beforeAnyCart, steps }) => {
-        const t: TestApp = await buildTestApp({
-          env: { RATE_LIMITS: 'off', LOG_LEVEL: 'silent', TAX_RATE_BPS: String(taxRateBps) },
-        });
-        const r: ShopRun = startRun(t.app);
-        try {
-          const products: Product[] = [];
-          for (const amount of prices) {
-            const res = await t.app.inject({
-              method: 'POST',
-              url: '/api/admin/products',
-              headers: adminAuth,
-              payload: productInput({ price: { amount, currency: 'USD' } }),
-            });
-            expect(res.statusCode, res.body).toBe(201);
-            products.push(res.json<Product>());
-          }
-          const codes: string[] = [];
-          for (const [i, terms] of discounts.entries()) {
-            const input: DiscountInput = {
-              code: `CODE${i}`,
-              ...terms,
-              startsAt: null,
-              endsAt: null,
-              usageLimit: null,
-            };
-            const res = await t.app.inject({
-              method: 'POST',
-              url: '/api/admin/discounts',
-              headers: adminAuth,
-              payload: input,
-            });
-            expect(res.statusCode, res.body).toBe(201);
-            codes.push(input.code);
-          }
-
-          const store: CartStore = r.store(beforeAnyCart ? { taxRateBps } : {});
-          await r.settle(store.start());
-          if (!beforeAnyCart) await r.settle(store.createCart());
-
-          const idle = () => {
-            const s = store.getSnapshot();
-            return s.pendingCount === 0 && s.status === 'idle';
-          };
-          const onServer = async (): Promise<Cart> => {
-            const cartId = store.getSnapshot().cartId as string;
-            const res = await t.app.inject({
-              url: `/api/carts/${cartId}`,
-              headers: bearer(r.wire.tokens.get(cartId) as string),
-            });
-            expect(res.statusCode, res.body).toBe(200);
-            return res.json<Cart>();
-          };
-          /** Makes a change, if there is a line for it; answers its result promise. */
-          const change = (c: LineChange): Promise<ActionResult> | null => {
-            if (c.kind === 'add')
-              return store.addLine(
-                products[c.product % products.length] as Product,
-                c.quantity,
-                c.gift ? { gift: 'wrapped' } : undefined,
-              );
-            const lines = store.getSnapshot().cart?.lines ?? [];
-            const line = lines[c.line % Math.max(1, lines.length)];
-            if (!line) return null;
-            return c.kind === 'set'
-              ? store.setQuantity(line.id, c.quantity)
-              : store.removeLine(line.id);
-          };
-          /** The cart shown now, which must be the optimistic one: something is pending. */
-          const shownWhilePending = () => {
-            const s = store.getSnapshot();
-            expect(s.pendingCount, 'the change is shown before it is confirmed').toBeGreaterThan(0);
-            return totalsOf(s.cart as ShownCart);
-          };
-          const settled = async (results: Promise<ActionResult>[]) => {
-            for (const result of results) {
-              const got = await r.settle(result);
-              expect(got.ok ? 'ok' : `${got.error.source}: ${got.error.code}`, 'the change is taken').toBe(
-                'ok',
-              );
+      fc.asyncProperty(
+        scenario,
+        async ({ taxRateBps, prices, discounts, beforeAnyCart, steps }) => {
+          const t: TestApp = await buildTestApp({
+            env: { RATE_LIMITS: 'off', LOG_LEVEL: 'silent', TAX_RATE_BPS: String(taxRateBps) },
+          });
+          const r: ShopRun = startRun(t.app);
+          try {
+            const products: Product[] = [];
+            for (const amount of prices) {
+              const res = await t.app.inject({
+                method: 'POST',
+                url: '/api/admin/products',
+                headers: adminAuth,
+                payload: productInput({ price: { amount, currency: 'USD' } }),
+              });
+              expect(res.statusCode, res.body).toBe(201);
+              products.push(res.json<Product>());
             }
-            expect(await r.drive(idle), 'the store gets idle').toBe(true);
-          };
+            const codes: string[] = [];
+            for (const [i, terms] of discounts.entries()) {
+              const input: DiscountInput = {
+                code: `CODE${i}`,
+                ...terms,
+                startsAt: null,
+                endsAt: null,
+                usageLimit: null,
+              };
+              const res = await t.app.inject({
+                method: 'POST',
+                url: '/api/admin/discounts',
+                headers: adminAuth,
+                payload: input,
+              });
+              expect(res.statusCode, res.body).toBe(201);
+              codes.push(input.code);
+            }
 
-          // Whatever the steps, the first change of a run without a cart is an add.
-          const plan: Step[] = beforeAnyCart
-            ? [{ kind: 'add', product: 0, quantity: 1, gift: false }, ...steps]
-            : steps;
-          for (const [i, s] of plan.entries()) {
-            const at = `step ${i} (${JSON.stringify(s)})`;
-            switch (s.kind) {
-              case 'add':
-              case 'set':
-              case 'remove': {
-                const result = change(s);
-                if (!result) break;
-                const shown = shownWhilePending();
-                await settled([result]);
-                expect(shown, `${at}: shown before the answer`).toEqual(totalsOf(await onServer()));
-                break;
+            const store: CartStore = r.store(beforeAnyCart ? { taxRateBps } : {});
+            await r.settle(store.start());
+            if (!beforeAnyCart) await r.settle(store.createCart());
+
+            const idle = () => {
+              const s = store.getSnapshot();
+              return s.pendingCount === 0 && s.status === 'idle';
+            };
+            const onServer = async (): Promise<Cart> => {
+              const cartId = store.getSnapshot().cartId as string;
+              const res = await t.app.inject({
+                url: `/api/carts/${cartId}`,
+                headers: bearer(r.wire.tokens.get(cartId) as string),
+              });
+              expect(res.statusCode, res.body).toBe(200);
+              return res.json<Cart>();
+            };
+            /** Makes a change, if there is a line for it; answers its result promise. */
+            const change = (c: LineChange): Promise<ActionResult> | null => {
+              if (c.kind === 'add')
+                return store.addLine(
+                  products[c.product % products.length] as Product,
+                  c.quantity,
+                  c.gift ? { gift: 'wrapped' } : undefined,
+                );
+              const lines = store.getSnapshot().cart?.lines ?? [];
+              const line = lines[c.line % Math.max(1, lines.length)];
+              if (!line) return null;
+              return c.kind === 'set'
+                ? store.setQuantity(line.id, c.quantity)
+                : store.removeLine(line.id);
+            };
+            /** The cart shown now, which must be the optimistic one: something is pending. */
+            const shownWhilePending = () => {
+              const s = store.getSnapshot();
+              expect(s.pendingCount, 'the change is shown before it is confirmed').toBeGreaterThan(
+                0,
+              );
+              return totalsOf(s.cart as ShownCart);
+            };
+            const settled = async (results: Promise<ActionResult>[]) => {
+              for (const result of results) {
+                const got = await r.settle(result);
+                expect(
+                  got.ok ? 'ok' : `${got.error.source}: ${got.error.code}`,
+                  'the change is taken',
+                ).toBe('ok');
               }
-              case 'offline': {
-                r.net.isDown = true;
-                const results: Promise<ActionResult>[] = [];
-                for (const c of s.changes) {
-                  const result = change(c);
-                  if (result) results.push(result);
-                }
-                if (results.length === 0) {
-                  r.net.isDown = false;
+              expect(await r.drive(idle), 'the store gets idle').toBe(true);
+            };
+
+            // Whatever the steps, the first change of a run without a cart is an add.
+            const plan: Step[] = beforeAnyCart
+              ? [{ kind: 'add', product: 0, quantity: 1, gift: false }, ...steps]
+              : steps;
+            for (const [i, s] of plan.entries()) {
+              const at = `step ${i} (${JSON.stringify(s)})`;
+              switch (s.kind) {
+                case 'add':
+                case 'set':
+                case 'remove': {
+                  const result = change(s);
+                  if (!result) break;
+                  const shown = shownWhilePending();
+                  await settled([result]);
+                  expect(shown, `${at}: shown before the answer`).toEqual(
+                    totalsOf(await onServer()),
+                  );
                   break;
                 }
-                const shown = shownWhilePending();
-                await r.quiet();
-                r.net.isDown = false;
-                store.retry();
-                await settled(results);
-                expect(shown, `${at}: shown before the answers`).toEqual(
-                  totalsOf(await onServer()),
-                );
-                break;
+                case 'offline': {
+                  r.net.isDown = true;
+                  const results: Promise<ActionResult>[] = [];
+                  for (const c of s.changes) {
+                    const result = change(c);
+                    if (result) results.push(result);
+                  }
+                  if (results.length === 0) {
+                    r.net.isDown = false;
+                    break;
+                  }
+                  const shown = shownWhilePending();
+                  await r.quiet();
+                  r.net.isDown = false;
+                  store.retry();
+                  await settled(results);
+                  expect(shown, `${at}: shown before the answers`).toEqual(
+                    totalsOf(await onServer()),
+                  );
+                  break;
+                }
+                case 'apply-code': {
+                  const code = codes[s.discount % codes.length];
+                  if (code === undefined) break;
+                  // The server decides (it alone knows the terms): taken or refused, the
+                  // cart shown once it has answered is the server's.
+                  await r.settle(store.applyDiscount(code));
+                  expect(await r.drive(idle), 'the store gets idle').toBe(true);
+                  break;
+                }
+                case 'remove-code': {
+                  const applied = store.getSnapshot().cart?.discounts ?? [];
+                  const code = applied[s.code % Math.max(1, applied.length)]?.code;
+                  if (code === undefined) break;
+                  const result = store.removeDiscount(code);
+                  const shown = shownWhilePending();
+                  await settled([result]);
+                  expect(shown, `${at}: shown before the answer`).toEqual(
+                    totalsOf(await onServer()),
+                  );
+                  break;
+                }
               }
-              case 'apply-code': {
-                const code = codes[s.discount % codes.length];
-                if (code === undefined) break;
-                // The server decides (it alone knows the terms): taken or refused, the
-                // cart shown once it has answered is the server's.
-                await r.settle(store.applyDiscount(code));
-                expect(await r.drive(idle), 'the store gets idle').toBe(true);
-                break;
-              }
-              case 'remove-code': {
-                const applied = store.getSnapshot().cart?.discounts ?? [];
-                const code = applied[s.code % Math.max(1, applied.length)]?.code;
-                if (code === undefined) break;
-                const result = store.removeDiscount(code);
-                const shown = shownWhilePending();
-                await settled([result]);
-                expect(shown, `${at}: shown before the answer`).toEqual(totalsOf(await onServer()));
-                break;
-              }
+              // Once answered, the cart shown is the server's too.
+              if (store.getSnapshot().cartId !== null)
+                expect(
+                  totalsOf(store.getSnapshot().cart as ShownCart),
+                  `${at}: shown once answered`,
+                ).toEqual(totalsOf(await onServer()));
             }
-            // Once answered, the cart shown is the server's too.
-            if (store.getSnapshot().cartId !== null)
-              expect(
-                totalsOf(store.getSnapshot().cart as ShownCart),
-                `${at}: shown once answered`,
-              ).toEqual(totalsOf(await onServer()));
+          } finally {
+            r.close();
+            await t.close();
           }
-        } finally {
-          r.close();
-          await t.close();
-        }
-      }),
+        },
+      ),
       { numRuns: 40 },
     );
   }, 120_000);
