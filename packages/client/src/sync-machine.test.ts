@@ -233,7 +233,7 @@ describe('the sync machine', () => {
     expect(s.checkout).not.toBeNull();
     expect(effects.some((e) => e.type === 'checkout-ended')).toBe(false);
     // Its answer is lost: asked again, with its key, of the closed cart; the order comes.
-    ({ s, effects } = answer(s, { ok: false, kind: 'network', retryAfterMs: null }));
+    ({ s } = answer(s, { ok: false, kind: 'network', retryAfterMs: null }));
     ({ s, effects } = run({ ...s, waitUntil: NOW }, { type: 'wake' }));
     expect(sent(effects)).toEqual([
       { kind: 'checkout', cartId: 'c1', key: 'order-key', version: 1 },
