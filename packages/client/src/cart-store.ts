@@ -1,3 +1,9 @@
+// Over 400 lines, and not split further: about half is the store's public API (some
+// twenty documented methods); the rest is the one place that runs the machine's effects
+// and shares its state with other tabs, which must see the callers' promises. Each part
+// with a job of its own lives beside it: the machine (sync-machine.ts, sync-stepper.ts,
+// sync-state.ts), saving (step-saver.ts), calls to the leading tab (leader-calls.ts), the
+// view (optimistic-view.ts), tab messages (tab-sync.ts), requests (requests.ts).
 import {
   CartAction,
   DEFAULT_LIMITS,

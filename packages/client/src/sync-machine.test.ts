@@ -258,8 +258,13 @@ describe('the sync machine', () => {
     s = waited.s;
     expect(s).toMatchObject({ link: 'trouble', waitUntil: NOW + 120_000 });
     expect(effects).toContainEqual({ type: 'wake-at', at: NOW + 120_000 });
-    expect(phaseAfterWake(s, NOW + 119_999)).toBe(false);
-    ({ s } = run({ ...s, waitUntil: NOW }, { type: 'wake' }));
+    // Meanwhile nothing is sent, not even a new change; the wake-up ends the wait, even
+    // with the wall clock set back an hour since.
+    expect(sendsAt(s, { type: 'enqueue', item: item('b', { type: 'clear' }) }, NOW + 1)).toBe(
+      false,
+    );
+    expect(sendsAt(s, { type: 'wake' }, NOW - 3_600_000)).toBe(true);
+    ({ s } = run(s, { type: 'wake' }));
     ({ s } = answer(s, refusal('UNAUTHORIZED', null)));
     expect(s.link).toBe('fatal');
     expect(sent(run(s, { type: 'wake' }).effects)).toEqual([]);
@@ -273,7 +278,7 @@ function refusedWith(effects: SyncEffect[], actionId: string): string | null | u
   return e?.type === 'settled' ? (e.report?.code ?? null) : undefined;
 }
 
-/** Whether waking at `now` would send anything. */
-function phaseAfterWake(s: SyncState, now: number): boolean {
-  return step(s, { type: 'wake' }, ctx(now)).effects.some((e) => e.type === 'send');
+/** Whether the event, at `now`, would send anything. */
+function sendsAt(s: SyncState, event: SyncEvent, now: number): boolean {
+  return step(s, event, ctx(now)).effects.some((e) => e.type === 'send');
 }

@@ -61,7 +61,9 @@ function on(m: Stepper, event: SyncEvent): void {
         readWanted: activeCartId(m.s) !== null,
       });
     case 'wake':
-      if (m.s.waitUntil !== null && m.s.waitUntil <= m.ctx.now) m.set({ waitUntil: null });
+      // The scheduler's timer ran its full delay (timers count elapsed time): the wait is
+      // over, even if the wall clock was set back meanwhile and says otherwise.
+      m.set({ waitUntil: null });
       return;
     case 'live':
       m.adopt(event.cart);

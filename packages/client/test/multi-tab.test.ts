@@ -16,6 +16,7 @@ import {
 } from '../src/index.ts';
 import { FakeClock } from './support/fake-clock.ts';
 import { InjectNetwork } from './support/inject-network.ts';
+import { TestLockManager } from './support/test-locks.ts';
 import { until } from './support/until.ts';
 
 /**
@@ -175,37 +176,3 @@ describe('several tabs', () => {
     await until(b, (s) => s.leader);
   });
 });
-
-/** The Web Locks semantics the coordinator uses: exclusive, granted in request order. */
-class TestLockManager {
-  private readonly held = new Map<string, boolean>();
-  private readonly waiting = new Map<string, (() => void)[]>();
-
-  async request(
-    name: string,
-    options: { mode: 'exclusive'; signal?: AbortSignal },
-    callback: () => Promise<void>,
-  ): Promise<void> {
-    if (this.held.get(name)) {
-      await new Promise<void>((resolve, reject) => {
-        const queue = this.waiting.get(name) ?? [];
-        queue.push(resolve);
-        this.waiting.set(name, queue);
-        options.signal?.addEventListener('abort', () => {
-          this.waiting.set(
-            name,
-            (this.waiting.get(name) ?? []).filter((r) => r !== resolve),
-          );
-          reject(new DOMException('aborted', 'AbortError'));
-        });
-      });
-    }
-    this.held.set(name, true);
-    try {
-      await callback();
-    } finally {
-      this.held.set(name, false);
-      this.waiting.get(name)?.shift()?.();
-    }
-  }
-}
