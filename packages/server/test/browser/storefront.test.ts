@@ -11,12 +11,10 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { AxeBuilder } from '@axe-core/playwright';
 import type {
   Browser,
   BrowserContext,
   BrowserContextOptions,
-  ConsoleMessage,
   Page,
   Response,
 } from 'playwright-core';
@@ -25,53 +23,22 @@ import { ERROR_CATALOG, type Cart, type CreatedCart, type Product } from '@cart/
 import { WEB_DIST } from '../../src/routes/web.ts';
 import { launchChromium } from '../support/browser.ts';
 import { HttpClient } from '../support/http.ts';
+import {
+  WAIT,
+  addButton,
+  countIs,
+  seriousViolations,
+  settled,
+  watchConsole,
+} from '../support/storefront-page.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 
-const WAIT = { timeout: 20_000 };
 const PHONE = { width: 360, height: 740 };
 const OUT_OF_STOCK = 'Sorry, we do not have that many in stock.';
 /** Most bytes (compressed) the storefront's page may load: React, zod, the SDK and the app. */
 const BYTE_BUDGET = 160 * 1024;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Console output that would mean a real problem: CSP violations, script errors. */
-function watchConsole(page: Page, problems: string[], expected: RegExp[] = []): void {
-  page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
-  page.on('console', (message: ConsoleMessage) => {
-    if (message.type() !== 'error') return;
-    const text = message.text();
-    if (expected.some((re) => re.test(text))) return;
-    problems.push(`console: ${text}`);
-  });
-}
-
-const addButton = (page: Page, name: string) =>
-  page.getByRole('button', { name: `Add ${name} to cart`, exact: true });
-
-/** Waits until the header's cart count reads `n` (the cart as shown, pending changes included). */
-async function countIs(page: Page, n: number): Promise<void> {
-  await page.waitForFunction(
-    (expected) => document.querySelector('[data-testid="cart-count"]')?.textContent === expected,
-    String(n),
-    WAIT,
-  );
-}
-
-/** Waits until the store is idle: nothing queued, nothing on its way. */
-async function settled(page: Page): Promise<void> {
-  await page.waitForFunction(
-    () => {
-      const button = document.querySelector('[data-testid="cart-button"]');
-      return (
-        button?.getAttribute('data-status') === 'idle' &&
-        button.getAttribute('data-pending') === '0'
-      );
-    },
-    undefined,
-    WAIT,
-  );
-}
 
 const isCartCreation = (r: Response) =>
   r.request().method() === 'POST' && new URL(r.url()).pathname === '/api/carts';
@@ -92,16 +59,6 @@ function cartCreated(target: Page | BrowserContext): Promise<CreatedCart> {
 }
 
 const isActions = (url: string) => /\/api\/carts\/[^/]+\/actions$/.test(new URL(url).pathname);
-
-/** WCAG 2.x A/AA violations of serious or critical impact ("rule: element" each). */
-async function seriousViolations(page: Page): Promise<string[]> {
-  const result = await new AxeBuilder({ page })
-    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'])
-    .analyze();
-  return result.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .flatMap((v) => v.nodes.map((n) => `${v.id} (${v.impact}): ${n.target.join(' ')}`));
-}
 
 /** Whether the page is wider than the window (a horizontal scrollbar on a phone). */
 const overflows = (page: Page) =>
