@@ -325,7 +325,7 @@ const cartRoutes: FastifyPluginAsyncZod<CartRoutesOptions> = (
         tags: ['carts'],
         summary: 'Apply a batch of actions atomically, in order',
         description:
-          'All or nothing: one refused action refuses the batch; the problem names it by its index in the batch as sent, in its error path (`/actions/<i>/…`), and by its `actionId` when it has one. An action whose `actionId` the cart has applied already is skipped. The `appliedActionIds` of the cart answered then end with every `actionId` of this batch, applied now or before.',
+          'All or nothing: one refused action refuses the batch; the problem names it by its index in the batch as sent, in its error path (`/actions/<i>/…`), and by its `actionId` when it has one. An action whose `actionId` the cart has applied already is skipped. The `appliedActionIds` of the cart answered then end with every `actionId` of this batch, applied now or before. A batch of actions all applied before changes nothing (no new version, even on a closed cart) and is answered with the cart as it is.',
         params: CartParams,
         body: ActionBatch,
         ...authHeader,
