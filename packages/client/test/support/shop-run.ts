@@ -9,7 +9,7 @@ import {
 import { FakeClock } from './fake-clock.ts';
 import { InjectNetwork } from './inject-network.ts';
 import { ScriptedFetch } from './scripted-fetch.ts';
-import { quietOn, tracked } from './shop.ts';
+import { fakeTimeDriver, quietOn } from './shop.ts';
 
 /**
  * One run of a property test against an application shared by every run (building one
@@ -65,21 +65,7 @@ export function startRun(app: FastifyInstance, options: ShopRunOptions = {}): Sh
       return s;
     },
     quiet,
-    async drive(done, { stepMs = 1000, maxMs = 120_000 } = {}) {
-      await quiet();
-      for (let elapsed = 0; !done() && elapsed < maxMs; elapsed += stepMs) {
-        clock.tick(stepMs);
-        await quiet();
-      }
-      return done();
-    },
-    async settle(promise, settleOptions = {}) {
-      const watched = tracked(promise);
-      const maxMs = settleOptions.maxMs ?? 120_000;
-      if (!(await run.drive(watched.settled, { ...settleOptions, maxMs })))
-        throw new Error(`the store's promise did not settle within ${maxMs} ms of fake time`);
-      return promise;
-    },
+    ...fakeTimeDriver(clock, quiet),
     close() {
       for (const s of stores.splice(0)) s.dispose();
     },

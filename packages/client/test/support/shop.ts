@@ -130,21 +130,7 @@ export async function openShop(env: Record<string, string> = {}): Promise<Shop> 
     expireCarts: () => t.app.sweep(new Date(Date.now() + 31 * 24 * 3600 * 1000)),
     forgetStoredAnswers: () => t.app.sweep(new Date(Date.now() + 25 * 3600 * 1000)),
     quiet,
-    async drive(done, { stepMs = 1000, maxMs = 120_000 } = {}) {
-      await quiet();
-      for (let elapsed = 0; !done() && elapsed < maxMs; elapsed += stepMs) {
-        clock.tick(stepMs);
-        await quiet();
-      }
-      return done();
-    },
-    async settle(promise, options = {}) {
-      const watched = tracked(promise);
-      const maxMs = options.maxMs ?? 120_000;
-      if (!(await shop.drive(watched.settled, { ...options, maxMs })))
-        throw new Error(`the store's promise did not settle within ${maxMs} ms of fake time`);
-      return promise;
-    },
+    ...fakeTimeDriver(clock, quiet),
     async close() {
       for (const s of stores.splice(0)) s.dispose();
       await t.close();
@@ -154,6 +140,31 @@ export async function openShop(env: Record<string, string> = {}): Promise<Shop> 
 }
 
 /** Waits until `wire` has no request under way (held ones aside) for a few turns in a row. */
+/** Runs the fake clock a second at a time, letting the store answer between ticks. */
+export function fakeTimeDriver(
+  clock: FakeClock,
+  quiet: () => Promise<void>,
+): Pick<Shop, 'drive' | 'settle'> {
+  const drive: Shop['drive'] = async (done, { stepMs = 1000, maxMs = 120_000 } = {}) => {
+    await quiet();
+    for (let elapsed = 0; !done() && elapsed < maxMs; elapsed += stepMs) {
+      clock.tick(stepMs);
+      await quiet();
+    }
+    return done();
+  };
+  return {
+    drive,
+    async settle(promise, options = {}) {
+      const watched = tracked(promise);
+      const maxMs = options.maxMs ?? 120_000;
+      if (!(await drive(watched.settled, { ...options, maxMs })))
+        throw new Error(`the store's promise did not settle within ${maxMs} ms of fake time`);
+      return promise;
+    },
+  };
+}
+
 export async function quietOn(wire: ScriptedFetch): Promise<void> {
   let calm = 0;
   for (let i = 0; i < 200 && calm < 4; i++) {
