@@ -247,8 +247,6 @@ describe('exactly once, under any faults', () => {
 
     const ops: Op[] = [];
     /** The one checkout of the run: whether asked, in which store, and how it ended. */
-    /** See 'expire': the README's known limit of a checkout unanswered for over a day. */
-    let keyForgotten = false;
     const checkout: { asked: boolean; store: CartStore | null; outcome: CheckoutOutcome } = {
       asked: false,
       store: null,
@@ -328,8 +326,8 @@ describe('exactly once, under any faults', () => {
           }
           case 'expire':
             // A month later: the server has also forgotten the answers it kept for replay
-            // (24 h), so a checkout still unanswered can no longer learn its order by key.
-            if (checkout.asked && store.getSnapshot().lastOrder === null) keyForgotten = true;
+            // (24 h); a checkout still unanswered learns its order all the same (checkout
+            // is idempotent by cart).
             await t.app.sweep(new Date(Date.now() + 31 * 24 * 3600 * 1000));
             break;
           case 'lose-credential':
@@ -483,7 +481,7 @@ describe('exactly once, under any faults', () => {
       const told = checkout.outcome;
       if (told.state === 'ordered')
         expect(told.order.cart.id, 'the order told is the one placed').toBe(orderCartId);
-      const learnable = !credentialLost.has(orderCartId ?? '') && !keyForgotten;
+      const learnable = !credentialLost.has(orderCartId ?? '');
       if (told.state === 'refused' && learnable)
         expect(placed, `checkout refused (${told.error.code}), yet the order was placed`).toBe(
           false,

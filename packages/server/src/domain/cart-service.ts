@@ -295,10 +295,21 @@ export class CartService {
    * confirms the new total by checking out again.
    */
   async checkout(cartId: string, presented: Presented, meta: RequestMeta): Promise<CartResult> {
-    return this.run(meta, { cartId, productIds: [], discountCodes: [], actionIds: [] }, (snap) => {
+    const plan = { cartId, productIds: [], discountCodes: [], actionIds: [], withOrder: true };
+    return this.run(meta, plan, (snap) => {
       const gate = this.open(snap.cart, presented, meta);
       if ('outcome' in gate) return gate;
       const state = gate.stored.state;
+      // Asked again once the order exists (its answer was lost, and its Idempotency-Key
+      // forgotten since): checkout is idempotent by cart, so the answer is that order.
+      if (state.status === 'checked_out' && snap.orderId !== null) {
+        const cart = this.view(state, meta.now);
+        return {
+          outcome: { kind: 'checkedOut', orderId: snap.orderId, cart },
+          write: null,
+          changed: null,
+        };
+      }
       const ready = checkCheckout(state);
       if (!ready.ok) return this.refuse(ready.error);
 

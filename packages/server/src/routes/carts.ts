@@ -391,7 +391,7 @@ const cartRoutes: FastifyPluginAsyncZod<CartRoutesOptions> = (
         tags: ['carts'],
         summary: 'Check out: close the cart and reserve its stock atomically',
         description:
-          'Places the order at the prices and code terms of the catalog now. If any changed since they were put in the cart, nothing is reserved and no order made: the cart is re-priced (version + 1) and the answer is `409 PRICES_CHANGED` with the re-priced `cart` and its `ETag`; check out again, with a new Idempotency-Key, to accept the new total. Also `409 OUT_OF_STOCK`, `422 CART_EMPTY`, `422 PRODUCT_NOT_FOUND`, `422 DISCOUNT_INVALID`; `410 CART_EXPIRED` for an expired cart.',
+          'Places the order at the prices and code terms of the catalog now. If any changed since they were put in the cart, nothing is reserved and no order made: the cart is re-priced (version + 1) and the answer is `409 PRICES_CHANGED` with the re-priced `cart` and its `ETag`; check out again, with a new Idempotency-Key, to accept the new total. Also `409 OUT_OF_STOCK`, `422 CART_EMPTY`, `422 PRODUCT_NOT_FOUND`, `422 DISCOUNT_INVALID`; `410 CART_EXPIRED` for an expired cart. Idempotent by cart: asked again once the order exists, it answers that same order.',
         params: CartParams,
         body: EmptyBody,
         ...authHeader,

@@ -122,6 +122,8 @@ export interface MutationPlan {
   discountCodes: readonly string[];
   actionIds: readonly string[];
   idempotencyId: string | null;
+  /** Also load the id of the order made from the cart, if any (a checkout asked again). */
+  withOrder?: boolean;
 }
 
 /** The consistent view a decision is made on: read inside the mutation's transaction. */
@@ -132,6 +134,8 @@ export interface MutationSnapshot {
   discounts: ReadonlyMap<string, Discount>;
   appliedActionIds: ReadonlySet<string>;
   idempotent: IdempotencyRecord | null;
+  /** The order made from the cart, when the plan asked (`withOrder`) and there is one. */
+  orderId: string | null;
 }
 
 /** What to write. Everything in one decision is committed together, or nothing is. */

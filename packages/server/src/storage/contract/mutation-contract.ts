@@ -233,6 +233,7 @@ export function defineMutationContract(subject: OpenedStorage): void {
         sourceCartId: 'no-source',
         actionIds: ['x1'],
         idempotencyId: 'no-key',
+        withOrder: true,
       });
       expect(seen).toEqual({
         cart: null,
@@ -241,6 +242,7 @@ export function defineMutationContract(subject: OpenedStorage): void {
         discounts: new Map(),
         appliedActionIds: new Set(),
         idempotent: null,
+        orderId: null,
       });
     });
 
@@ -331,6 +333,9 @@ export function defineMutationContract(subject: OpenedStorage): void {
       expect((await storage.getCart(state.id))?.state).toEqual(checkedOut);
       const applied = await snapshotOf(t, state.id, { actionIds: ['act-1', 'act-2', 'act-3'] });
       expect([...applied.appliedActionIds].sort()).toEqual(['act-1', 'act-2']);
+      // The order made from the cart is loaded when asked for (a checkout asked again).
+      expect(applied.orderId).toBeNull();
+      expect((await snapshotOf(t, state.id, { withOrder: true })).orderId).toBe(order.id);
       expect((await storage.getProduct(first.id))?.stock).toBe(2);
       expect((await storage.getProduct(second.id))?.stock).toBe(2);
       expect((await storage.getDiscount(limited.code))?.timesUsed).toBe(1);

@@ -84,6 +84,10 @@ export async function loadSnapshot(c: Queryable, plan: MutationPlan): Promise<Mu
     discounts: new Map(discounts.map((r) => [r.code, toDiscount(r)])),
     appliedActionIds: new Set(applied.map((r) => r.action_id)),
     idempotent: plan.idempotencyId === null ? null : await readIdempotency(c, plan.idempotencyId),
+    orderId: plan.withOrder
+      ? ((await c.query<{ id: string }>('SELECT id FROM orders WHERE cart_id = $1', [plan.cartId]))
+          .rows[0]?.id ?? null)
+      : null,
   };
 }
 

@@ -204,6 +204,7 @@ export class SqliteStorage implements Storage {
       ),
       deleteIdempotency: db.prepare('DELETE FROM idempotency_keys WHERE id = ?'),
       purgeIdempotency: db.prepare('DELETE FROM idempotency_keys WHERE expires_at <= ?'),
+      orderOfCart: db.prepare<[string], { id: string }>('SELECT id FROM orders WHERE cart_id = ?'),
       insertOrder: db.prepare(
         'INSERT INTO orders (id, cart_id, total_amount, currency, cart, created_at) VALUES (?, ?, ?, ?, ?, ?)',
       ),
@@ -307,6 +308,7 @@ export class SqliteStorage implements Storage {
           : [],
       ),
       idempotent: plan.idempotencyId === null ? null : this.readIdempotency(plan.idempotencyId),
+      orderId: plan.withOrder ? (s.orderOfCart.get(plan.cartId)?.id ?? null) : null,
     };
     const decision = decide(snapshot);
     if (decision.write) this.write(decision.write);
