@@ -217,6 +217,14 @@ export class CartService {
         return { outcome: { kind: 'changed', cart }, write: null, changed: null };
       }
       const result = applyAll(stored.state, actions, this.context(snap, meta), { skip });
+      if (!result.ok && result.error.code === 'CART_CLOSED' && skip.size > 0) {
+        // Closed since some of these were applied: the refusal carries the cart, listing
+        // those, so a client re-sending them learns they took effect before it starts anew.
+        const before = [...skip].flatMap((i) => actions[i]?.actionId ?? []);
+        const window = appliedWindow(stored.state.appliedActionIds, before);
+        const cart = this.view({ ...stored.state, appliedActionIds: window }, meta.now);
+        return this.refuse(result.error, cart);
+      }
       if (!result.ok) return this.refuse(result.error);
       const fresh = actions.filter((_, index) => !skip.has(index));
       const next = this.advance(
@@ -668,12 +676,13 @@ export class CartService {
    * A business refusal, pointing at what caused it (e.g. `/actions/2/quantity`) when it
    * can, and naming the refused action's `actionId` when it had one.
    */
-  private refuse(error: CartError): Decision {
+  private refuse(error: CartError, cart?: Cart): Decision {
     return refused(error.code, error.message, {
       ...(error.path !== undefined
         ? { errors: [{ path: error.path, message: error.message }] }
         : {}),
       ...(error.actionId !== undefined ? { actionId: error.actionId } : {}),
+      ...(cart ? { cart } : {}),
     });
   }
 

@@ -4,7 +4,7 @@
  * named by a refusal.
  */
 import { describe, expect, it } from 'vitest';
-import { APPLIED_ACTION_WINDOW, Problem } from '@cart/core';
+import { APPLIED_ACTION_WINDOW, Problem, type Cart } from '@cart/core';
 import {
   addLine,
   cartPath,
@@ -207,6 +207,15 @@ export function defineActionsContract(h: Harness): void {
         409,
         'CART_CLOSED',
       );
+      // Applied and new mixed: refused, with the cart listing what it had applied.
+      const mixed = expectProblem(
+        await batch(cart, [actions[0], { type: 'setNote', note: 'late', actionId: 'a-5' }]),
+        409,
+        'CART_CLOSED',
+      ) as { cart?: Cart };
+      expect(mixed.cart).toMatchObject({ version: 4, status: 'checked_out' });
+      expect(mixed.cart?.appliedActionIds).toContain('a-1');
+      expect(mixed.cart?.appliedActionIds).not.toContain('a-5');
     });
 
     it('applies a duplicated actionId once within one batch, and only per cart', async () => {
