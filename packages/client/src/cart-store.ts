@@ -1,9 +1,10 @@
 // Over 400 lines, and not split further: about half is the store's public API (some
 // twenty documented methods); the rest is the one place that runs the machine's effects
-// and shares its state with other tabs, which must see the callers' promises. Each part
-// with a job of its own lives beside it: the machine (sync-machine.ts, sync-stepper.ts,
-// sync-state.ts), saving (step-saver.ts), calls to the leading tab (leader-calls.ts), the
-// view (optimistic-view.ts), tab messages (tab-sync.ts), requests (requests.ts).
+// and shares its state with other tabs. Each part with a job of its own lives beside it:
+// the machine (sync-machine.ts, sync-stepper.ts, sync-state.ts), saving (step-saver.ts),
+// the callers' promises (callers.ts), calls to the leading tab (leader-calls.ts), live
+// events (live-cart.ts), the view (optimistic-view.ts), tab messages (tab-sync.ts),
+// requests (requests.ts).
 import {
   CartAction,
   DEFAULT_LIMITS,
@@ -18,7 +19,6 @@ import {
 } from '@cart/core';
 import { CartApi } from './cart-api.ts';
 import {
-  errorFromReport,
   reportFromError,
   reportFromLocal,
   type ActionResult,
@@ -28,12 +28,13 @@ import {
 } from './cart-snapshot.ts';
 import { CartApiError, CartNetworkError } from './errors.ts';
 import { IndexedDbStorage } from './indexeddb-adapter.ts';
-import { followCart } from './live-cart.ts';
+import { LiveLink, followCart } from './live-cart.ts';
 import { browserOnlineSignal, type OnlineSignal } from './online-signal.ts';
 import { applyContext, showCart, viewBase, type ViewFacts } from './optimistic-view.ts';
 import { resolveLineId, type PendingAction } from './outbox.ts';
 import { outcomeOf, perform } from './requests.ts';
 import { randomId, runtimeWith, type Runtime } from './runtime.ts';
+import { Callers } from './callers.ts';
 import { LeaderCalls } from './leader-calls.ts';
 import { Scheduler } from './scheduler.ts';
 import { StepSaver } from './step-saver.ts';
@@ -56,14 +57,11 @@ import {
   TAB_PROTOCOL,
   readTabMessage,
   type LeaderCall,
-  type SettledAction,
   type SharedState,
   type TabMessage,
 } from './tab-sync.ts';
 
 export type { CartActions, CartStoreOptions } from './store-options.ts';
-
-const SETTLED_KEPT = 500;
 
 /**
  * The cart store: a facade over the sync state machine (sync-machine.ts). It turns the
@@ -99,7 +97,7 @@ export class CartStore implements CartActions {
   private broadcastQueued = false;
   /** The last queued action this (following) tab told the leader of, once told. */
   private told: Promise<void> = Promise.resolve();
-  private live: { cartId: string; close(): void } | null = null;
+  private readonly live: LiveLink;
 
   private readonly saver: StepSaver;
 
@@ -108,10 +106,7 @@ export class CartStore implements CartActions {
   private snapshot: CartSnapshot;
   private readonly listeners = new Set<() => void>();
   private readonly refusalListeners = new Set<(report: CartErrorReport) => void>();
-  private readonly waiters = new Map<string, (result: ActionResult) => void>();
-  private readonly results: (() => void)[] = [];
-  private checkoutWaiters: { resolve(o: CheckoutResult): void; reject(e: unknown): void }[] = [];
-  private switchWaiters: { resolve(c: Cart): void; reject(e: unknown): void }[] = [];
+  private readonly callers = new Callers();
   private readonly calls: LeaderCalls;
 
   constructor(private readonly options: CartStoreOptions = {}) {
@@ -126,6 +121,19 @@ export class CartStore implements CartActions {
       (IndexedDbStorage.available()
         ? new IndexedDbStorage(`cart-sdk:${namespace}`)
         : new MemoryStorage());
+    this.live = new LiveLink((cartId) =>
+      followCart({
+        api: this.api,
+        cartId,
+        runtime: this.runtime,
+        signal: this.scheduler.signal,
+        onCart: (cart) => this.dispatch({ type: 'live', cart }),
+        onGone: () => this.dispatch({ type: 'live-gone' }),
+        onConnection: (up) => {
+          if (up) this.dispatch({ type: 'live-up' });
+        },
+      }),
+    );
     this.calls = new LeaderCalls(this.scheduler, this.newId, (m) => this.tabs.post(m));
     this.saver = new StepSaver(this.storage, this.api.auth, (error) =>
       this.options.onPersistError?.(error),
@@ -243,10 +251,9 @@ export class CartStore implements CartActions {
     if (!this.leader) return (await this.call({ kind: 'checkout' })) as CheckoutResult;
     if (this.state.outbox.length === 0 && activeCartId(this.state) === null)
       throw new CartApiError({ code: 'CART_EMPTY', status: 422 });
-    return new Promise<CheckoutResult>((resolve, reject) => {
-      this.checkoutWaiters.push({ resolve, reject });
-      this.dispatch({ type: 'checkout', key: this.newId() });
-    });
+    const result = this.callers.checkout();
+    this.dispatch({ type: 'checkout', key: this.newId() });
+    return result;
   }
 
   /** Makes a new, empty cart now (the old one is forgotten on this device). */
@@ -326,7 +333,7 @@ export class CartStore implements CartActions {
   dispose(): void {
     if (this.scheduler.disposed) return;
     this.scheduler.dispose();
-    this.closeLive();
+    this.live.close();
     this.unsubscribeOnline?.();
     this.unsubscribeOnline = null;
     this.tabs.close();
@@ -339,14 +346,9 @@ export class CartStore implements CartActions {
       null,
       this.runtime.now(),
     );
-    for (const [actionId, resolve] of this.waiters)
-      resolve({ ok: false, actionId, error: { ...report, actionId, retryable: true } });
-    this.waiters.clear();
     const closed = new CartNetworkError('network', 0, { cause: new Error('disposed') });
-    for (const w of [...this.checkoutWaiters, ...this.switchWaiters]) w.reject(closed);
+    this.callers.abandon({ ...report, retryable: true }, closed);
     this.calls.rejectAll(closed);
-    this.checkoutWaiters = [];
-    this.switchWaiters = [];
     this.listeners.clear();
   }
 
@@ -394,7 +396,7 @@ export class CartStore implements CartActions {
     this.state = s;
     this.useToken();
     for (const item of restored.outbox)
-      if (!known.has(item.actionId) && !this.settled.has(item.actionId))
+      if (!known.has(item.actionId) && !this.callers.hasSettled(item.actionId))
         this.state = step(this.state, { type: 'enqueue', item }, this.ctx()).state;
   }
 
@@ -409,7 +411,7 @@ export class CartStore implements CartActions {
     this.leader = isLeader;
     if (isLeader) this.leaderReady = this.lead(takeOver);
     else {
-      this.closeLive();
+      this.live.close();
       this.state = { ...this.state, leading: false };
     }
     this.emit();
@@ -482,22 +484,12 @@ export class CartStore implements CartActions {
         case 'announce':
           this.announce(effect.report);
           break;
-        case 'checkout-ended': {
-          const waiters = this.checkoutWaiters.splice(0);
-          for (const w of waiters) {
-            if (effect.order) w.resolve(effect.order);
-            else w.reject(errorFromReport(effect.report));
-          }
+        case 'checkout-ended':
+          this.callers.checkoutEnded(effect.order, effect.report);
           break;
-        }
-        case 'switched': {
-          const waiters = this.switchWaiters.splice(0);
-          for (const w of waiters) {
-            if (effect.cart) w.resolve(effect.cart);
-            else w.reject(errorFromReport(effect.report));
-          }
+        case 'switched':
+          this.callers.switched(effect.cart, effect.report);
           break;
-        }
       }
     }
     this.broadcast(); // what settled, for the other tabs' callers
@@ -516,50 +508,28 @@ export class CartStore implements CartActions {
     this.dispatch({ type: 'answered', request, outcome });
     // A checkout that could not reach the shop is kept and sent again; its callers hear
     // of the failure now (the order shows in `lastOrder` when it lands).
-    if (!outcome.ok && outcome.kind !== 'refused' && this.state.checkout) {
-      const error = new CartNetworkError('network', 0);
-      for (const w of this.checkoutWaiters.splice(0)) w.reject(error);
-    }
+    if (!outcome.ok && outcome.kind !== 'refused' && this.state.checkout)
+      this.callers.checkoutUnreachable(new CartNetworkError('network', 0));
   }
 
   private switchTo(event: SyncEvent): Promise<Cart> {
-    return new Promise<Cart>((resolve, reject) => {
-      this.dispatch(event);
-      this.switchWaiters.push({ resolve, reject });
-      // A switch that cannot reach the shop fails now rather than waiting for it.
-      const unsubscribe = this.watch(() => {
-        if (!this.switchWaiters.some((w) => w.resolve === resolve)) return unsubscribe();
-        if (this.state.link === 'down' || this.state.link === 'trouble') {
-          unsubscribe();
-          this.switchWaiters = this.switchWaiters.filter((w) => w.resolve !== resolve);
-          reject(new CartNetworkError('network', 0));
-        }
-      });
+    this.dispatch(event);
+    const pending = this.callers.switch();
+    // A switch that cannot reach the shop fails now rather than waiting for it.
+    const unsubscribe = this.watch(() => {
+      if (!pending.waiting()) return unsubscribe();
+      if (this.state.link === 'down' || this.state.link === 'trouble') {
+        unsubscribe();
+        pending.fail(new CartNetworkError('network', 0));
+      }
     });
+    return pending.promise;
   }
 
+  /** The leading tab follows the active cart's live events; the others follow none. */
   private followLive(): void {
-    const cartId = this.leader && this.options.live !== false ? activeCartId(this.state) : null;
-    if (this.live?.cartId === cartId) return;
-    this.closeLive();
-    if (cartId === null || this.scheduler.disposed) return;
-    const follower = followCart({
-      api: this.api,
-      cartId,
-      runtime: this.runtime,
-      signal: this.scheduler.signal,
-      onCart: (cart) => this.dispatch({ type: 'live', cart }),
-      onGone: () => this.dispatch({ type: 'live-gone' }),
-      onConnection: (up) => {
-        if (up) this.dispatch({ type: 'live-up' });
-      },
-    });
-    this.live = { cartId, close: () => follower.close() };
-  }
-
-  private closeLive(): void {
-    this.live?.close();
-    this.live = null;
+    const live = this.leader && this.options.live !== false && !this.scheduler.disposed;
+    this.live.follow(live ? activeCartId(this.state) : null);
   }
 
   // ---- queueing -------------------------------------------------------------------
@@ -588,7 +558,7 @@ export class CartStore implements CartActions {
       createdAt: now,
       ...(product ? { product } : {}),
     };
-    const result = new Promise<ActionResult>((resolve) => this.waiters.set(actionId, resolve));
+    const result = this.callers.action(actionId);
     if (this.leader) {
       this.dispatch({ type: 'enqueue', item });
     } else {
@@ -640,19 +610,7 @@ export class CartStore implements CartActions {
 
   /** Settles a caller's promise — on the next emit, so that it sees the new snapshot. */
   private settle(actionId: string, report: CartErrorReport | null): void {
-    this.settled.set(actionId, report);
-    if (this.settled.size > SETTLED_KEPT) {
-      const oldest = this.settled.keys().next().value;
-      if (oldest !== undefined) this.settled.delete(oldest);
-    }
-    const resolve = this.waiters.get(actionId);
-    if (!resolve) return;
-    this.waiters.delete(actionId);
-    const result: ActionResult =
-      report === null
-        ? { ok: true, actionId, cart: confirmedCart(this.state) }
-        : { ok: false, actionId, error: report };
-    this.results.push(() => resolve(result));
+    this.callers.settle(actionId, report, confirmedCart(this.state));
   }
 
   // ---- tabs -------------------------------------------------------------------------
@@ -703,7 +661,7 @@ export class CartStore implements CartActions {
         this.broadcast();
         return;
       case 'enqueued':
-        if (!this.leader || this.settled.has(message.item.actionId)) return;
+        if (!this.leader || this.callers.hasSettled(message.item.actionId)) return;
         this.dispatch({ type: 'enqueue', item: message.item });
         return;
       case 'call':
@@ -721,14 +679,14 @@ export class CartStore implements CartActions {
   /** Takes the leading tab's state, keeping this tab's actions it has not heard of yet. */
   private follow(shared: SharedState): void {
     for (const { actionId, report } of shared.settled) {
-      if (this.settled.has(actionId)) continue;
+      if (this.callers.hasSettled(actionId)) continue;
       this.settle(actionId, report);
       if (report && report.source === 'server' && report.at > this.seenErrorAt)
         this.announce(report);
     }
     const known = new Set(shared.outbox.map((i) => i.actionId));
     const mine = this.state.outbox.filter(
-      (i) => !known.has(i.actionId) && !this.settled.has(i.actionId),
+      (i) => !known.has(i.actionId) && !this.callers.hasSettled(i.actionId),
     );
     let s: SyncState = {
       ...this.state,
@@ -765,9 +723,7 @@ export class CartStore implements CartActions {
         outbox: [...s.outbox],
         lineIds: s.lineIds,
         clock: s.clock,
-        settled: [...this.settled]
-          .slice(-100)
-          .map(([actionId, report]): SettledAction => ({ actionId, report })),
+        settled: this.callers.recent(100),
         lastError: s.lastError,
         lastOrder: s.lastOrder,
         status: this.status(),
@@ -843,7 +799,7 @@ export class CartStore implements CartActions {
       this.snapshot = next;
       for (const listener of [...this.listeners]) listener();
     }
-    for (const settle of this.results.splice(0)) settle();
+    this.callers.flush();
   }
 }
 

@@ -159,3 +159,24 @@ async function saysCartGone(response: Response): Promise<boolean> {
     return false;
   }
 }
+
+/** Follows at most one cart's live events at a time: the one asked for last, or none. */
+export class LiveLink {
+  private current: { cartId: string; close(): void } | null = null;
+
+  /** `open` starts following a cart (see `followCart`). */
+  constructor(private readonly open: (cartId: string) => { close(): void }) {}
+
+  follow(cartId: string | null): void {
+    if ((this.current?.cartId ?? null) === cartId) return;
+    this.close();
+    if (cartId === null) return;
+    const stream = this.open(cartId);
+    this.current = { cartId, close: () => stream.close() };
+  }
+
+  close(): void {
+    this.current?.close();
+    this.current = null;
+  }
+}
