@@ -18,8 +18,12 @@ export interface Restored {
  * then goes on in memory.
  */
 export class StepSaver {
-  /** What storage holds now (the last step saved), to save only the difference. */
-  private saved: { meta: string | null; ids: Set<string> } = { meta: null, ids: new Set() };
+  /**
+   * What storage holds now (the last step saved), to save only the difference. The
+   * machine replaces a part of its state whenever it changes it, so the meta record
+   * changed exactly when one of its parts is another object.
+   */
+  private saved: { meta: MetaParts | null; ids: Set<string> } = { meta: null, ids: new Set() };
   private last: Promise<void> = Promise.resolve();
   /** A newer bundle wrote the meta record: leave it alone. */
   private metaReadOnly = false;
@@ -47,10 +51,7 @@ export class StepSaver {
         new Error('the stored cart was written by a newer version of this app; it is left alone'),
       );
     }
-    this.saved = {
-      meta: loaded.meta ? JSON.stringify(loaded.meta) : null,
-      ids: new Set(loaded.outbox.map((i) => i.actionId)),
-    };
+    this.saved = { meta: loaded.meta, ids: new Set(loaded.outbox.map((i) => i.actionId)) };
     return { meta: loaded.meta, outbox: loaded.outbox };
   }
 
@@ -61,13 +62,9 @@ export class StepSaver {
    */
   save(s: SyncState): Promise<void> {
     const step: StorageStep = {};
-    if (!this.metaReadOnly) {
-      const meta = metaOf(s, this.auth);
-      const json = JSON.stringify(meta);
-      if (json !== this.saved.meta) {
-        step.meta = meta;
-        this.saved.meta = json;
-      }
+    if (!this.metaReadOnly && !sameMeta(this.saved.meta, s)) {
+      step.meta = metaOf(s, this.auth);
+      this.saved.meta = s;
     }
     const ids = new Set(s.outbox.map((i) => i.actionId));
     const put = s.outbox.filter((i) => !this.saved.ids.has(i.actionId));
@@ -84,6 +81,25 @@ export class StepSaver {
   put(item: PendingAction): Promise<void> {
     return this.storage.save({ put: [item] }).catch((error: unknown) => this.report(error));
   }
+}
+
+/** The parts of the state the meta record is made of. */
+type MetaParts = Pick<
+  SyncState,
+  'cart' | 'lineIds' | 'checkout' | 'createKey' | 'clock' | 'lastOrder'
+>;
+
+/** Whether the state's parts are the ones saved last (by reference: see `saved`). */
+function sameMeta(saved: MetaParts | null, s: SyncState): boolean {
+  return (
+    saved !== null &&
+    saved.cart === s.cart &&
+    saved.lineIds === s.lineIds &&
+    saved.checkout === s.checkout &&
+    saved.createKey === s.createKey &&
+    saved.clock === s.clock &&
+    saved.lastOrder === s.lastOrder
+  );
 }
 
 /** The meta record of a state. The cart token is kept in bearer mode only. */

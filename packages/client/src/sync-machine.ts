@@ -94,7 +94,8 @@ function on(m: Stepper, event: SyncEvent): void {
       m.set({ switching: { kind: 'create' } });
       return;
     case 'answered':
-      if (!sameRequest(m.s.request, event.request)) return;
+      // Only the answer to the request on the wire (the very object `send` carried) counts.
+      if (m.s.request !== event.request) return;
       m.set({ request: null });
       return answered(m, event.request, event.outcome);
   }
@@ -148,10 +149,6 @@ function merge(m: Stepper, e: Extract<SyncEvent, { type: 'merge' }>): void {
     switching: { kind: 'merge' },
     mergeWanted: { cartId: null, token: null, sourceCartId: e.cartId, sourceToken: e.token, key },
   });
-}
-
-function sameRequest(a: SyncRequest | null, b: SyncRequest): boolean {
-  return a !== null && a.kind === b.kind && JSON.stringify(a) === JSON.stringify(b);
 }
 
 function answered(m: Stepper, request: SyncRequest, outcome: Outcome): void {

@@ -209,22 +209,26 @@ export class CartService {
         if (seen.has(a.actionId)) skip.add(index);
         else seen.add(a.actionId);
       }
-      if (actions.length > 0 && skip.size === actions.length) {
-        // Every action was applied before (a client re-sending after a lost answer): nothing
-        // changes, not even on a cart checked out since. The answer lists them as applied.
-        const window = appliedWindow(stored.state.appliedActionIds, actionIds);
-        const cart = this.view({ ...stored.state, appliedActionIds: window }, meta.now);
-        return { outcome: { kind: 'changed', cart }, write: null, changed: null };
-      }
+      // The cart as it is, its window also listing the actions of this request it had
+      // applied before: the answer when nothing else of the request can be applied.
+      const appliedBefore = [...skip].flatMap((i) => actions[i]?.actionId ?? []);
+      const asItIs = () =>
+        this.view(
+          {
+            ...stored.state,
+            appliedActionIds: appliedWindow(stored.state.appliedActionIds, appliedBefore),
+          },
+          meta.now,
+        );
+      // Every action was applied before (a client re-sending after a lost answer): nothing
+      // changes, not even on a cart checked out since.
+      if (actions.length > 0 && skip.size === actions.length)
+        return { outcome: { kind: 'changed', cart: asItIs() }, write: null, changed: null };
       const result = applyAll(stored.state, actions, this.context(snap, meta), { skip });
-      if (!result.ok && result.error.code === 'CART_CLOSED' && skip.size > 0) {
-        // Closed since some of these were applied: the refusal carries the cart, listing
-        // those, so a client re-sending them learns they took effect before it starts anew.
-        const before = [...skip].flatMap((i) => actions[i]?.actionId ?? []);
-        const window = appliedWindow(stored.state.appliedActionIds, before);
-        const cart = this.view({ ...stored.state, appliedActionIds: window }, meta.now);
-        return this.refuse(result.error, cart);
-      }
+      // Closed since some of these were applied: the refusal carries the cart, so a client
+      // re-sending them learns they took effect before it starts a new cart.
+      if (!result.ok && result.error.code === 'CART_CLOSED' && skip.size > 0)
+        return this.refuse(result.error, asItIs());
       if (!result.ok) return this.refuse(result.error);
       const fresh = actions.filter((_, index) => !skip.has(index));
       const next = this.advance(

@@ -9,14 +9,9 @@
  *
  * Needs the built web app (`npm run build`; `npm test` builds it first).
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ERROR_CATALOG, type Cart, type CreatedCart } from '@cart/core';
-import { WEB_DIST } from '../../src/routes/web.ts';
-import { launchChromium } from '../support/browser.ts';
-import { HttpClient } from '../support/http.ts';
+import { ERROR_CATALOG, type CreatedCart } from '@cart/core';
 import {
   WAIT,
   addButton,
@@ -26,7 +21,7 @@ import {
   settled,
   watchConsole,
 } from '../support/storefront-page.ts';
-import { startTestServer, type TestServer } from '../support/test-server.ts';
+import { startStorefront, type Storefront } from '../support/storefront-server.ts';
 
 const DAY_MS = 24 * 3600 * 1000;
 const EXPIRED = ERROR_CATALOG.CART_EXPIRED.message;
@@ -50,63 +45,39 @@ async function refusalsShown(page: Page): Promise<string[]> {
 }
 
 describe('an expired cart in the storefront', () => {
-  let server: TestServer;
-  let browser: Browser;
-  let http: HttpClient;
+  let shop: Storefront;
   let context: BrowserContext | undefined;
   const problems: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(join(WEB_DIST, 'index.html')))
-      throw new Error(`the storefront is not built (${WEB_DIST}): run \`npm run build\` first`);
-    server = await startTestServer({ env: { SEED_DEMO: 'true' } });
-    browser = await launchChromium();
-    http = new HttpClient(server.url);
+    shop = await startStorefront();
   }, 60_000);
 
   afterAll(async () => {
     await context?.close().catch(() => undefined);
-    await browser?.close();
-    await server?.close();
+    await shop?.close();
   });
 
-  /** A cart as the server has it now, read from storage (its token is in an HttpOnly cookie). */
-  async function stored(id: string): Promise<Cart> {
-    const cart = await server.app.storage.getCart(id);
-    if (!cart) throw new Error(`cart ${id} is not stored`);
-    return server.app.cartService.view(cart.state, new Date());
-  }
-
-  /** The carts created since `from`, by the audit log. */
-  async function createdSince(from: string): Promise<Cart[]> {
-    const res = await http.get<{ items: { cartId: string }[] }>(
-      `/api/admin/audit?action=cart.create&from=${encodeURIComponent(from)}`,
-      { token: server.adminToken },
-    );
-    expect(res.status, res.text).toBe(200);
-    return Promise.all(res.body.items.map(({ cartId }) => stored(cartId)));
-  }
-
   it('starts a new cart with the add that met the expiry, and says so calmly', async () => {
-    context = await browser.newContext({ serviceWorkers: 'block' });
+    context = await shop.browser.newContext({ serviceWorkers: 'block' });
     const page = await context.newPage();
     // The add sent to the expired cart is refused by the server (409 or 410): the SDK
     // handles it, but Chromium logs the failed request all the same.
     watchConsole(page, problems, [/status of 4(09|10)/]);
     const creations = recordCreations(context);
 
-    await openShop(page, server.url);
+    await openShop(page, shop.server.url);
     await addButton(page, 'Ceramic Mug').click();
     await countIs(page, 1);
     await settled(page);
     expect(creations).toHaveLength(1);
     const oldId = creations[0]!;
-    expect((await stored(oldId)).lines.map((l) => l.productId)).toEqual(['ceramic-mug']);
+    expect((await shop.stored(oldId)).lines.map((l) => l.productId)).toEqual(['ceramic-mug']);
 
     // 31 days on, the sweep closes the cart (30 days is its lifetime).
     const since = new Date().toISOString();
-    await server.app.sweep(new Date(Date.now() + 31 * DAY_MS));
-    expect((await server.app.storage.getCart(oldId))?.state.status).toBe('expired');
+    await shop.server.app.sweep(new Date(Date.now() + 31 * DAY_MS));
+    expect((await shop.server.app.storage.getCart(oldId))?.state.status).toBe('expired');
 
     await addButton(page, 'Glass Dripper').click();
     // The notice, or (the bug this guards against) a refusal of the add.
@@ -140,14 +111,14 @@ describe('an expired cart in the storefront', () => {
     await drawer.waitFor({ state: 'hidden', ...WAIT });
 
     // The server has it in a new cart; the old one is still expired, as it was.
-    const filled = (await createdSince(since)).filter((c) => c.lines.length > 0);
+    const filled = (await shop.createdSince(since)).filter((c) => c.lines.length > 0);
     expect(filled.map((c) => c.lines.map((l) => [l.productId, l.quantity]))).toEqual([
       [['glass-dripper', 1]],
     ]);
     const fresh = filled[0]!;
     expect(fresh.id).not.toBe(oldId);
     expect(fresh.status).toBe('active');
-    expect(await stored(oldId)).toMatchObject({
+    expect(await shop.stored(oldId)).toMatchObject({
       status: 'expired',
       lines: [expect.objectContaining({ productId: 'ceramic-mug', quantity: 1 })],
     });

@@ -21,8 +21,7 @@ import type {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_CATALOG, type Cart, type CreatedCart, type Product } from '@cart/core';
 import { WEB_DIST } from '../../src/routes/web.ts';
-import { launchChromium } from '../support/browser.ts';
-import { HttpClient } from '../support/http.ts';
+import type { HttpClient } from '../support/http.ts';
 import {
   WAIT,
   addButton,
@@ -31,7 +30,8 @@ import {
   settled,
   watchConsole,
 } from '../support/storefront-page.ts';
-import { startTestServer, type TestServer } from '../support/test-server.ts';
+import { startStorefront, type Storefront } from '../support/storefront-server.ts';
+import type { TestServer } from '../support/test-server.ts';
 
 const PHONE = { width: 360, height: 740 };
 const OUT_OF_STOCK = 'Sorry, we do not have that many in stock.';
@@ -65,6 +65,7 @@ const overflows = (page: Page) =>
   page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
 
 describe('storefront in headless Chromium', () => {
+  let shop: Storefront;
   let server: TestServer;
   let browser: Browser;
   let http: HttpClient;
@@ -72,17 +73,13 @@ describe('storefront in headless Chromium', () => {
   const contexts: BrowserContext[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(join(WEB_DIST, 'index.html')))
-      throw new Error(`the storefront is not built (${WEB_DIST}): run \`npm run build\` first`);
-    server = await startTestServer({ env: { SEED_DEMO: 'true' } });
-    browser = await launchChromium();
-    http = new HttpClient(server.url);
+    shop = await startStorefront();
+    ({ server, browser, http } = shop);
   }, 60_000);
 
   afterAll(async () => {
     for (const c of contexts) await c.close().catch(() => undefined);
-    await browser?.close();
-    await server?.close();
+    await shop?.close();
   });
 
   /** A new shopper: a fresh browser profile (cookies, IndexedDB, service worker). */
@@ -211,18 +208,7 @@ describe('storefront in headless Chromium', () => {
     // goes online, in a request the page's events never show. What must hold: exactly one
     // cart was made (the SDK makes a cart only for something to put in it, and a creation
     // asked again goes with its saved key), and it got the queued adds, each of them once.
-    const creations = await http.get<{ items: { cartId: string }[] }>(
-      `/api/admin/audit?action=cart.create&from=${encodeURIComponent(offlineSince)}`,
-      { token: server.adminToken },
-    );
-    expect(creations.status, creations.text).toBe(200);
-    const created = await Promise.all(
-      creations.body.items.map(async ({ cartId }) => {
-        const stored = await server.app.storage.getCart(cartId);
-        if (!stored) throw new Error(`the audit log names cart ${cartId}, which is not stored`);
-        return server.app.cartService.view(stored.state, new Date());
-      }),
-    );
+    const created = await shop.createdSince(offlineSince);
     expect(created).toHaveLength(1);
     const cart = created[0]!;
     expect(cart.lines.map((l) => [l.productId, l.quantity]).sort()).toEqual(
