@@ -36,6 +36,13 @@ export const ConfigSchema = z.object({
   DATABASE_URL: DatabaseUrl,
   /** PostgreSQL connections each process may open. */
   DATABASE_POOL_MAX: int(10, 1, 200),
+  /**
+   * SQLite group commit: how long a group of writes stays open for more, in ms. 0 (the
+   * default) commits at the end of the event-loop turn that opened it: writes arriving
+   * together share one fsync, and a lone write waits for nothing. A few ms more makes
+   * larger groups under heavy load, at that cost in latency (docs/performance.md).
+   */
+  SQLITE_COMMIT_WINDOW_MS: int(0, 0, 100),
   /** Longest a PostgreSQL statement may run (lock waits included) before it is cancelled. */
   DATABASE_STATEMENT_TIMEOUT_MS: int(5000, 100, 600_000),
   REDIS_URL: z

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ErrorSource } from '@cart/core';
+import { SERVER_ROOT } from '../paths.ts';
 import { REDACTED, scanWork, scrubText } from './redact.ts';
 
 /**
@@ -28,7 +29,7 @@ import { REDACTED, scanWork, scrubText } from './redact.ts';
  */
 
 /** The repository's root: frames under it (outside node_modules) are application code. */
-export const REPO_ROOT = resolve(import.meta.dirname, '../../../..');
+export const REPO_ROOT = resolve(SERVER_ROOT, '..', '..');
 
 /** Longest kept message and stack, in characters (after scrubbing). */
 export const MAX_MESSAGE = 500;

@@ -1,12 +1,12 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { HttpProblem } from '../http/problem.ts';
+import { SERVER_ROOT } from '../paths.ts';
 
 /** Where `npm run build` puts the web app (apps/web/dist). */
-export const WEB_DIST = fileURLToPath(new URL('../../../../apps/web/dist/', import.meta.url));
+export const WEB_DIST = join(SERVER_ROOT, '..', '..', 'apps', 'web', 'dist');
 
 const YEAR_MS = 365 * 24 * 3600 * 1000;
 

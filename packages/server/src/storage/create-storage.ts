@@ -28,7 +28,10 @@ export async function createStorage(config: Config, auditKeys?: AuditKeyring): P
     }
     return storage;
   }
-  const storage = new SqliteStorage(url.replace(/^sqlite:/, ''), { auditKeys: keys });
+  const storage = new SqliteStorage(url.replace(/^sqlite:/, ''), {
+    auditKeys: keys,
+    commitWindowMs: config.SQLITE_COMMIT_WINDOW_MS,
+  });
   await storage.migrate();
   return storage;
 }

@@ -1,8 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type pg from 'pg';
+import { SERVER_ROOT } from '../../paths.ts';
 
-const MIGRATIONS_DIR = join(import.meta.dirname, 'migrations');
+const MIGRATIONS_DIR = join(SERVER_ROOT, 'src', 'storage', 'postgres', 'migrations');
 
 /**
  * Advisory-lock class of migrations (the two-int form; the object is the schema's name

@@ -48,15 +48,33 @@ import {
   type ProductRow,
   type StoredCartState,
 } from '../rows.ts';
+import { GroupCommit } from './group-commit.ts';
 import { SqliteMonitoring } from './sqlite-monitoring.ts';
+import { SERVER_ROOT } from '../../paths.ts';
 
 type Row = Record<string, unknown>;
 
-const MIGRATIONS_DIR = join(import.meta.dirname, 'migrations');
+/** How long a write waits for a lock another connection holds. */
+const BUSY_TIMEOUT_MS = 5000;
+
+const MIGRATIONS_DIR = join(SERVER_ROOT, 'src', 'storage', 'sqlite', 'migrations');
 
 function isUniqueViolation(e: unknown): boolean {
   const code = e instanceof Error && 'code' in e ? (e as { code: unknown }).code : undefined;
   return code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
+}
+
+/** How writes are grouped into commits (group-commit.ts); the defaults suit most shops. */
+export interface SqliteOptions {
+  /** The audit chain's keys (see the constructor). */
+  auditKeys?: AuditKeyring;
+  /**
+   * How long a group stays open for more writes, in ms. 0 (the default): to the end of
+   * the event-loop turn that opened it, so a lone write waits for nothing.
+   */
+  commitWindowMs?: number;
+  /** Writes after which a group commits at once. */
+  maxGroupWrites?: number;
 }
 
 /**
@@ -65,20 +83,32 @@ function isUniqueViolation(e: unknown): boolean {
  * or power loss), and every statement prepared once. better-sqlite3 is synchronous, so
  * a transaction runs start to finish without yielding: mutations in one process are
  * serialized by construction, and no other request can interleave inside one.
+ *
+ * Two connections: every write goes through the writer, where writes that arrive together
+ * share one commit and one fsync (group-commit.ts), each answered once that commit is
+ * durable; reads outside a write use the reader, which sees only what is committed, so
+ * no one is ever shown a change that is not yet on disk. (An in-memory database is one
+ * connection for both: nothing of it is durable anyway.)
  */
 export class SqliteStorage implements Storage {
   readonly dialect = 'sqlite' as const;
   readonly auditKeys: AuditKeyring;
   private readonly db: Database.Database;
+  private readonly reader: Database.Database;
+  private readonly commits: GroupCommit;
+  /** Statements on the writer: used inside writes only. */
   private readonly stmt;
+  /** The same statements on the reader: for reads outside a write. */
+  private readonly reads;
   private readonly monitoring: SqliteMonitoring;
+  private readonly monitoringReads: SqliteMonitoring;
 
   /**
    * `auditKeys`: the audit chain's keys; by default those of a SQLite database without
    * AUDIT_KEYS or AUDIT_KEY_FILE (`audit.key` next to the file, created on first open;
    * a random one for `:memory:`).
    */
-  constructor(path: string, options: { auditKeys?: AuditKeyring } = {}) {
+  constructor(path: string, options: SqliteOptions = {}) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     this.auditKeys =
       options.auditKeys ?? loadAuditKeyring({ DATABASE_URL: `sqlite:${path}` }, true);
@@ -86,10 +116,31 @@ export class SqliteStorage implements Storage {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.pragma('foreign_keys = ON');
-    this.db.pragma('busy_timeout = 5000');
+    this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     this.migrateNow();
-    this.stmt = this.prepare();
+    // From here on, a lock held by another connection is waited for by the group commit,
+    // off the event loop, not inside SQLite.
+    this.db.pragma('busy_timeout = 0');
+    this.commits = new GroupCommit(this.db, {
+      windowMs: options.commitWindowMs ?? 0,
+      maxWrites: options.maxGroupWrites ?? 500,
+      busyTimeoutMs: BUSY_TIMEOUT_MS,
+    });
+    this.reader = path === ':memory:' ? this.db : new Database(path);
+    if (this.reader !== this.db) {
+      this.reader.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+      this.reader.pragma('query_only = ON');
+    }
+    this.stmt = this.prepare(this.db);
+    this.reads = this.reader === this.db ? this.stmt : this.prepare(this.reader);
     this.monitoring = new SqliteMonitoring(this.db);
+    this.monitoringReads =
+      this.reader === this.db ? this.monitoring : new SqliteMonitoring(this.reader);
+  }
+
+  /** Groups committed and the writes in them, since this storage was opened. */
+  get commitStats(): { groups: number; writes: number } {
+    return { ...this.commits.stats };
   }
 
   private migrateNow(): void {
@@ -119,8 +170,7 @@ export class SqliteStorage implements Storage {
     }
   }
 
-  private prepare() {
-    const db = this.db;
+  private prepare(db: Database.Database) {
     return {
       cart: db.prepare<[string], { state: string; token_hash: Buffer }>(
         'SELECT state, token_hash FROM carts WHERE id = ?',
@@ -259,6 +309,8 @@ export class SqliteStorage implements Storage {
 
   close(): Promise<void> {
     if (this.db.open) {
+      this.commits.flush();
+      if (this.reader !== this.db) this.reader.close();
       this.db.pragma('wal_checkpoint(TRUNCATE)');
       this.db.close();
     }
@@ -269,12 +321,10 @@ export class SqliteStorage implements Storage {
     plan: MutationPlan,
     decide: (snapshot: MutationSnapshot) => MutationDecision<T>,
   ): Promise<T> {
-    // IMMEDIATE takes the write lock at BEGIN: no other connection can change what we read.
-    // Run in the executor, so that what the transaction throws (a decision's error, a
-    // WriteConflictError) rejects the promise, as the port says, instead of escaping.
-    return new Promise<T>((resolve) => {
-      resolve(this.db.transaction(() => this.mutateInTransaction(plan, decide)).immediate());
-    });
+    // The group holds the write lock (BEGIN IMMEDIATE): no other connection can change
+    // what we read. What the write throws (a decision's error, a WriteConflictError)
+    // rejects the promise, as the port says.
+    return this.commits.write(() => this.mutateInTransaction(plan, decide));
   }
 
   private mutateInTransaction<T>(
@@ -331,8 +381,8 @@ export class SqliteStorage implements Storage {
       this.stmt.pruneIdempotency.run(rec.cartId, rec.id, Math.max(keep - 1, 0));
   }
 
-  private loadCart(id: string): StoredCart | null {
-    const row = this.stmt.cart.get(id);
+  private loadCart(id: string, stmt = this.stmt): StoredCart | null {
+    const row = stmt.cart.get(id);
     return row
       ? {
           state: toCartStateFromRow(JSON.parse(row.state) as StoredCartState),
@@ -341,8 +391,8 @@ export class SqliteStorage implements Storage {
       : null;
   }
 
-  private readIdempotency(id: string): IdempotencyRecord | null {
-    const r = this.stmt.idempotency.get(id);
+  private readIdempotency(id: string, stmt = this.stmt): IdempotencyRecord | null {
+    const r = stmt.idempotency.get(id);
     return r
       ? {
           id: r.id,
@@ -426,18 +476,18 @@ export class SqliteStorage implements Storage {
   }
 
   getCart(id: string): Promise<StoredCart | null> {
-    return Promise.resolve(this.loadCart(id));
+    return Promise.resolve(this.loadCart(id, this.reads));
   }
 
   getIdempotency(id: string): Promise<IdempotencyRecord | null> {
-    return Promise.resolve(this.readIdempotency(id));
+    return Promise.resolve(this.readIdempotency(id, this.reads));
   }
 
   listProducts(limit: number, cursor: string | null): Promise<ProductPage> {
     const after = cursor === null ? null : decodeCursor(cursor);
     const rows = after
-      ? this.stmt.productsAfter.all(after.at, after.at, after.id, limit + 1)
-      : this.stmt.productsFirst.all(limit + 1);
+      ? this.reads.productsAfter.all(after.at, after.at, after.id, limit + 1)
+      : this.reads.productsFirst.all(limit + 1);
     const page = rows.slice(0, limit);
     const last = page.at(-1);
     return Promise.resolve({
@@ -448,12 +498,12 @@ export class SqliteStorage implements Storage {
   }
 
   getProduct(id: string): Promise<Product | null> {
-    const row = this.stmt.product.get(id);
+    const row = this.reads.product.get(id);
     return Promise.resolve(row ? toProduct(row) : null);
   }
 
   countProducts(): Promise<number> {
-    return Promise.resolve(this.stmt.countProducts.get()?.n ?? 0);
+    return Promise.resolve(this.reads.countProducts.get()?.n ?? 0);
   }
 
   private productParams(id: string, p: ProductInput, now: string): Row {
@@ -483,28 +533,23 @@ export class SqliteStorage implements Storage {
     idempotency: IdempotencyRecord | null | undefined,
     run: () => T,
   ): Promise<T> {
-    try {
-      return Promise.resolve(
-        this.db
-          .transaction(() => {
-            // The key first: one already committed (the same request, answered by another
-            // process) is WriteConflictError before the change can fail on what that
-            // answer did (a taken sku, a deleted id), so the caller replays the answer.
-            if (idempotency) this.insertIdempotency(idempotency);
-            const result = run();
-            if (result === null || result === false) {
-              if (idempotency) this.stmt.deleteIdempotency.run(idempotency.id);
-              return result;
-            }
-            this.appendAudit([audit]);
-            return result;
-          })
-          .immediate(),
-      );
-    } catch (e) {
-      if (isUniqueViolation(e)) return Promise.reject(new AlreadyExistsError(subject));
-      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
-    }
+    return this.commits
+      .write(() => {
+        // The key first: one already committed (the same request, answered by another
+        // process) is WriteConflictError before the change can fail on what that
+        // answer did (a taken sku, a deleted id), so the caller replays the answer.
+        if (idempotency) this.insertIdempotency(idempotency);
+        const result = run();
+        if (result === null || result === false) {
+          if (idempotency) this.stmt.deleteIdempotency.run(idempotency.id);
+          return result;
+        }
+        this.appendAudit([audit]);
+        return result;
+      })
+      .catch((e: unknown) => {
+        throw isUniqueViolation(e) ? new AlreadyExistsError(subject) : e;
+      });
   }
 
   createProduct(
@@ -547,8 +592,8 @@ export class SqliteStorage implements Storage {
   listDiscounts(limit: number, cursor: string | null): Promise<DiscountPage> {
     const after = cursor === null ? null : decodeCursor(cursor);
     const rows = after
-      ? this.stmt.discountsAfter.all(after.at, after.at, after.id, limit + 1)
-      : this.stmt.discountsFirst.all(limit + 1);
+      ? this.reads.discountsAfter.all(after.at, after.at, after.id, limit + 1)
+      : this.reads.discountsFirst.all(limit + 1);
     const page = rows.slice(0, limit);
     const last = page.at(-1);
     return Promise.resolve({
@@ -559,7 +604,7 @@ export class SqliteStorage implements Storage {
   }
 
   getDiscount(code: string): Promise<Discount | null> {
-    const row = this.stmt.discount.get(code);
+    const row = this.reads.discount.get(code);
     return Promise.resolve(row ? toDiscount(row) : null);
   }
 
@@ -612,26 +657,26 @@ export class SqliteStorage implements Storage {
     if (q.beforeSeq !== undefined) add('seq < ?', q.beforeSeq);
     const sql = `SELECT * FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`;
     // Filters combine into a handful of shapes; better-sqlite3 caches nothing, so prepare per call (admin-only, rare).
-    const rows = this.db.prepare<unknown[], AuditRow>(sql).all(...params, q.limit);
+    const rows = this.reader.prepare<unknown[], AuditRow>(sql).all(...params, q.limit);
     return Promise.resolve(rows.map(toAudit));
   }
 
   readAuditChain(afterSeq: number, limit: number): Promise<AuditRecord[]> {
-    return Promise.resolve(this.stmt.auditChain.all(afterSeq, limit).map(toAudit));
+    return Promise.resolve(this.reads.auditChain.all(afterSeq, limit).map(toAudit));
   }
 
   findExpiredCarts(now: string, limit: number): Promise<string[]> {
-    return Promise.resolve(this.stmt.expiredCarts.all(now, limit).map((r) => r.id));
+    return Promise.resolve(this.reads.expiredCarts.all(now, limit).map((r) => r.id));
   }
 
   purgeIdempotency(now: string): Promise<number> {
-    return Promise.resolve(this.stmt.purgeIdempotency.run(now).changes);
+    return this.commits.write(() => this.stmt.purgeIdempotency.run(now).changes);
   }
 
   // ---- shared by every instance on the database -----------------------------------
 
   serverSecret(name: string, candidate: Buffer): Promise<Buffer> {
-    return this.run(() => {
+    return this.commits.write(() => {
       // The first writer wins; every caller (this one included) reads the winner back.
       this.stmt.insertServerSecret.run(name, candidate, new Date().toISOString());
       const row = this.stmt.serverSecret.get(name);
@@ -641,58 +686,58 @@ export class SqliteStorage implements Storage {
   }
 
   revokeAdminSession(id: string, expiresAt: string): Promise<void> {
-    return this.run(() => void this.stmt.revokeAdminSession.run(id, expiresAt));
+    return this.commits.write(() => void this.stmt.revokeAdminSession.run(id, expiresAt));
   }
 
   isAdminSessionRevoked(id: string): Promise<boolean> {
-    return this.run(() => this.stmt.adminSessionRevoked.get(id) !== undefined);
+    return this.run(() => this.reads.adminSessionRevoked.get(id) !== undefined);
   }
 
   purgeRevokedAdminSessions(now: string): Promise<number> {
-    return this.run(() => this.stmt.purgeRevokedAdminSessions.run(now).changes);
+    return this.commits.write(() => this.stmt.purgeRevokedAdminSessions.run(now).changes);
   }
 
   // ---- monitoring (sqlite-monitoring.ts) ------------------------------------------
 
   findIdleCarts(idleBefore: string, limit: number): Promise<string[]> {
-    return this.run(() => this.monitoring.findIdleCarts(idleBefore, limit));
+    return this.run(() => this.monitoringReads.findIdleCarts(idleBefore, limit));
   }
 
   markAbandoned(cartId: string, idleBefore: string, event: AnalyticsEvent): Promise<boolean> {
-    return this.run(() => this.monitoring.markAbandoned(cartId, idleBefore, event));
+    return this.commits.write(() => this.monitoring.markAbandoned(cartId, idleBefore, event));
   }
 
   analyticsCounts(from: string, to: string, topLimit: number): Promise<AnalyticsCounts> {
-    return this.run(() => this.monitoring.analyticsCounts(from, to, topLimit));
+    return this.run(() => this.monitoringReads.analyticsCounts(from, to, topLimit));
   }
 
   recordError(occurrence: ErrorOccurrence, limits: ErrorGroupLimits): Promise<ErrorRecordOutcome> {
-    return this.run(() => this.monitoring.recordError(occurrence, limits));
+    return this.commits.write(() => this.monitoring.recordError(occurrence, limits));
   }
 
   purgeErrorGroups(before: string): Promise<number> {
-    return this.run(() => this.monitoring.purgeErrorGroups(before));
+    return this.commits.write(() => this.monitoring.purgeErrorGroups(before));
   }
 
   listErrorGroups(
     query: ErrorGroupQuery,
   ): Promise<{ items: ErrorGroupSummary[]; nextCursor: string | null }> {
-    return this.run(() => this.monitoring.listErrorGroups(query));
+    return this.run(() => this.monitoringReads.listErrorGroups(query));
   }
 
   getErrorGroup(fingerprint: string): Promise<ErrorGroup | null> {
-    return this.run(() => this.monitoring.getErrorGroup(fingerprint));
+    return this.run(() => this.monitoringReads.getErrorGroup(fingerprint));
   }
 
   recordAlertEvent(event: AlertEventInput): Promise<AlertEvent> {
-    return this.run(() => this.monitoring.recordAlertEvent(event));
+    return this.commits.write(() => this.monitoring.recordAlertEvent(event));
   }
 
   listAlertEvents(limit: number): Promise<AlertEvent[]> {
-    return this.run(() => this.monitoring.listAlertEvents(limit));
+    return this.run(() => this.monitoringReads.listAlertEvents(limit));
   }
 
-  /** Runs synchronous work as a promise: what it throws rejects, as the port says. */
+  /** Runs a synchronous read as a promise: what it throws rejects, as the port says. */
   private run<T>(work: () => T): Promise<T> {
     return new Promise<T>((resolve) => resolve(work()));
   }
