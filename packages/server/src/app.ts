@@ -4,6 +4,7 @@ import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions
 import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Config } from './config.ts';
+import { toJson } from './json.ts';
 import { CartObservers } from './domain/cart-observer.ts';
 import { sweepAbandoned } from './domain/abandonment.ts';
 import { CartService } from './domain/cart-service.ts';
@@ -138,7 +139,8 @@ export async function buildApp(
   // one on the way out would double the cost of every answer. The response schemas
   // still document every route in the OpenAPI document, and the contract suite checks
   // real answers against them.
-  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  // A cart's JSON is made once, by whoever needs it first (json.ts).
+  app.setSerializerCompiler(() => toJson);
 
   acceptJsonOnly(app);
 

@@ -82,6 +82,12 @@ export const ConfigSchema = z.object({
    */
   MAX_CART_BYTES: int(256 * 1024, 16 * 1024, 16 * 1024 * 1024),
   /**
+   * The cache of priced, serialized carts a read answers from when the cart is still at
+   * the version seen last (domain/cart-views.ts): its bound, in characters of JSON (the
+   * objects take about as much again). 0 turns it off.
+   */
+  CART_CACHE_MAX_BYTES: int(32 * 1024 * 1024, 0, 4 * 1024 * 1024 * 1024),
+  /**
    * Idempotent answers kept per cart: storing one more deletes that cart's oldest, so a
    * retry with a key older than the newest this many is applied again as a new request.
    */

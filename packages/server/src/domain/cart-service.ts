@@ -27,6 +27,7 @@ import {
   type Repricing,
 } from '@cart/core';
 import type { Config } from '../config.ts';
+import { cartJson } from '../json.ts';
 import type { CartEvents } from '../events/cart-events.ts';
 import { hashToken, newCartToken, tokenMatches } from '../security/tokens.ts';
 import type {
@@ -39,6 +40,7 @@ import type {
 } from '../storage/port.ts';
 import { analyticsFor } from './analytics-events.ts';
 import type { CartObserver } from './cart-observer.ts';
+import { CartViews } from './cart-views.ts';
 import {
   auditEntry,
   refusal,
@@ -115,6 +117,8 @@ export function appliedWindow(
  */
 export class CartService {
   readonly limits: CartLimits;
+  /** The carts last read or changed here, priced and serialized (cart-views.ts). */
+  private readonly views: CartViews;
 
   constructor(
     private readonly storage: Storage,
@@ -128,6 +132,7 @@ export class CartService {
       maxQuantityPerLine: config.MAX_QUANTITY_PER_LINE,
       maxDiscounts: config.MAX_DISCOUNTS_PER_CART,
     };
+    this.views = new CartViews(config.CART_CACHE_MAX_BYTES);
   }
 
   /** Prices a stored cart, showing an active cart past its expiry as expired. */
@@ -174,10 +179,20 @@ export class CartService {
     });
   }
 
+  /**
+   * The cart, priced, for its holder (null for anyone else, as for an unknown id). A cart
+   * at the version read or changed here last is answered as it was then, its JSON made
+   * already: the database sends its version and token hash only.
+   */
   async read(cartId: string, presented: Presented, now: Date): Promise<Cart | null> {
-    const stored = await this.storage.getCart(cartId);
-    if (!tokenMatches(presented, stored?.tokenHash ?? null) || !stored) return null;
-    return this.view(stored.state, now);
+    const seen = this.views.get(cartId, now.getTime());
+    const row = await this.storage.readCart(cartId, seen?.version ?? null);
+    if (!row || !tokenMatches(presented, row.tokenHash)) return null;
+    if (row.state === null && seen !== undefined) return seen;
+    if (row.state === null) throw new Error(`cart ${cartId} was read without its state`);
+    const cart = this.view(row.state, now);
+    this.views.put(cart);
+    return cart;
   }
 
   /**
@@ -524,7 +539,10 @@ export class CartService {
     const decision = settled.decision;
     if (decision?.write)
       this.observer.committed(decision.write.events, { requestId: meta.requestId });
-    if (decision?.changed) this.events.publish(decision.changed);
+    if (decision?.changed) {
+      this.views.put(decision.changed);
+      this.events.publish(decision.changed);
+    }
     return settled.ran;
   }
 
@@ -619,7 +637,7 @@ export class CartService {
     // The cart is stored, answered, replayed and streamed whole: past MAX_CART_BYTES (as
     // answered) the change is refused and nothing is written. A cart already over a
     // lowered bound may still shrink, so only a change that makes it larger is refused.
-    const bytes = Buffer.byteLength(JSON.stringify(cart));
+    const bytes = Buffer.byteLength(cartJson(cart));
     if (
       bytes > this.config.MAX_CART_BYTES &&
       bytes > Buffer.byteLength(JSON.stringify(this.view(before, meta.now)))

@@ -1,4 +1,5 @@
 import type { Cart } from '@cart/core';
+import { cartJson } from '../json.ts';
 
 /**
  * One cart as a Server-Sent Event, serialized once and shared by every subscriber that
@@ -104,10 +105,7 @@ export class CartEvents {
     const frame: CartFrame = {
       cartId: cart.id,
       version: cart.version,
-      bytes: Buffer.from(
-        `event: cart\nid: ${cart.version}\ndata: ${JSON.stringify(cart)}\n\n`,
-        'utf8',
-      ),
+      bytes: Buffer.from(`event: cart\nid: ${cart.version}\ndata: ${cartJson(cart)}\n\n`, 'utf8'),
     };
     if (this.listeners.has(cart.id) && (kept === undefined || kept.version < cart.version))
       this.latest.set(cart.id, frame);

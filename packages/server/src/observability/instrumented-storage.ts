@@ -17,6 +17,7 @@ const OPERATIONS: Record<StorageOperation, true> = {
   close: true,
   mutate: true,
   getCart: true,
+  readCart: true,
   getIdempotency: true,
   listProducts: true,
   getProduct: true,

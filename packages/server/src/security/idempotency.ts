@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { canonicalJson } from '../audit/chain.ts';
+import { toJson } from '../json.ts';
 import { sha256Hex } from './tokens.ts';
 import type { IdempotencyRecord } from '../storage/port.ts';
 
@@ -87,7 +88,10 @@ export function sealReply(ctx: IdempotencyContext, reply: StoredReply): string {
   // are read back only by the holder of the raw key, and what an attacker could write
   // into one (a note, attributes) never shares an answer with a secret (the token is
   // only in the creation answer of an empty cart).
-  const plain = deflateRawSync(Buffer.from(JSON.stringify(reply), 'utf8'));
+  // The answer as JSON.stringify writes it, its body (a cart) serialized once (json.ts).
+  const body = reply.body === undefined ? '' : `,"body":${toJson(reply.body)}`;
+  const json = `{"status":${reply.status},"headers":${JSON.stringify(reply.headers)}${body}}`;
+  const plain = deflateRawSync(Buffer.from(json, 'utf8'), { level: 1 });
   const data = Buffer.concat([cipher.update(plain), cipher.final()]);
   return SEALED_V2 + Buffer.concat([iv, cipher.getAuthTag(), data]).toString('base64url');
 }

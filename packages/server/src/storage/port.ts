@@ -19,6 +19,13 @@ import type { AuditKeyring } from '../audit/keyring.ts';
  * rules; they load, lock and write. The rules live in @cart/core and the cart service.
  */
 
+/** What `readCart` answers: the state is null when it is still the version the caller knows. */
+export interface CartRead {
+  tokenHash: Buffer;
+  version: number;
+  state: CartState | null;
+}
+
 /** A cart row: the state plus the SHA-256 of its secret token (the token itself is never stored). */
 export interface StoredCart {
   state: CartState;
@@ -287,6 +294,14 @@ export interface Storage {
   ): Promise<T>;
 
   getCart(id: string): Promise<StoredCart | null>;
+
+  /**
+   * A cart as a read answers it: its credential and version, and its state only when
+   * the version is not `knownVersion` (the one the caller has priced and serialized
+   * already), so an unchanged cart is neither sent nor parsed again. Null when there is
+   * no such cart. One statement.
+   */
+  readCart(id: string, knownVersion: number | null): Promise<CartRead | null>;
   getIdempotency(id: string): Promise<IdempotencyRecord | null>;
 
   // Admin changes: each is one transaction with its audit record and, when the request

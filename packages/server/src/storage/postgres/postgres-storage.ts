@@ -18,6 +18,7 @@ import {
   type AuditEntry,
   type AuditQuery,
   type AuditRecord,
+  type CartRead,
   type DiscountPage,
   type ErrorGroupQuery,
   type ErrorGroupLimits,
@@ -207,6 +208,20 @@ export class PostgresStorage implements Storage {
       [id],
     );
     return rows[0] ? toStoredCart(rows[0]) : null;
+  }
+
+  async readCart(id: string, knownVersion: number | null): Promise<CartRead | null> {
+    const { rows } = await this.pool.query<CartRow & { version: number }>(
+      'SELECT id, CASE WHEN version = $2 THEN NULL ELSE state END AS state, token_hash, version FROM carts WHERE id = $1',
+      [id, knownVersion ?? -1],
+    );
+    const row = rows[0];
+    if (!row) return null;
+    return {
+      tokenHash: row.token_hash,
+      version: row.version,
+      state: row.state === null ? null : toStoredCart(row).state,
+    };
   }
 
   getIdempotency(id: string): Promise<IdempotencyRecord | null> {

@@ -23,6 +23,7 @@ import {
   type AuditEntry,
   type AuditQuery,
   type AuditRecord,
+  type CartRead,
   type DiscountPage,
   type ErrorGroupQuery,
   type ErrorGroupLimits,
@@ -174,6 +175,13 @@ export class SqliteStorage implements Storage {
     return {
       cart: db.prepare<[string], { state: string; token_hash: Buffer }>(
         'SELECT state, token_hash FROM carts WHERE id = ?',
+      ),
+      // The state only when it is not the version the caller knows (readCart).
+      cartUnlessAt: db.prepare<
+        [number, string],
+        { state: string | null; token_hash: Buffer; version: number }
+      >(
+        'SELECT CASE WHEN version = ? THEN NULL ELSE state END AS state, token_hash, version FROM carts WHERE id = ?',
       ),
       insertCart: db.prepare(
         'INSERT INTO carts (id, token_hash, version, status, state, created_at, updated_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
@@ -477,6 +485,17 @@ export class SqliteStorage implements Storage {
 
   getCart(id: string): Promise<StoredCart | null> {
     return Promise.resolve(this.loadCart(id, this.reads));
+  }
+
+  readCart(id: string, knownVersion: number | null): Promise<CartRead | null> {
+    const row = this.reads.cartUnlessAt.get(knownVersion ?? -1, id);
+    if (!row) return Promise.resolve(null);
+    return Promise.resolve({
+      tokenHash: row.token_hash,
+      version: row.version,
+      state:
+        row.state === null ? null : toCartStateFromRow(JSON.parse(row.state) as StoredCartState),
+    });
   }
 
   getIdempotency(id: string): Promise<IdempotencyRecord | null> {
