@@ -16,7 +16,7 @@ import { AdminSessions } from './http/admin-session.ts';
 import { Csrf } from './http/csrf.ts';
 import { checkRoutePolicy, refuseUnwantedBodies } from './http/route-policy.ts';
 import { cleanForwardedFor, trustProxyOption } from './http/forwarded.ts';
-import { registerHelmet } from './plugins/external/helmet.ts';
+import { registerSecurityHeaders } from './plugins/app/security-headers.ts';
 import { registerSwagger } from './plugins/external/swagger.ts';
 import errors, { acceptJsonOnly, answerUnparseable, frameworkError } from './plugins/app/errors.ts';
 import idempotency from './plugins/app/idempotency.ts';
@@ -198,7 +198,7 @@ export async function buildApp(
     void reply.header('x-request-id', request.id);
     done();
   });
-  await registerHelmet(app);
+  registerSecurityHeaders(app);
   await app.register(cookie);
   await registerSwagger(app);
   await app.register(errors);

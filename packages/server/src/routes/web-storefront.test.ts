@@ -5,7 +5,7 @@ import { brotliCompressSync, brotliDecompressSync } from 'node:zlib';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import errors from '../plugins/app/errors.ts';
-import { registerHelmet } from '../plugins/external/helmet.ts';
+import { registerSecurityHeaders } from '../plugins/app/security-headers.ts';
 import { expectProblem, header } from '../../test/support/test-app.ts';
 import webRoutes, { STOREFRONT_PATHS } from './web.ts';
 
@@ -14,14 +14,14 @@ const PAGE =
 const WORKER = 'self.addEventListener("fetch", () => {});';
 const SCRIPT = `console.log(${JSON.stringify('storefront '.repeat(200))});`;
 
-/** The web routes over a build of our own making, with the real error handler and helmet. */
+/** The web routes over a build of our own making, with the real error handler and security headers. */
 async function serve(distDir: string): Promise<FastifyInstance> {
   const app = Fastify({ logger: false });
   app.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
     done();
   });
-  await registerHelmet(app);
+  registerSecurityHeaders(app);
   await app.register(errors);
   await app.register(webRoutes, { distDir });
   await app.ready();

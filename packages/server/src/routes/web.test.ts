@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import errors from '../plugins/app/errors.ts';
-import { registerHelmet } from '../plugins/external/helmet.ts';
+import { registerSecurityHeaders } from '../plugins/app/security-headers.ts';
 import { expectProblem, header } from '../../test/support/test-app.ts';
 import webRoutes, { WEB_DIST } from './web.ts';
 
@@ -12,14 +12,14 @@ const PAGE =
   '<!doctype html><title>Dashboard</title><script type="module" src="/assets/dashboard-AbC123.js"></script>';
 const SCRIPT = 'console.log("dashboard")';
 
-/** The web routes over a build of our own making (or none), with the real error handler and helmet. */
+/** The web routes over a build of our own making (or none), with the real error handler and security headers. */
 async function serve(distDir: string): Promise<FastifyInstance> {
   const app = Fastify({ logger: false });
   app.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
     done();
   });
-  await registerHelmet(app);
+  registerSecurityHeaders(app);
   await app.register(errors);
   await app.register(webRoutes, { distDir });
   await app.ready();
