@@ -147,13 +147,32 @@ function namesSensitiveField(line: string): boolean {
 
 const looksRandom = (word: string) => /[A-Z]/.test(word) && /[a-z]/.test(word);
 
+const isTokenChar = (c: number) => isAlnum(c) || c === 95 || c === 45;
+
+/**
+ * Whether `text` holds a run of at least 43 `[A-Za-z0-9_-]` characters: both token shapes
+ * end in one (a cart token is one, a CSRF token's HMAC is one). A request line's ids
+ * (UUIDs, 36) are shorter, so most lines skip the two token patterns after this one
+ * cheap pass.
+ */
+function hasTokenRun(text: string): boolean {
+  let run = 0;
+  for (let i = 0; i < text.length; i++) {
+    run = isTokenChar(text.charCodeAt(i)) ? run + 1 : 0;
+    if (run >= 43) return true;
+  }
+  return false;
+}
+
 /** Replaces credentials and email addresses inside a piece of text. */
 export function scrubText(text: string, secrets: readonly string[] = []): string {
   let out = text;
   for (const secret of secrets) if (out.includes(secret)) out = out.replaceAll(secret, REDACTED);
   if (out.includes('earer') || out.includes('EARER')) out = out.replace(BEARER, `$1 ${REDACTED}`);
-  out = out.replace(CSRF_TOKEN, REDACTED);
-  out = out.replace(CART_TOKEN, (word) => (looksRandom(word) ? REDACTED : word));
+  if (hasTokenRun(out)) {
+    out = out.replace(CSRF_TOKEN, REDACTED);
+    out = out.replace(CART_TOKEN, (word) => (looksRandom(word) ? REDACTED : word));
+  }
   if (out.includes('@') || out.includes('%40')) out = replaceEmails(out);
   return out;
 }

@@ -240,7 +240,7 @@ describe('metrics after scripted traffic', () => {
     // the stale PATCH; the CSRF refusal never got there), one `getCart` for the read.
     const db = (operation: string) => d('cart_db_query_duration_seconds_count', { operation });
     expect(db('mutate')).toBe(3 + 8 + 1 + 2 + 1 + 1);
-    expect(db('getCart')).toBe(1);
+    expect(db('readCart')).toBe(1);
   });
 
   it('exposes every agreed metric, with HELP and the right TYPE, and the process metrics', async () => {
