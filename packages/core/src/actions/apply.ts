@@ -5,7 +5,7 @@ import { MoneyOverflowError, multiply, sum } from '../money/money.ts';
 import type { CartAction } from '../schemas/action.ts';
 import type { CartState, LineState } from '../schemas/cart.ts';
 import type { Product } from '../schemas/product.ts';
-import { computeTotals } from '../totals/compute-totals.ts';
+import { checkAmounts } from '../totals/compute-totals.ts';
 import type { ApplyContext } from './context.ts';
 
 /**
@@ -24,9 +24,9 @@ export function apply(state: CartState, action: CartAction, ctx: ApplyContext): 
   return refuseOverflow(() => {
     const next = reduce(state, action, ctx);
     if (!next.ok) return next;
-    // Pricing the new cart is the amount check: one whose totals would leave the
-    // safe-integer range is refused here, before anyone can store it.
-    computeTotals(next.value, ctx.taxRateBps);
+    // The amount check: a cart whose totals would leave the safe-integer range is
+    // refused here, before anyone can store it (its amounts only: the caller prices it).
+    checkAmounts(next.value, ctx.taxRateBps);
     return next;
   });
 }

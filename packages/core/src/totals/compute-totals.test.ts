@@ -5,7 +5,7 @@ import type { AppliedDiscount } from '../schemas/cart.ts';
 import { cartStateArb, taxRateArb } from '../test/arbitraries.ts';
 import { cart, clone, deepFreeze, line } from '../test/fixtures.ts';
 import { expectTotalsInvariants } from '../test/invariants.ts';
-import { computeTotals, isApplicable } from './compute-totals.ts';
+import { checkAmounts, computeTotals, isApplicable } from './compute-totals.ts';
 
 const percent = (
   code: string,
@@ -218,6 +218,38 @@ describe('computeTotals: worked examples that pin the rounding rule', () => {
     expect(() => computeTotals(huge, 0)).toThrow(MoneyOverflowError);
     const taxed = cart({ lines: [line('l1', 1, Number.MAX_SAFE_INTEGER - 10)] });
     expect(() => computeTotals(taxed, 1000)).toThrow(MoneyOverflowError);
+  });
+
+  it("checkAmounts (the reducer's cheap check) throws exactly when pricing would", () => {
+    const throws = (run: () => unknown) => {
+      try {
+        run();
+        return false;
+      } catch (error) {
+        if (error instanceof MoneyOverflowError) return true;
+        throw error;
+      }
+    };
+    // Prices near the safe-integer limit, with codes and tax, so that some carts overflow
+    // (in the line products, the subtotal, or only once tax is added) and some do not.
+    const big = fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER });
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 1, max: 3 }), big), { minLength: 1, maxLength: 4 }),
+        fc.integer({ min: 0, max: 10_000 }),
+        fc.integer({ min: 0, max: 10_000 }),
+        (lines, rate, off) => {
+          const state = cart({
+            lines: lines.map(([quantity, price], i) => line(`l${i}`, quantity, price)),
+            discounts: [percent('HALF', off)],
+          });
+          expect(throws(() => checkAmounts(state, rate))).toBe(
+            throws(() => computeTotals(state, rate)),
+          );
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 
   it('refuses an unknown discount kind loudly', () => {

@@ -38,32 +38,20 @@ import type { AppliedDiscount, Cart, CartDiscount, CartState } from '../schemas/
  */
 export function computeTotals(state: CartState, taxRateBps: number): Cart {
   const currency = state.currency;
-  const lineSubtotals = state.lines.map((l) => multiply(l.unitPrice, l.quantity));
-  const subtotal = sum(lineSubtotals, currency);
-
-  let taken = zero(currency);
-  const discounts: CartDiscount[] = state.discounts.map((d) => {
-    const applicable = isApplicable(d, subtotal);
-    const wanted = applicable ? discountAmount(d, subtotal) : 0;
-    const room = subtract(subtotal, taken).amount;
-    const amount: Money = { amount: Math.min(wanted, room), currency };
-    taken = add(taken, amount);
-    return { ...d, amount, applicable };
-  });
-  const discountTotal = taken;
-
+  const a = priceAmounts(state, taxRateBps);
+  const discounts: CartDiscount[] = state.discounts.map((d, i) => ({
+    ...d,
+    ...(a.discounts[i] as Pick<CartDiscount, 'amount' | 'applicable'>),
+  }));
   const shares = allocate(
-    discountTotal.amount,
-    lineSubtotals.map((m) => m.amount),
+    a.discountTotal.amount,
+    a.lineSubtotals.map((m) => m.amount),
   );
   const lines = state.lines.map((l, i) => {
-    const lineSubtotal = lineSubtotals[i] as Money;
+    const lineSubtotal = a.lineSubtotals[i] as Money;
     const lineDiscount: Money = { amount: shares[i] ?? 0, currency };
     return { ...l, discountTotal: lineDiscount, total: subtract(lineSubtotal, lineDiscount) };
   });
-
-  const discounted = subtract(subtotal, discountTotal);
-  const taxTotal: Money = { amount: applyBasisPoints(discounted.amount, taxRateBps), currency };
   const itemCount = state.lines.reduce((n, l) => n + l.quantity, 0);
 
   return {
@@ -71,12 +59,57 @@ export function computeTotals(state: CartState, taxRateBps: number): Cart {
     lines,
     discounts,
     itemCount,
-    subtotal,
-    discountTotal,
-    taxTotal,
-    total: add(discounted, taxTotal),
+    subtotal: a.subtotal,
+    discountTotal: a.discountTotal,
+    taxTotal: a.taxTotal,
+    total: a.total,
     taxRateBps,
   };
+}
+
+/** The cart's amounts, steps 1–3, 5 and 6 of `computeTotals`: no line is built or allocated. */
+interface Amounts {
+  lineSubtotals: Money[];
+  subtotal: Money;
+  discounts: Pick<CartDiscount, 'amount' | 'applicable'>[];
+  discountTotal: Money;
+  taxTotal: Money;
+  total: Money;
+}
+
+function priceAmounts(state: CartState, taxRateBps: number): Amounts {
+  const currency = state.currency;
+  const lineSubtotals = state.lines.map((l) => multiply(l.unitPrice, l.quantity));
+  const subtotal = sum(lineSubtotals, currency);
+
+  let taken = zero(currency);
+  const discounts = state.discounts.map((d) => {
+    const applicable = isApplicable(d, subtotal);
+    const wanted = applicable ? discountAmount(d, subtotal) : 0;
+    const room = subtract(subtotal, taken).amount;
+    const amount: Money = { amount: Math.min(wanted, room), currency };
+    taken = add(taken, amount);
+    return { amount, applicable };
+  });
+  const discounted = subtract(subtotal, taken);
+  const taxTotal: Money = { amount: applyBasisPoints(discounted.amount, taxRateBps), currency };
+  return {
+    lineSubtotals,
+    subtotal,
+    discounts,
+    discountTotal: taken,
+    taxTotal,
+    total: add(discounted, taxTotal),
+  };
+}
+
+/**
+ * Throws MoneyOverflowError when pricing `state` would leave the safe-integer range, as
+ * `computeTotals` would: the same arithmetic, without building the priced lines. The
+ * reducer's check after every action, so a batch does not price the whole cart each time.
+ */
+export function checkAmounts(state: CartState, taxRateBps: number): void {
+  priceAmounts(state, taxRateBps);
 }
 
 /** Whether a code's minimum subtotal is met (compared before any discount). */
