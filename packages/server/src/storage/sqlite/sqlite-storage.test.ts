@@ -128,6 +128,7 @@ describe('SqliteStorage', () => {
         { version: 3, name: '003_idempotency_per_cart.sql' },
         { version: 4, name: '004_audit_keys.sql' },
         { version: 5, name: '005_shared_secrets.sql' },
+        { version: 6, name: '006_idempotency_cart_order.sql' },
       ]);
     } finally {
       raw.close();
