@@ -39,10 +39,23 @@ export class GroupCommit {
   /** Groups committed and writes in them, for the storage's metrics and the tests. */
   readonly stats = { groups: 0, writes: 0 };
 
+  /** The transaction statements, prepared once (db.exec would parse each every time). */
+  private readonly sql;
+
   constructor(
     private readonly db: Database.Database,
     private readonly options: { windowMs: number; maxWrites: number; busyTimeoutMs: number },
-  ) {}
+  ) {
+    const prepare = (text: string) => db.prepare(text);
+    this.sql = {
+      begin: prepare('BEGIN IMMEDIATE'),
+      savepoint: prepare('SAVEPOINT w'),
+      release: prepare('RELEASE w'),
+      rollbackTo: prepare('ROLLBACK TO w'),
+      commit: prepare('COMMIT'),
+      rollback: prepare('ROLLBACK'),
+    };
+  }
 
   /** Runs `work` as one atomic write in the current group; settles once its group is durable. */
   write<T>(work: () => T): Promise<T> {
@@ -64,7 +77,7 @@ export class GroupCommit {
   }
 
   private inGroup<T>(work: () => T): Promise<T> {
-    this.db.exec('SAVEPOINT w');
+    this.sql.savepoint.run();
     let value: T;
     try {
       value = work();
@@ -72,7 +85,7 @@ export class GroupCommit {
       this.undo();
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
-    this.db.exec('RELEASE w');
+    this.sql.release.run();
     const done = new Promise<T>((resolve, reject) =>
       this.waiting.push({ resolve: () => resolve(value), reject }),
     );
@@ -84,7 +97,7 @@ export class GroupCommit {
   private open(): boolean {
     if (this.timer !== null) return true;
     try {
-      this.db.exec('BEGIN IMMEDIATE');
+      this.sql.begin.run();
     } catch (error) {
       if ((error as { code?: unknown }).code === 'SQLITE_BUSY') return false;
       throw error;
@@ -130,8 +143,8 @@ export class GroupCommit {
    */
   private undo(): void {
     if (this.db.inTransaction) {
-      this.db.exec('ROLLBACK TO w');
-      this.db.exec('RELEASE w');
+      this.sql.rollbackTo.run();
+      this.sql.release.run();
       return;
     }
     this.settle(new Error('the database rolled back the transaction after a failed write'));
@@ -139,9 +152,9 @@ export class GroupCommit {
 
   private commit(): void {
     try {
-      this.db.exec('COMMIT');
+      this.sql.commit.run();
     } catch (error) {
-      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      if (this.db.inTransaction) this.sql.rollback.run();
       this.settle(error);
       return;
     }
