@@ -19,6 +19,9 @@ export default defineConfig({
           include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
           testTimeout: 30_000,
           hookTimeout: 60_000,
+          // The process tests run the compiled bundle, as production does: built once here
+          // when its sources changed.
+          globalSetup: ['test/global-setup.ts'],
         },
       },
       {

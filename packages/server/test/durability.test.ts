@@ -1,7 +1,9 @@
 /**
  * Durability of the real server process (DESIGN.md §6: nothing acknowledged to a client
  * is ever lost, including when the process is killed mid-request), and a graceful stop
- * on SIGTERM. The server runs as a child process exactly as `npm start` runs it.
+ * on SIGTERM. The server runs as a child process from the compiled bundle, as
+ * production runs it: `node --enable-source-maps packages/server/dist/server.js`, the
+ * bundle `npm start` runs (test/global-setup.ts brings it up to date before the tests).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -14,6 +16,8 @@ import { HttpClient, sleep, startRawRequest } from './support/http.ts';
 
 const REPO_ROOT = resolve(import.meta.dirname, '../../..');
 const ADMIN_TOKEN = 'durability-admin-token-0123456789';
+/** The bundle `npm run build` makes, run with source maps as production runs it. */
+const SERVER_ARGS = ['--enable-source-maps', 'packages/server/dist/server.js'];
 
 interface ServerProcess {
   child: ChildProcess;
@@ -40,9 +44,9 @@ function tempDatabase(): string {
   return join(dir, 'cart.db');
 }
 
-/** Starts `packages/server/src/server.ts` on `dbFile` and waits for its "listening" line. */
+/** Starts `packages/server/dist/server.js` on `dbFile` and waits for its "listening" line. */
 async function startServer(dbFile: string): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'packages/server/src/server.ts'], {
+  const child = spawn(process.execPath, SERVER_ARGS, {
     cwd: REPO_ROOT,
     env: {
       PATH: process.env.PATH ?? '',

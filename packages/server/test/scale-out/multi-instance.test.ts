@@ -2,7 +2,8 @@
  * Two server PROCESSES on one PostgreSQL schema and one Redis behave as one service
  * (DESIGN.md §2, issue 3): no lost update when both change one cart at once, the last
  * unit of stock sold once, live events crossing instances, and one shared rate limit.
- * Each instance is `packages/server/src/server.ts` run as `npm start` runs it.
+ * Each instance is the compiled bundle, packages/server/dist/server.js, started as production
+ * starts it (scale-out/processes.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

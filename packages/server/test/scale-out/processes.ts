@@ -1,7 +1,9 @@
 /**
- * Real server processes for the scale-out tests: `packages/server/src/server.ts` started
- * as `npm start` starts it (one child process per instance, its JSON log captured), a
- * private `redis-server` a test may stop and start again, and requests that never hang.
+ * Real server processes for the scale-out tests: the compiled bundle started as
+ * production starts it, `node --enable-source-maps packages/server/dist/server.js` (one
+ * child process per instance, its JSON log captured; test/global-setup.ts brings the
+ * bundle up to date first), a private `redis-server` a test may stop and start again,
+ * and requests that never hang.
  *
  * Every child started here is tracked; `killAll()` (in an afterAll) ends those still
  * running, whatever happened in the tests.
@@ -16,6 +18,8 @@ import { auditKeysFor } from '../support/postgres.ts';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '../../../..');
 export const ADMIN_TOKEN = 'scale-out-admin-token-0123456789abcdef';
+/** The bundle `npm run build` makes, run with source maps as production runs it. */
+const SERVER_ARGS = ['--enable-source-maps', 'packages/server/dist/server.js'];
 
 type Exit = { code: number | null; signal: NodeJS.Signals | null };
 
@@ -69,7 +73,7 @@ export async function startServer(
   name: string,
   env: Record<string, string>,
 ): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'packages/server/src/server.ts'], {
+  const child = spawn(process.execPath, SERVER_ARGS, {
     cwd: REPO_ROOT,
     env: {
       PATH: process.env.PATH ?? '',
