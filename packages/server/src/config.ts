@@ -43,6 +43,14 @@ export const ConfigSchema = z.object({
    * larger groups under heavy load, at that cost in latency (docs/performance.md).
    */
   SQLITE_COMMIT_WINDOW_MS: int(0, 0, 100),
+  /**
+   * SQLite's `synchronous` setting. `full` (the default): every commit is on disk before
+   * any change in it is acknowledged, through a crash of the machine or a power loss.
+   * `normal`: commits are synced at checkpoints only, so an acknowledged change survives
+   * a crash of the process but the last ones may be lost with the machine's power
+   * (docs/performance.md).
+   */
+  SQLITE_SYNCHRONOUS: z.enum(['full', 'normal']).default('full'),
   /** Longest a PostgreSQL statement may run (lock waits included) before it is cancelled. */
   DATABASE_STATEMENT_TIMEOUT_MS: int(5000, 100, 600_000),
   REDIS_URL: z

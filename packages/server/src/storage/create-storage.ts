@@ -31,6 +31,7 @@ export async function createStorage(config: Config, auditKeys?: AuditKeyring): P
   const storage = new SqliteStorage(url.replace(/^sqlite:/, ''), {
     auditKeys: keys,
     commitWindowMs: config.SQLITE_COMMIT_WINDOW_MS,
+    synchronous: config.SQLITE_SYNCHRONOUS,
   });
   await storage.migrate();
   return storage;

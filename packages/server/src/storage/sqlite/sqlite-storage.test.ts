@@ -117,6 +117,23 @@ describe('SqliteStorage', () => {
     }
   });
 
+  it('syncs every commit (synchronous = FULL) unless told `normal`; it answers reads from a second connection', async () => {
+    const synchronous = (storage: SqliteStorage) =>
+      (storage as unknown as { db: Database.Database }).db.pragma('synchronous', { simple: true });
+    const full = new SqliteStorage(db.path);
+    const normal = new SqliteStorage(db.path, { synchronous: 'normal' });
+    try {
+      expect(synchronous(full)).toBe(2);
+      expect(synchronous(normal)).toBe(1);
+      const { db: writer, reader } = full as unknown as Record<string, Database.Database>;
+      expect(reader).not.toBe(writer);
+      expect(reader?.pragma('query_only', { simple: true })).toBe(1);
+    } finally {
+      await full.close();
+      await normal.close();
+    }
+  });
+
   it('applies each migration once, however often the file is opened', async () => {
     await new SqliteStorage(db.path).close();
     await new SqliteStorage(db.path).close();

@@ -76,6 +76,8 @@ export interface SqliteOptions {
   commitWindowMs?: number;
   /** Writes after which a group commits at once. */
   maxGroupWrites?: number;
+  /** `full` (the default): each commit synced to disk; `normal`: at checkpoints only. */
+  synchronous?: 'full' | 'normal';
 }
 
 /**
@@ -115,7 +117,7 @@ export class SqliteStorage implements Storage {
       options.auditKeys ?? loadAuditKeyring({ DATABASE_URL: `sqlite:${path}` }, true);
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
+    this.db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
     this.db.pragma('foreign_keys = ON');
     this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     this.migrateNow();
