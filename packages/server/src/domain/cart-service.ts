@@ -33,6 +33,7 @@ import { hashToken, newCartToken, tokenMatches } from '../security/tokens.ts';
 import type {
   AnalyticsEvent,
   AuditEntry,
+  MutationPlan,
   MutationSnapshot,
   MutationWrite,
   Storage,
@@ -210,7 +211,9 @@ export class CartService {
     const productIds = actions.flatMap((a) => (a.type === 'addLine' ? [a.productId] : []));
     const codes = actions.flatMap((a) => (a.type === 'applyDiscount' ? [a.code] : []));
     const actionIds = actions.flatMap((a) => (a.actionId === undefined ? [] : [a.actionId]));
-    return this.run(meta, { cartId, productIds, discountCodes: codes, actionIds }, (snap) => {
+    const lineIds = actions.flatMap((a) => (a.type === 'setLineQuantity' ? [a.lineId] : []));
+    const plan = { cartId, productIds, discountCodes: codes, lineIds, actionIds };
+    return this.run(meta, plan, (snap) => {
       const gate = this.open(snap.cart, presented, meta);
       if ('outcome' in gate) return gate;
       const { stored } = gate;
@@ -272,7 +275,14 @@ export class CartService {
     const sourcePresented = hashToken(sourceToken);
     return this.run(
       meta,
-      { cartId, sourceCartId, productIds: [], discountCodes: [], actionIds: [] },
+      {
+        cartId,
+        sourceCartId,
+        productIds: [],
+        discountCodes: [],
+        actionIds: [],
+        wholeCatalog: true,
+      },
       (snap) => {
         const gate = this.open(snap.cart, presented, meta);
         if ('outcome' in gate) return gate;
@@ -322,7 +332,14 @@ export class CartService {
    * confirms the new total by checking out again.
    */
   async checkout(cartId: string, presented: Presented, meta: RequestMeta): Promise<CartResult> {
-    const plan = { cartId, productIds: [], discountCodes: [], actionIds: [], withOrder: true };
+    const plan = {
+      cartId,
+      productIds: [],
+      discountCodes: [],
+      actionIds: [],
+      withOrder: true,
+      wholeCatalog: true,
+    };
     return this.run(meta, plan, (snap) => {
       const gate = this.open(snap.cart, presented, meta);
       if ('outcome' in gate) return gate;
@@ -507,13 +524,7 @@ export class CartService {
    */
   private async run(
     meta: RequestMeta,
-    plan: {
-      cartId: string;
-      sourceCartId?: string;
-      productIds: string[];
-      discountCodes: string[];
-      actionIds: string[];
-    },
+    plan: Omit<MutationPlan, 'idempotencyId'>,
     decide: (snap: MutationSnapshot) => Decision,
   ): Promise<CartResult> {
     const keyed = meta.idempotency;

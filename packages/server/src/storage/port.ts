@@ -117,9 +117,10 @@ export interface OrderRecord {
 }
 
 /**
- * What a mutation needs loaded (and locked) before it decides. Besides the products and
- * codes named here, the adapter loads those of every line and code already on the
- * loaded carts, so that a decision always sees the catalog facts of the whole cart.
+ * What a mutation needs loaded (and locked) before it decides: the carts, the products
+ * and codes named here, the products of the lines named here, and, with `wholeCatalog`,
+ * those of every line and code already on the loaded carts (catalog-keys.ts). A change
+ * loads what its actions touch, so its cost does not grow with the cart's other lines.
  */
 export interface MutationPlan {
   cartId: string;
@@ -127,6 +128,10 @@ export interface MutationPlan {
   sourceCartId?: string;
   productIds: readonly string[];
   discountCodes: readonly string[];
+  /** Lines of the cart whose products the decision needs (a quantity change checks stock). */
+  lineIds?: readonly string[];
+  /** The catalog facts of the whole of each loaded cart (checkout re-prices, merge moves lines). */
+  wholeCatalog?: boolean;
   actionIds: readonly string[];
   idempotencyId: string | null;
   /** Also load the id of the order made from the cart, if any (a checkout asked again). */

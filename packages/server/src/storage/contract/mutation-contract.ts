@@ -177,6 +177,38 @@ export function defineMutationContract(subject: OpenedStorage): void {
   });
 
   describe('mutate', () => {
+    it('loads the products a change names, and those of the lines it names, not the whole cart', async () => {
+      const t = await subject();
+      const { storage } = t;
+      const [touched, other, named] = [productFixture(), productFixture(), productFixture()];
+      for (const p of [touched, other, named])
+        await storage.createProduct(p, entry('admin.product.create'));
+      const code = discountInput();
+      await storage.createDiscount(code, entry('admin.discount.create'));
+      const cart = await createCart(
+        storage,
+        cartState({
+          lines: [line(touched, 1), line(other, 2)],
+          discounts: [
+            {
+              code: code.code,
+              kind: code.kind,
+              value: code.value,
+              minSubtotal: null,
+              combinable: true,
+            },
+          ],
+        }),
+      );
+      const lineId = cart.lines[0]?.id ?? '';
+      const seen = await snapshotOf(t, cart.id, {
+        productIds: [named.id],
+        lineIds: [lineId, 'no-such-line'],
+      });
+      expect([...seen.products.keys()].sort()).toEqual([touched.id, named.id].sort());
+      expect([...seen.discounts.keys()]).toEqual([]);
+    });
+
     it('loads the plan, the products and codes already on both carts, ids and the key', async () => {
       const t = await subject();
       const { storage } = t;
@@ -216,6 +248,7 @@ export function defineMutationContract(subject: OpenedStorage): void {
         discountCodes: [codeNamed.code, 'GONE'],
         actionIds: ['x1', 'x2'],
         idempotencyId: key.id,
+        wholeCatalog: true,
       });
       expect(seen.cart?.state).toEqual({ ...cart, version: 2, updatedAt: AT });
       expect(seen.source?.state).toEqual(source);
