@@ -90,9 +90,10 @@ export const ConfigSchema = z.object({
    */
   MAX_CART_BYTES: int(256 * 1024, 16 * 1024, 16 * 1024 * 1024),
   /**
-   * The cache of priced, serialized carts a read answers from when the cart is still at
-   * the version seen last (domain/cart-views.ts): its bound, in characters of JSON (the
-   * objects take about as much again). 0 turns it off.
+   * The bound of each of the two caches of carts by version, in characters of JSON (the
+   * objects take about as much again): the priced, serialized carts a read answers from
+   * when the cart is still at the version seen last (CartService.read), and, on SQLite,
+   * the states a change starts from without parsing its row again. 0 turns both off.
    */
   CART_CACHE_MAX_BYTES: int(32 * 1024 * 1024, 0, 4 * 1024 * 1024 * 1024),
   /**

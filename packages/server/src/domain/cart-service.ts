@@ -39,9 +39,9 @@ import type {
   Storage,
   StoredCart,
 } from '../storage/port.ts';
+import { VersionedCache } from '../storage/versioned-cache.ts';
 import { analyticsFor } from './analytics-events.ts';
 import type { CartObserver } from './cart-observer.ts';
-import { CartViews } from './cart-views.ts';
 import {
   auditEntry,
   refusal,
@@ -118,8 +118,12 @@ export function appliedWindow(
  */
 export class CartService {
   readonly limits: CartLimits;
-  /** The carts last read or changed here, priced and serialized (cart-views.ts). */
-  private readonly views: CartViews;
+  /**
+   * The carts last read or changed here, priced, with their JSON (json.ts): a read of a
+   * cart still at that version is answered without parsing, pricing or serializing.
+   * Bounded by CART_CACHE_MAX_BYTES, counted in characters of JSON.
+   */
+  private readonly views: VersionedCache<Cart>;
 
   constructor(
     private readonly storage: Storage,
@@ -133,7 +137,13 @@ export class CartService {
       maxQuantityPerLine: config.MAX_QUANTITY_PER_LINE,
       maxDiscounts: config.MAX_DISCOUNTS_PER_CART,
     };
-    this.views = new CartViews(config.CART_CACHE_MAX_BYTES);
+    this.views = new VersionedCache(config.CART_CACHE_MAX_BYTES);
+  }
+
+  /** Keeps a priced cart for reads; an active one is true until it expires. */
+  private remember(cart: Cart): void {
+    const staleAt = cart.status === 'active' ? Date.parse(cart.expiresAt) : Infinity;
+    this.views.put(cart.id, cart.version, cart, cartJson(cart).length, staleAt);
   }
 
   /** Prices a stored cart, showing an active cart past its expiry as expired. */
@@ -189,10 +199,10 @@ export class CartService {
     const seen = this.views.get(cartId, now.getTime());
     const row = await this.storage.readCart(cartId, seen?.version ?? null);
     if (!row || !tokenMatches(presented, row.tokenHash)) return null;
-    if (row.state === null && seen !== undefined) return seen;
+    if (row.state === null && seen !== undefined) return seen.value;
     if (row.state === null) throw new Error(`cart ${cartId} was read without its state`);
     const cart = this.view(row.state, now);
-    this.views.put(cart);
+    this.remember(cart);
     return cart;
   }
 
@@ -551,7 +561,7 @@ export class CartService {
     if (decision?.write)
       this.observer.committed(decision.write.events, { requestId: meta.requestId });
     if (decision?.changed) {
-      this.views.put(decision.changed);
+      this.remember(decision.changed);
       this.events.publish(decision.changed);
     }
     return settled.ran;

@@ -32,6 +32,7 @@ export async function createStorage(config: Config, auditKeys?: AuditKeyring): P
     auditKeys: keys,
     commitWindowMs: config.SQLITE_COMMIT_WINDOW_MS,
     synchronous: config.SQLITE_SYNCHRONOUS,
+    stateCacheBytes: config.CART_CACHE_MAX_BYTES,
   });
   await storage.migrate();
   return storage;

@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { entry, productFixture } from '../contract/fixtures.ts';
-import type { AnalyticsEvent, OrderRecord } from '../port.ts';
+import { cartState, createCart, entry, next, plan, productFixture } from '../contract/fixtures.ts';
+import { WriteConflictError, type AnalyticsEvent, type OrderRecord } from '../port.ts';
 import { defineStorageContract } from '../storage-contract.ts';
 import { SqliteStorage } from './sqlite-storage.ts';
 
@@ -131,6 +131,54 @@ describe('SqliteStorage', () => {
     } finally {
       await full.close();
       await normal.close();
+    }
+  });
+
+  it('starts a change from the state it committed last, unless the row has moved on or the change was undone', async () => {
+    const own = tempDatabase();
+    const storage = new SqliteStorage(own.path);
+    const loaded = () =>
+      storage.mutate(plan(cart.id), (snapshot) => ({
+        reply: snapshot.cart?.state,
+        write: null,
+        idempotency: null,
+      }));
+    const cart = await createCart(storage, cartState());
+    const second = next(cart);
+    try {
+      await storage.mutate(plan(cart.id), () => ({
+        reply: null,
+        write: second,
+        idempotency: null,
+      }));
+      // The state committed, kept as an object: the row is not parsed again.
+      const kept = await loaded();
+      expect(kept).toEqual(second.cart);
+      expect(await loaded()).toBe(kept);
+      // A change undone after it wrote the row (a lost race: its savepoint rolls back) is
+      // not remembered: the next change still starts from the committed state.
+      const undone = { ...next(second.cart), expectedVersion: 99 };
+      await expect(
+        storage.mutate(plan(cart.id), () => ({ reply: null, write: undone, idempotency: null })),
+      ).rejects.toThrow(WriteConflictError);
+      expect(await loaded()).toBe(kept);
+      // Another connection moves the row on: the change reads the row, not the old state.
+      const raw = new Database(own.path);
+      try {
+        const row = raw.prepare('SELECT state FROM carts WHERE id = ?').get(cart.id) as {
+          state: string;
+        };
+        const moved = { ...(JSON.parse(row.state) as object), version: 9, note: 'moved' };
+        raw
+          .prepare('UPDATE carts SET version = 9, state = ? WHERE id = ?')
+          .run(JSON.stringify(moved), cart.id);
+      } finally {
+        raw.close();
+      }
+      expect(await loaded()).toMatchObject({ version: 9, note: 'moved' });
+    } finally {
+      await storage.close();
+      own.remove();
     }
   });
 

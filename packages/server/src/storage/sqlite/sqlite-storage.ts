@@ -49,6 +49,7 @@ import {
   type ProductRow,
   type StoredCartState,
 } from '../rows.ts';
+import { VersionedCache } from '../versioned-cache.ts';
 import { GroupCommit } from './group-commit.ts';
 import { SqliteMonitoring } from './sqlite-monitoring.ts';
 import { SERVER_ROOT } from '../../paths.ts';
@@ -78,6 +79,8 @@ export interface SqliteOptions {
   maxGroupWrites?: number;
   /** `full` (the default): each commit synced to disk; `normal`: at checkpoints only. */
   synchronous?: 'full' | 'normal';
+  /** Bound of the cache of cart states last committed here, in characters of JSON. */
+  stateCacheBytes?: number;
 }
 
 /**
@@ -105,6 +108,8 @@ export class SqliteStorage implements Storage {
   private readonly reads;
   private readonly monitoring: SqliteMonitoring;
   private readonly monitoringReads: SqliteMonitoring;
+  /** The cart states this process committed last, so a change need not parse its cart again. */
+  private readonly states: VersionedCache<CartState>;
 
   /**
    * `auditKeys`: the audit chain's keys; by default those of a SQLite database without
@@ -129,6 +134,7 @@ export class SqliteStorage implements Storage {
       maxWrites: options.maxGroupWrites ?? 500,
       busyTimeoutMs: BUSY_TIMEOUT_MS,
     });
+    this.states = new VersionedCache(options.stateCacheBytes ?? 32 * 1024 * 1024);
     this.reader = path === ':memory:' ? this.db : new Database(path);
     if (this.reader !== this.db) {
       this.reader.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
@@ -334,16 +340,28 @@ export class SqliteStorage implements Storage {
     // The group holds the write lock (BEGIN IMMEDIATE): no other connection can change
     // what we read. What the write throws (a decision's error, a WriteConflictError)
     // rejects the promise, as the port says.
-    return this.commits.write(() => this.mutateInTransaction(plan, decide));
+    const written: { state: CartState; bytes: number }[] = [];
+    return this.commits
+      .write(() => this.mutateInTransaction(plan, decide, written))
+      .then((reply) => {
+        // Committed and durable: the states written are what the rows now hold, read back
+        // as a load would read them.
+        for (const w of written) {
+          const state = toCartStateFromRow(w.state);
+          this.states.put(state.id, state.version, state, w.bytes);
+        }
+        return reply;
+      });
   }
 
   private mutateInTransaction<T>(
     plan: MutationPlan,
     decide: (snapshot: MutationSnapshot) => MutationDecision<T>,
+    written: { state: CartState; bytes: number }[],
   ): T {
     const s = this.stmt;
-    const cart = this.loadCart(plan.cartId);
-    const source = plan.sourceCartId === undefined ? null : this.loadCart(plan.sourceCartId);
+    const cart = this.lockedCart(plan.cartId);
+    const source = plan.sourceCartId === undefined ? null : this.lockedCart(plan.sourceCartId);
     const { productIds, codes } = catalogKeys(plan, [cart, source]);
     const snapshot: MutationSnapshot = {
       cart,
@@ -371,7 +389,7 @@ export class SqliteStorage implements Storage {
       orderId: plan.withOrder ? (s.orderOfCart.get(plan.cartId)?.id ?? null) : null,
     };
     const decision = decide(snapshot);
-    if (decision.write) this.write(decision.write);
+    if (decision.write) this.write(decision.write, written);
     if (decision.idempotency) this.insertIdempotency(decision.idempotency, decision.answersPerCart);
     return decision.reply;
   }
@@ -389,6 +407,22 @@ export class SqliteStorage implements Storage {
     if (changes !== 1) throw new WriteConflictError('idempotency', rec.id);
     if (rec.cartId !== null && keep !== undefined)
       this.stmt.pruneIdempotency.run(rec.cartId, rec.id, Math.max(keep - 1, 0));
+  }
+
+  /**
+   * A cart as a mutation loads it, in its transaction: its state parsed from the row, or
+   * the very state this process last committed for it when the row is still at that
+   * version (states are never changed in place: the reducer makes new ones).
+   */
+  private lockedCart(id: string): StoredCart | null {
+    const known = this.states.get(id);
+    const row = this.stmt.cartUnlessAt.get(known?.version ?? -1, id);
+    if (!row) return null;
+    const state =
+      row.state === null && known !== undefined
+        ? known.value
+        : toCartStateFromRow(JSON.parse(row.state ?? 'null') as StoredCartState);
+    return { state, tokenHash: row.token_hash };
   }
 
   private loadCart(id: string, stmt = this.stmt): StoredCart | null {
@@ -415,9 +449,15 @@ export class SqliteStorage implements Storage {
       : null;
   }
 
-  private saveCart(cart: CartState, expectedVersion: number | null, tokenHash?: Buffer): void {
+  private saveCart(
+    cart: CartState,
+    expectedVersion: number | null,
+    written: { state: CartState; bytes: number }[],
+    tokenHash?: Buffer,
+  ): void {
     const s = this.stmt;
     const json = JSON.stringify(cart);
+    written.push({ state: cart, bytes: json.length });
     if (expectedVersion === null) {
       if (!tokenHash) throw new TypeError('a new cart needs its token hash');
       s.insertCart.run(
@@ -444,10 +484,10 @@ export class SqliteStorage implements Storage {
     if (changed !== 1) throw new WriteConflictError('version', cart.id);
   }
 
-  private write(w: MutationWrite): void {
+  private write(w: MutationWrite, written: { state: CartState; bytes: number }[]): void {
     const s = this.stmt;
-    this.saveCart(w.cart, w.expectedVersion, w.tokenHash);
-    if (w.source) this.saveCart(w.source.state, w.source.expectedVersion);
+    this.saveCart(w.cart, w.expectedVersion, written, w.tokenHash);
+    if (w.source) this.saveCart(w.source.state, w.source.expectedVersion, written);
     for (const id of w.appliedActionIds) s.insertAppliedAction.run(w.cart.id, id);
     for (const r of w.reserveStock ?? []) {
       if (s.takeStock.run(r.quantity, r.productId, r.quantity).changes !== 1)
