@@ -53,6 +53,20 @@ describe('idempotency records', () => {
     expect(() => openReply({ ...ctx, key: 'other' }, sealed)).toThrow();
   });
 
+  it('seals a small answer without compressing it (version 3), authenticated as such', () => {
+    const ctx = { key: 'secret-key', id: 'rec', fingerprint: 'f' };
+    const reply = { status: 200, headers: { etag: '"2"' }, body: { id: 'c', lines: [] } };
+    const sealed = sealReply(ctx, reply);
+    expect(sealed.startsWith('3.')).toBe(true);
+    expect(openReply(ctx, sealed)).toEqual(reply);
+    // Read as another version, the same bytes do not open.
+    expect(() => openReply(ctx, `2.${sealed.slice(2)}`)).toThrow();
+    expect(() => openReply(ctx, sealed.slice(2))).toThrow();
+    // A 204's answer has no body, and replays with none.
+    const empty = { status: 204, headers: {} };
+    expect(openReply(ctx, sealReply(ctx, empty as never))).toEqual(empty);
+  });
+
   it('compresses answers before sealing them, and still opens answers sealed before that', () => {
     const ctx = { key: 'secret-key', id: 'rec', fingerprint: 'f' };
     const lines = Array.from({ length: 50 }, (_, i) => ({

@@ -70,41 +70,58 @@ function keyFor(ctx: IdempotencyContext): Buffer {
 }
 
 /**
- * Sealed answers, version 2: `2.` then base64url of IV, tag and the AES-256-GCM ciphertext
- * of the answer's JSON, deflated first (a cart answer of repeated field names and
- * attribute texts shrinks several times; ciphertext would not). The version is
- * authenticated as associated data. Version 1, written before compression, is bare
- * base64url (which never holds a `.`); it stays readable for the records still kept.
+ * Sealed answers: a version, then base64url of IV, tag and the AES-256-GCM ciphertext of
+ * the answer's JSON; the version is authenticated as associated data.
+ * - Version 2 (`2.`): the JSON deflated first. A cart answer of repeated field names and
+ *   attribute texts shrinks several times; ciphertext would not.
+ * - Version 3 (`3.`): the JSON as it is, for answers under COMPRESS_FROM bytes, where
+ *   deflating saves little and setting up a compressor costs more than the rest of the
+ *   sealing together.
+ * - Version 1, written before compression, is bare base64url (which never holds a `.`);
+ *   it stays readable for the records still kept.
  */
 const SEALED_V2 = '2.';
-const SEALED_V2_AAD = Buffer.from('idempotency-payload-v2');
+const SEALED_V3 = '3.';
+const AAD = {
+  [SEALED_V2]: Buffer.from('idempotency-payload-v2'),
+  [SEALED_V3]: Buffer.from('idempotency-payload-v3'),
+};
+const COMPRESS_FROM = 2048;
 
 /** AES-256-GCM under a key derived from the client's raw key, which is never stored. */
 export function sealReply(ctx: IdempotencyContext, reply: StoredReply): string {
+  // The answer as JSON.stringify writes it, its body (a cart) serialized once (json.ts).
+  const body = reply.body === undefined ? '' : `,"body":${toJson(reply.body)}`;
+  const json = Buffer.from(
+    `{"status":${reply.status},"headers":${JSON.stringify(reply.headers)}${body}}`,
+    'utf8',
+  );
+  const version = json.length >= COMPRESS_FROM ? SEALED_V2 : SEALED_V3;
   const iv = randomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', keyFor(ctx), iv);
-  cipher.setAAD(SEALED_V2_AAD);
+  cipher.setAAD(AAD[version]);
   // Compressed before it is encrypted, so an answer's length tells little more: answers
   // are read back only by the holder of the raw key, and what an attacker could write
   // into one (a note, attributes) never shares an answer with a secret (the token is
   // only in the creation answer of an empty cart).
-  // The answer as JSON.stringify writes it, its body (a cart) serialized once (json.ts).
-  const body = reply.body === undefined ? '' : `,"body":${toJson(reply.body)}`;
-  const json = `{"status":${reply.status},"headers":${JSON.stringify(reply.headers)}${body}}`;
-  const plain = deflateRawSync(Buffer.from(json, 'utf8'), { level: 1 });
+  const plain = version === SEALED_V2 ? deflateRawSync(json, { level: 1 }) : json;
   const data = Buffer.concat([cipher.update(plain), cipher.final()]);
-  return SEALED_V2 + Buffer.concat([iv, cipher.getAuthTag(), data]).toString('base64url');
+  return version + Buffer.concat([iv, cipher.getAuthTag(), data]).toString('base64url');
 }
 
 export function openReply(ctx: IdempotencyContext, payload: string): StoredReply {
-  const v2 = payload.startsWith(SEALED_V2);
-  const raw = Buffer.from(v2 ? payload.slice(SEALED_V2.length) : payload, 'base64url');
+  const version = payload.startsWith(SEALED_V2)
+    ? SEALED_V2
+    : payload.startsWith(SEALED_V3)
+      ? SEALED_V3
+      : null;
+  const raw = Buffer.from(version === null ? payload : payload.slice(version.length), 'base64url');
   const decipher = createDecipheriv('aes-256-gcm', keyFor(ctx), raw.subarray(0, 12));
-  if (v2) decipher.setAAD(SEALED_V2_AAD);
+  if (version !== null) decipher.setAAD(AAD[version]);
   decipher.setAuthTag(raw.subarray(12, 28));
   const plain = Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]);
   // Authenticated before it is inflated: only what this service deflated is ever inflated.
-  const text = (v2 ? inflateRawSync(plain) : plain).toString('utf8');
+  const text = (version === SEALED_V2 ? inflateRawSync(plain) : plain).toString('utf8');
   return JSON.parse(text) as StoredReply;
 }
 
