@@ -6,7 +6,9 @@
  * processes append to it.
  *
  * On a developer's machine without PostgreSQL these tests are skipped with a warning; on
- * CI (CI=true) `postgresUnavailable` throws, so the file fails instead.
+ * CI (CI=true) `postgresUnavailable` throws, so the file fails instead. One file, over
+ * 400 lines, on purpose: every test here shares one schema and the helpers that watch
+ * its sessions (`waitForLockWaiters`).
  */
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
@@ -165,6 +167,7 @@ describe.skipIf(unavailable !== null)('PostgresStorage, PostgreSQL only', () => 
           { version: 3, name: '003_idempotency_per_cart.sql' },
           { version: 4, name: '004_audit_keys.sql' },
           { version: 5, name: '005_shared_secrets.sql' },
+          { version: 6, name: '006_audit_chain_head.sql' },
         ]);
         const leaked = await raw.query(
           'SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1',
@@ -205,6 +208,7 @@ describe.skipIf(unavailable !== null)('PostgresStorage, PostgreSQL only', () => 
           { version: 3 },
           { version: 4 },
           { version: 5 },
+          { version: 6 },
         ]);
         expect(await s.countProducts()).toBe(0);
       } finally {
@@ -475,6 +479,302 @@ describe.skipIf(unavailable !== null)('PostgresStorage, PostgreSQL only', () => 
       } finally {
         await victim.close();
       }
+    });
+  });
+
+  describe('mutate within one process', () => {
+    /** An adapter of its own, so that its connections and statements are only these tests'. */
+    let s: PostgresStorage;
+    let statements: string[] = [];
+    let checkedOut = 0;
+    let mostCheckedOut = 0;
+
+    beforeAll(async () => {
+      s = new PostgresStorage({
+        connectionString: `${schema.databaseUrl}&application_name=${schema.schema}`,
+        auditKeys: TEST_AUDIT_KEYS,
+        poolMax: 6,
+      });
+      // The pool is private: tests watch it to see what a mutation costs.
+      const pool = (s as unknown as { pool: pg.Pool }).pool;
+      pool.on('acquire', () => {
+        checkedOut += 1;
+        mostCheckedOut = Math.max(mostCheckedOut, checkedOut);
+      });
+      pool.on('release', () => {
+        checkedOut -= 1;
+      });
+      // Every statement sent on the adapter's connections, by name (or text).
+      pool.on('connect', (client) => {
+        const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+        const sent = (...args: unknown[]) => {
+          const [config] = args;
+          statements.push(
+            typeof config === 'string' ? config : ((config as { name?: string }).name ?? '?'),
+          );
+          return query(...args);
+        };
+        client.query = sent as typeof client.query;
+      });
+      await s.migrate();
+    });
+
+    afterAll(async () => {
+      await s?.close();
+    });
+
+    const watch = () => {
+      statements = [];
+      mostCheckedOut = checkedOut;
+    };
+
+    it('changes a line under an Idempotency-Key in five round trips, BEGIN and COMMIT included', async () => {
+      const p = productFixture();
+      await s.createProduct(p, entry('admin.product.create'));
+      const state = await createCart(s, cartState({ lines: [line(p, 1)] }));
+      const key = randomUUID();
+      watch();
+      const reply = await s.mutate(
+        plan(state.id, { productIds: [p.id], idempotencyId: key }),
+        (snap) => {
+          const current = snap.cart?.state ?? state;
+          const [first] = current.lines;
+          if (!first || !snap.products.get(p.id)) throw new Error('the snapshot lacks the line');
+          return {
+            reply: current.version + 1,
+            write: next(current, {
+              cart: {
+                ...current,
+                version: current.version + 1,
+                lines: [{ ...first, quantity: 3 }],
+              },
+              events: [{ at: AT, type: 'quantity_changed', cartId: state.id, quantity: 2 }],
+            }),
+            idempotency: idempotencyRecord(key, { cartId: state.id }),
+            answersPerCart: 10,
+          };
+        },
+      );
+      expect(reply).toBe(2);
+      expect(statements).toEqual([
+        'BEGIN ISOLATION LEVEL READ COMMITTED',
+        'cart-load-waiting',
+        'cart-write',
+        'audit-insert',
+        'COMMIT',
+      ]);
+      expect((await s.getCart(state.id))?.state.lines[0]?.quantity).toBe(3);
+      expect(await s.getIdempotency(key)).toMatchObject({ id: key, cartId: state.id });
+      // A decision that writes nothing costs the load alone.
+      watch();
+      await s.mutate(plan(state.id), () => ({ reply: null, write: null, idempotency: null }));
+      expect(statements).toEqual([
+        'BEGIN ISOLATION LEVEL READ COMMITTED',
+        'cart-load-waiting',
+        'COMMIT',
+      ]);
+    });
+
+    it('queues concurrent changes of one cart in the process: one connection, in order, none lost', async () => {
+      const state = await createCart(s);
+      watch();
+      const decided: number[] = [];
+      const versions = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          s.mutate(plan(state.id, { actionIds: [`q${i}`] }), (snap) => {
+            decided.push(i);
+            const current = snap.cart?.state ?? state;
+            return {
+              reply: current.version + 1,
+              write: next(current, { appliedActionIds: [`q${i}`] }),
+              idempotency: null,
+            };
+          }),
+        ),
+      );
+      const sent = [...statements];
+      expect(mostCheckedOut).toBe(1);
+      expect(decided).toEqual(Array.from({ length: 20 }, (_, i) => i));
+      expect(versions).toEqual(Array.from({ length: 20 }, (_, i) => i + 2));
+      expect((await s.getCart(state.id))?.state.version).toBe(21);
+      expect(await count('cart_applied_actions WHERE cart_id = $1', [state.id])).toBe(20);
+      // The first took over the 19 queued behind it: one transaction, two round trips
+      // each, one audit append and one commit for all.
+      expect(sent).toEqual([
+        'BEGIN ISOLATION LEVEL READ COMMITTED',
+        ...Array.from({ length: 20 }, () => ['cart-load-waiting', 'cart-write']).flat(),
+        'audit-head',
+        'audit-insert',
+        'COMMIT',
+      ]);
+      const chain = await verifyChain(
+        (after, limit) => s.readAuditChain(after, limit),
+        s.auditKeys,
+      );
+      expect(chain.ok).toBe(true);
+    });
+
+    it('redoes a chain that lost a race one by one, in order: each meets its own outcome', async () => {
+      const state = await createCart(s);
+      const before = { ...s.groups.stats };
+      const settled = await Promise.allSettled(
+        Array.from({ length: 5 }, (_, i) =>
+          s.mutate(plan(state.id), (snap) => {
+            const current = snap.cart?.state ?? state;
+            if (i === 1) throw new Error('decided badly');
+            // The fourth writes from a version it never saw: a lost race, in any run.
+            const from = i === 3 ? { ...current, version: 99 } : current;
+            return { reply: current.version + 1, write: next(from), idempotency: null };
+          }),
+        ),
+      );
+      expect(s.groups.stats.redone - before.redone).toBe(4);
+      expect(settled.map((r): unknown => (r.status === 'fulfilled' ? r.value : r.reason))).toEqual([
+        2,
+        new Error('decided badly'),
+        3,
+        new WriteConflictError('version', state.id),
+        4,
+      ]);
+      expect((await s.getCart(state.id))?.state.version).toBe(4);
+    });
+
+    it('commits changes of many carts arriving together as one group: one round trip per step', async () => {
+      const carts = await Promise.all(Array.from({ length: 30 }, () => createCart(s)));
+      const before = { ...s.groups.stats };
+      watch();
+      const keys = carts.map(() => randomUUID());
+      const versions = await Promise.all(
+        carts.map((c, i) =>
+          s.mutate(plan(c.id, { idempotencyId: keys[i] ?? null }), (snap) => ({
+            reply: (snap.cart?.state.version ?? 0) + 1,
+            write: next(snap.cart?.state ?? c),
+            idempotency: idempotencyRecord(keys[i], { cartId: c.id }),
+            answersPerCart: 10,
+          })),
+        ),
+      );
+      expect(versions).toEqual(carts.map(() => 2));
+      expect(s.groups.stats.groups - before.groups).toBe(1);
+      expect(s.groups.stats.grouped - before.grouped).toBe(30);
+      expect(statements).toEqual([
+        'BEGIN ISOLATION LEVEL READ COMMITTED',
+        'cart-load-skipping',
+        'cart-write',
+        'audit-insert',
+        'COMMIT',
+      ]);
+      expect(mostCheckedOut).toBe(1);
+      for (const c of carts) expect((await s.getCart(c.id))?.state.version).toBe(2);
+      expect(await count('idempotency_keys WHERE id = ANY($1)', [keys])).toBe(30);
+      const chain = await verifyChain(
+        (after, limit) => s.readAuditChain(after, limit),
+        s.auditKeys,
+      );
+      expect(chain.ok).toBe(true);
+    });
+
+    it('runs a cart with changes queued behind it as a chain beside the group of the others', async () => {
+      const carts = await Promise.all(Array.from({ length: 6 }, () => createCart(s)));
+      const [hot] = carts;
+      if (!hot) throw new Error('no cart');
+      const before = { ...s.groups.stats };
+      const change = (c: typeof hot) =>
+        s.mutate(plan(c.id), (snap) => ({
+          reply: (snap.cart?.state.version ?? 0) + 1,
+          write: next(snap.cart?.state ?? c),
+          idempotency: null,
+        }));
+      const replies = await Promise.all([
+        ...carts.map((c) => change(c)),
+        ...Array.from({ length: 4 }, () => change(hot)),
+      ]);
+      expect(replies).toEqual([2, 2, 2, 2, 2, 2, 3, 4, 5, 6]);
+      expect(s.groups.stats.chains - before.chains).toBe(1);
+      expect(s.groups.stats.chained - before.chained).toBe(5);
+      expect(s.groups.stats.groups - before.groups).toBe(1);
+      expect(s.groups.stats.grouped - before.grouped).toBe(5);
+      expect((await s.getCart(hot.id))?.state.version).toBe(6);
+    });
+
+    it('redoes a group that lost a race one by one: each meets its own outcome', async () => {
+      const p = productFixture({ stock: 1 });
+      await s.createProduct(p, entry('admin.product.create'));
+      const carts = [cartState({ lines: [line(p, 1)] }), cartState({ lines: [line(p, 1)] })];
+      for (const c of carts) await createCart(s, c);
+      const before = { ...s.groups.stats };
+      // Both decide on one snapshot, with one unit on hand: together they ask for two.
+      const settled = await Promise.allSettled(
+        carts.map((c) =>
+          s.mutate(
+            plan(c.id, { productIds: [p.id] }),
+            writes(
+              next(c, {
+                cart: { ...c, version: 2, status: 'checked_out' },
+                reserveStock: [{ productId: p.id, quantity: 1 }],
+              }),
+            ),
+          ),
+        ),
+      );
+      expect(s.groups.stats.redone - before.redone).toBe(2);
+      expect(settled.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+      const lost = settled.find((r) => r.status === 'rejected');
+      expect(lost?.reason).toMatchObject({ reason: 'stock', subject: p.id });
+      expect((await s.getProduct(p.id))?.stock).toBe(0);
+    });
+
+    it('runs a change whose cart another transaction holds on its own; the group goes on', async () => {
+      const [held, x, y] = await Promise.all([createCart(s), createCart(s), createCart(s)]);
+      const holder = await raw.connect();
+      await holder.query('BEGIN');
+      await holder.query('SELECT 1 FROM carts WHERE id = $1 FOR UPDATE', [held.id]);
+      const change = (c: typeof held) =>
+        s.mutate(plan(c.id), (snap) => ({
+          reply: snap.cart?.state.version ?? 0,
+          write: next(snap.cart?.state ?? c),
+          idempotency: null,
+        }));
+      let heldDone = false;
+      const waiting = change(held).then((v) => {
+        heldDone = true;
+        return v;
+      });
+      expect(await Promise.all([change(x), change(y)])).toEqual([1, 1]);
+      await waitForLockWaiters(1);
+      expect(heldDone).toBe(false);
+      await holder.query('COMMIT');
+      holder.release();
+      expect(await waiting).toBe(1);
+      expect((await s.getCart(held.id))?.state.version).toBe(2);
+    });
+
+    it('reads again, under the lock, what the previous holder committed while it waited', async () => {
+      const state = await createCart(s);
+      // Another process changes the cart (a new version, an applied action id) and
+      // commits while the mutation waits for the cart: its statement's snapshot is older.
+      const holder = await raw.connect();
+      await holder.query('BEGIN');
+      await holder.query('SELECT 1 FROM carts WHERE id = $1 FOR UPDATE', [state.id]);
+      await holder.query(
+        "UPDATE carts SET version = 2, state = jsonb_set(state, '{version}', '2') WHERE id = $1",
+        [state.id],
+      );
+      await holder.query(
+        "INSERT INTO cart_applied_actions (cart_id, action_id) VALUES ($1, 'late')",
+        [state.id],
+      );
+      const seen = s.mutate(plan(state.id, { actionIds: ['late'] }), (snap) => ({
+        reply: snap,
+        write: null,
+        idempotency: null,
+      }));
+      await waitForLockWaiters(1);
+      await holder.query('COMMIT');
+      holder.release();
+      const snapshot = await seen;
+      expect(snapshot.cart?.state.version).toBe(2);
+      expect([...snapshot.appliedActionIds]).toEqual(['late']);
     });
   });
 

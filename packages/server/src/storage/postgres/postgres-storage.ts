@@ -1,3 +1,6 @@
+// Over 400 lines on purpose: one class implements the whole port for PostgreSQL, each
+// method a statement or two; the SQL of mutations, monitoring and migrations, and the
+// queueing of mutations, live in the sibling modules it delegates to.
 import pg from 'pg';
 import type {
   AlertEvent,
@@ -32,15 +35,17 @@ import {
   type StoredCart,
 } from '../port.ts';
 import type { AuditKeyring } from '../../audit/keyring.ts';
+import { CartQueue } from './cart-queue.ts';
+import {
+  GroupCommit,
+  mutateAlone,
+  type GroupCommitOptions,
+  type Member,
+} from './postgres-group-commit.ts';
 import { applyMigrations } from './postgres-migrations.ts';
 import * as monitoring from './postgres-monitoring.ts';
-import {
-  appendAudit,
-  insertIdempotency,
-  loadSnapshot,
-  readIdempotency,
-  writeChange,
-} from './postgres-mutation.ts';
+import { appendAudit } from './postgres-audit.ts';
+import { insertIdempotency, readIdempotency } from './postgres-mutation.ts';
 import {
   pgTypes,
   productValues,
@@ -70,6 +75,11 @@ export interface PostgresStorageOptions {
    * src/audit/keyring.ts). An empty ring can read and verify but never append.
    */
   auditKeys: AuditKeyring;
+  /**
+   * Mutation groups in flight at once and mutations per group (postgres-group-commit.ts);
+   * by default two groups (fewer with a pool under four) of up to 64.
+   */
+  groupCommit?: Partial<GroupCommitOptions>;
 }
 
 /** Attempts at a transaction PostgreSQL aborted as a deadlock or serialization failure. */
@@ -92,19 +102,25 @@ const isUniqueViolation = (e: unknown) =>
  * and correctness comes from three things:
  * - a mutation locks the rows it decides on, its cart (and a merge's source, both in id
  *   order, so two merges cannot deadlock), with `SELECT … FOR UPDATE`: changes to one cart
- *   queue, none is lost;
+ *   queue, none is lost. Within a process they queue before that, in memory (`CartQueue`),
+ *   so that waiters do not each hold a connection;
  * - what is shared between carts is written conditionally (stock, code uses, the
  *   idempotency record): a race lost to another cart is a WriteConflictError, and the
  *   service decides again on fresh data. Products are read, not locked, so carts holding
  *   a popular product never wait for one another;
  * - the audit chain is appended under one advisory lock, taken last, so the chain stays
  *   one line however many processes write, and the lock is held only for the append and
- *   the commit.
+ *   the commit. Because that commit is a WAL flush, mutations of different carts that
+ *   arrive together share one transaction (`GroupCommit`): one flush, one hold of the
+ *   chain's lock, for all of them.
  */
 export class PostgresStorage implements Storage {
   readonly dialect = 'postgres' as const;
   readonly auditKeys: AuditKeyring;
   private readonly pool: pg.Pool;
+  private readonly carts: CartQueue<Member>;
+  /** Mutation groups (postgres-group-commit.ts); its `stats` are read by the tests. */
+  readonly groups: GroupCommit;
   private closed = false;
 
   constructor(options: PostgresStorageOptions) {
@@ -131,6 +147,23 @@ export class PostgresStorage implements Storage {
     // would emit an 'error' nobody hears, and that too ends the process. Its queries fail
     // on their own, and the pool drops it on release, since it is no longer queryable.
     this.pool.on('connect', (client) => client.on('error', () => undefined));
+    // A mutation waits in its cart's queue no longer than for the row lock in the database.
+    this.carts = new CartQueue<Member>(statementTimeout, {
+      start: (member) => this.groups.submit(member),
+      expire: (member, error) => member.reject(error),
+    });
+    const poolMax = options.poolMax ?? 10;
+    const maxMembers = options.groupCommit?.maxMembers ?? 64;
+    this.groups = new GroupCommit(
+      {
+        connect: () => this.pool.connect(),
+        alone: (plan, decide) =>
+          this.transaction((c) => mutateAlone(c, plan, decide, this.auditKeys)),
+        adopt: (member, max) => this.carts.adopt(member, max),
+        keys: this.auditKeys,
+      },
+      { maxGroups: options.groupCommit?.maxGroups ?? (poolMax >= 4 ? 2 : 1), maxMembers },
+    );
   }
 
   // ---- lifecycle ----------------------------------------------------------------
@@ -183,20 +216,30 @@ export class PostgresStorage implements Storage {
 
   // ---- mutations ----------------------------------------------------------------
 
+  /**
+   * In the cart's queue (and the source's), then in a group with mutations of other carts
+   * ready at the same time, in a chain with the mutations of its cart queued behind it,
+   * or alone: see GroupCommit. Answered once committed, when the cart's next turn starts.
+   */
   mutate<T>(
     plan: MutationPlan,
     decide: (snapshot: MutationSnapshot) => MutationDecision<T>,
   ): Promise<T> {
-    return this.transaction(async (c) => {
-      const snapshot = await loadSnapshot(c, plan);
-      const decision = decide(snapshot);
-      const w = decision.write;
-      if (w) await writeChange(c, w);
-      const rec = decision.idempotency;
-      if (rec) await insertIdempotency(c, rec, decision.answersPerCart);
-      // Last, so the chain lock is held for as short a time as possible.
-      if (w) await appendAudit(c, w.audit, this.auditKeys);
-      return decision.reply;
+    return new Promise<T>((resolve, reject) => {
+      const member: Member = {
+        keys: plan.sourceCartId === undefined ? [plan.cartId] : [plan.cartId, plan.sourceCartId],
+        plan,
+        decide,
+        resolve: (value) => {
+          this.carts.release(member);
+          resolve(value as T);
+        },
+        reject: (error) => {
+          this.carts.release(member);
+          reject(error instanceof Error ? error : new Error(String(error)));
+        },
+      };
+      this.carts.enqueue(member);
     });
   }
 
@@ -211,10 +254,12 @@ export class PostgresStorage implements Storage {
   }
 
   async readCart(id: string, knownVersion: number | null): Promise<CartRead | null> {
-    const { rows } = await this.pool.query<CartRow & { version: number }>(
-      'SELECT id, CASE WHEN version = $2 THEN NULL ELSE state END AS state, token_hash, version FROM carts WHERE id = $1',
-      [id, knownVersion ?? -1],
-    );
+    // Named: prepared once per connection, then bound and run (one round trip, no parse).
+    const { rows } = await this.pool.query<CartRow & { version: number }>({
+      name: 'cart-read',
+      text: 'SELECT id, CASE WHEN version = $2 THEN NULL ELSE state END AS state, token_hash, version FROM carts WHERE id = $1',
+      values: [id, knownVersion ?? -1],
+    });
     const row = rows[0];
     if (!row) return null;
     return {
