@@ -44,6 +44,12 @@ export class VersionedCache<V> {
     }
   }
 
+  /** Forgets every entry. */
+  clear(): void {
+    this.entries.clear();
+    this.bytes = 0;
+  }
+
   get size(): { entries: number; bytes: number } {
     return { entries: this.entries.size, bytes: this.bytes };
   }

@@ -95,7 +95,8 @@ describe('GroupCommit', () => {
   });
 
   it('rejects every write of a group whose commit fails, and keeps none of them', async () => {
-    const commits = group();
+    let aborted = 0;
+    const commits = group({ onAbort: () => aborted++ });
     // A deferred foreign-key violation is only found at COMMIT.
     writer.exec(
       'CREATE TABLE child (id INTEGER PRIMARY KEY, t_id INTEGER REFERENCES t(id) DEFERRABLE INITIALLY DEFERRED)',
@@ -107,6 +108,7 @@ describe('GroupCommit', () => {
     ]);
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
     expect(committed()).toEqual([]);
+    expect(aborted).toBe(1);
     // The next write opens a fresh group.
     await commits.write(insert('b'));
     expect(committed()).toEqual(['b']);

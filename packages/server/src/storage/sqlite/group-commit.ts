@@ -44,7 +44,13 @@ export class GroupCommit {
 
   constructor(
     private readonly db: Database.Database,
-    private readonly options: { windowMs: number; maxWrites: number; busyTimeoutMs: number },
+    private readonly options: {
+      windowMs: number;
+      maxWrites: number;
+      busyTimeoutMs: number;
+      /** Told when a group's writes are undone (its commit failed, or SQLite rolled it back). */
+      onAbort?: () => void;
+    },
   ) {
     const prepare = (text: string) => db.prepare(text);
     this.sql = {
@@ -165,6 +171,7 @@ export class GroupCommit {
 
   /** Ends the group: every write in it resolved (committed) or rejected with `error`. */
   private settle(error: unknown): void {
+    if (error !== null) this.options.onAbort?.();
     if (this.timer !== null) {
       clearTimeout(this.timer as NodeJS.Timeout);
       clearImmediate(this.timer as NodeJS.Immediate);

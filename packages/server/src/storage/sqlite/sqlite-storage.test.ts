@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import type { CartState } from '@cart/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cartState, createCart, entry, next, plan, productFixture } from '../contract/fixtures.ts';
 import { WriteConflictError, type AnalyticsEvent, type OrderRecord } from '../port.ts';
@@ -162,6 +163,14 @@ describe('SqliteStorage', () => {
         storage.mutate(plan(cart.id), () => ({ reply: null, write: undone, idempotency: null })),
       ).rejects.toThrow(WriteConflictError);
       expect(await loaded()).toBe(kept);
+      // In one group, a change starts from the state the one before it wrote.
+      const third = next(kept as CartState);
+      const [, seen] = await Promise.all([
+        storage.mutate(plan(cart.id), () => ({ reply: null, write: third, idempotency: null })),
+        loaded(),
+      ]);
+      expect(seen).toEqual(third.cart);
+      expect(await loaded()).toBe(seen);
       // Another connection moves the row on: the change reads the row, not the old state.
       const raw = new Database(own.path);
       try {

@@ -133,6 +133,8 @@ export class SqliteStorage implements Storage {
       windowMs: options.commitWindowMs ?? 0,
       maxWrites: options.maxGroupWrites ?? 500,
       busyTimeoutMs: BUSY_TIMEOUT_MS,
+      // States kept from a group that did not commit name versions the rows never reached.
+      onAbort: () => this.states.clear(),
     });
     this.states = new VersionedCache(options.stateCacheBytes ?? 32 * 1024 * 1024);
     this.reader = path === ':memory:' ? this.db : new Database(path);
@@ -340,26 +342,15 @@ export class SqliteStorage implements Storage {
     // The group holds the write lock (BEGIN IMMEDIATE): no other connection can change
     // what we read. What the write throws (a decision's error, a WriteConflictError)
     // rejects the promise, as the port says.
-    const written: { state: CartState; bytes: number }[] = [];
-    return this.commits
-      .write(() => this.mutateInTransaction(plan, decide, written))
-      .then((reply) => {
-        // Committed and durable: the states written are what the rows now hold, read back
-        // as a load would read them.
-        for (const w of written) {
-          const state = toCartStateFromRow(w.state);
-          this.states.put(state.id, state.version, state, w.bytes);
-        }
-        return reply;
-      });
+    return this.commits.write(() => this.mutateInTransaction(plan, decide));
   }
 
   private mutateInTransaction<T>(
     plan: MutationPlan,
     decide: (snapshot: MutationSnapshot) => MutationDecision<T>,
-    written: { state: CartState; bytes: number }[],
   ): T {
     const s = this.stmt;
+    const written: { state: CartState; bytes: number }[] = [];
     const cart = this.lockedCart(plan.cartId);
     const source = plan.sourceCartId === undefined ? null : this.lockedCart(plan.sourceCartId);
     const { productIds, codes } = catalogKeys(plan, [cart, source]);
@@ -391,6 +382,13 @@ export class SqliteStorage implements Storage {
     const decision = decide(snapshot);
     if (decision.write) this.write(decision.write, written);
     if (decision.idempotency) this.insertIdempotency(decision.idempotency, decision.answersPerCart);
+    // The write went through whole: its states are what the rows now hold, read back as a
+    // load would read them, for the next change of the cart, in this group or a later
+    // one. Should the group not commit, the cache is emptied (onAbort, constructor).
+    for (const w of written) {
+      const state = toCartStateFromRow(w.state);
+      this.states.put(state.id, state.version, state, w.bytes);
+    }
     return decision.reply;
   }
 
