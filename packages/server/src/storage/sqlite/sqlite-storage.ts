@@ -149,11 +149,6 @@ export class SqliteStorage implements Storage {
       this.reader === this.db ? this.monitoring : new SqliteMonitoring(this.reader);
   }
 
-  /** Groups committed and the writes in them, since this storage was opened. */
-  get commitStats(): { groups: number; writes: number } {
-    return { ...this.commits.stats };
-  }
-
   private migrateNow(): void {
     this.db.exec(
       'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
