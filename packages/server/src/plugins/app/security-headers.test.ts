@@ -8,6 +8,12 @@ beforeAll(async () => {
   registerSecurityHeaders(app);
   app.get('/json', () => ({ ok: true }));
   app.get('/page', (_request, reply) => reply.type('text/html; charset=utf-8').send('<p>hi</p>'));
+  app.get('/sw.js', (_request, reply) =>
+    reply.type('text/javascript; charset=utf-8').send('self.addEventListener("fetch", () => {});'),
+  );
+  app.get('/problem', (_request, reply) =>
+    reply.code(404).type('application/problem+json').send('{"status":404}'),
+  );
   app.get('/own', (_request, reply) =>
     reply
       .type('text/html')
@@ -36,6 +42,17 @@ describe('security headers', () => {
     expect(csp).toContain("object-src 'none'");
     expect(csp).toContain("frame-ancestors 'none'");
     expect(csp).not.toMatch(/script-src[^;]*unsafe-inline/);
+  });
+
+  it('gives scripts the page set, not the API one: a service worker runs under its own CSP', async () => {
+    const res = await app.inject('/sw.js');
+    expect(res.headers['content-security-policy']).toBe(PAGE_HEADERS['content-security-policy']);
+    expect(String(res.headers['content-security-policy'])).toContain("connect-src 'self'");
+  });
+
+  it('gives problem documents the API set', async () => {
+    const res = await app.inject('/problem');
+    expect(res.headers['content-security-policy']).toBe(API_HEADERS['content-security-policy']);
   });
 
   it('keeps a CSP the route set itself', async () => {

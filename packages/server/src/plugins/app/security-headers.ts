@@ -43,6 +43,9 @@ export const PAGE_HEADERS: Readonly<Record<string, string>> = Object.freeze(helm
  * An API answer's headers (JSON, problem documents, event streams): it is never
  * rendered, so it needs no page policy; a CSP that allows nothing, in case a browser is
  * made to open one as a page, and the headers that stop sniffing, framing and referrers.
+ * Everything else (pages, and the scripts, styles and images they load) gets the page
+ * set: a script's own CSP governs it when it runs as a worker (the storefront's service
+ * worker fetches the API).
  */
 export const API_HEADERS: Readonly<Record<string, string>> = Object.freeze({
   'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
@@ -55,16 +58,19 @@ export const API_HEADERS: Readonly<Record<string, string>> = Object.freeze({
 const PAGE = Object.entries(PAGE_HEADERS);
 const API = Object.entries(API_HEADERS);
 
+/** Content types of API answers: JSON, problem documents, live-event streams. */
+const API_TYPES = /^(application\/(json|problem\+json)|text\/event-stream)\b/;
+
 /**
  * Security headers on every answer, computed once at start (helmet's middleware would
- * rebuild the CSP string on every response): HTML pages get helmet's full set, every
- * other answer the small API set. A header a route set itself is kept: /docs (Swagger
+ * rebuild the CSP string on every response): API answers get the small API set, every
+ * other answer helmet's full set. A header a route set itself is kept: /docs (Swagger
  * UI) sends a CSP of its own.
  */
 export function registerSecurityHeaders(app: FastifyInstance): void {
   app.addHook('onSend', (_request, reply, payload, done) => {
     const type = reply.getHeader('content-type');
-    const headers = typeof type === 'string' && type.startsWith('text/html') ? PAGE : API;
+    const headers = typeof type === 'string' && API_TYPES.test(type) ? API : PAGE;
     for (const [name, value] of headers) if (!reply.hasHeader(name)) void reply.header(name, value);
     done(null, payload);
   });
