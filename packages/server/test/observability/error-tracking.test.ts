@@ -1,3 +1,5 @@
+// Over 400 lines on purpose: one app and one browser for the whole error-tracking story,
+// server-side and client-side, end to end.
 /**
  * Error tracking end to end, on the real app: failures injected into real requests are
  * grouped by fingerprint in the database, with count, first and last seen, the request

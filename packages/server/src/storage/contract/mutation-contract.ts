@@ -1,3 +1,5 @@
+// Over 400 lines on purpose: the mutation contract is one suite that both adapters run
+// unchanged; its parts share the fixtures and helpers at the top.
 /**
  * Carts and `mutate`: a decision is made on a snapshot loaded in the mutation's own
  * transaction, and what it writes — cart, merge source, applied action ids, stock, code

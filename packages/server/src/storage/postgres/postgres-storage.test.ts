@@ -1,3 +1,5 @@
+// Over 400 lines on purpose: one PostgreSQL schema per run, shared by the contract and
+// the PostgreSQL-only tests (round trips, queues, group commits, several instances).
 /**
  * The PostgreSQL adapter against a real PostgreSQL: the storage contract on a fresh
  * schema, then what only PostgreSQL has — several instances migrating one schema at once,

@@ -1,3 +1,6 @@
+// Over 400 lines on purpose: one class implements the whole storage port for SQLite, each
+// method a prepared statement or two, around one writer (group commit) and one reader;
+// splitting it by module (carts, catalog, audit, monitoring) is issue 14's storage split.
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
