@@ -661,7 +661,7 @@ export class CartService {
     const bytes = Buffer.byteLength(cartJson(cart));
     if (
       bytes > this.config.MAX_CART_BYTES &&
-      bytes > Buffer.byteLength(JSON.stringify(this.view(before, meta.now)))
+      bytes > Buffer.byteLength(cartJson(this.view(before, meta.now)))
     ) {
       return refused(
         'CART_TOO_LARGE',
