@@ -1,11 +1,12 @@
 /**
- * Writes docs/errors.md from the error catalog: `npx tsx scripts/gen-error-docs.ts`.
- * packages/core/src/errors/catalog.test.ts fails when the page is out of date.
+ * Writes docs/errors.md from the error catalog and the served OpenAPI document:
+ * `npx tsx scripts/gen-error-docs.ts`. packages/server/src/routes/error-docs.test.ts
+ * fails when the page is out of date.
  */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { renderErrorDocs } from './error-docs.ts';
 
 const target = fileURLToPath(new URL('../docs/errors.md', import.meta.url));
-writeFileSync(target, renderErrorDocs());
+writeFileSync(target, await renderErrorDocs());
 process.stdout.write(`wrote ${target}\n`);

@@ -20,5 +20,6 @@ export { apply, applyAll, checkCheckout, sameAttributes } from './actions/apply.
 export { mergeInto } from './actions/merge.ts';
 export * from './actions/reprice.ts';
 export * from './errors/catalog.ts';
+export * from './errors/guide.ts';
 export * from './errors/problem.ts';
 export { sanitizeText, type SanitizeOptions } from './text/sanitize.ts';

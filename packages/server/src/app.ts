@@ -200,7 +200,7 @@ export async function buildApp(
   });
   registerSecurityHeaders(app);
   await app.register(cookie);
-  await registerSwagger(app);
+  await registerSwagger(app, config);
   await app.register(errors);
   await app.register(logging, { observers });
   await app.register(metrics, { config, observers, extraMetrics: [storageTiming.histogram] });

@@ -4,11 +4,18 @@ import { ERROR_CODES, type ErrorCode } from './catalog.ts';
 
 export const ErrorCodeSchema = z.enum(ERROR_CODES as [ErrorCode, ...ErrorCode[]]);
 
+/**
+ * The bounds of a problem document: the server cuts longer texts (ending them with "…")
+ * and lists at most `errors` field errors, so an answer never grows with what was sent.
+ */
+export const PROBLEM_LIMITS = { text: 512, detail: 2000, instance: 2048, errors: 100 } as const;
+
 export const FieldError = z.strictObject({
   path: z
     .string()
+    .max(PROBLEM_LIMITS.text)
     .describe('Where the problem is, e.g. "/actions/0/quantity" (a JSON Pointer into the request)'),
-  message: z.string(),
+  message: z.string().max(PROBLEM_LIMITS.text),
 });
 export type FieldError = z.infer<typeof FieldError>;
 
@@ -19,14 +26,14 @@ export type FieldError = z.infer<typeof FieldError>;
  * VERSION_CONFLICT; the re-priced one, on PRICES_CHANGED).
  */
 export const Problem = z.looseObject({
-  type: z.string(),
-  title: z.string(),
+  type: z.string().max(PROBLEM_LIMITS.text),
+  title: z.string().max(PROBLEM_LIMITS.text),
   status: z.int().min(400).max(599),
-  detail: z.string(),
+  detail: z.string().max(PROBLEM_LIMITS.detail),
   code: ErrorCodeSchema,
-  instance: z.string().optional(),
-  requestId: z.string().optional(),
-  errors: z.array(FieldError).optional(),
+  instance: z.string().max(PROBLEM_LIMITS.instance).optional(),
+  requestId: z.string().max(128).optional(),
+  errors: z.array(FieldError).max(PROBLEM_LIMITS.errors).optional(),
   actionId: ActionId.optional().describe(
     'The `actionId` of the action the change was refused for, when one action was the cause and it carried an id',
   ),

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { CurrencyCode } from '../money/currency.ts';
 import { Money } from '../money/money.ts';
-import { ActionId, Id, Timestamp } from './common.ts';
+import { ActionId, Id, LIMITS, Timestamp } from './common.ts';
 import { DiscountCode, DiscountKind } from './discount.ts';
 import { Sku } from './product.ts';
 
@@ -17,10 +17,13 @@ export const LineState = z.strictObject({
   id: Id,
   productId: Id,
   sku: Sku,
-  name: z.string(),
+  name: z.string().max(200),
   quantity: z.int().min(1),
   unitPrice: Money,
-  attributes: z.record(z.string(), z.string()),
+  attributes: z.record(
+    z.string().max(LIMITS.attributeKeyLength),
+    z.string().max(LIMITS.attributeValueLength),
+  ),
 });
 export type LineState = z.infer<typeof LineState>;
 
@@ -50,8 +53,8 @@ const cartStateShape = {
   currency: CurrencyCode,
   lines: z.array(LineState),
   discounts: z.array(AppliedDiscount),
-  note: z.string(),
-  email: z.string().nullable(),
+  note: z.string().max(LIMITS.noteLength),
+  email: z.string().max(254).nullable(),
   createdAt: Timestamp,
   updatedAt: Timestamp,
   expiresAt: Timestamp,
@@ -98,6 +101,7 @@ export type Cart = z.infer<typeof Cart>;
 export const CreatedCart = Cart.extend({
   token: z
     .string()
+    .max(128)
     .describe('The cart secret: send as `Authorization: Bearer <token>`. Shown only once.'),
 });
 export type CreatedCart = z.infer<typeof CreatedCart>;

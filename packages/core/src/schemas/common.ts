@@ -13,7 +13,7 @@ export const Timestamp = z.iso.datetime({ offset: false, precision: 3 });
 export type Timestamp = z.infer<typeof Timestamp>;
 
 /** An admin-supplied instant: any ISO-8601 date-time with a zone. */
-export const InstantInput = z.iso.datetime({ offset: true });
+export const InstantInput = z.iso.datetime({ offset: true }).max(64);
 
 /** A client-made id for one action, so a replayed action applies at most once. */
 export const ActionId = z

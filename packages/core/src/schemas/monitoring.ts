@@ -16,30 +16,41 @@ export type ErrorSource = z.infer<typeof ErrorSource>;
  * One error group: every occurrence with the same fingerprint (error class + top
  * application frame + route) counted together.
  */
+/** What the server keeps of an error (observability/error-tracker.ts cuts longer ones). */
+export const ERROR_GROUP_LIMITS = {
+  errorClass: 128,
+  message: 500,
+  route: 256,
+  topFrame: 512,
+  stack: 8000,
+} as const;
+
 export const ErrorGroupSummary = z.strictObject({
   fingerprint: z.string().regex(/^[a-f0-9]{16,64}$/),
   source: ErrorSource,
-  errorClass: z.string(),
-  message: z.string(),
+  errorClass: z.string().max(ERROR_GROUP_LIMITS.errorClass),
+  message: z.string().max(ERROR_GROUP_LIMITS.message),
   /** Route template (`POST /api/carts/:cartId/lines`) or, for the browser, the page path. */
-  route: z.string(),
+  route: z.string().max(ERROR_GROUP_LIMITS.route),
   /** `file:line` of the top application frame, or "" when none was found. */
-  topFrame: z.string(),
+  topFrame: z.string().max(ERROR_GROUP_LIMITS.topFrame),
   count: z.int().min(1),
   firstSeen: Timestamp,
   lastSeen: Timestamp,
   /** The request id of the latest occurrence, to find its log lines. */
-  sampleRequestId: z.string().nullable(),
+  sampleRequestId: z.string().max(128).nullable(),
 });
 export type ErrorGroupSummary = z.infer<typeof ErrorGroupSummary>;
 
 /** A group with the stack of its latest occurrence (admin only: never sent to a shopper). */
-export const ErrorGroup = ErrorGroupSummary.extend({ stack: z.string() });
+export const ErrorGroup = ErrorGroupSummary.extend({
+  stack: z.string().max(ERROR_GROUP_LIMITS.stack),
+});
 export type ErrorGroup = z.infer<typeof ErrorGroup>;
 
 export const ErrorGroupPage = z.strictObject({
-  items: z.array(ErrorGroupSummary),
-  nextCursor: z.string().nullable(),
+  items: z.array(ErrorGroupSummary).max(100),
+  nextCursor: z.string().max(128).nullable(),
 });
 export type ErrorGroupPage = z.infer<typeof ErrorGroupPage>;
 
@@ -67,13 +78,18 @@ export type AnalyticsWindow = z.infer<typeof AnalyticsWindow>;
 export const FunnelStep = z.enum(['cart_created', 'line_added', 'checkout_started', 'checked_out']);
 export type FunnelStep = z.infer<typeof FunnelStep>;
 
+/** How many products the analytics list. */
+export const ANALYTICS_TOP_PRODUCTS = 10;
+
 export const Analytics = z.strictObject({
   window: AnalyticsWindow,
   from: Timestamp,
   to: Timestamp,
-  currency: z.string(),
+  currency: z.string().length(3),
   /** Distinct carts that reached each step within the window, in funnel order. */
-  funnel: z.array(z.strictObject({ step: FunnelStep, carts: z.int().min(0) })),
+  funnel: z
+    .array(z.strictObject({ step: FunnelStep, carts: z.int().min(0) }))
+    .max(FunnelStep.options.length),
   /** Carts checked out ÷ carts created, 0–1 (0 when no cart was created). */
   conversionRate: z.number().min(0).max(1),
   /** Carts abandoned (idle with items) ÷ carts that had an item added, 0–1. */
@@ -84,16 +100,18 @@ export const Analytics = z.strictObject({
   /** Mean order total, minor units, rounded half-even; null without orders. */
   averageOrderValue: z.int().min(0).nullable(),
   abandonedCarts: z.int().min(0),
-  topProducts: z.array(
-    z.strictObject({
-      productId: Id,
-      name: z.string().nullable(),
-      /** Units added to carts within the window (additions and quantity increases). */
-      quantityAdded: z.int().min(0),
-      /** Distinct carts that added it. */
-      carts: z.int().min(0),
-    }),
-  ),
+  topProducts: z
+    .array(
+      z.strictObject({
+        productId: Id,
+        name: z.string().max(200).nullable(),
+        /** Units added to carts within the window (additions and quantity increases). */
+        quantityAdded: z.int().min(0),
+        /** Distinct carts that added it. */
+        carts: z.int().min(0),
+      }),
+    )
+    .max(ANALYTICS_TOP_PRODUCTS),
 });
 export type Analytics = z.infer<typeof Analytics>;
 
@@ -125,33 +143,36 @@ export type MonitoringSeries = z.infer<typeof MonitoringSeries>;
 
 // ---- alerts -----------------------------------------------------------------------
 
+/** How many firing/resolved transitions the alerts view lists, newest first. */
+export const ALERT_HISTORY = 50;
+
 export const AlertState = z.enum(['ok', 'firing']);
 export const AlertStatus = z.strictObject({
-  rule: z.string(),
+  rule: z.string().max(64),
   severity: z.enum(['page', 'ticket']),
   state: AlertState,
   /** When the current state began; null if it never changed since start. */
   since: Timestamp.nullable(),
   /** The rule's measured value at the last evaluation (e.g. a burn rate). */
   value: z.number().nullable(),
-  summary: z.string(),
+  summary: z.string().max(1000),
 });
 export type AlertStatus = z.infer<typeof AlertStatus>;
 
 export const AlertEvent = z.strictObject({
   id: z.int(),
-  rule: z.string(),
+  rule: z.string().max(64),
   state: z.enum(['firing', 'resolved']),
   at: Timestamp,
   value: z.number().nullable(),
-  summary: z.string(),
+  summary: z.string().max(1000),
 });
 export type AlertEvent = z.infer<typeof AlertEvent>;
 
 export const AlertsView = z.strictObject({
-  rules: z.array(AlertStatus),
+  rules: z.array(AlertStatus).max(16),
   /** Newest first. */
-  history: z.array(AlertEvent),
+  history: z.array(AlertEvent).max(ALERT_HISTORY),
 });
 export type AlertsView = z.infer<typeof AlertsView>;
 

@@ -47,7 +47,7 @@ export const ProductInput = z.strictObject(productFields);
 export type ProductInput = z.infer<typeof ProductInput>;
 
 export const ProductPage = z.strictObject({
-  items: z.array(Product),
+  items: z.array(Product).max(100),
   nextCursor: Cursor.nullable().describe(
     'Pass as `?cursor=` for the next page; null on the last page',
   ),

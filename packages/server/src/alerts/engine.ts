@@ -1,6 +1,11 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Gauge } from 'prom-client';
-import type { AlertStatus, AlertsView, AuditChainStatus } from '@cart/core';
+import {
+  ALERT_HISTORY,
+  type AlertStatus,
+  type AlertsView,
+  type AuditChainStatus,
+} from '@cart/core';
 import type { AuditChainMonitor } from '../audit/chain-monitor.ts';
 import type { WindowTotals } from '../observability/request-series.ts';
 import type { Storage } from '../storage/port.ts';
@@ -28,9 +33,6 @@ interface RuleState {
   value: number | null;
   summary: string;
 }
-
-/** How many past transitions `GET /api/admin/alerts` shows. */
-const HISTORY = 50;
 
 /**
  * Evaluates the alert rules in the server, every ALERT_EVALUATION_INTERVAL_MS, on a
@@ -153,7 +155,7 @@ export class AlertEngine {
   async view(): Promise<AlertsView> {
     return {
       rules: this.statuses(),
-      history: await this.options.storage.listAlertEvents(HISTORY),
+      history: await this.options.storage.listAlertEvents(ALERT_HISTORY),
     };
   }
 }

@@ -1,4 +1,9 @@
-import { divideHalfEven, type Analytics, type AnalyticsWindow } from '@cart/core';
+import {
+  ANALYTICS_TOP_PRODUCTS,
+  divideHalfEven,
+  type Analytics,
+  type AnalyticsWindow,
+} from '@cart/core';
 import type { Storage } from '../storage/port.ts';
 
 /** Length of each selectable window, in seconds. */
@@ -8,9 +13,6 @@ export const WINDOW_SECONDS: Record<AnalyticsWindow, number> = {
   '7d': 7 * 24 * 3600,
   '30d': 30 * 24 * 3600,
 };
-
-/** How many products the "top products" list holds. */
-export const TOP_PRODUCTS = 10;
 
 /** `part / whole`, 0 when there is no whole, at most 1 (see below). */
 function rate(part: number, whole: number): number {
@@ -35,7 +37,7 @@ export async function buildAnalytics(
 ): Promise<Analytics> {
   const to = now.toISOString();
   const from = new Date(now.getTime() - WINDOW_SECONDS[window] * 1000).toISOString();
-  const counts = await storage.analyticsCounts(from, to, TOP_PRODUCTS);
+  const counts = await storage.analyticsCounts(from, to, ANALYTICS_TOP_PRODUCTS);
   const { funnel } = counts;
   // A product deleted since shows with its id and no name.
   const names = await Promise.all(

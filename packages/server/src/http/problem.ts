@@ -1,4 +1,11 @@
-import { ERROR_CATALOG, errorType, type Cart, type ErrorCode, type FieldError } from '@cart/core';
+import {
+  ERROR_CATALOG,
+  PROBLEM_LIMITS,
+  errorType,
+  type Cart,
+  type ErrorCode,
+  type FieldError,
+} from '@cart/core';
 
 /** Extra members of a problem document and headers that go with it. */
 export interface ProblemExtras {
@@ -44,15 +51,26 @@ export function problemBody(
     type: errorType(code),
     title: entry.title,
     status: entry.status,
-    detail,
+    detail: cut(detail, PROBLEM_LIMITS.detail),
     code,
-    instance,
+    instance: cut(instance, PROBLEM_LIMITS.instance),
     requestId,
-    ...(extras.errors ? { errors: extras.errors } : {}),
+    ...(extras.errors
+      ? {
+          errors: extras.errors.slice(0, PROBLEM_LIMITS.errors).map((e) => ({
+            path: cut(e.path, PROBLEM_LIMITS.text),
+            message: cut(e.message, PROBLEM_LIMITS.text),
+          })),
+        }
+      : {}),
     ...(extras.actionId !== undefined ? { actionId: extras.actionId } : {}),
     ...(extras.cart ? { cart: extras.cart } : {}),
   };
 }
+
+/** Text cut to `max` characters, ending with "…" when it was longer. */
+const cut = (text: string, max: number) =>
+  text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 
 /** The path of a request URL, without its query string. */
 export function pathOf(url: string): string {

@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Discount, Product } from '@cart/core';
 import type { CatalogMeta, CatalogOutcome } from '../domain/catalog-service.ts';
 import type { CartOutcome, RequestMeta } from '../domain/cart-service.ts';
 import type { Keyed, Ran, Refusal } from '../domain/mutation-runner.ts';
@@ -59,7 +60,10 @@ export function renderCart(outcome: CartOutcome, facts: Facts): StoredReply {
     case 'created':
       return {
         status: 201,
-        headers: { etag: etagOf(outcome.cart.version) },
+        headers: {
+          etag: etagOf(outcome.cart.version),
+          location: `/api/carts/${encodeURIComponent(outcome.cart.id)}`,
+        },
         body: { ...outcome.cart, token: outcome.token },
       };
     case 'changed':
@@ -77,10 +81,20 @@ export function renderCart(outcome: CartOutcome, facts: Facts): StoredReply {
   }
 }
 
+/** Where a resource just created lives: a product by its id, a promo code by its code. */
+const locationOf = (resource: Product | Discount) =>
+  'id' in resource
+    ? `/api/admin/products/${encodeURIComponent(resource.id)}`
+    : `/api/admin/discounts/${encodeURIComponent(resource.code)}`;
+
 export function renderCatalog(outcome: CatalogOutcome, facts: Facts): StoredReply {
   switch (outcome.kind) {
     case 'created':
-      return { status: 201, headers: {}, body: outcome.resource };
+      return {
+        status: 201,
+        headers: { location: locationOf(outcome.resource) },
+        body: outcome.resource,
+      };
     case 'replaced':
       return { status: 200, headers: {}, body: outcome.resource };
     case 'deleted':

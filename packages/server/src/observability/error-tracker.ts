@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
 import { Counter, type Registry } from 'prom-client';
-import type { ClientErrorReport, ErrorSource } from '@cart/core';
+import { ERROR_GROUP_LIMITS, type ClientErrorReport, type ErrorSource } from '@cart/core';
 import type { ErrorOccurrence, ErrorRecordOutcome, Storage } from '../storage/port.ts';
 import {
   INPUT_BOUNDS,
@@ -250,13 +250,13 @@ export class ErrorTracker {
         route: context.route,
       }),
       source,
-      errorClass,
+      errorClass: truncate(errorClass, ERROR_GROUP_LIMITS.errorClass),
       message: truncate(
         scrubError(oneLine(boundText(message, INPUT_BOUNDS.message)), this.secrets),
         MAX_MESSAGE,
       ),
-      route: context.route,
-      topFrame: frame?.shown ?? '',
+      route: truncate(context.route, ERROR_GROUP_LIMITS.route),
+      topFrame: truncate(frame?.shown ?? '', ERROR_GROUP_LIMITS.topFrame),
       stack: truncate(scrubError(stack, this.secrets), MAX_STACK),
       requestId: context.requestId,
       at: this.now().toISOString(),

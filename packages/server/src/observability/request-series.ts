@@ -124,6 +124,11 @@ export class RequestSeries implements CartObserver {
     return this.coarse.slots - 1;
   }
 
+  /** The most points `series` answers: a bucket a second, or a minute, over its retention. */
+  get maxPoints(): number {
+    return Math.max(this.fine.slots, this.coarse.slots) - 1;
+  }
+
   /** Counts one answered request. */
   record(sample: RequestSample): void {
     const at = this.now();

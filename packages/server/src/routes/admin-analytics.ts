@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { Analytics, AnalyticsWindow, Problem } from '@cart/core';
+import { Analytics, AnalyticsWindow } from '@cart/core';
 import type { Config } from '../config.ts';
 import { buildAnalytics } from '../domain/analytics.ts';
 import { ADMIN_SECURITY, adminOnly } from '../http/credentials.ts';
@@ -27,12 +27,13 @@ const adminAnalyticsRoutes: FastifyPluginAsyncZod<{
       config: { policy: ADMIN_READ },
       schema: {
         tags: ['monitoring'],
+        operationId: 'getAnalytics',
         security: ADMIN_SECURITY,
         summary: 'Usage analytics over a window ending now',
         description:
           'The funnel (distinct carts reaching each step), conversion and abandonment rates, orders, revenue, average order value and top products, from the events committed in the window (`1h`, `24h` — the default —, `7d`, `30d`). No personal data.',
         querystring: AnalyticsQuery,
-        response: { 200: Analytics, 400: Problem, 401: Problem },
+        response: { 200: Analytics },
       },
     },
     (request) => buildAnalytics(storage, request.query.window ?? '24h', now(), config.CURRENCY),

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { Cursor, ErrorGroup, ErrorGroupPage, ErrorSource, PageLimit, Problem } from '@cart/core';
+import { Cursor, ErrorGroup, ErrorGroupPage, ErrorSource, PageLimit } from '@cart/core';
 import type { Config } from '../config.ts';
 import { ADMIN_SECURITY, adminOnly } from '../http/credentials.ts';
 import { HttpProblem } from '../http/problem.ts';
@@ -34,12 +34,13 @@ const adminErrorsRoutes: FastifyPluginAsyncZod<{ storage: Storage; config: Confi
       config: { policy: ADMIN_READ },
       schema: {
         tags: ['monitoring'],
+        operationId: 'listErrorGroups',
         security: ADMIN_SECURITY,
         summary: 'Error groups, most recently seen first',
         description:
           'Every unexpected server failure (5xx other than 503) and every error the web app reported, grouped by fingerprint (source, error class, top application frame, route). Stacks are only in `GET /api/admin/errors/{fingerprint}`.',
         querystring: ErrorsQuery,
-        response: { 200: ErrorGroupPage, 400: Problem, 401: Problem },
+        response: { 200: ErrorGroupPage },
       },
     },
     (request) => {
@@ -56,13 +57,15 @@ const adminErrorsRoutes: FastifyPluginAsyncZod<{ storage: Storage; config: Confi
   app.get(
     '/admin/errors/:fingerprint',
     {
-      config: { policy: ADMIN_READ },
+      config: { policy: ADMIN_READ, errors: ['NOT_FOUND'] },
       schema: {
         tags: ['monitoring'],
+        operationId: 'getErrorGroup',
+        description: 'One error group by its fingerprint, with the stack of its latest occurrence.',
         security: ADMIN_SECURITY,
         summary: 'One error group, with the stack of its latest occurrence',
         params: FingerprintParams,
-        response: { 200: ErrorGroup, 400: Problem, 401: Problem, 404: Problem },
+        response: { 200: ErrorGroup },
       },
     },
     async (request) => {

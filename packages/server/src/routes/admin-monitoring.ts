@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { AlertsView, AuditChainStatus, MonitoringSeries, Problem } from '@cart/core';
+import { AlertsView, AuditChainStatus, MonitoringSeries } from '@cart/core';
 import type { Config } from '../config.ts';
 import { ADMIN_SECURITY, adminOnly } from '../http/credentials.ts';
 import { HttpProblem } from '../http/problem.ts';
@@ -36,12 +36,17 @@ const adminMonitoringRoutes: FastifyPluginAsyncZod<{ monitoring: Monitoring; con
       config: { policy: ADMIN_READ },
       schema: {
         tags: ['monitoring'],
+        operationId: 'getMonitoringSeries',
         security: ADMIN_SECURITY,
         summary: 'The live request series behind the dashboard charts',
         description:
           'The last `minutes` (default 5) of complete buckets, oldest first: 1-second buckets up to 15 minutes, 1-minute buckets beyond (up to the retention, 6 hours or the longest alert window). Counts this process only; monitoring requests are not counted.',
         querystring: SeriesQuery,
-        response: { 200: MonitoringSeries, 400: Problem, 401: Problem },
+        response: {
+          200: MonitoringSeries.extend({
+            points: MonitoringSeries.shape.points.max(monitoring.series.maxPoints),
+          }),
+        },
       },
     },
     (request) => {
@@ -63,9 +68,11 @@ const adminMonitoringRoutes: FastifyPluginAsyncZod<{ monitoring: Monitoring; con
       config: { policy: ADMIN_READ },
       schema: {
         tags: ['monitoring'],
+        operationId: 'listAlerts',
+        description: 'Every alert rule with its state, and the recent firing/resolved transitions.',
         security: ADMIN_SECURITY,
         summary: 'Alert rules, their state, and recent firing/resolved transitions',
-        response: { 200: AlertsView, 400: Problem, 401: Problem },
+        response: { 200: AlertsView },
       },
     },
     () => monitoring.alerts.view(),
@@ -77,12 +84,13 @@ const adminMonitoringRoutes: FastifyPluginAsyncZod<{ monitoring: Monitoring; con
       config: { policy: ADMIN_READ },
       schema: {
         tags: ['monitoring'],
+        operationId: 'verifyAuditChain',
         security: ADMIN_SECURITY,
         summary: 'Verifies the audit log hash chain',
         description:
           'Checks the records appended since the last verified one (and that one again); `full=true` walks the whole chain. `records` counts the records that verified, `brokenAtSeq` names the first that does not.',
         querystring: VerifyQuery,
-        response: { 200: AuditChainStatus, 400: Problem, 401: Problem },
+        response: { 200: AuditChainStatus },
       },
     },
     (request) => monitoring.auditChain.verify(request.query.full === 'true'),

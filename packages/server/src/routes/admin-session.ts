@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { Problem } from '@cart/core';
+import { Timestamp } from '@cart/core';
 import type { Config } from '../config.ts';
 import { ADMIN_SESSION_MAX_AGE_SECONDS, type AdminSessions } from '../http/admin-session.ts';
 import {
@@ -22,7 +22,7 @@ const SessionView = z.strictObject({
   /** How this request was authenticated. */
   via: z.enum(['bearer', 'cookie']),
   /** When the cookie session ends; null for the bearer token (it does not expire). */
-  expiresAt: z.string().nullable(),
+  expiresAt: Timestamp.nullable(),
 });
 
 const COOKIE_PATH = '/api/admin';
@@ -50,6 +50,7 @@ const adminSessionRoutes: FastifyPluginAsyncZod<{ config: Config; sessions: Admi
     '/admin/session',
     {
       config: {
+        errors: ['UNAUTHORIZED'],
         policy: {
           auth: 'none',
           csrf: 'origin',
@@ -60,11 +61,12 @@ const adminSessionRoutes: FastifyPluginAsyncZod<{ config: Config; sessions: Admi
       },
       schema: {
         tags: ['admin'],
+        operationId: 'createAdminSession',
         summary: 'Sign in to the dashboard',
         description:
           'Checks the admin token (constant time) and answers 204 with the `admin_session` cookie: HttpOnly, SameSite=Strict, Path=/api/admin, Secure over HTTPS, 8 hours at most. A wrong token is 401; attempts count against the per-client rate limit.',
         body: Login,
-        response: { 204: z.null(), 400: Problem, 401: Problem, 403: Problem, 429: Problem },
+        response: { 204: z.null() },
       },
     },
     (request, reply) => {
@@ -98,9 +100,11 @@ const adminSessionRoutes: FastifyPluginAsyncZod<{ config: Config; sessions: Admi
       config: { policy: ADMIN_READ },
       schema: {
         tags: ['admin'],
+        operationId: 'getAdminSession',
+        description: 'Answers who is signed in; `401` when the caller has no admin credential.',
         security: ADMIN_SECURITY,
         summary: 'Whether the caller is signed in as admin',
-        response: { 200: SessionView, 401: Problem },
+        response: { 200: SessionView },
       },
     },
     async (request, reply) => {
@@ -129,10 +133,11 @@ const adminSessionRoutes: FastifyPluginAsyncZod<{ config: Config; sessions: Admi
       },
       schema: {
         tags: ['admin'],
+        operationId: 'deleteAdminSession',
         summary: 'Sign out of the dashboard',
         description:
           'Ends the session in the cookie (if any) on every instance, for good (it is refused from then on, restarts included), and clears the cookie; always 204, so signing out twice is harmless.',
-        response: { 204: z.null(), 403: Problem },
+        response: { 204: z.null() },
       },
     },
     async (request, reply) => {

@@ -5,10 +5,11 @@ import {
   DiscountCode,
   DiscountInput,
   Id,
-  Problem,
+  InstantInput,
   Product,
   ProductInput,
   ProductPage,
+  Timestamp,
 } from '@cart/core';
 import type { Config } from '../config.ts';
 import { ADMIN_SECURITY, adminOnly } from '../http/credentials.ts';
@@ -18,22 +19,24 @@ import { ADMIN_READ, adminChange } from '../http/route-policy.ts';
 import type { Storage } from '../storage/port.ts';
 import { PageQuery, checkCursor, productPage } from './products.ts';
 
+/** An audit record as answered; texts bounded by what the server writes into them. */
 const AuditRecordSchema = z.strictObject({
-  seq: z.int(),
-  at: z.string(),
+  seq: z.int().min(1),
+  at: Timestamp,
   actorType: z.enum(['cart', 'admin', 'system']),
-  actorId: z.string().nullable(),
-  requestId: z.string().nullable(),
-  clientAddress: z.string().nullable(),
-  action: z.string(),
-  cartId: z.string().nullable(),
+  actorId: z.string().max(128).nullable(),
+  requestId: z.string().max(128).nullable(),
+  clientAddress: z.string().max(64).nullable(),
+  action: z.string().max(64),
+  cartId: Id.nullable(),
   beforeVersion: z.int().nullable(),
   afterVersion: z.int().nullable(),
-  detail: z.record(z.string(), z.unknown()),
-  prevHash: z.string(),
-  hash: z.string(),
+  detail: z.record(z.string().max(64), z.unknown()),
+  /** SHA-256 / HMAC-SHA-256 in hex. */
+  prevHash: z.string().max(64),
+  hash: z.string().max(64),
   /** The audit key whose HMAC `hash` is; null for a record from before the chain was keyed. */
-  keyId: z.string().nullable(),
+  keyId: z.string().max(32).nullable(),
 });
 
 const AuditQuery = z.strictObject({
@@ -43,8 +46,8 @@ const AuditQuery = z.strictObject({
     .string()
     .regex(/^[a-zA-Z.]{1,64}$/)
     .optional(),
-  from: z.iso.datetime({ offset: true }).optional(),
-  to: z.iso.datetime({ offset: true }).optional(),
+  from: InstantInput.optional(),
+  to: InstantInput.optional(),
   cursor: z
     .string()
     .regex(/^[1-9]\d{0,15}$/)
@@ -55,7 +58,6 @@ const AuditQuery = z.strictObject({
     .optional(),
 });
 
-const unauthorized = { 401: Problem };
 const iso = (t: string | null) => (t === null ? null : new Date(t).toISOString());
 
 /**
@@ -72,8 +74,8 @@ const adminRoutes: FastifyPluginAsyncZod<{
 
   const ProductParams = z.strictObject({ id: Id });
   const DiscountPage = z.strictObject({
-    items: z.array(Discount),
-    nextCursor: z.string().nullable(),
+    items: z.array(Discount).max(100),
+    nextCursor: z.string().max(128).nullable(),
   });
 
   app.get(
@@ -82,9 +84,12 @@ const adminRoutes: FastifyPluginAsyncZod<{
       config: { policy: ADMIN_READ },
       schema: {
         tags: ['admin'],
+        operationId: 'listAdminProducts',
+        summary: 'List the catalog',
+        description: 'Every product, a page at a time, as the catalog service holds it.',
         security: ADMIN_SECURITY,
         querystring: PageQuery,
-        response: { 200: ProductPage, ...unauthorized },
+        response: { 200: ProductPage },
       },
     },
     (request) => productPage(storage, request.query),
@@ -93,12 +98,15 @@ const adminRoutes: FastifyPluginAsyncZod<{
   app.post(
     '/admin/products',
     {
-      config: { policy: adminChange('json') },
+      config: { policy: adminChange('json'), errors: ['ALREADY_EXISTS'] },
       schema: {
         tags: ['admin'],
+        operationId: 'createProduct',
+        summary: 'Create a product',
+        description: 'Adds a product to the catalog; audited.',
         security: ADMIN_SECURITY,
         body: ProductInput,
-        response: { 201: Product, 400: Problem, 409: Problem, ...unauthorized },
+        response: { 201: Product },
       },
     },
     async (request, reply) =>
@@ -108,13 +116,17 @@ const adminRoutes: FastifyPluginAsyncZod<{
   app.put(
     '/admin/products/:id',
     {
-      config: { policy: adminChange('json') },
+      config: { policy: adminChange('json'), errors: ['NOT_FOUND', 'ALREADY_EXISTS'] },
       schema: {
         tags: ['admin'],
+        operationId: 'updateProduct',
+        summary: 'Replace a product',
+        description:
+          'Replaces a product (price, stock, name…); audited. Carts see the new price on their next change, and checkout re-prices.',
         security: ADMIN_SECURITY,
         params: ProductParams,
         body: ProductInput,
-        response: { 200: Product, 400: Problem, 404: Problem, 409: Problem, ...unauthorized },
+        response: { 200: Product },
       },
     },
     async (request, reply) =>
@@ -128,12 +140,16 @@ const adminRoutes: FastifyPluginAsyncZod<{
   app.delete(
     '/admin/products/:id',
     {
-      config: { policy: adminChange('none') },
+      config: { policy: adminChange('none'), errors: ['NOT_FOUND'] },
       schema: {
         tags: ['admin'],
+        operationId: 'deleteProduct',
+        summary: 'Delete a product',
+        description:
+          'Removes a product from the catalog; audited. Carts holding it are refused `PRODUCT_NOT_FOUND` at checkout.',
         security: ADMIN_SECURITY,
         params: ProductParams,
-        response: { 204: z.null(), 404: Problem, ...unauthorized },
+        response: { 204: z.null() },
       },
     },
     async (request, reply) =>
@@ -150,9 +166,12 @@ const adminRoutes: FastifyPluginAsyncZod<{
       config: { policy: ADMIN_READ },
       schema: {
         tags: ['admin'],
+        operationId: 'listDiscounts',
+        summary: 'List promo codes',
+        description: 'Every promo code with its terms and how often it was used.',
         security: ADMIN_SECURITY,
         querystring: PageQuery,
-        response: { 200: DiscountPage, 400: Problem, ...unauthorized },
+        response: { 200: DiscountPage },
       },
     },
     (request) => {
@@ -164,12 +183,15 @@ const adminRoutes: FastifyPluginAsyncZod<{
   app.post(
     '/admin/discounts',
     {
-      config: { policy: adminChange('json') },
+      config: { policy: adminChange('json'), errors: ['ALREADY_EXISTS'] },
       schema: {
         tags: ['admin'],
+        operationId: 'createDiscount',
+        summary: 'Create a promo code',
+        description: 'Adds a promo code; audited.',
         security: ADMIN_SECURITY,
         body: DiscountInput,
-        response: { 201: Discount, 400: Problem, 409: Problem, ...unauthorized },
+        response: { 201: Discount },
       },
     },
     async (request, reply) => {
@@ -185,12 +207,16 @@ const adminRoutes: FastifyPluginAsyncZod<{
   app.delete(
     '/admin/discounts/:code',
     {
-      config: { policy: adminChange('none') },
+      config: { policy: adminChange('none'), errors: ['NOT_FOUND'] },
       schema: {
         tags: ['admin'],
+        operationId: 'deleteDiscount',
+        summary: 'Delete a promo code',
+        description:
+          'Removes a promo code; audited. Carts holding it are refused `DISCOUNT_INVALID` at checkout.',
         security: ADMIN_SECURITY,
         params: z.strictObject({ code: DiscountCode }),
-        response: { 204: z.null(), 404: Problem, ...unauthorized },
+        response: { 204: z.null() },
       },
     },
     async (request, reply) =>
@@ -207,15 +233,17 @@ const adminRoutes: FastifyPluginAsyncZod<{
       config: { policy: ADMIN_READ },
       schema: {
         tags: ['admin'],
+        operationId: 'listAuditLog',
         security: ADMIN_SECURITY,
         summary: 'The audit log, newest first',
+        description:
+          'Every change to carts, the catalog and codes, with who made it and the hash chain that makes a removed or rewritten record detectable (`GET /api/admin/audit/verify`). Filter by cart, actor, action and time; page with `cursor` (the `nextCursor` of the page before).',
         querystring: AuditQuery,
         response: {
           200: z.strictObject({
-            items: z.array(AuditRecordSchema),
-            nextCursor: z.string().nullable(),
+            items: z.array(AuditRecordSchema).max(100),
+            nextCursor: z.string().max(32).nullable(),
           }),
-          ...unauthorized,
         },
       },
     },

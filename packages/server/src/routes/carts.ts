@@ -14,10 +14,10 @@ import {
   DiscountCode,
   Id,
   MergeBody,
-  Problem,
   SetLineQuantityBody,
   UpdateCartBody,
   type CartAction,
+  type ErrorCode,
 } from '@cart/core';
 import type { CartResult, CartService } from '../domain/cart-service.ts';
 import { cartCredential, setCartCookie, type CartCredential } from '../http/credentials.ts';
@@ -41,15 +41,18 @@ const LineParams = z.strictObject({ id: Id, lineId: Id });
 const CodeParams = z.strictObject({ id: Id, code: DiscountCode });
 const EmptyBody = z.strictObject({}).nullish();
 
-/** What a change can answer besides its cart: 410 is CART_EXPIRED (start a new cart). */
-const errors = {
-  400: Problem,
-  404: Problem,
-  409: Problem,
-  410: Problem,
-  412: Problem,
-  422: Problem,
-};
+/**
+ * What any change of a cart can be refused with, besides what the pipeline answers
+ * (http/route-answers.ts): each route adds the codes of its own actions.
+ */
+const CHANGE_ERRORS = [
+  'CART_NOT_FOUND',
+  'CART_EXPIRED',
+  'CART_CLOSED',
+  'VERSION_CONFLICT',
+  'CART_TOO_LARGE',
+  'AMOUNT_TOO_LARGE',
+] as const satisfies readonly ErrorCode[];
 const authHeader: { security: Record<string, string[]>[] } = {
   security: [{ cartToken: [] }, { cartCookie: [] }],
 };
@@ -136,11 +139,12 @@ const cartRoutes: FastifyPluginAsyncZod<CartRoutesOptions> = (
       config: { policy: CREATE },
       schema: {
         tags: ['carts'],
+        operationId: 'createCart',
         summary: 'Create a cart',
         description:
           'Answers the new cart and its secret `token` (shown only here), and sets the HttpOnly `cart_token` cookie for browsers.',
         body: EmptyBody,
-        response: { 201: CreatedCart, 400: Problem },
+        response: { 201: CreatedCart },
       },
     },
     async (request, reply) => {
@@ -155,13 +159,16 @@ const cartRoutes: FastifyPluginAsyncZod<CartRoutesOptions> = (
   app.get(
     '/carts/:id',
     {
-      config: { policy: CART_READ },
+      config: { policy: CART_READ, errors: ['CART_NOT_FOUND'] },
       schema: {
         tags: ['carts'],
+        operationId: 'getCart',
+        description:
+          'Answers the cart with its `ETag` (its version). With `If-None-Match` naming the current version it answers `304` and no body. A wrong or missing token answers `404 CART_NOT_FOUND`, exactly as an unknown cart does.',
         summary: 'Read a cart',
         params: CartParams,
         ...authHeader,
-        response: { 200: Cart, 304: z.null(), 404: Problem },
+        response: { 200: Cart, 304: z.null() },
       },
     },
     async (request, reply) => {
@@ -170,7 +177,8 @@ const cartRoutes: FastifyPluginAsyncZod<CartRoutesOptions> = (
       void reply.header('etag', etagOf(cart.version)).header('cache-control', 'no-store');
       const ifNoneMatch = request.headers['if-none-match'];
       if (ifNoneMatch !== undefined && ifNoneMatchMatches(ifNoneMatch, cart.version))
-        return reply.code(304).send(null);
+        // No body at all (not even `null`): a 304 repeats only the validators.
+        return (reply as FastifyReply).code(304).send();
       return cart;
     },
   );
@@ -178,14 +186,26 @@ const cartRoutes: FastifyPluginAsyncZod<CartRoutesOptions> = (
   app.post(
     '/carts/:id/lines',
     {
-      config: { policy: cartChange('json') },
+      config: {
+        policy: cartChange('json'),
+        errors: [
+          ...CHANGE_ERRORS,
+          'PRODUCT_NOT_FOUND',
+          'OUT_OF_STOCK',
+          'QUANTITY_LIMIT_EXCEEDED',
+          'CART_LIMIT_EXCEEDED',
+        ],
+      },
       schema: {
         tags: ['carts'],
+        operationId: 'addLine',
+        description:
+          'Adds the product at the catalog price now. A line with the same product and attributes gets the quantities summed, one line. Refused whole, never clamped, past the stock, MAX_QUANTITY_PER_LINE or MAX_LINES_PER_CART.',
         summary: 'Add a line (same product and attributes merge into one line)',
         params: CartParams,
         body: AddLineBody,
         ...authHeader,
-        response: { 200: Cart, ...errors },
+        response: { 200: Cart },
       },
     },
     (request, reply) =>
@@ -201,14 +221,26 @@ const cartRoutes: FastifyPluginAsyncZod<CartRoutesOptions> = (
   app.patch(
     '/carts/:id/lines/:lineId',
     {
-      config: { policy: cartChange('json') },
+      config: {
+        policy: cartChange('json'),
+        errors: [
+          ...CHANGE_ERRORS,
+          'LINE_NOT_FOUND',
+          'PRODUCT_NOT_FOUND',
+          'OUT_OF_STOCK',
+          'QUANTITY_LIMIT_EXCEEDED',
+        ],
+      },
       schema: {
         tags: ['carts'],
+        operationId: 'setLineQuantity',
+        description:
+          'Sets the quantity of one line; `0` removes it. Checked against the stock and MAX_QUANTITY_PER_LINE.',
         summary: 'Set a line quantity (0 removes the line)',
         params: LineParams,
         body: SetLineQuantityBody,
         ...authHeader,
-        response: { 200: Cart, ...errors },
+        response: { 200: Cart },
       },
     },
     (request, reply) =>
@@ -230,13 +262,19 @@ const cartRoutes: FastifyPluginAsyncZod<CartRoutesOptions> = (
   app.delete(
     '/carts/:id/lines/:lineId',
     {
-      config: { policy: cartChange('none') },
+      config: {
+        policy: cartChange('none'),
+        errors: [...CHANGE_ERRORS, 'LINE_NOT_FOUND'],
+      },
       schema: {
         tags: ['carts'],
+        operationId: 'removeLine',
+        description:
+          'Removes one line. A line already gone answers `404 LINE_NOT_FOUND`; retry with the same Idempotency-Key to get the first answer instead.',
         summary: 'Remove a line',
         params: LineParams,
         ...authHeader,
-        response: { 200: Cart, ...errors },
+        response: { 200: Cart },
       },
     },
     (request, reply) =>
@@ -252,14 +290,20 @@ const cartRoutes: FastifyPluginAsyncZod<CartRoutesOptions> = (
   app.post(
     '/carts/:id/discounts',
     {
-      config: { policy: cartChange('json', 'discount-cart', 'discount-client') },
+      config: {
+        policy: cartChange('json', 'discount-cart', 'discount-client'),
+        errors: [...CHANGE_ERRORS, 'DISCOUNT_INVALID'],
+      },
       schema: {
         tags: ['carts'],
+        operationId: 'applyDiscount',
+        description:
+          'Applies a promo code (case-insensitive). Refused with `422 DISCOUNT_INVALID` and a detail that says why: unknown, not yet valid, expired, used up, below its minimum subtotal, not combinable, or more than MAX_DISCOUNTS_PER_CART codes. Each attempt spends the promo-code budgets.',
         summary: 'Apply a promo code',
         params: CartParams,
         body: ApplyDiscountBody,
         ...authHeader,
-        response: { 200: Cart, ...errors },
+        response: { 200: Cart },
       },
     },
     (request, reply) =>
@@ -275,13 +319,19 @@ const cartRoutes: FastifyPluginAsyncZod<CartRoutesOptions> = (
   app.delete(
     '/carts/:id/discounts/:code',
     {
-      config: { policy: cartChange('none') },
+      config: {
+        policy: cartChange('none'),
+        errors: [...CHANGE_ERRORS, 'DISCOUNT_INVALID'],
+      },
       schema: {
         tags: ['carts'],
+        operationId: 'removeDiscount',
+        description:
+          'Removes a promo code from the cart; a code not on it answers `422 DISCOUNT_INVALID`.',
         summary: 'Remove a promo code',
         params: CodeParams,
         ...authHeader,
-        response: { 200: Cart, ...errors },
+        response: { 200: Cart },
       },
     },
     (request, reply) =>
@@ -297,14 +347,20 @@ const cartRoutes: FastifyPluginAsyncZod<CartRoutesOptions> = (
   app.patch(
     '/carts/:id',
     {
-      config: { policy: cartChange('json') },
+      config: {
+        policy: cartChange('json'),
+        errors: CHANGE_ERRORS,
+      },
       schema: {
         tags: ['carts'],
+        operationId: 'updateCart',
+        description:
+          'Sets the order note and/or the contact email. Text is normalized (NFC, control characters removed); an empty string clears a field.',
         summary: 'Set the note and/or the email',
         params: CartParams,
         body: UpdateCartBody,
         ...authHeader,
-        response: { 200: Cart, ...errors },
+        response: { 200: Cart },
       },
     },
     (request, reply) => {
@@ -320,16 +376,28 @@ const cartRoutes: FastifyPluginAsyncZod<CartRoutesOptions> = (
   app.post(
     '/carts/:id/actions',
     {
-      config: { policy: BATCH },
+      config: {
+        policy: BATCH,
+        errors: [
+          ...CHANGE_ERRORS,
+          'PRODUCT_NOT_FOUND',
+          'OUT_OF_STOCK',
+          'QUANTITY_LIMIT_EXCEEDED',
+          'CART_LIMIT_EXCEEDED',
+          'LINE_NOT_FOUND',
+          'DISCOUNT_INVALID',
+        ],
+      },
       schema: {
         tags: ['carts'],
+        operationId: 'applyActions',
         summary: 'Apply a batch of actions atomically, in order',
         description:
           'All or nothing: one refused action refuses the batch; the problem names it by its index in the batch as sent, in its error path (`/actions/<i>/…`), and by its `actionId` when it has one. An action whose `actionId` the cart has applied already is skipped. The `appliedActionIds` of the cart answered then end with every `actionId` of this batch, applied now or before. A batch of actions all applied before changes nothing (no new version, even on a closed cart) and is answered with the cart as it is.',
         params: CartParams,
         body: ActionBatch,
         ...authHeader,
-        response: { 200: Cart, ...errors },
+        response: { 200: Cart },
       },
     },
     (request, reply) => {
@@ -350,15 +418,25 @@ const cartRoutes: FastifyPluginAsyncZod<CartRoutesOptions> = (
   app.post(
     '/carts/:id/merge',
     {
-      config: { policy: cartChange('json') },
+      config: {
+        policy: cartChange('json'),
+        errors: [
+          ...CHANGE_ERRORS,
+          'QUANTITY_LIMIT_EXCEEDED',
+          'CART_LIMIT_EXCEEDED',
+          'OUT_OF_STOCK',
+          'PRODUCT_NOT_FOUND',
+        ],
+      },
       schema: {
         tags: ['carts'],
+        operationId: 'mergeCart',
         summary: 'Merge a guest cart into this one',
         description: 'Lines in both keep the larger quantity; the source cart becomes `merged`.',
         params: CartParams,
         body: MergeBody,
         ...authHeader,
-        response: { 200: Cart, ...errors },
+        response: { 200: Cart },
       },
     },
     async (request, reply) => {
@@ -386,16 +464,27 @@ const cartRoutes: FastifyPluginAsyncZod<CartRoutesOptions> = (
   app.post(
     '/carts/:id/checkout',
     {
-      config: { policy: cartChange('empty', 'checkout') },
+      config: {
+        policy: cartChange('empty', 'checkout'),
+        errors: [
+          ...CHANGE_ERRORS,
+          'PRICES_CHANGED',
+          'OUT_OF_STOCK',
+          'CART_EMPTY',
+          'PRODUCT_NOT_FOUND',
+          'DISCOUNT_INVALID',
+        ],
+      },
       schema: {
         tags: ['carts'],
+        operationId: 'checkout',
         summary: 'Check out: close the cart and reserve its stock atomically',
         description:
           'Places the order at the prices and code terms of the catalog now. If any changed since they were put in the cart, nothing is reserved and no order made: the cart is re-priced (version + 1) and the answer is `409 PRICES_CHANGED` with the re-priced `cart` and its `ETag`; check out again, with a new Idempotency-Key, to accept the new total. Also `409 OUT_OF_STOCK`, `422 CART_EMPTY`, `422 PRODUCT_NOT_FOUND`, `422 DISCOUNT_INVALID`; `410 CART_EXPIRED` for an expired cart. Idempotent by cart: asked again once the order exists, it answers that same order.',
         params: CartParams,
         body: EmptyBody,
         ...authHeader,
-        response: { 200: CheckoutResult, ...errors },
+        response: { 200: CheckoutResult },
       },
     },
     async (request, reply) => {
@@ -411,19 +500,21 @@ const cartRoutes: FastifyPluginAsyncZod<CartRoutesOptions> = (
   app.get(
     '/carts/:id/events',
     {
-      config: { policy: CART_READ },
+      config: { policy: CART_READ, errors: ['CART_NOT_FOUND'] },
       schema: {
         tags: ['carts'],
+        operationId: 'streamCartEvents',
         summary: 'Live cart changes (Server-Sent Events)',
         description:
           '`event: cart` with the full cart (`id:` its version), first the current one (unless `Last-Event-ID` names that version already) and then after every change; a comment heartbeat every 15 s. The stream ends after LIVE_STREAM_LIFETIME_SECONDS (30 min by default): reconnect with `Last-Event-ID`. Bounded: 429 `RATE_LIMITED` past LIVE_STREAMS_PER_CLIENT or LIVE_STREAMS_PER_CART open streams, 503 `UNAVAILABLE` past LIVE_STREAMS_MAX, both with `Retry-After`; a subscriber leaving more than LIVE_STREAM_MAX_BUFFERED_BYTES unsent is disconnected.',
         params: CartParams,
         ...authHeader,
         response: {
-          200: z.string().describe('text/event-stream'),
-          404: Problem,
-          429: Problem,
-          503: Problem,
+          200: {
+            description:
+              'The event stream: `event: cart`, `id: <version>`, `data: <the cart as JSON>`, and `: heartbeat` comments.',
+            content: { 'text/event-stream': { schema: z.string() } },
+          },
         },
       },
     },

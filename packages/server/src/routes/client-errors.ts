@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ClientErrorReport, Problem } from '@cart/core';
+import { ClientErrorReport } from '@cart/core';
 import type { Csrf } from '../http/csrf.ts';
 import { HttpProblem } from '../http/problem.ts';
 import type { ErrorTracker } from '../observability/error-tracker.ts';
@@ -41,16 +41,13 @@ const clientErrorsRoutes: FastifyPluginAsyncZod<{ tracker: ErrorTracker; csrf: C
       },
       schema: {
         tags: ['monitoring'],
+        operationId: 'reportClientErrors',
         summary: 'Report an error caught in the web app',
         description:
           'Same-origin only (Sec-Fetch-Site or Origin); no CSRF token, so `navigator.sendBeacon` with an `application/json` Blob works. Grouped like server errors, with the page as the route. The stack is cut to 50 lines of 1 KiB before it is read. A report that would start a new group beyond the client’s hourly quota (ERROR_GROUPS_NEW_PER_CLIENT_HOUR) or the cap (ERROR_GROUPS_MAX) is answered 202 but not stored; it still counts in a group that exists.',
         body: ClientErrorReport,
         response: {
           202: z.null().describe('Taken (stored, or dropped by a bound). The answer has no body.'),
-          400: Problem,
-          403: Problem,
-          413: Problem,
-          415: Problem,
         },
       },
       // Before the body is read: a cross-site report is refused whatever it holds.

@@ -11,10 +11,11 @@ const csrfRoutes: FastifyPluginAsyncZod<{ csrf: Csrf }> = (app, { csrf }) => {
       config: { policy: PUBLIC_READ },
       schema: {
         tags: ['carts'],
+        operationId: 'getCsrfToken',
         summary: 'A CSRF token for cookie-authenticated changes',
         description:
           'Send it back as `X-CSRF-Token` on every change authenticated by the cart cookie. Also sets the `csrf_token` cookie it is checked against.',
-        response: { 200: z.strictObject({ token: z.string() }) },
+        response: { 200: z.strictObject({ token: z.string().max(256) }) },
       },
     },
     (request, reply) => {

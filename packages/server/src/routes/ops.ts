@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Storage } from '../storage/port.ts';
 
 const Health = z.strictObject({
-  status: z.string(),
+  status: z.enum(['ok', 'ready', 'draining', 'database unavailable']),
   redis: z
     .enum(['ok', 'degraded'])
     .optional()
@@ -24,24 +24,44 @@ const opsRoutes: FastifyPluginAsyncZod<{
   /** Pings Redis (bounded by its command timeout); null without REDIS_URL. */
   redisAnswers?: (() => Promise<boolean>) | null;
 }> = (app, { storage, isDraining, redisAnswers = null }) => {
-  app.get('/healthz', { schema: { tags: ['ops'], response: { 200: Health } } }, () => ({
-    status: 'ok',
-  }));
+  app.get(
+    '/healthz',
+    {
+      schema: {
+        tags: ['ops'],
+        hide: true,
+        response: { 200: Health },
+      },
+    },
+    () => ({ status: 'ok' as const }),
+  );
 
   app.get(
     '/readyz',
-    { schema: { tags: ['ops'], response: { 200: Health, 503: Health } } },
+    {
+      schema: {
+        tags: ['ops'],
+        hide: true,
+        response: { 200: Health, 503: Health },
+      },
+    },
     async (_request, reply) => {
       if (isDraining())
-        return reply.code(503).header('retry-after', '5').send({ status: 'draining' });
+        return reply
+          .code(503)
+          .header('retry-after', '5')
+          .send({ status: 'draining' as const });
       const [database, redis] = await Promise.all([
         storage.ping(),
         redisAnswers?.() ?? Promise.resolve(null),
       ]);
       if (!database)
-        return reply.code(503).header('retry-after', '5').send({ status: 'database unavailable' });
-      if (redis === null) return { status: 'ready' };
-      return { status: 'ready', redis: redis ? ('ok' as const) : ('degraded' as const) };
+        return reply
+          .code(503)
+          .header('retry-after', '5')
+          .send({ status: 'database unavailable' as const });
+      if (redis === null) return { status: 'ready' as const };
+      return { status: 'ready' as const, redis: redis ? ('ok' as const) : ('degraded' as const) };
     },
   );
   return Promise.resolve();

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { Cursor, Id, PageLimit, Problem, Product, ProductPage } from '@cart/core';
+import { Cursor, Id, PageLimit, Product, ProductPage } from '@cart/core';
 import { HttpProblem } from '../http/problem.ts';
 import { PUBLIC_READ } from '../http/route-policy.ts';
 import { decodeCursor } from '../storage/cursor.ts';
@@ -34,9 +34,12 @@ const productRoutes: FastifyPluginAsyncZod<{ storage: Storage }> = (app, { stora
       config: { policy: PUBLIC_READ },
       schema: {
         tags: ['catalog'],
+        operationId: 'listProducts',
+        description:
+          'The catalog in a stable order, a page at a time: pass `nextCursor` back as `cursor` for the next page (`null` on the last).',
         summary: 'List products',
         querystring: PageQuery,
-        response: { 200: ProductPage, 400: Problem },
+        response: { 200: ProductPage },
       },
     },
     (request) => productPage(storage, request.query),
@@ -45,12 +48,14 @@ const productRoutes: FastifyPluginAsyncZod<{ storage: Storage }> = (app, { stora
   app.get(
     '/products/:id',
     {
-      config: { policy: PUBLIC_READ },
+      config: { policy: PUBLIC_READ, errors: ['NOT_FOUND'] },
       schema: {
         tags: ['catalog'],
+        operationId: 'getProduct',
+        description: 'One product with its price and stock.',
         summary: 'Read a product',
         params: z.strictObject({ id: Id }),
-        response: { 200: Product, 404: Problem },
+        response: { 200: Product },
       },
     },
     async (request) => {

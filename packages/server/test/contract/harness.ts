@@ -19,6 +19,11 @@ import {
 } from '@cart/core';
 import type { TestServer } from '../support/test-server.ts';
 import { HttpClient, type Reply } from '../support/http.ts';
+import {
+  ConformanceReport,
+  recordExchanges,
+  type ExchangeRecorder,
+} from '../support/openapi-conformance.ts';
 
 export type StartServer = (env?: Record<string, string>) => Promise<TestServer>;
 
@@ -29,15 +34,34 @@ export interface Harness {
   readonly adminToken: string;
 }
 
+/**
+ * Every exchange with every server `useServer` starts (whichever client made it: this
+ * HttpClient, raw requests, event streams), checked against the OpenAPI document that
+ * server serves at /openapi.json. The file fails at its end on any answer the document
+ * does not declare; OPENAPI_CONFORMANCE=report only prints the grouped list.
+ */
+export const conformance = new ConformanceReport();
+afterAll(() => conformance.assert());
+
+async function checkConformance(server: TestServer, recorder: ExchangeRecorder): Promise<void> {
+  const exchanges = recorder.stop();
+  const served = await new HttpClient(server.url).get('/openapi.json');
+  if (served.status === 200) conformance.add(served.body, exchanges);
+  else conformance.fail('GET /openapi.json', `answered ${served.status}: ${served.text}`);
+}
+
 /** Starts one server for the enclosing describe scope and closes it after. */
 export function useServer(start: StartServer, env?: Record<string, string>): Harness {
   let server: TestServer | undefined;
   let client: HttpClient | undefined;
+  let recorder: ExchangeRecorder | undefined;
   beforeAll(async () => {
     server = await start(env);
+    recorder = recordExchanges(server.app.server);
     client = new HttpClient(server.url);
   });
   afterAll(async () => {
+    if (server && recorder) await checkConformance(server, recorder);
     await server?.close();
   });
   const running = (): TestServer => {

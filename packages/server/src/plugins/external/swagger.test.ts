@@ -1,21 +1,37 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HTTPMethods } from 'fastify';
+import { readFileSync } from 'node:fs';
+import { ERROR_CATALOG, type ErrorCode } from '@cart/core';
+import {
+  createOpenApiChecker,
+  type OpenApiChecker,
+} from '../../../test/support/openapi-conformance.ts';
 import { buildTestApp, type TestApp } from '../../../test/support/test-app.ts';
 
+type Media = { example?: unknown; examples?: Record<string, { value: unknown }> };
 type Operation = {
+  operationId?: string;
+  summary?: string;
+  description?: string;
   tags?: string[];
   security?: Record<string, string[]>[];
-  parameters?: { in: string; name: string }[];
-  requestBody?: unknown;
-  responses?: Record<string, unknown>;
+  parameters?: { in: string; name: string; example?: unknown; $ref?: string }[];
+  requestBody?: { content: Record<string, Media> };
+  responses?: Record<
+    string,
+    { headers?: Record<string, unknown>; content?: Record<string, Media> }
+  >;
 };
 type OpenApi = {
   openapi: string;
+  info: { license?: unknown; contact?: { url?: string } };
+  servers?: unknown[];
+  security?: unknown;
   paths: Record<string, Record<string, Operation>>;
-  components: { securitySchemes: Record<string, unknown> };
+  components: { securitySchemes: Record<string, unknown>; schemas?: Record<string, unknown> };
 };
 
-/** Every /api route of DESIGN.md §4 that this server implements, as Fastify knows it. */
+/** Every /api route this server implements, as Fastify knows it. */
 const API_ROUTES: [HTTPMethods, string][] = [
   ['GET', '/api/products'],
   ['GET', '/api/products/:id'],
@@ -109,8 +125,137 @@ describe('/openapi.json', () => {
   });
 
   it('hides the operational and documentation endpoints', () => {
-    for (const hidden of ['/openapi.json', '/metrics', '/docs/errors'])
+    // Health checks are for the load balancer, not API clients (docs/operations.md): they
+    // spend no rate-limit budget, so they could not declare the headers every API answer has.
+    for (const hidden of ['/openapi.json', '/metrics', '/docs/errors', '/healthz', '/readyz'])
       expect(doc.paths[hidden], hidden).toBeUndefined();
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/healthz', '/readyz']));
+  });
+});
+
+describe('/openapi.json is complete', () => {
+  let t: TestApp;
+  let doc: OpenApi;
+  let checker: OpenApiChecker;
+  const operations = () =>
+    Object.entries(doc.paths).flatMap(([path, item]) =>
+      Object.entries(item).map(([method, op]) => ({ path, method, op })),
+    );
+  beforeAll(async () => {
+    t = await buildTestApp();
+    doc = (await t.app.inject({ url: '/openapi.json' })).json<OpenApi>();
+    checker = createOpenApiChecker(doc);
+  });
+  afterAll(() => t.close());
+
+  it('is what docs/openapi.json holds (run `npm run openapi` after changing the API)', () => {
+    const committed: unknown = JSON.parse(
+      readFileSync(new URL('../../../../../docs/openapi.json', import.meta.url), 'utf8'),
+    );
+    expect(committed).toEqual(doc);
+  });
+
+  it('names every operation once, with a summary, a description and its security', () => {
+    const ids = operations().map(({ op }) => op.operationId);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(doc.security).toEqual([{}]);
+    for (const { path, method, op } of operations()) {
+      expect(op.operationId, `${method} ${path}`).toMatch(/^[a-z][A-Za-z]+$/);
+      expect(op.summary, `${method} ${path}`).toBeTruthy();
+      expect(op.description, `${method} ${path}`).toBeTruthy();
+    }
+    expect(doc.servers).toEqual([expect.objectContaining({ url: '/' })]);
+    expect(doc.info.license).toEqual({ name: 'MIT', identifier: 'MIT' });
+    expect(doc.info.contact?.url).toBeTruthy();
+  });
+
+  it('gives every operation an example request and answer that fit its schemas', () => {
+    for (const { path, method, op } of operations()) {
+      const where = `${method} ${path}`;
+      const at = ['paths', path, method];
+      if (op.requestBody !== undefined) {
+        const json = op.requestBody.content['application/json'];
+        expect(json?.example, `${where} request`).toBeDefined();
+        expect(
+          checker.validate(
+            [...at, 'requestBody', 'content', 'application/json', 'schema'],
+            json?.example,
+          ),
+          where,
+        ).toEqual([]);
+      }
+      for (const p of op.parameters ?? [])
+        if (p.in === 'path') expect(p.example, `${where} {${p.name}}`).toBeTruthy();
+      for (const [status, response] of Object.entries(op.responses ?? {})) {
+        for (const [type, media] of Object.entries(response.content ?? {})) {
+          if (type === 'text/event-stream') continue;
+          const example = media.example ?? Object.values(media.examples ?? {})[0]?.value;
+          expect(example, `${where} ${status} ${type}`).toBeDefined();
+          const schema = [...at, 'responses', status, 'content', type, 'schema'];
+          expect(checker.validate(schema, example), `${where} ${status}`).toEqual([]);
+          for (const [code, named] of Object.entries(media.examples ?? {}))
+            expect(checker.validate(schema, named.value), `${where} ${status} ${code}`).toEqual([]);
+        }
+      }
+    }
+  });
+
+  it('declares the headers each route takes and answers, from its policy', () => {
+    const params = (path: string, method: string) =>
+      (doc.paths[path]?.[method]?.parameters ?? []).map((p) =>
+        p.$ref !== undefined ? p.$ref.split('/').pop() : p.name,
+      );
+    expect(params('/api/carts/{id}/lines', 'post')).toEqual(
+      expect.arrayContaining(['IdempotencyKey', 'IfMatch', 'CsrfToken', 'RequestId']),
+    );
+    expect(params('/api/carts/{id}', 'get')).toEqual(
+      expect.arrayContaining(['IfNoneMatch', 'RequestId']),
+    );
+    expect(params('/api/carts/{id}', 'get')).not.toContain('IdempotencyKey');
+    expect(params('/api/carts/{id}/events', 'get')).toContain('LastEventId');
+    const created = doc.paths['/api/carts']?.post?.responses?.['201'];
+    expect(Object.keys(created?.headers ?? {})).toEqual(
+      expect.arrayContaining(['ETag', 'Location', 'X-Request-Id', 'RateLimit', 'RateLimit-Policy']),
+    );
+    for (const { path, method, op } of operations()) {
+      const statuses = Object.keys(op.responses ?? {});
+      expect(statuses, `${method} ${path}`).toEqual(
+        expect.arrayContaining(['400', '429', '500', '503']),
+      );
+      expect(Object.keys(op.responses?.['429']?.headers ?? {}), `${method} ${path}`).toContain(
+        'Retry-After',
+      );
+      if (op.requestBody !== undefined)
+        expect(statuses, `${method} ${path}`).toEqual(
+          expect.arrayContaining(['408', '413', '415']),
+        );
+      if (path.startsWith('/api/admin/') && !path.startsWith('/api/admin/session'))
+        expect(statuses, `${method} ${path}`).toContain('401');
+    }
+  });
+
+  it('lists under each error status exactly the codes of that status', () => {
+    for (const { path, method, op } of operations())
+      for (const [status, response] of Object.entries(op.responses ?? {})) {
+        if (Number(status) < 400) continue;
+        const media = response.content?.['application/problem+json'];
+        const codes = Object.keys(media?.examples ?? {});
+        expect(codes.length, `${method} ${path} ${status}`).toBeGreaterThan(0);
+        for (const code of codes)
+          expect(ERROR_CATALOG[code as ErrorCode].status, `${method} ${path} ${code}`).toBe(
+            Number(status),
+          );
+      }
+  });
+
+  it('declares the limits the schemas enforce', () => {
+    const cart = doc.components.schemas?.Cart as {
+      properties: Record<string, { maxItems?: number; maxLength?: number }>;
+    };
+    expect(cart.properties.lines?.maxItems).toBe(t.config.MAX_LINES_PER_CART);
+    expect(cart.properties.discounts?.maxItems).toBe(t.config.MAX_DISCOUNTS_PER_CART);
+    expect(cart.properties.note?.maxLength).toBe(1000);
+    expect(cart.properties.id?.maxLength).toBe(64);
+    const text = JSON.stringify(doc);
+    expect(text).not.toMatch(/"type":"integer"(?![^}]*"format")/);
   });
 });
