@@ -108,7 +108,7 @@ describe('JSON bodies', () => {
 });
 
 describe('answers Fastify makes before routing', () => {
-  // DESIGN.md §5: every error is problem+json, and every response carries nosniff.
+  // docs/api.md: every error is problem+json, and every response carries nosniff.
   it('answers a URL with a broken percent-encoding as a 400 problem with nosniff', async () => {
     const t = await open();
     const res = await t.app.inject({ url: '/api/products/%E0%A4%A' });

@@ -288,7 +288,7 @@ export async function buildApp(
       await service.expire(id, now);
     await storage.purgeIdempotency(now.toISOString());
     await storage.purgeRevokedAdminSessions(now.toISOString());
-    // Error groups not seen for ERROR_GROUP_RETENTION_DAYS (docs/operations.md#errors).
+    // Error groups not seen for ERROR_GROUP_RETENTION_DAYS (docs/operations.md#error-tracking).
     await storage.purgeErrorGroups(
       new Date(now.getTime() - config.ERROR_GROUP_RETENTION_DAYS * 86_400_000).toISOString(),
     );

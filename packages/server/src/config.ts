@@ -27,7 +27,7 @@ const DatabaseUrl = z
   });
 
 /**
- * Configuration, read once at start from the environment (DESIGN.md §2). Every value is
+ * Configuration, read once at start from the environment (the README's configuration table). Every value is
  * checked here; a bad one stops the start with one line naming it.
  */
 export const ConfigSchema = z.object({
@@ -204,7 +204,7 @@ export const ConfigSchema = z.object({
   /** A file holding the audit keys in the AUDIT_KEYS format, one a line (a mounted secret). */
   AUDIT_KEY_FILE: z.string().min(1).optional(),
 
-  // ---- error groups (docs/operations.md#errors; docs/security.md, API4) ----
+  // ---- error groups (docs/operations.md#error-tracking; docs/security.md, API4) ----
   /**
    * New error groups one client (address) may start per hour with its reports
    * (`POST /api/client-errors`); beyond that, its reports still count in groups that

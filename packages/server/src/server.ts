@@ -84,7 +84,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
 
   // Failures nobody caught are logged and captured by error tracking
-  // (docs/operations.md#errors). A stray rejected promise leaves the process running; an
+  // (docs/operations.md#error-tracking). A stray rejected promise leaves the process running; an
   // uncaught exception may have left it in any state, so once it is recorded (waiting at
   // most 2 s) the process exits 1, for its supervisor to start a fresh one.
   process.on('unhandledRejection', (reason) => {

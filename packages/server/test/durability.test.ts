@@ -1,5 +1,5 @@
 /**
- * Durability of the real server process (DESIGN.md §6: nothing acknowledged to a client
+ * Durability of the real server process (docs/architecture.md: nothing acknowledged to a client
  * is ever lost, including when the process is killed mid-request), and a graceful stop
  * on SIGTERM. The server runs as a child process from the compiled bundle, as
  * production runs it: `node --enable-source-maps packages/server/dist/server.js`, the

@@ -1,5 +1,5 @@
 /**
- * Money for people. Amounts are integer minor units (DESIGN.md §3) and stay integers:
+ * Money for people. Amounts are integer minor units (docs/money.md) and stay integers:
  * the amount goes to Intl.NumberFormat as an exact decimal string built from its
  * digits, never as `amount / 100`, and no arithmetic happens here at all (totals come
  * from the cart, computed by the core reducer). The number of minor digits is the

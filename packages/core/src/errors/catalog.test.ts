@@ -19,31 +19,31 @@ const DESIGN_STATUSES: Record<ErrorCode, number> = {
   CART_NOT_FOUND: 404,
   LINE_NOT_FOUND: 404,
   CART_CLOSED: 409,
-  CART_EXPIRED: 410, // not in DESIGN.md: an expired cart, so the client starts a new one
+  CART_EXPIRED: 410, // an expired cart, so the client starts a new one
   IDEMPOTENCY_IN_FLIGHT: 409,
   OUT_OF_STOCK: 409,
   ALREADY_EXISTS: 409,
   VERSION_CONFLICT: 412,
-  PRICES_CHANGED: 409, // not in DESIGN.md: checkout found prices or code terms changed
-  REQUEST_TIMEOUT: 408, // not in DESIGN.md: a request not received within REQUEST_TIMEOUT_MS
+  PRICES_CHANGED: 409, // checkout found prices or code terms changed
+  REQUEST_TIMEOUT: 408, // a request not received within REQUEST_TIMEOUT_MS
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   PRODUCT_NOT_FOUND: 422,
   QUANTITY_LIMIT_EXCEEDED: 422,
   CART_LIMIT_EXCEEDED: 422,
-  CART_TOO_LARGE: 422, // not in DESIGN.md: a change past MAX_CART_BYTES
+  CART_TOO_LARGE: 422, // a change past MAX_CART_BYTES
   CART_EMPTY: 422,
   DISCOUNT_INVALID: 422,
   IDEMPOTENCY_KEY_REUSED: 422,
-  AMOUNT_TOO_LARGE: 422, // not in DESIGN.md: core's refusal of a cart past the safe-integer range
-  HEADERS_TOO_LARGE: 431, // not in DESIGN.md: a header section over Node's HTTP limit
+  AMOUNT_TOO_LARGE: 422, // core's refusal of a cart past the safe-integer range
+  HEADERS_TOO_LARGE: 431, // a header section over Node's HTTP limit
   RATE_LIMITED: 429,
   INTERNAL: 500,
   UNAVAILABLE: 503,
 };
 
 describe('ERROR_CATALOG', () => {
-  it('has the codes and statuses of DESIGN.md §5', () => {
+  it('has the codes and statuses the API promises (docs/errors.md)', () => {
     expect([...ERROR_CODES].sort()).toEqual(Object.keys(DESIGN_STATUSES).sort());
     for (const code of ERROR_CODES) expect(errorStatus(code), code).toBe(DESIGN_STATUSES[code]);
   });

@@ -7,7 +7,7 @@ import { CurrencyCode } from '../money/currency.ts';
 import type { CartState } from '../schemas/cart.ts';
 import { MAX_UNIT_PRICE } from '../schemas/product.ts';
 
-/** The bidi embedding, override and isolate characters DESIGN.md §5 names. */
+/** The bidi embedding, override and isolate characters text sanitizing removes (text/sanitize.ts). */
 export const BIDI = [
   '\u202A',
   '\u202B',

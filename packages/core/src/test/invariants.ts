@@ -1,5 +1,5 @@
 /**
- * The totals invariants of DESIGN.md §3, asserted on one cart: shared by the totals and
+ * The totals invariants of docs/money.md, asserted on one cart: shared by the totals and
  * the reducer property tests. Test support only.
  */
 import { expect } from 'vitest';

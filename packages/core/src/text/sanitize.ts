@@ -1,6 +1,6 @@
 /**
  * Free-text normalization applied to every piece of customer text before it is stored
- * (DESIGN.md §5): control characters (Unicode Cc) and bidi embedding / override /
+ * (docs/security.md): control characters (Unicode Cc) and bidi embedding / override /
  * isolate characters removed, then NFC. Tab and newline survive only where a field
  * allows several lines (the cart note). Length limits are checked after this, on the
  * normalized text, so a limit can never be dodged with decomposed characters.

@@ -185,7 +185,7 @@ describe('CSRF defence for cookie-authenticated changes', () => {
     ])('is refused to %s, and sets no cookie', async (_name, headers) => {
       const res = await create(headers);
       const problem = expectProblem(res, 403, 'CSRF_TOKEN_INVALID');
-      expect(problem.detail).toBe('Carts can only be created from the shop page itself.');
+      expect(problem.detail).toBe("Carts can be created only from the shop's own pages.");
       expect(res.cookies).toEqual([]);
     });
 

@@ -6,7 +6,7 @@ import { CSRF_COOKIE, isSecure } from './credentials.ts';
 import { HttpProblem } from './problem.ts';
 
 /**
- * CSRF defence for cookie-authenticated changes (DESIGN.md §5), in two independent
+ * CSRF defence for cookie-authenticated changes (docs/security.md), in two independent
  * layers: the request must be same-origin (Sec-Fetch-Site, else Origin), and it must
  * carry a signed double-submit token: `X-CSRF-Token` equal to the `csrf_token` cookie,
  * and signed by this server (so a cookie planted by a sibling subdomain is useless).
@@ -71,13 +71,13 @@ export class Csrf {
     }
   }
 
-  /** For requests that do not need a token (creating a cart): refuse only a cross-site browser. */
-  verifyOrigin(request: FastifyRequest): void {
+  /**
+   * For requests that do not need a token (creating a cart, signing in or out): refuse
+   * only a cross-site browser, saying `what` it tried ("Carts can be created").
+   */
+  verifyOrigin(request: FastifyRequest, what: string): void {
     if (!this.sameOrigin(request, false)) {
-      throw new HttpProblem(
-        'CSRF_TOKEN_INVALID',
-        'Carts can only be created from the shop page itself.',
-      );
+      throw new HttpProblem('CSRF_TOKEN_INVALID', `${what} only from the shop's own pages.`);
     }
   }
 }

@@ -6,7 +6,7 @@ import { SERVER_ROOT } from '../paths.ts';
 import { REDACTED, scanWork, scrubText } from './redact.ts';
 
 /**
- * The pure half of error tracking (docs/operations.md#errors): what an error's group is
+ * The pure half of error tracking (docs/operations.md#error-tracking): what an error's group is
  * (its fingerprint), and what of it may be kept (scrubbed, bounded text).
  *
  * A fingerprint is the SHA-256 (hex, first 32 digits) of four facts: the source

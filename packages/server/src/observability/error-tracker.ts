@@ -96,7 +96,7 @@ class NewGroupQuota {
 }
 
 /**
- * Error tracking (docs/operations.md#errors): every unexpected server failure and every
+ * Error tracking (docs/operations.md#error-tracking): every unexpected server failure and every
  * error the web app reports, grouped by fingerprint (error-fingerprint.ts) into the
  * `error_groups` table, with count, first and last seen, and the latest occurrence's
  * message, request id and stack.

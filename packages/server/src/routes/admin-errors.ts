@@ -20,7 +20,7 @@ const FingerprintParams = z.strictObject({
 
 /**
  * `/api/admin/errors`: error groups, most recently seen first, and one group with its
- * stack (docs/operations.md#errors), behind the admin credential, checked in `onRequest`.
+ * stack (docs/operations.md#error-tracking), behind the admin credential, checked in `onRequest`.
  */
 const adminErrorsRoutes: FastifyPluginAsyncZod<{ storage: Storage; config: Config }> = (
   app,

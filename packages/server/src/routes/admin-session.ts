@@ -71,7 +71,7 @@ const adminSessionRoutes: FastifyPluginAsyncZod<{ config: Config; sessions: Admi
     },
     (request, reply) => {
       // A login from another site's page is refused like any cross-site change.
-      sessions.csrf.verifyOrigin(request);
+      sessions.csrf.verifyOrigin(request, 'The dashboard can be signed in to');
       if (!isAdminToken(config, request.body.token)) {
         request.log.info('admin login refused');
         throw new HttpProblem(
@@ -141,7 +141,7 @@ const adminSessionRoutes: FastifyPluginAsyncZod<{ config: Config; sessions: Admi
       },
     },
     async (request, reply) => {
-      sessions.csrf.verifyOrigin(request);
+      sessions.csrf.verifyOrigin(request, 'The dashboard can be signed out of');
       const session = await sessions.verify(request.cookies[ADMIN_SESSION_COOKIE]);
       // Kept in the database: every instance refuses the session from now on.
       if (session) await sessions.revoke(session);

@@ -1,3 +1,4 @@
+import type { OutgoingHttpHeaders } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Cart } from '@cart/core';
@@ -120,9 +121,13 @@ export class LiveStreams {
     const cartId = cart.id;
     this.admit(client, cartId);
 
+    // What the pipeline has set so far (X-Request-Id, the RateLimit fields) goes out too:
+    // a hijacked reply writes its own head.
+    const pipelineHeaders = reply.getHeaders() as OutgoingHttpHeaders;
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, {
+      ...pipelineHeaders,
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-store',
       connection: 'keep-alive',

@@ -103,7 +103,7 @@ function createdToken(result: CartResult): string | null {
   return typeof token === 'string' ? token : null;
 }
 
-/** `/api/carts/…`: the cart resource and its changes (DESIGN.md §4). */
+/** `/api/carts/…`: the cart resource and its changes (docs/api.md). */
 const cartRoutes: FastifyPluginAsyncZod<CartRoutesOptions> = (
   app,
   { service, csrf, maxBatchActions, cartTtlSeconds, streams },
@@ -148,7 +148,7 @@ const cartRoutes: FastifyPluginAsyncZod<CartRoutesOptions> = (
       },
     },
     async (request, reply) => {
-      csrf.verifyOrigin(request);
+      csrf.verifyOrigin(request, 'Carts can be created');
       const result = await service.create(requestMeta(request));
       const token = createdToken(result);
       if (token !== null) setCartCookie(request, reply, token, cartTtlSeconds);

@@ -8,7 +8,7 @@ import { clientKey } from '../plugins/app/rate-limit.ts';
 
 /**
  * `POST /api/client-errors`: the web app reports an error it caught, to be grouped with
- * the server's (docs/operations.md#errors). Public, so that it works before any sign-in,
+ * the server's (docs/operations.md#error-tracking). Public, so that it works before any sign-in,
  * and made for `navigator.sendBeacon` (a JSON Blob, no custom headers): it needs no
  * CSRF token, but a browser on another site is refused by its Origin/Sec-Fetch-Site,
  * exactly as creating a cart is, and every report counts against the client's rate

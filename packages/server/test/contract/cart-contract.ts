@@ -1,5 +1,5 @@
 /**
- * The HTTP contract of DESIGN.md §3–6 as a black-box suite: every endpoint and every
+ * The HTTP contract (docs/api.md, docs/money.md, docs/errors.md) as a black-box suite: every endpoint and every
  * error code (but RATE_LIMITED and UNAVAILABLE), over real HTTP against a real server.
  * It knows nothing of the storage behind the server, so every adapter runs it unchanged:
  *

@@ -73,3 +73,16 @@ describe('links in Markdown files', () => {
     expect(broken).toEqual([]);
   });
 });
+
+describe('the docs stand alone', () => {
+  // The repository is all its users have: no guide or comment may send them to a design
+  // document or a folder outside it.
+  it.each(files)('%s cites nothing outside the repository', (file) => {
+    const outside = readRepoFile(file)
+      .split('\n')
+      .map((text, i) => ({ text, line: i + 1 }))
+      .filter(({ text }) => /DESIGN\.md|\.\.\/shared\//.test(text))
+      .map(({ line, text }) => `${file}:${line}: ${text.trim()}`);
+    expect(outside).toEqual([]);
+  });
+});

@@ -1,6 +1,6 @@
 /**
  * Two server PROCESSES on one PostgreSQL schema and one Redis behave as one service
- * (DESIGN.md §2, issue 3): no lost update when both change one cart at once, the last
+ * (docs/architecture.md, "Several instances"): no lost update when both change one cart at once, the last
  * unit of stock sold once, live events crossing instances, and one shared rate limit.
  * Each instance is the compiled bundle, packages/server/dist/server.js, started as production
  * starts it (scale-out/processes.ts).

@@ -44,6 +44,7 @@ import { buildRequest, planArb, type Plan } from './fuzz-plans.ts';
 import type { Shape } from './fuzz-routes.ts';
 import { World } from './fuzz-world.ts';
 import { leaksIn } from './leaks.ts';
+import { ConformanceReport, type Exchange } from '../support/openapi-conformance.ts';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20_260_404);
 const CHECKOUT = 'POST /carts/:id/checkout';
@@ -60,6 +61,8 @@ let dir: string;
 let app: FastifyInstance;
 let watch: DatabaseWatch;
 let world: World;
+/** What the fuzzer sent and got, checked against the OpenAPI document at the end. */
+const exchanges: Exchange[] = [];
 
 beforeAll(async () => {
   // On tmpfs when there is one: the run commits thousands of changes with fsync.
@@ -86,8 +89,13 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  // Every answer the fuzzer got must be one the OpenAPI document declares.
+  const document: unknown = (await app.inject({ url: '/openapi.json' })).json();
+  const report = new ConformanceReport();
+  report.add(document, exchanges);
   watch.close();
   await app.close();
+  report.assert();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -292,7 +300,18 @@ function inject(request: InjectOptions): Promise<LightMyRequestResponse> {
       REQUEST_TIMEOUT_MS,
     );
   });
-  return Promise.race([app.inject(request), timeout]).finally(() => clearTimeout(timer));
+  return Promise.race([app.inject(request), timeout])
+    .then((res) => {
+      exchanges.push({
+        method: request.method ?? 'GET',
+        path: typeof request.url === 'string' ? request.url : (request.url?.pathname ?? ''),
+        status: res.statusCode,
+        headers: res.headers,
+        body: res.body,
+      });
+      return res;
+    })
+    .finally(() => clearTimeout(timer));
 }
 
 describe('fuzzing every endpoint from the core schemas', () => {

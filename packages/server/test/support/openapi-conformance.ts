@@ -203,6 +203,16 @@ function describeErrors(errors: readonly AjvError[] | null | undefined): string 
 }
 
 /** A checker for one OpenAPI 3.1 document (the parsed JSON of `/openapi.json`). */
+/** Whether every percent-escape of a request target decodes. */
+function decodable(path: string): boolean {
+  try {
+    decodeURIComponent(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function createOpenApiChecker(
   document: unknown,
   options: CheckerOptions = {},
@@ -380,8 +390,10 @@ export function createOpenApiChecker(
     const operation = route?.item[method.toLowerCase()];
     if (!route || !isObject(operation)) {
       // No document can list the routes a server does not have: "there is no such route"
-      // (404, or 405 for a known path) is the one answer allowed outside the document.
+      // (404, or 405 for a known path) is the one answer allowed outside the document,
+      // and 400 for a path that is not even a path (`/api/%ZZ`: no valid percent-encoding).
       if (exchange.status === 404 || (route && exchange.status === 405)) return [];
+      if (exchange.status === 400 && !decodable(exchange.path)) return [];
       return route
         ? [`${route.template} documents no ${method} operation (answered ${status})`]
         : [`no documented path matches ${method} ${exchange.path} (answered ${status})`];

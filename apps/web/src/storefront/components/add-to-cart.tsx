@@ -5,7 +5,7 @@ import { useCartChanges } from '../use-cart-changes.ts';
 import { Problem } from './problem.tsx';
 
 /**
- * "Add <name> to cart" (DESIGN.md §4 names it so): the line shows in the cart at once,
+ * "Add <name> to cart" (the accessible name the browser tests look for): the line shows in the cart at once,
  * before the server answers. A refused add (out of stock, over the per-order limit) is
  * rolled back by the SDK and explained here, under the button that made it.
  */

@@ -90,7 +90,7 @@ function stateHeader(verdicts: Verdict[]): string {
 const remaining = (v: Verdict) => Math.max(0, v.policy.quota - v.state.count);
 
 /**
- * Rate limits on the API (DESIGN.md §5), as each route declares them
+ * Rate limits on the API (docs/rate-limits.md), as each route declares them
  * (`config.policy.rateLimit`, http/route-policy.ts): read from the matched route, so
  * every spelling of a path (`/%61pi/…`) spends the same budgets. A budget per client
  * for every request, one per cart for its changes, strict ones for promo-code attempts
