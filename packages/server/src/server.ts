@@ -39,7 +39,17 @@ async function main(): Promise<void> {
     );
     process.exit(1);
   }
-  const address = await app.listen({ port: config.PORT, host: config.HOST });
+  let address: string;
+  try {
+    address = await app.listen({ port: config.PORT, host: config.HOST });
+  } catch (error) {
+    // e.g. EADDRINUSE (the port is taken): one line too, and the database closed.
+    process.stderr.write(
+      `cannot start: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
+    await app.close();
+    process.exit(1);
+  }
   const port = app.server.address();
   const url =
     typeof port === 'object' && port

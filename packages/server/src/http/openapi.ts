@@ -145,7 +145,10 @@ export function exampleProblem(code: ErrorCode, path: string): Json {
     status: entry.status,
     detail: entry.message,
     code,
-    instance: path.replace(/\{[^}]+\}/g, 'crt_8Qm2Vb5rX1nT'),
+    instance: path.replace(
+      /\{([^}]+)\}/g,
+      (_, name: string) => parameterExample(path, name) ?? name,
+    ),
     requestId: '3f9e2c64-0d3b-4a0e-8a51-5b7f6c2d9e10',
     ...(code === 'VALIDATION_FAILED'
       ? { errors: [{ path: '/quantity', message: 'Too small: expected number to be >=1' }] }
@@ -164,12 +167,7 @@ function responseHeaders(route: RouteAnswers, status: number, codes: ErrorCode[]
     headers['RateLimit-Policy'] = ref('headers', 'RateLimit-Policy');
     headers.RateLimit = ref('headers', 'RateLimit');
   }
-  if (
-    status === 429 ||
-    status === 503 ||
-    codes.includes('IDEMPOTENCY_IN_FLIGHT') ||
-    (route.policy === undefined && status >= 500)
-  )
+  if (status === 429 || status === 503 || codes.includes('IDEMPOTENCY_IN_FLIGHT'))
     headers['Retry-After'] = ref('headers', 'Retry-After');
   if (policy?.idempotent === true)
     headers['Idempotent-Replayed'] = ref('headers', 'Idempotent-Replayed');
@@ -227,6 +225,7 @@ function headerParameters(route: RouteAnswers): Json[] {
   if (policy?.idempotent === true) names.push('IdempotencyKey');
   if (policy?.auth === 'cart' && route.method !== 'GET') names.push('IfMatch');
   if (policy?.csrf === 'token') names.push('CsrfToken');
+  // The two reads with a validator of their own: a cart's ETag, a stream's last event.
   if (route.operationId === 'getCart') names.push('IfNoneMatch');
   if (route.operationId === 'streamCartEvents') names.push('LastEventId');
   return names.map((n) => ref('parameters', n));
