@@ -308,6 +308,9 @@ export function completeDocument(document: Json, routes: RouteIndex, bounds: Car
         ),
         ...headerParameters(route),
       ];
+      // `body: 'empty'` takes `{}` or nothing at all (creating a cart, checking out).
+      if (route.policy?.body === 'empty' && operation.requestBody !== undefined)
+        (operation.requestBody as Json).required = false;
       const example = OPERATION_EXAMPLES[route.operationId ?? ''];
       const requestJson = (operation.requestBody as { content?: Record<string, Json> } | undefined)
         ?.content?.['application/json'];

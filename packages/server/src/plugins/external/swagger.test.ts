@@ -16,7 +16,7 @@ type Operation = {
   tags?: string[];
   security?: Record<string, string[]>[];
   parameters?: { in: string; name: string; example?: unknown; $ref?: string }[];
-  requestBody?: { content: Record<string, Media> };
+  requestBody?: { required?: boolean; content: Record<string, Media> };
   responses?: Record<
     string,
     { headers?: Record<string, unknown>; content?: Record<string, Media> }
@@ -212,6 +212,13 @@ describe('/openapi.json is complete', () => {
     );
     expect(params('/api/carts/{id}', 'get')).not.toContain('IdempotencyKey');
     expect(params('/api/carts/{id}/events', 'get')).toContain('LastEventId');
+    // Creating a cart and checking out take `{}` or no body at all.
+    for (const [path, required] of [
+      ['/api/carts', false],
+      ['/api/carts/{id}/checkout', false],
+      ['/api/carts/{id}/lines', true],
+    ] as const)
+      expect(doc.paths[path]?.post?.requestBody?.required, path).toBe(required);
     const created = doc.paths['/api/carts']?.post?.responses?.['201'];
     expect(Object.keys(created?.headers ?? {})).toEqual(
       expect.arrayContaining(['ETag', 'Location', 'X-Request-Id', 'RateLimit', 'RateLimit-Policy']),
