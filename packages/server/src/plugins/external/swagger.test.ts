@@ -165,7 +165,7 @@ describe('/openapi.json is complete', () => {
     }
     expect(doc.servers).toEqual([expect.objectContaining({ url: '/' })]);
     expect(doc.info.license).toEqual({ name: 'MIT', identifier: 'MIT' });
-    expect(doc.info.contact?.url).toBeTruthy();
+    expect(doc.info.contact).toBeDefined();
   });
 
   it('gives every operation an example request and answer that fit its schemas', () => {

@@ -81,10 +81,8 @@ export async function registerSwagger(app: FastifyInstance, config: Config): Pro
           'Guides: quickstart, idempotency and retries, rate limits, live events, versioning (docs/ in the repository).',
         ].join('\n\n'),
         license: { name: 'MIT', identifier: 'MIT' },
-        contact: {
-          name: 'Cart system maintainers',
-          url: 'https://github.com/cart-system/cart-system/issues',
-        },
+        // Whoever runs the shop: the operator answers for its API (docs/operations.md).
+        contact: { name: 'The operator of this server' },
       },
       components: {
         securitySchemes: {
