@@ -8,6 +8,8 @@
  *     catalog code whose status is the HTTP status) or the resource the route promises
  *     (parsed with its core schema: Cart, CreatedCart, CheckoutResult, Product, …);
  *   - free of stack traces, paths, SQL, and of any cart token but a new cart's own;
+ *   - declared by the OpenAPI document: its status, headers, code and body (checked for
+ *     every answer at the end, test/support/openapi-conformance.ts);
  *
  * and every refused request (status ≥ 400) must leave the database exactly as it was:
  * every table but idempotency_keys, which keeps refusals made after validation on purpose.
@@ -18,6 +20,9 @@
  * The seed is fixed so that CI runs the same requests every time; it is printed, and
  * FUZZ_SEED / FUZZ_RUNS override it (FUZZ_FULL_SNAPSHOTS=1 compares a full snapshot
  * around every refused request instead of relying on PRAGMA data_version; slower).
+ *
+ * Over 400 lines on purpose: the world it seeds, the one property and the checks of each
+ * answer read together; the generators and the spoiling live in fuzz-*.ts already.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
