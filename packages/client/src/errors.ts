@@ -1,7 +1,7 @@
 import {
   ERROR_CATALOG,
   Problem,
-  isRetryable,
+  isRetryableAnswer,
   type Cart,
   type ErrorCode,
   type FieldError,
@@ -59,9 +59,9 @@ export class CartApiError extends Error {
     this.actionId = init.actionId ?? null;
   }
 
-  /** Whether sending the very same request again may succeed. */
+  /** Whether sending the very same request again may succeed (core's `isRetryableAnswer`). */
   get retryable(): boolean {
-    return isRetryable(this.code) || this.status === 408 || this.status >= 500;
+    return isRetryableAnswer(this.status, this.code);
   }
 }
 

@@ -25,7 +25,6 @@ export {
 export { CartApi, type AuthMode, type ApiAnswer } from './cart-api.ts';
 export {
   Transport,
-  isRetryableAnswer,
   type FetchLike,
   type HttpMethod,
   type RetryInfo,

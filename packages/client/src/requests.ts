@@ -3,7 +3,6 @@ import { reportFromApi, reportFromLocal } from './cart-snapshot.ts';
 import { CartApiError, CartNetworkError } from './errors.ts';
 import { refusedIndex } from './outbox.ts';
 import type { Outcome, SyncRequest } from './sync-state.ts';
-import { isRetryableAnswer } from './transport.ts';
 
 /** Runs one request of the state machine. Throws what the API throws (see `outcomeOf`). */
 export async function perform(api: CartApi, request: SyncRequest): Promise<Outcome> {
@@ -47,7 +46,7 @@ export async function perform(api: CartApi, request: SyncRequest): Promise<Outco
  */
 export function outcomeOf(error: unknown, now: number): Outcome {
   if (error instanceof CartApiError) {
-    if (!error.problem || isRetryableAnswer(error))
+    if (!error.problem || error.retryable)
       return {
         ok: false,
         kind: 'trouble',

@@ -63,18 +63,6 @@ export interface TransportResponse {
 const MUTATIONS = new Set<HttpMethod>(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /**
- * Whether an answer may be retried unchanged. Network failures, 408, 429, 5xx (the
- * server rolled the change back, or a gateway lost the upstream) and 409
- * IDEMPOTENCY_IN_FLIGHT (the first copy of this very request is still running; the
- * server asks us to wait) are. Every other 4xx is an answer about the request itself
- * and is final: repeating it cannot change it.
- */
-export function isRetryableAnswer(error: CartApiError): boolean {
-  if (error.status === 409) return error.code === 'IDEMPOTENCY_IN_FLIGHT';
-  return error.status === 408 || error.status === 429 || error.status >= 500;
-}
-
-/**
  * HTTP on `fetch`: JSON in and out, a timeout per attempt, retries with capped
  * exponential backoff and full jitter (or the server's Retry-After), an
  * Idempotency-Key on every mutation, reused on every retry, and errors as
@@ -118,7 +106,9 @@ export class Transport {
       try {
         const answer = await this.attempt(req, key, attempt);
         if (answer instanceof CartApiError) {
-          if (!isRetryableAnswer(answer)) throw answer;
+          // Network failures are retried; an answer only when core's rule says so (408,
+          // 429, 5xx, 409 IDEMPOTENCY_IN_FLIGHT): `CartApiError.retryable`.
+          if (!answer.retryable) throw answer;
           failure = answer;
         } else {
           return answer;

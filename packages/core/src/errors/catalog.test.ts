@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, it, expect } from 'vitest';
 import {
   ERROR_CATALOG,
@@ -5,6 +6,7 @@ import {
   errorStatus,
   errorType,
   isRetryable,
+  isRetryableAnswer,
   type ErrorCode,
 } from './catalog.ts';
 import { ERROR_GUIDE } from './guide.ts';
@@ -118,6 +120,67 @@ describe('ERROR_CATALOG', () => {
     ]);
   });
 });
+
+describe('isRetryableAnswer', () => {
+  it("gives an answer whose code explains its status the code's verdict", () => {
+    for (const code of ERROR_CODES)
+      expect(isRetryableAnswer(ERROR_CATALOG[code].status, code), code).toBe(isRetryable(code));
+  });
+
+  it('judges an answer no code explains by its status: 408, 429 and 5xx only', () => {
+    expect(isRetryableAnswer(502, undefined)).toBe(true);
+    expect(isRetryableAnswer(408, undefined)).toBe(true);
+    expect(isRetryableAnswer(429, undefined)).toBe(true);
+    expect(isRetryableAnswer(409, undefined)).toBe(false);
+    expect(isRetryableAnswer(418, 'VALIDATION_FAILED')).toBe(false);
+    // A gateway's 504 page the SDK labels UNAVAILABLE (503): retried, by its status.
+    expect(isRetryableAnswer(504, 'UNAVAILABLE')).toBe(true);
+    // A proxy's 409 page is no IDEMPOTENCY_IN_FLIGHT, whatever it is labelled.
+    expect(isRetryableAnswer(409, 'VALIDATION_FAILED')).toBe(false);
+  });
+
+  it('agrees with the two rules the SDK had before it, for every status and code', () => {
+    // The SDK's CartApiError.retryable and its transport's isRetryableAnswer, as they were.
+    const errorRule = (status: number, code: ErrorCode) =>
+      isRetryable(code) || status === 408 || status >= 500;
+    const transportRule = (status: number, code: ErrorCode) =>
+      status === 409
+        ? code === 'IDEMPOTENCY_IN_FLIGHT'
+        : status === 408 || status === 429 || status >= 500;
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 400, max: 599 }),
+        fc.constantFrom(...ERROR_CODES),
+        (status, code) => {
+          // Answers the SDK can meet: a problem (its code's own status) or a page
+          // labelled by the SDK from its status.
+          if (ERROR_CATALOG[code].status !== status && code !== codeLabel(status)) return;
+          expect(isRetryableAnswer(status, code)).toBe(transportRule(status, code));
+          expect(isRetryableAnswer(status, code)).toBe(errorRule(status, code));
+        },
+      ),
+    );
+  });
+});
+
+/** The code the SDK labels a page without a problem document with (client/src/errors.ts). */
+function codeLabel(status: number): ErrorCode {
+  const labels: Record<number, ErrorCode> = {
+    401: 'UNAUTHORIZED',
+    403: 'CSRF_TOKEN_INVALID',
+    404: 'NOT_FOUND',
+    412: 'VERSION_CONFLICT',
+    413: 'PAYLOAD_TOO_LARGE',
+    415: 'UNSUPPORTED_MEDIA_TYPE',
+    429: 'RATE_LIMITED',
+    431: 'HEADERS_TOO_LARGE',
+    408: 'UNAVAILABLE',
+    502: 'UNAVAILABLE',
+    503: 'UNAVAILABLE',
+    504: 'UNAVAILABLE',
+  };
+  return labels[status] ?? (status >= 500 ? 'INTERNAL' : 'VALIDATION_FAILED');
+}
 
 describe('results', () => {
   it('ok and fail build the Result union', () => {

@@ -172,7 +172,7 @@ export function errorType(code: ErrorCode): string {
   return `/docs/errors#${code.toLowerCase().replaceAll('_', '-')}`;
 }
 
-/** Whether a client may usefully retry the same request unchanged. */
+/** Whether a client may usefully retry the same request unchanged, by its code. */
 export function isRetryable(code: ErrorCode): boolean {
   return (
     code === 'RATE_LIMITED' ||
@@ -181,4 +181,17 @@ export function isRetryable(code: ErrorCode): boolean {
     code === 'IDEMPOTENCY_IN_FLIGHT' ||
     code === 'INTERNAL'
   );
+}
+
+/**
+ * Whether an answer is worth sending the very same request again: the one rule the SDK
+ * (`CartApiError.retryable`, its transport's retries) and the error reference apply. An
+ * answer whose code explains its status gets the code's verdict (`isRetryable`). One
+ * without such a code (a gateway's 502 page, a proxy's 408 or 429, no problem document)
+ * is judged by its status alone: 408, 429 and every 5xx may succeed later; any other 4xx
+ * is a verdict on the request itself, which repeating cannot change.
+ */
+export function isRetryableAnswer(status: number, code: ErrorCode | undefined): boolean {
+  if (code !== undefined && ERROR_CATALOG[code].status === status) return isRetryable(code);
+  return status === 408 || status === 429 || status >= 500;
 }

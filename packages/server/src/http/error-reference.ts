@@ -3,14 +3,14 @@ import {
   ERROR_CODES,
   ERROR_GUIDE,
   errorType,
-  isRetryable,
+  isRetryableAnswer,
   type ErrorCode,
 } from '@cart/core';
 import { exampleProblem } from './openapi.ts';
 
 /**
  * The error reference: for every code of the catalog its cause, its fix, whether a retry
- * can help (core's `isRetryable`, the rule the SDK's `CartApiError.retryable` applies),
+ * can help (core's `isRetryableAnswer`, the rule the SDK's `CartApiError.retryable` applies),
  * the operations that answer it and an example problem. Pure: it reads the catalog and
  * the OpenAPI document it is given (the served one: `app.swagger()` in the server,
  * scripts/openapi-document.ts in the generator), so that the page at `/docs/errors`
@@ -165,7 +165,7 @@ export function errorReference(document: Json): ErrorReferenceEntry[] {
     const { status, title, message } = ERROR_CATALOG[code];
     const { cause, fix } = ERROR_GUIDE[code];
     const answeredBy = endpoints.get(code) ?? [];
-    const retryable = isRetryable(code);
+    const retryable = isRetryableAnswer(status, code);
     return {
       code,
       anchor: errorAnchor(code),
@@ -287,10 +287,10 @@ export function renderErrorMarkdown(document: Json): string {
     '- the quoted message is the one a shopper is shown; `detail` in an answer may say more',
     '  about the particular failure;',
     '- **Cause** and **Fix** are for developers;',
-    '- **Retry** says whether sending the very same request again may succeed (`isRetryable`',
-    '  in `packages/core/src/errors/catalog.ts`, the rule the SDK’s `CartApiError.retryable`',
-    '  applies); retry a change with the same `Idempotency-Key`, so that it is applied at most',
-    '  once;',
+    '- **Retry** says whether sending the very same request again may succeed',
+    '  (`isRetryableAnswer` in `packages/core/src/errors/catalog.ts`, the rule the SDK’s',
+    '  `CartApiError.retryable` applies); retry a change with the same `Idempotency-Key`, so',
+    '  that it is applied at most once;',
     '- **Answered by** lists the operations whose description in the OpenAPI document',
     '  (`/openapi.json`) declares the code, where each also has an example of it.',
     '',
