@@ -9,6 +9,7 @@ import {
   applyBasisPoints,
   divideHalfEven,
   formatMoney,
+  moneyFormat,
   money,
   multiply,
   subtract,
@@ -235,6 +236,17 @@ describe('formatMoney', () => {
     expect(formatMoney({ amount: 1999, currency: 'JPY' })).toBe('¥1,999');
     expect(formatMoney({ amount: 1234, currency: 'KWD' })).toMatch(/^KWD\s1\.234$/);
     expect(formatMoney({ amount: 1999, currency: 'EUR' }, 'de-DE')).toMatch(/^19,99\s€$/);
+  });
+
+  it('makes one formatter per currency and locale, and keeps it', () => {
+    expect(moneyFormat('USD')).toBe(moneyFormat('USD', 'en-US'));
+    expect(moneyFormat('USD')).not.toBe(moneyFormat('EUR'));
+    expect(moneyFormat('EUR', 'de-DE')).not.toBe(moneyFormat('EUR'));
+    expect(moneyFormat('JPY').resolvedOptions().maximumFractionDigits).toBe(0);
+  });
+
+  it('formats a negative amount (a refund, a discount shown as an amount)', () => {
+    expect(formatMoney(usd(-500))).toBe('-$5.00');
   });
 
   it('is exact for amounts a float quotient would round', () => {

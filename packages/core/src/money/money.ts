@@ -106,13 +106,32 @@ export function divideHalfEven(n: bigint, d: bigint): bigint {
  * $90,071,992,547,409.90).
  */
 export function formatMoney(m: Money, locale = 'en-US'): string {
-  const exponent = currencyExponent(m.currency);
-  return new Intl.NumberFormat(locale, {
-    style: 'currency',
-    currency: m.currency,
-    minimumFractionDigits: exponent,
-    maximumFractionDigits: exponent,
-  }).format(toDecimalString(m.amount, exponent));
+  return moneyFormat(m.currency, locale).format(
+    toDecimalString(m.amount, currencyExponent(m.currency)),
+  );
+}
+
+/** One Intl formatter per currency and locale, made once (a page's first costs tens of ms). */
+const moneyFormats = new Map<string, Intl.NumberFormat>();
+
+/**
+ * The formatter `formatMoney` uses for a currency and locale, made now if it is not yet:
+ * a page can call it before its first render, so that the locale data loads up front.
+ */
+export function moneyFormat(currency: Money['currency'], locale = 'en-US'): Intl.NumberFormat {
+  const key = `${locale} ${currency}`;
+  let format = moneyFormats.get(key);
+  if (format === undefined) {
+    const exponent = currencyExponent(currency);
+    format = new Intl.NumberFormat(locale, {
+      style: 'currency',
+      currency,
+      minimumFractionDigits: exponent,
+      maximumFractionDigits: exponent,
+    });
+    moneyFormats.set(key, format);
+  }
+  return format;
 }
 
 /** `amount / 10^exponent` written exactly as a decimal string (1999, 2 → "19.99"). */
