@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ErrorSource } from '@cart/core';
+import { ERROR_GROUP_LIMITS, type ErrorSource } from '@cart/core';
 import { SERVER_ROOT } from '../paths.ts';
 import { REDACTED, scanWork, scrubText } from './redact.ts';
 
@@ -31,9 +31,9 @@ import { REDACTED, scanWork, scrubText } from './redact.ts';
 /** The repository's root: frames under it (outside node_modules) are application code. */
 export const REPO_ROOT = resolve(SERVER_ROOT, '..', '..');
 
-/** Longest kept message and stack, in characters (after scrubbing). */
-export const MAX_MESSAGE = 500;
-export const MAX_STACK = 8000;
+/** Longest kept message and stack, in characters (after scrubbing): what the API declares. */
+export const MAX_MESSAGE = ERROR_GROUP_LIMITS.message;
+export const MAX_STACK = ERROR_GROUP_LIMITS.stack;
 
 /**
  * What of an error's text is looked at at all, cut before any parsing or scrubbing: a
