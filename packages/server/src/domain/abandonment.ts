@@ -27,10 +27,10 @@ export async function sweepAbandoned(sweep: AbandonmentSweep, now: Date): Promis
   const { storage, service, observer } = sweep;
   const idleBefore = new Date(now.getTime() - sweep.idleSeconds * 1000).toISOString();
   let marked = 0;
-  for (const cartId of await storage.findIdleCarts(idleBefore, sweep.batch ?? 500)) {
-    const stored = await storage.getCart(cartId);
-    if (!stored) continue;
-    const cart = service.view(stored.state, now);
+  // The idle carts' states in one read; each mark is still its own conditional write.
+  for (const state of await storage.findIdleCarts(idleBefore, sweep.batch ?? 500)) {
+    const cartId = state.id;
+    const cart = service.view(state, now);
     const event: AnalyticsEvent = {
       at: now.toISOString(),
       type: 'cart_abandoned',

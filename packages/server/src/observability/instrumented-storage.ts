@@ -29,6 +29,7 @@ const OPERATIONS: Record<StorageOperation, true> = {
   getDiscount: true,
   createDiscount: true,
   deleteDiscount: true,
+  seedCatalog: true,
   listAudit: true,
   readAuditChain: true,
   findExpiredCarts: true,

@@ -1,6 +1,10 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Discount, Product } from '@cart/core';
 import { verifyChain } from '../audit/chain.ts';
+import { AuditKeyring } from '../audit/keyring.ts';
 import { entry } from '../storage/contract/fixtures.ts';
 import { SqliteStorage } from '../storage/sqlite/sqlite-storage.ts';
 import { seedDemoCatalog } from './demo-catalog.ts';
@@ -83,6 +87,38 @@ describe('seedDemoCatalog', () => {
       discounts: await discounts(),
       chain: await chain(),
     }).toEqual(before);
+  });
+
+  it('writes all of it or nothing: a record that cannot be signed leaves no product', async () => {
+    const unsigned = new SqliteStorage(':memory:', {
+      auditKeys: new AuditKeyring([], 'no keys'),
+    });
+    try {
+      await expect(seedDemoCatalog(unsigned, NOW)).rejects.toThrow();
+      expect(await unsigned.countProducts()).toBe(0);
+      expect((await unsigned.listDiscounts(100, null)).items).toEqual([]);
+      expect(await unsigned.readAuditChain(0, 1000)).toEqual([]);
+    } finally {
+      await unsigned.close();
+    }
+  });
+
+  it('seeds once when two instances start on one database at the same time', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cart-seed-'));
+    const [a, b] = [0, 1].map(() => new SqliteStorage(join(dir, 'cart.db'))) as [
+      SqliteStorage,
+      SqliteStorage,
+    ];
+    try {
+      const answers = await Promise.all([seedDemoCatalog(a, NOW), seedDemoCatalog(b, NOW)]);
+      expect(answers.toSorted()).toEqual([false, true]);
+      expect(await b.countProducts()).toBe(20);
+      expect(await b.readAuditChain(0, 1000)).toHaveLength(24);
+    } finally {
+      await a.close();
+      await b.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('leaves a code that already exists as it is', async () => {

@@ -235,9 +235,13 @@ const DISCOUNTS: DiscountInput[] = [
   },
 ];
 
-/** Fills an empty catalog with the demo shop (SEED_DEMO); does nothing to a catalog that has products. */
-export async function seedDemoCatalog(storage: Storage, now = new Date()): Promise<boolean> {
-  if ((await storage.countProducts()) > 0) return false;
+/**
+ * Fills an empty catalog with the demo shop (SEED_DEMO), in one transaction with its
+ * audit records, so that a crash leaves no half catalog and, of instances starting
+ * together, one seeds; does nothing to a catalog that has products (false). A code that
+ * exists already is left as it is.
+ */
+export function seedDemoCatalog(storage: Storage, now = new Date()): Promise<boolean> {
   // One millisecond apart, so that the catalog lists in the order written here.
   let tick = 0;
   const audit = (action: string, detail: Record<string, unknown>): AuditEntry => ({
@@ -252,17 +256,14 @@ export async function seedDemoCatalog(storage: Storage, now = new Date()): Promi
     afterVersion: null,
     detail,
   });
-  for (const p of PRODUCTS) {
-    const product: Product = { ...p, price: usd(p.price), imageUrl: null };
-    await storage.createProduct(
-      product,
-      audit('seed.product.create', { productId: p.id, sku: p.sku }),
-    );
-  }
-  for (const d of DISCOUNTS) {
-    if (!(await storage.getDiscount(d.code))) {
-      await storage.createDiscount(d, audit('seed.discount.create', { code: d.code }));
-    }
-  }
-  return true;
+  return storage.seedCatalog({
+    products: PRODUCTS.map((p) => ({
+      product: { ...p, price: usd(p.price), imageUrl: null },
+      audit: audit('seed.product.create', { productId: p.id, sku: p.sku }),
+    })),
+    discounts: DISCOUNTS.map((d) => ({
+      discount: d,
+      audit: audit('seed.discount.create', { code: d.code }),
+    })),
+  });
 }

@@ -34,11 +34,20 @@ describe('createStorage', () => {
   it.skipIf(unavailable !== null)('opens PostgreSQL for a postgres:// URL, migrated', async () => {
     const schema = await createTestSchema();
     const storage = await createStorage(
-      loadConfig({ DATABASE_URL: schema.databaseUrl, AUDIT_KEYS: TEST_AUDIT_KEYS }),
+      loadConfig({
+        DATABASE_URL: schema.databaseUrl,
+        AUDIT_KEYS: TEST_AUDIT_KEYS,
+        DATABASE_POOL_MAX: '3',
+        DATABASE_POOL_WAIT_MS: '1234',
+      }),
     );
     try {
       expect(storage.dialect).toBe('postgres');
       expect(await storage.countProducts()).toBe(0);
+      // The pool as configured: its size, and how long a request waits for a connection.
+      const { options } = (storage as unknown as { pool: { options: Record<string, unknown> } })
+        .pool;
+      expect(options).toMatchObject({ max: 3, connectionTimeoutMillis: 1234 });
     } finally {
       await storage.close();
       await schema.drop();

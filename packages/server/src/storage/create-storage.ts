@@ -18,6 +18,7 @@ export async function createStorage(config: Config, auditKeys?: AuditKeyring): P
       connectionString: url,
       poolMax: config.DATABASE_POOL_MAX,
       statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+      connectionTimeoutMs: config.DATABASE_POOL_WAIT_MS,
       auditKeys: keys,
     });
     try {

@@ -204,6 +204,16 @@ export class AlreadyExistsError extends Error {
   }
 }
 
+/**
+ * A whole catalog for `seedCatalog` (the demo shop): each product and code with the audit
+ * entry of its creation, whose instant is also the row's creation instant (the listing
+ * order), as `createProduct` and `createDiscount` write them.
+ */
+export interface CatalogSeed {
+  products: readonly { product: Product; audit: AuditEntry }[];
+  discounts: readonly { discount: DiscountInput; audit: AuditEntry }[];
+}
+
 export interface DiscountPage {
   items: Discount[];
   nextCursor: string | null;
@@ -347,6 +357,15 @@ export interface Storage {
     audit: AuditEntry,
     idempotency?: IdempotencyRecord | null,
   ): Promise<boolean>;
+  /**
+   * Writes `seed` into an empty catalog, in one transaction: every product and code with
+   * its audit record, or nothing. Whether the catalog has a product is checked inside
+   * that transaction, so that of instances seeding one database at once exactly one
+   * writes; a catalog with a product is left as it is (false). A code that exists is
+   * left as it is too, without an audit record. A sku or product id taken twice is
+   * AlreadyExistsError, and nothing of the seed is kept. True when the seed was written.
+   */
+  seedCatalog(seed: CatalogSeed): Promise<boolean>;
 
   listAudit(query: AuditQuery): Promise<AuditRecord[]>;
   /** Every audit record in chain order, in pages (for verification). */
@@ -375,10 +394,11 @@ export interface Storage {
   // ---- monitoring ----------------------------------------------------------------
 
   /**
-   * Active carts holding at least one line, last changed before `idleBefore`, and not
-   * marked abandoned since their last change (for the abandonment sweep).
+   * The states of at most `limit` active carts holding at least one line, last changed
+   * before `idleBefore`, and not marked abandoned since their last change, least recently
+   * changed first: what the abandonment sweep prices, read in one statement.
    */
-  findIdleCarts(idleBefore: string, limit: number): Promise<string[]>;
+  findIdleCarts(idleBefore: string, limit: number): Promise<CartState[]>;
   /**
    * Marks the cart abandoned and records `event` (a `cart_abandoned`) in one transaction,
    * only if it still matches `findIdleCarts`' conditions; false when it no longer does.

@@ -7,7 +7,8 @@
  *
  * The tests of one run share the database, in the order written: each makes its own
  * carts, products and codes with fresh ids, and counts audit records relative to the
- * head, so none depends on another's rows. Only the first expects an empty database.
+ * head, so none depends on another's rows. Only the first expects an empty database;
+ * a test that needs one later (the catalog seed) opens one of its own (`emptyDatabase`).
  */
 import { afterAll, beforeAll, describe } from 'vitest';
 import type { AuditKeyring } from '../audit/keyring.ts';
@@ -17,6 +18,7 @@ import { defineCatalogContract } from './contract/catalog-contract.ts';
 import { defineLifecycleContract } from './contract/lifecycle-contract.ts';
 import { defineMonitoringContract } from './contract/monitoring-contract.ts';
 import { defineMutationContract } from './contract/mutation-contract.ts';
+import { defineSeedContract } from './contract/seed-contract.ts';
 import { defineSharedContract } from './contract/shared-contract.ts';
 
 /** One adapter on a database of its own, migrated and empty. */
@@ -31,7 +33,13 @@ export interface StorageUnderTest {
   events: (cartId: string) => Promise<AnalyticsEvent[]>;
   /** The orders of a cart, read behind the port's back. */
   orders: (cartId: string) => Promise<OrderRecord[]>;
-  /** Closes every adapter opened for the suite and removes the database. */
+  /**
+   * A new database of its own, migrated and empty, for what only an empty one shows (the
+   * catalog seed): `instances` adapters on it, as that many server instances would open
+   * it, with the same audit keys.
+   */
+  emptyDatabase: (instances: number) => Promise<Storage[]>;
+  /** Closes every adapter opened for the suite and removes its databases. */
   cleanup: () => Promise<void>;
 }
 
@@ -54,6 +62,7 @@ export function defineStorageContract(label: string, open: () => Promise<Storage
 
     defineLifecycleContract(subject);
     defineCatalogContract(subject);
+    defineSeedContract(subject);
     defineMutationContract(subject);
     defineAuditContract(subject);
     defineMonitoringContract(subject);

@@ -52,6 +52,10 @@ async function cartWithEvents(storage: Storage, events: (cartId: string) => Anal
   return state.id;
 }
 
+/** The ids of the idle carts, as of `cutOff`. */
+const idleIds = async (storage: Storage, cutOff: string) =>
+  (await storage.findIdleCarts(cutOff, 1000)).map((c) => c.id);
+
 const fingerprint = () => randomUUID().replaceAll('-', '');
 
 /** No bound on new groups: what the tracker asks when nothing limits the occurrence. */
@@ -78,14 +82,21 @@ export function defineMonitoringContract(subject: OpenedStorage): void {
 
     it('finds active carts with lines last changed before the cut-off, and nothing else', async () => {
       const { storage } = await subject();
-      const idle = await createCart(storage, idleCart(year(2001)));
+      const idle = await createCart(storage, idleCart(year(2001, '-02-01T00:00:00.000Z')));
+      const older = await createCart(storage, idleCart(year(2001), 2));
       const empty = await createCart(storage, idleCart(year(2001), 0));
       const recent = await createCart(storage, idleCart(cutOff));
       const closed = await createCart(storage, idleCart(year(2001), 1, { status: 'checked_out' }));
 
+      // Their states, as getCart reads them, least recently changed first.
       const found = await storage.findIdleCarts(cutOff, 1000);
-      expect(found).toContain(idle.id);
-      for (const other of [empty, recent, closed]) expect(found).not.toContain(other.id);
+      const ids = found.map((c) => c.id);
+      for (const cart of [older, idle])
+        expect(found).toContainEqual((await storage.getCart(cart.id))?.state);
+      expect(ids.indexOf(older.id)).toBeLessThan(ids.indexOf(idle.id));
+      for (const other of [empty, recent, closed]) expect(ids).not.toContain(other.id);
+      const changed = found.map((c) => c.updatedAt);
+      expect(changed).toEqual(changed.toSorted());
       // The limit holds.
       expect(await storage.findIdleCarts(cutOff, 1)).toHaveLength(1);
     });
@@ -107,7 +118,7 @@ export function defineMonitoringContract(subject: OpenedStorage): void {
       expect(await storage.markAbandoned(cart.id, cutOff2, event)).toBe(true);
       // The cart itself is unchanged: abandonment is a fact about it, not a change of it.
       expect(await storage.getCart(cart.id)).toEqual(before);
-      expect(await storage.findIdleCarts(cutOff2, 1000)).not.toContain(cart.id);
+      expect(await idleIds(storage, cutOff2)).not.toContain(cart.id);
       expect(await storage.markAbandoned(cart.id, cutOff2, event)).toBe(false);
       const abandoned = (await t.events(cart.id)).filter((e) => e.type === 'cart_abandoned');
       expect(abandoned).toEqual([{ ...event, productId: null, quantity: null }]);
@@ -115,7 +126,7 @@ export function defineMonitoringContract(subject: OpenedStorage): void {
       // Touched again, then idle again: abandoned a second time.
       await change(storage, cart, year(2002, '-07-01T00:00:00.000Z'));
       const cutOff3 = year(2002, '-08-01T00:00:00.000Z');
-      expect(await storage.findIdleCarts(cutOff3, 1000)).toContain(cart.id);
+      expect(await idleIds(storage, cutOff3)).toContain(cart.id);
       expect(await storage.markAbandoned(cart.id, cutOff3, { ...event, at: cutOff3 })).toBe(true);
       expect((await t.events(cart.id)).filter((e) => e.type === 'cart_abandoned')).toHaveLength(2);
     });

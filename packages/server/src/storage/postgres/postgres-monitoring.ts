@@ -1,4 +1,4 @@
-import type { AlertEvent, ErrorGroup, ErrorGroupSummary } from '@cart/core';
+import type { AlertEvent, CartState, ErrorGroup, ErrorGroupSummary } from '@cart/core';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
 import type {
   AlertEventInput,
@@ -13,11 +13,13 @@ import {
   ANALYTICS_WINDOW_TYPES,
   toAlertEvent,
   toAnalyticsCounts,
+  toCartStateFromRow,
   toErrorGroup,
   toErrorGroupSummary,
   type AlertEventRow,
   type AnalyticsTypeRow,
   type ErrorGroupRow,
+  type StoredCartState,
   type TopProductRow,
 } from '../rows.ts';
 import type { Queryable } from './postgres-mutation.ts';
@@ -47,12 +49,12 @@ export async function findIdleCarts(
   c: Queryable,
   idleBefore: string,
   limit: number,
-): Promise<string[]> {
-  const { rows } = await c.query<{ id: string }>(
-    `SELECT id FROM carts WHERE ${IDLE} ORDER BY updated_at LIMIT $2`,
+): Promise<CartState[]> {
+  const { rows } = await c.query<{ state: StoredCartState }>(
+    `SELECT state FROM carts WHERE ${IDLE} ORDER BY updated_at LIMIT $2`,
     [idleBefore, limit],
   );
-  return rows.map((r) => r.id);
+  return rows.map((r) => toCartStateFromRow(r.state));
 }
 
 /** Marks and records in the caller's transaction; false when the cart is no longer idle. */

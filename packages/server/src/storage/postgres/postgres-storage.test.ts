@@ -71,13 +71,10 @@ interface OrderRow {
 describe.skipIf(unavailable !== null)('PostgresStorage', () => {
   defineStorageContract('postgres', async () => {
     const schema = await createTestSchema();
+    const others: TestSchema[] = [];
     const opened: PostgresStorage[] = [];
-    const open = async (auditKeys = TEST_AUDIT_KEYS) => {
-      const s = new PostgresStorage({
-        connectionString: schema.databaseUrl,
-        poolMax: 4,
-        auditKeys,
-      });
+    const open = async (auditKeys = TEST_AUDIT_KEYS, databaseUrl = schema.databaseUrl) => {
+      const s = new PostgresStorage({ connectionString: databaseUrl, poolMax: 4, auditKeys });
       opened.push(s);
       await s.migrate();
       return s;
@@ -87,7 +84,15 @@ describe.skipIf(unavailable !== null)('PostgresStorage', () => {
     const peek = new pg.Pool({ connectionString: schema.databaseUrl, max: 2, types: pgTypes });
     return {
       storage,
-      reopen: open,
+      reopen: (auditKeys) => open(auditKeys),
+      async emptyDatabase(instances) {
+        const other = await createTestSchema();
+        others.push(other);
+        const adapters: PostgresStorage[] = [];
+        for (let i = 0; i < instances; i++)
+          adapters.push(await open(TEST_AUDIT_KEYS, other.databaseUrl));
+        return adapters;
+      },
       events: async (cartId) =>
         (
           await peek.query<EventRow>(
@@ -116,7 +121,7 @@ describe.skipIf(unavailable !== null)('PostgresStorage', () => {
         ),
       async cleanup() {
         await Promise.all([...opened.map((s) => s.close()), peek.end()]);
-        await schema.drop();
+        await Promise.all([schema, ...others].map((s) => s.drop()));
       },
     };
   });

@@ -4,6 +4,7 @@
 import pg from 'pg';
 import type {
   AlertEvent,
+  CartState,
   Discount,
   DiscountInput,
   ErrorGroup,
@@ -22,6 +23,7 @@ import {
   type AuditQuery,
   type AuditRecord,
   type CartRead,
+  type CatalogSeed,
   type DiscountPage,
   type ErrorGroupQuery,
   type ErrorGroupLimits,
@@ -66,7 +68,7 @@ export interface PostgresStorageOptions {
   poolMax?: number;
   /** Longest any statement may run, lock waits included (DATABASE_STATEMENT_TIMEOUT_MS). */
   statementTimeoutMs?: number;
-  /** Longest wait for a connection, new or from the pool, before a request fails. */
+  /** Longest wait for a connection, new or from the pool, before a request fails (DATABASE_POOL_WAIT_MS). */
   connectionTimeoutMs?: number;
   /** An idle connection is closed after this long. */
   idleTimeoutMs?: number;
@@ -94,6 +96,28 @@ const isTransient = (e: unknown) => pgCode(e) === '40P01' || pgCode(e) === '4000
 /** A unique violation on a catalog key (sku, code); never one on the audit chain. */
 const isUniqueViolation = (e: unknown) =>
   pgCode(e) === '23505' && (e as { table?: unknown }).table !== 'audit_log';
+
+/** The seed's products, from one JSON array, in one statement. */
+const SEED_PRODUCTS = `
+INSERT INTO products (id, sku, name, description, price_amount, currency, stock,
+  max_per_order, image_url, created_at, updated_at)
+SELECT p.id, p.sku, p.name, p.description, p.price_amount, p.currency, p.stock,
+  p.max_per_order, p.image_url, p.at, p.at
+FROM jsonb_to_recordset($1::jsonb) AS p(id text, sku text, name text, description text,
+  price_amount bigint, currency text, stock bigint, max_per_order bigint, image_url text,
+  at text)`;
+
+/** The seed's codes, from one JSON array: one that exists is left as it is (not returned). */
+const SEED_DISCOUNTS = `
+INSERT INTO discounts (code, kind, value, min_subtotal, starts_at, ends_at, usage_limit,
+  times_used, combinable, created_at)
+SELECT d.code, d.kind, d.value, d.min_subtotal, d.starts_at, d.ends_at, d.usage_limit, 0,
+  d.combinable, d.at
+FROM jsonb_to_recordset($1::jsonb) AS d(code text, kind text, value bigint,
+  min_subtotal bigint, starts_at text, ends_at text, usage_limit bigint, combinable boolean,
+  at text)
+ON CONFLICT (code) DO NOTHING
+RETURNING code`;
 
 /**
  * PostgreSQL through a bounded `pg.Pool`, for several server processes on one database.
@@ -532,9 +556,71 @@ export class PostgresStorage implements Storage {
     });
   }
 
+  async seedCatalog(seed: CatalogSeed): Promise<boolean> {
+    try {
+      return await this.transaction(async (c) => {
+        const taken = async () =>
+          (await c.query<{ taken: boolean }>('SELECT EXISTS (SELECT 1 FROM products) AS taken'))
+            .rows[0]?.taken === true;
+        // A shop with products (every start but the first) takes no lock.
+        if (await taken()) return false;
+        // Held to the commit: no product can be added, by an admin or by another instance
+        // seeding at the same moment, between the check and the inserts. (Reads go on; a
+        // change that takes stock waits.) A second seeder waits here, then finds products.
+        await c.query('LOCK TABLE products IN SHARE ROW EXCLUSIVE MODE');
+        if (await taken()) return false;
+        await c.query(SEED_PRODUCTS, [
+          JSON.stringify(
+            seed.products.map(({ product: p, audit }) => ({
+              id: p.id,
+              sku: p.sku,
+              name: p.name,
+              description: p.description,
+              price_amount: p.price.amount,
+              currency: p.price.currency,
+              stock: p.stock,
+              max_per_order: p.maxPerOrder,
+              image_url: p.imageUrl,
+              at: audit.at,
+            })),
+          ),
+        ]);
+        const inserted = await c.query<{ code: string }>(SEED_DISCOUNTS, [
+          JSON.stringify(
+            seed.discounts.map(({ discount: d, audit }) => ({
+              code: d.code,
+              kind: d.kind,
+              value: d.value,
+              min_subtotal: d.minSubtotal,
+              starts_at: d.startsAt,
+              ends_at: d.endsAt,
+              usage_limit: d.usageLimit,
+              combinable: d.combinable,
+              at: audit.at,
+            })),
+          ),
+        ]);
+        // A code written now gets its record (once); one that existed is left unrecorded.
+        const written = new Set(inserted.rows.map((r) => r.code));
+        await appendAudit(
+          c,
+          [
+            ...seed.products.map((p) => p.audit),
+            ...seed.discounts.filter((d) => written.delete(d.discount.code)).map((d) => d.audit),
+          ],
+          this.auditKeys,
+        );
+        return true;
+      });
+    } catch (e) {
+      if (isUniqueViolation(e)) throw new AlreadyExistsError('a product of the seed');
+      throw e;
+    }
+  }
+
   // ---- monitoring (postgres-monitoring.ts) ----------------------------------------
 
-  findIdleCarts(idleBefore: string, limit: number): Promise<string[]> {
+  findIdleCarts(idleBefore: string, limit: number): Promise<CartState[]> {
     return monitoring.findIdleCarts(this.pool, idleBefore, limit);
   }
 

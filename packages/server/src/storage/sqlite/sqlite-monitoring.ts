@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { AlertEvent, ErrorGroup, ErrorGroupSummary } from '@cart/core';
+import type { AlertEvent, CartState, ErrorGroup, ErrorGroupSummary } from '@cart/core';
 import type {
   AlertEventInput,
   AnalyticsCounts,
@@ -14,11 +14,13 @@ import {
   ANALYTICS_WINDOW_TYPES,
   toAlertEvent,
   toAnalyticsCounts,
+  toCartStateFromRow,
   toErrorGroup,
   toErrorGroupSummary,
   type AlertEventRow,
   type AnalyticsTypeRow,
   type ErrorGroupRow,
+  type StoredCartState,
   type TopProductRow,
 } from '../rows.ts';
 
@@ -59,8 +61,8 @@ export class SqliteMonitoring {
 
   constructor(private readonly db: Database.Database) {
     this.stmt = {
-      idleCarts: db.prepare<{ idleBefore: string; limit: number }, { id: string }>(
-        `SELECT id FROM carts WHERE ${IDLE} ORDER BY updated_at LIMIT @limit`,
+      idleCarts: db.prepare<{ idleBefore: string; limit: number }, { state: string }>(
+        `SELECT state FROM carts WHERE ${IDLE} ORDER BY updated_at LIMIT @limit`,
       ),
       // The mark is never earlier than the change it follows, so that the cart is idle
       // again only after a later change, whatever the clocks did.
@@ -113,8 +115,10 @@ export class SqliteMonitoring {
     };
   }
 
-  findIdleCarts(idleBefore: string, limit: number): string[] {
-    return this.stmt.idleCarts.all({ idleBefore, limit }).map((r) => r.id);
+  findIdleCarts(idleBefore: string, limit: number): CartState[] {
+    return this.stmt.idleCarts
+      .all({ idleBefore, limit })
+      .map((r) => toCartStateFromRow(JSON.parse(r.state) as StoredCartState));
   }
 
   markAbandoned(cartId: string, idleBefore: string, e: AnalyticsEvent): boolean {

@@ -46,6 +46,7 @@ defineStorageContract('sqlite', () => {
   const db = tempDatabase();
   const storage = new SqliteStorage(db.path);
   const opened = [storage];
+  const others: { remove(): void }[] = [];
   // A second connection, read-only, for what the port writes but never reads back.
   const peek = new Database(db.path, { readonly: true });
   return Promise.resolve({
@@ -86,10 +87,19 @@ defineStorageContract('sqlite', () => {
             createdAt: r.created_at,
           })),
       ),
+    emptyDatabase(instances) {
+      const other = tempDatabase();
+      others.push(other);
+      // The first creates the file and its audit key; the others open both.
+      const adapters = Array.from({ length: instances }, () => new SqliteStorage(other.path));
+      opened.push(...adapters);
+      return Promise.resolve(adapters);
+    },
     async cleanup() {
       peek.close();
       for (const s of opened) await s.close();
       db.remove();
+      for (const other of others) other.remove();
     },
   });
 });

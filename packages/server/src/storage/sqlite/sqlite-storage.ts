@@ -27,6 +27,7 @@ import {
   type AuditQuery,
   type AuditRecord,
   type CartRead,
+  type CatalogSeed,
   type DiscountPage,
   type ErrorGroupQuery,
   type ErrorGroupLimits,
@@ -242,6 +243,12 @@ export class SqliteStorage implements Storage {
       insertDiscount: db.prepare(
         `INSERT INTO discounts (code, kind, value, min_subtotal, starts_at, ends_at, usage_limit, times_used, combinable, created_at)
          VALUES (@code, @kind, @value, @min_subtotal, @starts_at, @ends_at, @usage_limit, 0, @combinable, @now)`,
+      ),
+      // The seed's codes: one that exists is left as it is (no change, so no audit record).
+      seedDiscount: db.prepare(
+        `INSERT INTO discounts (code, kind, value, min_subtotal, starts_at, ends_at, usage_limit, times_used, combinable, created_at)
+         VALUES (@code, @kind, @value, @min_subtotal, @starts_at, @ends_at, @usage_limit, 0, @combinable, @now)
+         ON CONFLICT (code) DO NOTHING`,
       ),
       deleteDiscount: db.prepare('DELETE FROM discounts WHERE code = ?'),
       useDiscount: db.prepare(
@@ -665,23 +672,27 @@ export class SqliteStorage implements Storage {
     return Promise.resolve(row ? toDiscount(row) : null);
   }
 
+  private discountParams(d: DiscountInput, now: string): Row {
+    return {
+      code: d.code,
+      kind: d.kind,
+      value: d.value,
+      min_subtotal: d.minSubtotal,
+      starts_at: d.startsAt,
+      ends_at: d.endsAt,
+      usage_limit: d.usageLimit,
+      combinable: d.combinable ? 1 : 0,
+      now,
+    };
+  }
+
   createDiscount(
     d: DiscountInput,
     audit: AuditEntry,
     idempotency?: IdempotencyRecord | null,
   ): Promise<Discount> {
     return this.adminChange(`discount ${d.code}`, audit, idempotency, () => {
-      this.stmt.insertDiscount.run({
-        code: d.code,
-        kind: d.kind,
-        value: d.value,
-        min_subtotal: d.minSubtotal,
-        starts_at: d.startsAt,
-        ends_at: d.endsAt,
-        usage_limit: d.usageLimit,
-        combinable: d.combinable ? 1 : 0,
-        now: audit.at,
-      });
+      this.stmt.insertDiscount.run(this.discountParams(d, audit.at));
       return { ...d, timesUsed: 0 };
     });
   }
@@ -697,6 +708,30 @@ export class SqliteStorage implements Storage {
       idempotency,
       () => this.stmt.deleteDiscount.run(code).changes === 1,
     );
+  }
+
+  seedCatalog(seed: CatalogSeed): Promise<boolean> {
+    // One write of the group commit, so one savepoint: it holds the write lock (BEGIN
+    // IMMEDIATE), so no other process can add a product between the count and the
+    // inserts, and whatever it throws undoes all of it.
+    return this.commits
+      .write(() => {
+        if ((this.stmt.countProducts.get()?.n ?? 0) > 0) return false;
+        const audit: AuditEntry[] = [];
+        for (const { product, audit: entry } of seed.products) {
+          this.stmt.insertProduct.run(this.productParams(product.id, product, entry.at));
+          audit.push(entry);
+        }
+        for (const { discount, audit: entry } of seed.discounts) {
+          if (this.stmt.seedDiscount.run(this.discountParams(discount, entry.at)).changes === 1)
+            audit.push(entry);
+        }
+        this.appendAudit(audit);
+        return true;
+      })
+      .catch((e: unknown) => {
+        throw isUniqueViolation(e) ? new AlreadyExistsError('a product of the seed') : e;
+      });
   }
 
   listAudit(q: AuditQuery): Promise<AuditRecord[]> {
@@ -756,7 +791,7 @@ export class SqliteStorage implements Storage {
 
   // ---- monitoring (sqlite-monitoring.ts) ------------------------------------------
 
-  findIdleCarts(idleBefore: string, limit: number): Promise<string[]> {
+  findIdleCarts(idleBefore: string, limit: number): Promise<CartState[]> {
     return this.run(() => this.monitoringReads.findIdleCarts(idleBefore, limit));
   }
 
