@@ -60,6 +60,22 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ REQUEST_TIMEOUT_MS: '0' })).toThrow(/REQUEST_TIMEOUT_MS/);
   });
 
+  it('bounds the wait for a PostgreSQL connection: 5 s by default, 100 ms to 10 minutes', () => {
+    expect(loadConfig({}).DATABASE_POOL_WAIT_MS).toBe(5000);
+    expect(loadConfig({ DATABASE_POOL_WAIT_MS: '250' }).DATABASE_POOL_WAIT_MS).toBe(250);
+    expect(loadConfig({ DATABASE_POOL_WAIT_MS: '600000' }).DATABASE_POOL_WAIT_MS).toBe(600_000);
+    // 0 would be pg's "wait forever": refused, as is anything past ten minutes.
+    expect(() => loadConfig({ DATABASE_POOL_WAIT_MS: '0' })).toThrow(
+      /DATABASE_POOL_WAIT_MS must be at least 100/,
+    );
+    expect(() => loadConfig({ DATABASE_POOL_WAIT_MS: '600001' })).toThrow(
+      /DATABASE_POOL_WAIT_MS must be at most 600000/,
+    );
+    expect(() => loadConfig({ DATABASE_POOL_WAIT_MS: '5s' })).toThrow(
+      /DATABASE_POOL_WAIT_MS must be a whole number/,
+    );
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ ADMIN_TOKEN: '' }).ADMIN_TOKEN).toBeUndefined();
   });

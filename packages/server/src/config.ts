@@ -53,6 +53,11 @@ export const ConfigSchema = z.object({
   SQLITE_SYNCHRONOUS: z.enum(['full', 'normal']).default('full'),
   /** Longest a PostgreSQL statement may run (lock waits included) before it is cancelled. */
   DATABASE_STATEMENT_TIMEOUT_MS: int(5000, 100, 600_000),
+  /**
+   * Longest a request waits for a PostgreSQL connection, one of the pool's coming free or
+   * a new one opening, before it fails (answered 503 UNAVAILABLE with Retry-After).
+   */
+  DATABASE_POOL_WAIT_MS: int(5000, 100, 600_000),
   REDIS_URL: z
     .string()
     .regex(/^rediss?:\/\/.+/, 'must be redis://host:port or rediss://…')
