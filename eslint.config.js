@@ -1,5 +1,8 @@
 // One linter for the whole repository: type-aware typescript-eslint rules, plus the
-// dependency arrows of STYLE.md enforced as import restrictions.
+// dependency arrows of STYLE.md enforced as import restrictions. The restrictions below go
+// by import name (Node built-ins, npm packages, @cart/…); which package may import which,
+// by name or by any relative path, tests included, is checked on resolved paths by
+// dependency-cruiser (.dependency-cruiser.mjs, `npm run lint:deps`).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -99,7 +102,7 @@ export default tseslint.config(
     rules: { 'no-console': 'off' },
   },
   {
-    files: ['**/*.js'],
+    files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
   },
 );
