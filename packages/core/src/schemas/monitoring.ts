@@ -3,7 +3,7 @@ import { Id, Timestamp } from './common.ts';
 
 /**
  * The operators' monitoring API (`/api/admin/errors`, `/analytics`, `/alerts`,
- * `/monitoring/*`) and the browser's error reports: the shapes the server answers with
+ * `/monitoring/*`, `/audit`) and the browser's error reports: the shapes the server answers with
  * and the dashboard reads, defined once here.
  */
 
@@ -175,6 +175,45 @@ export const AlertsView = z.strictObject({
   history: z.array(AlertEvent).max(ALERT_HISTORY),
 });
 export type AlertsView = z.infer<typeof AlertsView>;
+
+// ---- audit log -----------------------------------------------------------------------
+
+export const AuditActorType = z.enum(['cart', 'admin', 'system']);
+export type AuditActorType = z.infer<typeof AuditActorType>;
+
+/**
+ * One audit record as `GET /api/admin/audit` answers it: who changed what, and its link in
+ * the hash chain. Texts are bounded by what the server writes into them.
+ */
+export const AuditRecord = z.strictObject({
+  seq: z.int().min(1),
+  at: Timestamp,
+  actorType: AuditActorType,
+  /** The cart id for a cart's own changes, "admin" for the admin credential, or null. */
+  actorId: z.string().max(128).nullable(),
+  requestId: z.string().max(128).nullable(),
+  clientAddress: z.string().max(64).nullable(),
+  /** What happened, e.g. "cart.addLine", "cart.checkout", "admin.product.create". */
+  action: z.string().max(64),
+  cartId: Id.nullable(),
+  beforeVersion: z.int().nullable(),
+  afterVersion: z.int().nullable(),
+  /** Non-secret facts of the change (ids, quantities, codes); never tokens or emails. */
+  detail: z.record(z.string().max(64), z.unknown()),
+  /** SHA-256 / HMAC-SHA-256 in hex. */
+  prevHash: z.string().max(64),
+  hash: z.string().max(64),
+  /** The audit key whose HMAC `hash` is; null for a record from before the chain was keyed. */
+  keyId: z.string().max(32).nullable(),
+});
+export type AuditRecord = z.infer<typeof AuditRecord>;
+
+/** A page of the audit log, newest first; `nextCursor` is the `cursor` of the next page. */
+export const AuditPage = z.strictObject({
+  items: z.array(AuditRecord).max(100),
+  nextCursor: z.string().max(32).nullable(),
+});
+export type AuditPage = z.infer<typeof AuditPage>;
 
 // ---- audit chain --------------------------------------------------------------------
 

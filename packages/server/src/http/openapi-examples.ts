@@ -4,6 +4,7 @@ import type {
   AlertsView,
   Analytics,
   AuditChainStatus,
+  AuditPage,
   Cart,
   CheckoutResult,
   ClientErrorReport,
@@ -261,7 +262,7 @@ export const OPERATION_EXAMPLES: Record<string, OperationExample> = {
         },
       ],
       nextCursor: '28',
-    },
+    } satisfies AuditPage,
   },
   getAnalytics: {
     response: {

@@ -1,6 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import {
+  AuditActorType,
+  AuditPage,
   Discount,
   DiscountCode,
   DiscountInput,
@@ -9,7 +11,6 @@ import {
   Product,
   ProductInput,
   ProductPage,
-  Timestamp,
 } from '@cart/core';
 import type { Config } from '../config.ts';
 import { ADMIN_SECURITY, adminOnly } from '../http/credentials.ts';
@@ -19,29 +20,9 @@ import { ADMIN_READ, adminChange } from '../http/route-policy.ts';
 import type { Storage } from '../storage/port.ts';
 import { PageQuery, checkCursor, productPage } from './products.ts';
 
-/** An audit record as answered; texts bounded by what the server writes into them. */
-const AuditRecordSchema = z.strictObject({
-  seq: z.int().min(1),
-  at: Timestamp,
-  actorType: z.enum(['cart', 'admin', 'system']),
-  actorId: z.string().max(128).nullable(),
-  requestId: z.string().max(128).nullable(),
-  clientAddress: z.string().max(64).nullable(),
-  action: z.string().max(64),
-  cartId: Id.nullable(),
-  beforeVersion: z.int().nullable(),
-  afterVersion: z.int().nullable(),
-  detail: z.record(z.string().max(64), z.unknown()),
-  /** SHA-256 / HMAC-SHA-256 in hex. */
-  prevHash: z.string().max(64),
-  hash: z.string().max(64),
-  /** The audit key whose HMAC `hash` is; null for a record from before the chain was keyed. */
-  keyId: z.string().max(32).nullable(),
-});
-
 const AuditQuery = z.strictObject({
   cartId: Id.optional(),
-  actor: z.enum(['cart', 'admin', 'system']).optional(),
+  actor: AuditActorType.optional(),
   action: z
     .string()
     .regex(/^[a-zA-Z.]{1,64}$/)
@@ -239,12 +220,7 @@ const adminRoutes: FastifyPluginAsyncZod<{
         description:
           'Every change to carts, the catalog and codes, with who made it and the hash chain that makes a removed or rewritten record detectable (`GET /api/admin/audit/verify`). Filter by cart, actor, action and time; page with `cursor` (the `nextCursor` of the page before).',
         querystring: AuditQuery,
-        response: {
-          200: z.strictObject({
-            items: z.array(AuditRecordSchema).max(100),
-            nextCursor: z.string().max(32).nullable(),
-          }),
-        },
+        response: { 200: AuditPage },
       },
     },
     async (request) => {

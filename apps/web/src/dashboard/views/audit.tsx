@@ -1,55 +1,9 @@
 import { useState } from 'react';
-import { AuditChainStatus } from '@cart/core';
-import { getJson, type Schema } from '../api.ts';
+import { AuditChainStatus, AuditPage } from '@cart/core';
+import { getJson } from '../api.ts';
 import { ErrorNotice, Panel, Skeleton, TableScroll } from '../components/status.tsx';
 import { formatCount, formatTime } from '../format.ts';
 import { useResource } from '../use-resource.ts';
-
-/** One audit record as `GET /api/admin/audit` answers it (routes/admin.ts). */
-export interface AuditRecord {
-  seq: number;
-  at: string;
-  actorType: 'cart' | 'admin' | 'system';
-  actorId: string | null;
-  requestId: string | null;
-  action: string;
-  cartId: string | null;
-  beforeVersion: number | null;
-  afterVersion: number | null;
-}
-
-interface AuditPage {
-  items: AuditRecord[];
-  nextCursor: string | null;
-}
-
-const isRecord = (v: unknown): v is AuditRecord => {
-  const r = v as Partial<AuditRecord> | null;
-  return (
-    typeof r === 'object' &&
-    r !== null &&
-    typeof r.seq === 'number' &&
-    typeof r.at === 'string' &&
-    typeof r.action === 'string' &&
-    (r.actorType === 'cart' || r.actorType === 'admin' || r.actorType === 'system')
-  );
-};
-
-/** The audit page's shape (its schema lives with the route, not in core). */
-const AuditPageSchema: Schema<AuditPage> = {
-  safeParse(value) {
-    const page = value as Partial<AuditPage> | null;
-    const ok =
-      typeof page === 'object' &&
-      page !== null &&
-      Array.isArray(page.items) &&
-      page.items.every(isRecord) &&
-      (page.nextCursor === null || typeof page.nextCursor === 'string');
-    return ok
-      ? { success: true, data: page as AuditPage }
-      : { success: false, error: { issues: [{ path: ['items'], message: 'not audit records' }] } };
-  },
-};
 
 const PAGE = 50;
 
@@ -62,7 +16,7 @@ export function Audit() {
   const [loadingMore, setLoadingMore] = useState(false);
   const [moreError, setMoreError] = useState<Error>();
   const records = useResource('audit-records', (signal) =>
-    getJson(`/api/admin/audit?limit=${PAGE}`, AuditPageSchema, signal),
+    getJson(`/api/admin/audit?limit=${PAGE}`, AuditPage, signal),
   );
   const items = [...(records.data?.items ?? []), ...(older?.items ?? [])];
   const next = older ? older.nextCursor : (records.data?.nextCursor ?? null);
@@ -74,7 +28,7 @@ export function Audit() {
     try {
       const page = await getJson(
         `/api/admin/audit?limit=${PAGE}&cursor=${encodeURIComponent(next)}`,
-        AuditPageSchema,
+        AuditPage,
       );
       setOlder({ items: [...(older?.items ?? []), ...page.items], nextCursor: page.nextCursor });
     } catch (error) {
