@@ -53,7 +53,6 @@ export default defineConfig({
       ],
       exclude: [
         '**/*.test.{ts,tsx}',
-        '**/test/**',
         'packages/server/src/server.ts',
         'packages/server/src/cli/**',
         // Runs inside Chromium (packages/client/test/indexeddb.test.ts), out of v8's sight.

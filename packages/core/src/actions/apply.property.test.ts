@@ -5,8 +5,8 @@ import type { CartAction } from '../schemas/action.ts';
 import type { CartState } from '../schemas/cart.ts';
 import type { Discount } from '../schemas/discount.ts';
 import type { Product } from '../schemas/product.ts';
-import { cart, clone, context, deepFreeze, NOW } from '../test/fixtures.ts';
-import { expectTotalsInvariants } from '../test/invariants.ts';
+import { cart, clone, context, deepFreeze, NOW } from '../../test/support/fixtures.ts';
+import { expectTotalsInvariants } from '../../test/support/invariants.ts';
 import { apply, applyAll } from './apply.ts';
 import type { ApplyContext, CartLimits } from './context.ts';
 

@@ -11,7 +11,7 @@ import {
   expectOk,
   line,
   product,
-} from '../test/fixtures.ts';
+} from '../../test/support/fixtures.ts';
 import { computeTotals } from '../totals/compute-totals.ts';
 import { apply, applyAll, checkCheckout, sameAttributes } from './apply.ts';
 import { DEFAULT_LIMITS } from './context.ts';

@@ -9,7 +9,7 @@ import {
   expectOk,
   line,
   product,
-} from '../test/fixtures.ts';
+} from '../../test/support/fixtures.ts';
 import { mergeInto } from './merge.ts';
 
 const mug = product({ id: 'mug', name: 'Blue Mug' });

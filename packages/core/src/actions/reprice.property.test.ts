@@ -5,7 +5,7 @@ import type { CartState } from '../schemas/cart.ts';
 import type { Discount } from '../schemas/discount.ts';
 import type { Product } from '../schemas/product.ts';
 import { computeTotals } from '../totals/compute-totals.ts';
-import { cart, context, deepFreeze } from '../test/fixtures.ts';
+import { cart, context, deepFreeze } from '../../test/support/fixtures.ts';
 import { apply } from './apply.ts';
 import { reprice, type RepriceCatalog } from './reprice.ts';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { computeTotals } from '../totals/compute-totals.ts';
-import { cart, deepFreeze, discount, line, product } from '../test/fixtures.ts';
+import { cart, deepFreeze, discount, line, product } from '../../test/support/fixtures.ts';
 import { reprice, type RepriceCatalog } from './reprice.ts';
 
 function catalog(

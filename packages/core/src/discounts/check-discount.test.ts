@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import type { AppliedDiscount } from '../schemas/cart.ts';
-import { cart, discount, NOW } from '../test/fixtures.ts';
+import { cart, discount, NOW } from '../../test/support/fixtures.ts';
 import { checkDiscountForCart, checkDiscountUsable } from './check-discount.ts';
 
 const applied = (code: string, combinable = true): AppliedDiscount => ({

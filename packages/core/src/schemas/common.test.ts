@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { BIDI, simpleEmailArb } from '../test/arbitraries.ts';
+import { BIDI, simpleEmailArb } from '../../test/support/arbitraries.ts';
 import {
   ActionId,
   Attributes,

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { discount } from '../test/fixtures.ts';
+import { discount } from '../../test/support/fixtures.ts';
 import { Discount, DiscountCode, DiscountInput } from './discount.ts';
 
 describe('DiscountCode', () => {

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { product } from '../test/fixtures.ts';
+import { product } from '../../test/support/fixtures.ts';
 import { MAX_UNIT_PRICE, Product, ProductInput, ProductPage, Sku } from './product.ts';
 
 describe('Product', () => {

@@ -9,7 +9,7 @@ import {
   moneyArb,
   productArb,
   taxRateArb,
-} from '../test/arbitraries.ts';
+} from '../../test/support/arbitraries.ts';
 import { computeTotals } from '../totals/compute-totals.ts';
 import { ActionBatch, CartAction } from './action.ts';
 import { Cart, CartState, CheckoutResult, toCartState } from './cart.ts';

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { BIDI, trickyText } from '../test/arbitraries.ts';
+import { BIDI, trickyText } from '../../test/support/arbitraries.ts';
 import { sanitizeText } from './sanitize.ts';
 
 const hasCc = (s: string) => [...s].some((c) => /\p{Cc}/u.test(c));

@@ -2,9 +2,9 @@ import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { MoneyOverflowError } from '../money/money.ts';
 import type { AppliedDiscount } from '../schemas/cart.ts';
-import { cartStateArb, taxRateArb } from '../test/arbitraries.ts';
-import { cart, clone, deepFreeze, line } from '../test/fixtures.ts';
-import { expectTotalsInvariants } from '../test/invariants.ts';
+import { cartStateArb, taxRateArb } from '../../test/support/arbitraries.ts';
+import { cart, clone, deepFreeze, line } from '../../test/support/fixtures.ts';
+import { expectTotalsInvariants } from '../../test/support/invariants.ts';
 import { checkAmounts, computeTotals, isApplicable } from './compute-totals.ts';
 
 const percent = (

@@ -8,7 +8,7 @@ import {
   plan,
   productFixture,
   writes,
-} from '../storage/contract/fixtures.ts';
+} from '../../test/storage-contract/fixtures.ts';
 import type { AnalyticsEvent } from '../storage/port.ts';
 import { SqliteStorage } from '../storage/sqlite/sqlite-storage.ts';
 import { sweepAbandoned, type AbandonmentSweep } from './abandonment.ts';

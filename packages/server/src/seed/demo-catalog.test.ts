@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Discount, Product } from '@cart/core';
 import { verifyChain } from '../audit/chain.ts';
 import { AuditKeyring } from '../audit/keyring.ts';
-import { entry } from '../storage/contract/fixtures.ts';
+import { entry } from '../../test/storage-contract/fixtures.ts';
 import { SqliteStorage } from '../storage/sqlite/sqlite-storage.ts';
 import { seedDemoCatalog } from './demo-catalog.ts';
 

@@ -16,7 +16,7 @@
  *   ERROR_GROUP_RETENTION_DAYS; dropped reports are counted in a metric.
  *
  * Everything is driven over HTTP against the real application on SQLite (the storage
- * contract runs the same limits on PostgreSQL: storage/contract/monitoring-contract.ts).
+ * contract runs the same limits on PostgreSQL: test/storage-contract/monitoring-contract.ts).
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ClientErrorReport, ErrorGroup, ErrorGroupPage } from '@cart/core';
@@ -27,9 +27,9 @@ import {
   topClientFrame,
 } from '../../src/observability/error-fingerprint.ts';
 import { SCRUB_PATTERNS, scanWork, scrubText } from '../../src/observability/redact.ts';
-import { HttpClient } from '../support/http.ts';
+import { HttpClient } from '@cart/test-support/http.ts';
 import { parsePrometheus } from '../support/prometheus.ts';
-import { startTestServer, TEST_ADMIN_TOKEN, type TestServer } from '../support/test-server.ts';
+import { startTestServer, TEST_ADMIN_TOKEN, type TestServer } from '@cart/test-support/test-server.ts';
 
 const SAME_ORIGIN = { 'sec-fetch-site': 'same-origin' };
 const DAY_MS = 86_400_000;

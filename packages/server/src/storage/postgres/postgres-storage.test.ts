@@ -38,9 +38,9 @@ import {
   writes,
   AT,
   TEST_AUDIT_KEYS,
-} from '../contract/fixtures.ts';
+} from '../../../test/storage-contract/fixtures.ts';
 import { WriteConflictError, type AnalyticsEvent, type OrderRecord } from '../port.ts';
-import { defineStorageContract } from '../storage-contract.ts';
+import { defineStorageContract } from '../../../test/storage-contract/storage-contract.ts';
 import { isStorageUnavailable } from '../unavailable.ts';
 import { firstSearchPathEntry } from './postgres-migrations.ts';
 import { pgTypes } from './postgres-rows.ts';

@@ -9,9 +9,16 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { CartState } from '@cart/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cartState, createCart, entry, next, plan, productFixture } from '../contract/fixtures.ts';
+import {
+  cartState,
+  createCart,
+  entry,
+  next,
+  plan,
+  productFixture,
+} from '../../../test/storage-contract/fixtures.ts';
 import { WriteConflictError, type AnalyticsEvent, type OrderRecord } from '../port.ts';
-import { defineStorageContract } from '../storage-contract.ts';
+import { defineStorageContract } from '../../../test/storage-contract/storage-contract.ts';
 import { SqliteStorage } from './sqlite-storage.ts';
 
 interface EventRow {

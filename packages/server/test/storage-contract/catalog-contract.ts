@@ -8,14 +8,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Product, ProductInput } from '@cart/core';
-import { encodeCursor } from '../cursor.ts';
+import { encodeCursor } from '../../src/storage/cursor.ts';
 import {
   AlreadyExistsError,
   WriteConflictError,
   type IdempotencyRecord,
   type Storage,
-} from '../port.ts';
-import type { OpenedStorage } from '../storage-contract.ts';
+} from '../../src/storage/port.ts';
+import type { OpenedStorage } from './storage-contract.ts';
 import {
   AT,
   LATER,

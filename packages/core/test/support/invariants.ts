@@ -3,8 +3,8 @@
  * the reducer property tests. Test support only.
  */
 import { expect } from 'vitest';
-import type { Cart, CartState } from '../schemas/cart.ts';
-import { computeTotals } from '../totals/compute-totals.ts';
+import type { Cart, CartState } from '../../src/schemas/cart.ts';
+import { computeTotals } from '../../src/totals/compute-totals.ts';
 
 /** Half-even n/d by exact comparison, written independently of the code under test. */
 export function halfEven(n: bigint, d: bigint): bigint {

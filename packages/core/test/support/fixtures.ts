@@ -3,11 +3,11 @@
  * context whose clock, ids and catalog are plain data, so every test is deterministic.
  * Test support only: not exported from the package.
  */
-import { DEFAULT_LIMITS, type ApplyContext, type CartLimits } from '../actions/context.ts';
-import type { CurrencyCode } from '../money/currency.ts';
-import type { CartState, LineState } from '../schemas/cart.ts';
-import type { Discount } from '../schemas/discount.ts';
-import type { Product } from '../schemas/product.ts';
+import { DEFAULT_LIMITS, type ApplyContext, type CartLimits } from '../../src/actions/context.ts';
+import type { CurrencyCode } from '../../src/money/currency.ts';
+import type { CartState, LineState } from '../../src/schemas/cart.ts';
+import type { Discount } from '../../src/schemas/discount.ts';
+import type { Product } from '../../src/schemas/product.ts';
 
 export const NOW = '2026-11-28T10:00:00.000Z';
 

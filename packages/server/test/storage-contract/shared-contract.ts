@@ -7,7 +7,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { OpenedStorage } from '../storage-contract.ts';
+import type { OpenedStorage } from './storage-contract.ts';
 
 const secretName = () => `contract-${randomUUID()}`;
 const sessionId = () => randomBytes(16).toString('base64url');

@@ -1,9 +1,10 @@
 /**
- * The storage contract: what every adapter of the port (`port.ts`) must do, as one suite
- * that each adapter's test file runs against a database of its own
- * (`sqlite/sqlite-storage.test.ts`, `postgres/postgres-storage.test.ts`). Only the port
- * is used, plus two read-only peeks at what the port writes but never reads back
- * (analytics events and orders), so a third adapter can run it as it is.
+ * The storage contract: what every adapter of the port (`src/storage/port.ts`) must do, as
+ * one suite that each adapter's test file runs against a database of its own
+ * (`src/storage/sqlite/sqlite-storage.test.ts`,
+ * `src/storage/postgres/postgres-storage.test.ts`). Only the port is used, plus two
+ * read-only peeks at what the port writes but never reads back (analytics events and
+ * orders), so a third adapter can run it as it is.
  *
  * The tests of one run share the database, in the order written: each makes its own
  * carts, products and codes with fresh ids, and counts audit records relative to the
@@ -11,15 +12,15 @@
  * a test that needs one later (the catalog seed) opens one of its own (`emptyDatabase`).
  */
 import { afterAll, beforeAll, describe } from 'vitest';
-import type { AuditKeyring } from '../audit/keyring.ts';
-import type { AnalyticsEvent, OrderRecord, Storage } from './port.ts';
-import { defineAuditContract } from './contract/audit-contract.ts';
-import { defineCatalogContract } from './contract/catalog-contract.ts';
-import { defineLifecycleContract } from './contract/lifecycle-contract.ts';
-import { defineMonitoringContract } from './contract/monitoring-contract.ts';
-import { defineMutationContract } from './contract/mutation-contract.ts';
-import { defineSeedContract } from './contract/seed-contract.ts';
-import { defineSharedContract } from './contract/shared-contract.ts';
+import type { AuditKeyring } from '../../src/audit/keyring.ts';
+import type { AnalyticsEvent, OrderRecord, Storage } from '../../src/storage/port.ts';
+import { defineAuditContract } from './audit-contract.ts';
+import { defineCatalogContract } from './catalog-contract.ts';
+import { defineLifecycleContract } from './lifecycle-contract.ts';
+import { defineMonitoringContract } from './monitoring-contract.ts';
+import { defineMutationContract } from './mutation-contract.ts';
+import { defineSeedContract } from './seed-contract.ts';
+import { defineSharedContract } from './shared-contract.ts';
 
 /** One adapter on a database of its own, migrated and empty. */
 export interface StorageUnderTest {

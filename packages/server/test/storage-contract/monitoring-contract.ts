@@ -14,8 +14,8 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { CartState, ErrorGroup } from '@cart/core';
-import type { AnalyticsEvent, ErrorOccurrence, Storage } from '../port.ts';
-import type { OpenedStorage } from '../storage-contract.ts';
+import type { AnalyticsEvent, ErrorOccurrence, Storage } from '../../src/storage/port.ts';
+import type { OpenedStorage } from './storage-contract.ts';
 import { cartState, createCart, line, next, plan, productFixture, writes } from './fixtures.ts';
 
 const year = (y: number, rest = '-01-01T00:00:00.000Z') => `${y}${rest}`;

@@ -6,7 +6,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { CartState, DiscountInput, LineState, Product } from '@cart/core';
-import { AuditKeyring } from '../../audit/keyring.ts';
+import { AuditKeyring } from '../../src/audit/keyring.ts';
 import type {
   AuditEntry,
   IdempotencyRecord,
@@ -14,7 +14,7 @@ import type {
   MutationPlan,
   MutationWrite,
   Storage,
-} from '../port.ts';
+} from '../../src/storage/port.ts';
 
 /** Audit keys for adapters the tests open themselves (the signing key first). */
 export const TEST_AUDIT_KEYS = new AuditKeyring(

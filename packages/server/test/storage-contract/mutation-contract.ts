@@ -9,8 +9,12 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { CartState, Product } from '@cart/core';
-import { WriteConflictError, type AnalyticsEvent, type MutationSnapshot } from '../port.ts';
-import type { OpenedStorage, StorageUnderTest } from '../storage-contract.ts';
+import {
+  WriteConflictError,
+  type AnalyticsEvent,
+  type MutationSnapshot,
+} from '../../src/storage/port.ts';
+import type { OpenedStorage, StorageUnderTest } from './storage-contract.ts';
 import {
   AT,
   auditHead,

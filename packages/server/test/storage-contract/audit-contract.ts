@@ -5,10 +5,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { auditHash, verifyChain } from '../../audit/chain.ts';
-import { AuditKeyring, type AuditKey } from '../../audit/keyring.ts';
-import type { AuditEntry, AuditRecord, Storage } from '../port.ts';
-import type { OpenedStorage } from '../storage-contract.ts';
+import { auditHash, verifyChain } from '../../src/audit/chain.ts';
+import { AuditKeyring, type AuditKey } from '../../src/audit/keyring.ts';
+import type { AuditEntry, AuditRecord, Storage } from '../../src/storage/port.ts';
+import type { OpenedStorage } from './storage-contract.ts';
 import { auditHead, createCart, entry, next, plan, productFixture, writes } from './fixtures.ts';
 
 /** Instants of a window no other test writes in. */

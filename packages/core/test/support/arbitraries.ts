@@ -3,11 +3,11 @@
  * the package.
  */
 import fc from 'fast-check';
-import { CurrencyCode } from '../money/currency.ts';
-import type { CartState } from '../schemas/cart.ts';
-import { MAX_UNIT_PRICE } from '../schemas/product.ts';
+import { CurrencyCode } from '../../src/money/currency.ts';
+import type { CartState } from '../../src/schemas/cart.ts';
+import { MAX_UNIT_PRICE } from '../../src/schemas/product.ts';
 
-/** The bidi embedding, override and isolate characters text sanitizing removes (text/sanitize.ts). */
+/** The bidi embedding, override and isolate characters text sanitizing removes (src/text/sanitize.ts). */
 export const BIDI = [
   '\u202A',
   '\u202B',

@@ -7,9 +7,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Product } from '@cart/core';
-import { verifyChain } from '../../audit/chain.ts';
-import { AlreadyExistsError, type CatalogSeed, type Storage } from '../port.ts';
-import type { OpenedStorage } from '../storage-contract.ts';
+import { verifyChain } from '../../src/audit/chain.ts';
+import { AlreadyExistsError, type CatalogSeed, type Storage } from '../../src/storage/port.ts';
+import type { OpenedStorage } from './storage-contract.ts';
 import { auditHead, discountInput, entry, productFixture } from './fixtures.ts';
 
 /** Instants one millisecond apart, from a year no other part of the suite writes. */

@@ -3,8 +3,8 @@
  * start without changing anything, and a closed adapter says so instead of throwing.
  */
 import { describe, expect, it } from 'vitest';
-import { auditHash, GENESIS_HASH, verifyChain } from '../../audit/chain.ts';
-import type { OpenedStorage } from '../storage-contract.ts';
+import { auditHash, GENESIS_HASH, verifyChain } from '../../src/audit/chain.ts';
+import type { OpenedStorage } from './storage-contract.ts';
 import { auditHead, entry, productFixture } from './fixtures.ts';
 
 export function defineLifecycleContract(subject: OpenedStorage): void {
