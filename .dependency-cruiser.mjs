@@ -7,48 +7,32 @@
  *   resolves to that package's public entry, never by a relative path out of its folder.
  * - The arrows point one way: web → react → client → core, web → client, web → core,
  *   server → core. Nothing imports server or web; core imports none of the others.
+ * - Test helpers shared across packages live in packages/test-support (`@cart/test-support`,
+ *   not shipped), which may import server, client and core. Only the tests of client, react
+ *   and server import it, each helper by its file (`@cart/test-support/test-app.ts`).
  */
 
-/** Each workspace package: its folder and the packages it may import (by name). */
+/**
+ * Each workspace package: its folder, the packages it may import (by name), and the
+ * packages its tests may import as well (files under `test/` and `*.test.ts(x)` files).
+ */
 const PACKAGES = {
   core: { dir: 'packages/core', mayImport: [] },
-  client: { dir: 'packages/client', mayImport: ['core'] },
-  react: { dir: 'packages/react', mayImport: ['client'] },
-  server: { dir: 'packages/server', mayImport: ['core'] },
+  client: { dir: 'packages/client', mayImport: ['core'], testsMayImport: ['test-support'] },
+  react: { dir: 'packages/react', mayImport: ['client'], testsMayImport: ['test-support'] },
+  server: { dir: 'packages/server', mayImport: ['core'], testsMayImport: ['test-support'] },
   web: { dir: 'apps/web', mayImport: ['react', 'client', 'core'] },
+  'test-support': { dir: 'packages/test-support', mayImport: ['server', 'client', 'core'] },
 };
 
 /**
  * NAMED EXCEPTION: cross-package test imports that exist today, allowed pair by pair
- * (importer → imported file). The client and React tests start a real server, or a
- * browser, through the server's test helpers; the React hook test reuses the client's
- * fake network and names a core type; the server's live-streams test follows a cart with
- * the SDK. These helpers are to move into a `packages/test-support` workspace; until then
- * no other file may cross, and these files may cross only to the files listed.
+ * (importer → imported file). The React hook test names a core type; the server's
+ * live-streams test follows a cart with the SDK. No other file may cross, and these files
+ * may cross only to the files listed.
  */
 export const KNOWN_CROSS_PACKAGE_TEST_IMPORTS = [
-  ['packages/client/test/cart-store.test.ts', 'packages/server/test/support/test-app.ts'],
-  ['packages/client/test/cookie-mode.test.ts', 'packages/server/test/support/test-app.ts'],
-  [
-    'packages/client/test/exactly-once.property.test.ts',
-    'packages/server/test/support/test-app.ts',
-  ],
-  ['packages/client/test/indexeddb.test.ts', 'packages/server/test/support/browser.ts'],
-  ['packages/client/test/multi-tab.test.ts', 'packages/server/test/support/test-app.ts'],
-  [
-    'packages/client/test/optimistic-totals.property.test.ts',
-    'packages/server/test/support/test-app.ts',
-  ],
-  ['packages/client/test/real-server.test.ts', 'packages/server/test/support/http.ts'],
-  ['packages/client/test/real-server.test.ts', 'packages/server/test/support/test-server.ts'],
-  ['packages/client/test/server-limits.test.ts', 'packages/server/test/support/test-app.ts'],
-  ['packages/client/test/support/shop.ts', 'packages/server/test/support/test-app.ts'],
-  ['packages/client/test/sync-faults.test.ts', 'packages/server/test/support/test-app.ts'],
-  ['packages/client/test/tabs-and-records.test.ts', 'packages/server/test/support/test-app.ts'],
-  ['packages/react/test/hooks.test.tsx', 'packages/server/test/support/test-app.ts'],
-  ['packages/react/test/hooks.test.tsx', 'packages/client/test/support/inject-network.ts'],
   ['packages/react/test/hooks.test.tsx', 'packages/core/src/index.ts'], // import type from '@cart/core'
-  ['packages/react/test/hydration.test.tsx', 'packages/server/test/support/browser.ts'],
   ['packages/server/test/hardening/live-streams.test.ts', 'packages/client/src/index.ts'], // from '@cart/client'
 ];
 
@@ -61,12 +45,16 @@ const exactly = (path) => `^${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`;
  */
 function exceptKnownTestImports(rule) {
   const from = new RegExp(rule.from.path);
+  const notFrom = (rule.from.pathNot ?? []).map((path) => new RegExp(path));
   const importers = [...new Set(KNOWN_CROSS_PACKAGE_TEST_IMPORTS.map(([file]) => file))].filter(
-    (file) => from.test(file),
+    (file) => from.test(file) && !notFrom.some((not) => not.test(file)),
   );
   if (importers.length === 0) return [rule];
   return [
-    { ...rule, from: { ...rule.from, pathNot: importers.map(exactly) } },
+    {
+      ...rule,
+      from: { ...rule.from, pathNot: [...(rule.from.pathNot ?? []), ...importers.map(exactly)] },
+    },
     ...importers.map((importer) => ({
       ...rule,
       from: { path: exactly(importer) },
@@ -83,28 +71,59 @@ function exceptKnownTestImports(rule) {
   ];
 }
 
-const rules = Object.entries(PACKAGES).flatMap(([name, { dir, mayImport }]) => [
-  {
-    name: 'no-relative-import-out-of-package',
-    comment: `${dir} reaches other packages by their package name (@cart/…), never by a relative path out of its folder`,
-    severity: 'error',
-    from: { path: `^${dir}/` },
-    to: { dependencyTypes: ['local'], pathNot: [`^${dir}/`] },
-  },
-  {
-    name:
-      mayImport.length > 0
-        ? `${name}-imports-only-${mayImport.join('-')}`
-        : `${name}-imports-no-other-package`,
-    comment: `${dir} may import ${mayImport.length > 0 ? mayImport.map((p) => `@cart/${p}`).join(', ') : 'no other package of the repository'}`,
-    severity: 'error',
-    from: { path: `^${dir}/` },
-    to: {
+/** The name of the rule for what `name` may import, and its comment's list. */
+const importsRule = (name, dir, allowed) => ({
+  name:
+    allowed.length > 0
+      ? `${name}-imports-only-${allowed.join('-')}`
+      : `${name}-imports-no-other-package`,
+  comment: `${dir} may import ${allowed.length > 0 ? allowed.map((p) => `@cart/${p}`).join(', ') : 'no other package of the repository'}`,
+});
+
+const rules = Object.entries(PACKAGES).flatMap(
+  ([name, { dir, mayImport, testsMayImport = [] }]) => {
+    // A package's tests: files under its test/ folder and *.test.ts(x) files anywhere in it.
+    const tests = `^${dir}/(test/|.*\\.test\\.tsx?$)`;
+    const mayNotImport = (allowed) => ({
       path: '^(packages|apps)/',
-      pathNot: [`^${dir}/`, ...mayImport.map((p) => `^${PACKAGES[p].dir}/`)],
-    },
+      pathNot: [`^${dir}/`, ...allowed.map((p) => `^${PACKAGES[p].dir}/`)],
+    });
+    return [
+      {
+        name: 'no-relative-import-out-of-package',
+        comment: `${dir} reaches other packages by their package name (@cart/…), never by a relative path out of its folder`,
+        severity: 'error',
+        from: { path: `^${dir}/` },
+        to: { dependencyTypes: ['local'], pathNot: [`^${dir}/`] },
+      },
+      ...(testsMayImport.length === 0
+        ? [
+            {
+              ...importsRule(name, dir, mayImport),
+              severity: 'error',
+              from: { path: `^${dir}/` },
+              to: mayNotImport(mayImport),
+            },
+          ]
+        : [
+            {
+              ...importsRule(name, dir, mayImport),
+              severity: 'error',
+              from: { path: `^${dir}/`, pathNot: [tests] },
+              to: mayNotImport(mayImport),
+            },
+            {
+              // Same name as the rule for the package's code: a report names the package's arrows.
+              ...importsRule(name, dir, mayImport),
+              comment: `${dir} may import ${mayImport.map((p) => `@cart/${p}`).join(', ')}; its tests also ${testsMayImport.map((p) => `@cart/${p}`).join(', ')}`,
+              severity: 'error',
+              from: { path: tests },
+              to: mayNotImport([...mayImport, ...testsMayImport]),
+            },
+          ]),
+    ];
   },
-]);
+);
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 export default {
@@ -113,7 +132,7 @@ export default {
     {
       name: 'no-unresolvable-cart-import',
       comment:
-        'a @cart/… import that does not resolve: each package exports only its entry (src/index.ts), so deep imports fail',
+        'a @cart/… import that does not resolve: each package exports only its entry (src/index.ts), so deep imports fail (@cart/test-support exports its files, by their names)',
       severity: 'error',
       from: {},
       to: { couldNotResolve: true, path: '^@cart/' },

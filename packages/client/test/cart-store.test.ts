@@ -6,7 +6,7 @@ import {
   buildTestApp,
   productInput,
   type TestApp,
-} from '../../server/test/support/test-app.ts';
+} from '@cart/test-support/test-app.ts';
 import {
   CartApiError,
   CartNetworkError,
@@ -17,7 +17,7 @@ import {
   type CartStoreOptions,
 } from '../src/index.ts';
 import { FakeClock } from './support/fake-clock.ts';
-import { InjectNetwork } from './support/inject-network.ts';
+import { InjectNetwork } from '@cart/test-support/inject-network.ts';
 import { until } from './support/until.ts';
 
 const ACTIONS = /^POST \/api\/carts\/[^/]+\/actions$/;

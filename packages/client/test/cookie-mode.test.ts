@@ -6,10 +6,10 @@ import {
   buildTestApp,
   productInput,
   type TestApp,
-} from '../../server/test/support/test-app.ts';
+} from '@cart/test-support/test-app.ts';
 import { createCartStore, type CartStore } from '../src/index.ts';
 import { FakeClock } from './support/fake-clock.ts';
-import { InjectNetwork } from './support/inject-network.ts';
+import { InjectNetwork } from '@cart/test-support/inject-network.ts';
 
 /**
  * Cookie mode, as a page of the shop runs it: the cart token stays in the HttpOnly

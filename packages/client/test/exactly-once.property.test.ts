@@ -7,7 +7,7 @@ import {
   buildTestApp,
   productInput,
   type TestApp,
-} from '../../server/test/support/test-app.ts';
+} from '@cart/test-support/test-app.ts';
 import {
   CartApiError,
   MemoryStorage,

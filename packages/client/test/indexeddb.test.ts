@@ -13,7 +13,7 @@ import ts from 'typescript';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { migrateMeta, readState } from '../src/records.ts';
 import type { PersistedState, StorageAdapter, StorageStep } from '../src/storage.ts';
-import { launchChromium } from '../../server/test/support/browser.ts';
+import { launchChromium } from '@cart/test-support/browser.ts';
 import { actionRecord, metaRecord, storageContract } from './support/storage-contract.ts';
 
 const source = readFileSync(new URL('../src/indexeddb-adapter.ts', import.meta.url), 'utf8');

@@ -6,7 +6,7 @@ import {
   buildTestApp,
   productInput,
   type TestApp,
-} from '../../server/test/support/test-app.ts';
+} from '@cart/test-support/test-app.ts';
 import {
   MemoryStorage,
   browserTabs,
@@ -15,7 +15,7 @@ import {
   type TabCoordinator,
 } from '../src/index.ts';
 import { FakeClock } from './support/fake-clock.ts';
-import { InjectNetwork } from './support/inject-network.ts';
+import { InjectNetwork } from '@cart/test-support/inject-network.ts';
 import { TestLockManager } from './support/test-locks.ts';
 import { until } from './support/until.ts';
 

@@ -7,7 +7,7 @@ import {
   buildTestApp,
   productInput,
   type TestApp,
-} from '../../server/test/support/test-app.ts';
+} from '@cart/test-support/test-app.ts';
 import type { ActionResult, CartStore, ShownCart } from '../src/index.ts';
 import { startRun, type ShopRun } from './support/shop-run.ts';
 

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Cart, Product, ProductInput } from '@cart/core';
-import { HttpClient } from '../../server/test/support/http.ts';
-import { startTestServer, type TestServer } from '../../server/test/support/test-server.ts';
+import { HttpClient } from '@cart/test-support/http.ts';
+import { startTestServer, type TestServer } from '@cart/test-support/test-server.ts';
 import {
   CartApiError,
   MemoryStorage,

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Product } from '@cart/core';
-import { bearer } from '../../server/test/support/test-app.ts';
+import { bearer } from '@cart/test-support/test-app.ts';
 import {
   ManualOnlineSignal,
   MemoryStorage,
@@ -9,7 +9,7 @@ import {
   type FetchLike,
   type OnlineSignal,
 } from '../src/index.ts';
-import { InjectNetwork } from './support/inject-network.ts';
+import { InjectNetwork } from '@cart/test-support/inject-network.ts';
 import { htmlNotFound, problemAnswer, ScriptedFetch } from './support/scripted-fetch.ts';
 import {
   ACTIONS,

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Cart, CreatedCart } from '@cart/core';
-import { addLine as addOnServer, bearer } from '../../server/test/support/test-app.ts';
+import { addLine as addOnServer, bearer } from '@cart/test-support/test-app.ts';
 import { ManualOnlineSignal, MemoryStorage, browserTabs, type CartStore } from '../src/index.ts';
 import { TestLockManager } from './support/test-locks.ts';
 import { openShop, outcomeWithin, phases, turn, verdict, type Shop } from './support/shop.ts';

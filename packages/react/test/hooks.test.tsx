@@ -7,8 +7,8 @@ import {
   buildTestApp,
   productInput,
   type TestApp,
-} from '../../server/test/support/test-app.ts';
-import { InjectNetwork } from '../../client/test/support/inject-network.ts';
+} from '@cart/test-support/test-app.ts';
+import { InjectNetwork } from '@cart/test-support/inject-network.ts';
 import { CartProvider, LOADING_SNAPSHOT, useCartActions, useCartSnapshot } from '../src/index.ts';
 import { CartSummary } from './support/cart-summary.tsx';
 

@@ -13,7 +13,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { renderToString } from 'react-dom/server';
 import type { CartSnapshot } from '@cart/client';
-import { launchChromium } from '../../server/test/support/browser.ts';
+import { launchChromium } from '@cart/test-support/browser.ts';
 import { CartProvider, LOADING_SNAPSHOT, useCartSnapshot } from '../src/index.ts';
 import { CartSummary } from './support/cart-summary.tsx';
 import type { cartPage } from './support/hydrate-in-page.tsx';

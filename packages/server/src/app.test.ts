@@ -13,7 +13,7 @@ import {
   header,
   logLines,
   type TestApp,
-} from '../test/support/test-app.ts';
+} from '@cart/test-support/test-app.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 

@@ -77,13 +77,15 @@ describe('import boundaries (.dependency-cruiser.mjs)', () => {
         ['client', 'packages/client'],
         ['react', 'packages/react'],
         ['server', 'packages/server'],
+        ['test-support', 'packages/test-support'],
       ] as const) {
         write(
           `${dir}/package.json`,
           JSON.stringify({
             name: `@cart/${name}`,
             type: 'module',
-            exports: { '.': './src/index.ts' },
+            // The test helpers are imported file by file.
+            exports: name === 'test-support' ? { './*': './src/*' } : { '.': './src/index.ts' },
           }),
         );
         write(`${dir}/src/index.ts`, `export const ${name} = '${name}';\n`);
@@ -92,12 +94,23 @@ describe('import boundaries (.dependency-cruiser.mjs)', () => {
       }
       write('packages/core/src/money.ts', 'export const money = 1;\n');
       write('packages/server/src/app.ts', 'export const app = 1;\n');
-      write('packages/server/test/support/test-app.ts', 'export const testApp = 1;\n');
+      write('packages/server/test/support/postgres.ts', 'export const postgres = 1;\n');
+      write('packages/test-support/src/test-app.ts', 'export const testApp = 1;\n');
       write('apps/web/package.json', JSON.stringify({ name: '@cart/web', type: 'module' }));
 
       // Allowed: by package name, along the arrows.
       write('packages/client/src/uses-core.ts', "export { core } from '@cart/core';\n");
       write('apps/web/src/uses-client.ts', "export { client } from '@cart/client';\n");
+      // Allowed: the test helpers reach the server by name; tests reach the helpers by name.
+      write('packages/test-support/src/server.ts', "export { server } from '@cart/server';\n");
+      write(
+        'packages/client/test/uses-helper.test.ts',
+        "export { testApp } from '@cart/test-support/test-app.ts';\n",
+      );
+      write(
+        'packages/server/src/uses-helper.test.ts',
+        "export { testApp } from '@cart/test-support/test-app.ts';\n",
+      );
       // Forbidden.
       write('packages/core/src/bad.ts', "export { client } from '../../client/src/index.ts';\n");
       write('packages/core/src/bad-by-name.ts', "export { client } from '@cart/client';\n");
@@ -107,21 +120,21 @@ describe('import boundaries (.dependency-cruiser.mjs)', () => {
         'packages/client/src/bad-deep.ts',
         "export { money } from '@cart/core/src/money.ts';\n",
       );
-      // A new workspace package must be entered in the config before it may import others.
+      // Shipped code does not import the test helpers, even by name.
       write(
-        'packages/test-support/src/index.ts',
-        "export { app } from '../../server/src/app.ts';\n",
+        'packages/server/src/bad-helper.ts',
+        "export { testApp } from '@cart/test-support/test-app.ts';\n",
       );
-      // A file of the named exception may reach its listed helper, and nothing more.
-      write('packages/server/test/support/postgres.ts', 'export const postgres = 1;\n');
+      // A new workspace package must be entered in the config before it may import others.
+      write('packages/fixtures/src/index.ts', "export { app } from '../../server/src/app.ts';\n");
+      // A file of the named exception may reach its listed package, and nothing more.
       write(
-        'packages/client/test/cart-store.test.ts',
-        "export { testApp } from '../../server/test/support/test-app.ts';\n" +
-          "export { postgres } from '../../server/test/support/postgres.ts';\n",
+        'packages/server/test/hardening/live-streams.test.ts',
+        "export { client } from '@cart/client';\n" + "export { react } from '@cart/react';\n",
       );
       write(
         'packages/react/test/bad.test.tsx',
-        "export { testApp } from '../../server/test/support/test-app.ts';\n",
+        "export { postgres } from '../../server/test/support/postgres.ts';\n",
       );
     });
 
@@ -149,12 +162,14 @@ describe('import boundaries (.dependency-cruiser.mjs)', () => {
           // client → core is an allowed arrow, but only through '@cart/core'.
           'packages/client/src/bad.ts → packages/core/src/money.ts: no-relative-import-out-of-package',
           'packages/client/src/bad-deep.ts → @cart/core/src/money.ts: no-unresolvable-cart-import',
-          'packages/test-support/src/index.ts → packages/server/src/app.ts: unknown-workspace-package',
-          // Tests are checked too: a new test file gets no exception, a listed one only its pair.
-          'packages/client/test/cart-store.test.ts → packages/server/test/support/postgres.ts: no-relative-import-out-of-package',
-          'packages/client/test/cart-store.test.ts → packages/server/test/support/postgres.ts: client-imports-only-core',
-          'packages/react/test/bad.test.tsx → packages/server/test/support/test-app.ts: no-relative-import-out-of-package',
-          'packages/react/test/bad.test.tsx → packages/server/test/support/test-app.ts: react-imports-only-client',
+          // Shipped code never imports the test helpers.
+          'packages/server/src/bad-helper.ts → packages/test-support/src/test-app.ts: server-imports-only-core',
+          // A package the config does not know.
+          'packages/fixtures/src/index.ts → packages/server/src/app.ts: unknown-workspace-package',
+          // Tests are checked too: a test gets no exception, a listed one only its pair.
+          'packages/server/test/hardening/live-streams.test.ts → packages/react/src/index.ts: server-imports-only-core',
+          'packages/react/test/bad.test.tsx → packages/server/test/support/postgres.ts: no-relative-import-out-of-package',
+          'packages/react/test/bad.test.tsx → packages/server/test/support/postgres.ts: react-imports-only-client',
         ].sort(),
       );
     });

@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Cart, CreatedCart, Product } from '@cart/core';
-import { HttpClient, sleep, startRawRequest } from './support/http.ts';
+import { HttpClient, sleep, startRawRequest } from '@cart/test-support/http.ts';
 
 const REPO_ROOT = resolve(import.meta.dirname, '../../..');
 const ADMIN_TOKEN = 'durability-admin-token-0123456789';

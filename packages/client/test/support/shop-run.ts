@@ -7,7 +7,7 @@ import {
   type FetchLike,
 } from '../../src/index.ts';
 import { FakeClock } from './fake-clock.ts';
-import { InjectNetwork } from './inject-network.ts';
+import { InjectNetwork } from '@cart/test-support/inject-network.ts';
 import { ScriptedFetch } from './scripted-fetch.ts';
 import { fakeTimeDriver, quietOn } from './shop.ts';
 

@@ -6,7 +6,7 @@ import {
   buildTestApp,
   productInput,
   type TestApp,
-} from '../../../server/test/support/test-app.ts';
+} from '@cart/test-support/test-app.ts';
 import {
   createCartStore,
   type ActionResult,
@@ -14,7 +14,7 @@ import {
   type CartStoreOptions,
 } from '../../src/index.ts';
 import { FakeClock } from './fake-clock.ts';
-import { InjectNetwork } from './inject-network.ts';
+import { InjectNetwork } from '@cart/test-support/inject-network.ts';
 import { LiveRelay } from './live-relay.ts';
 import { ScriptedFetch } from './scripted-fetch.ts';
 

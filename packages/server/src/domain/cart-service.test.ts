@@ -30,7 +30,7 @@ import {
   logLines,
   readCart,
   type TestApp,
-} from '../../test/support/test-app.ts';
+} from '@cart/test-support/test-app.ts';
 import { ifMatchAccepts, ifNoneMatchMatches } from '../http/reply.ts';
 import { appliedWindow, type RequestMeta } from './cart-service.ts';
 

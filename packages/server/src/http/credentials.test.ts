@@ -9,7 +9,7 @@ import {
   header,
   readCart,
   type TestApp,
-} from '../../test/support/test-app.ts';
+} from '@cart/test-support/test-app.ts';
 
 describe('cart credentials', () => {
   let t: TestApp;

@@ -8,7 +8,7 @@ import {
   header,
   readCart,
   type TestApp,
-} from '../../test/support/test-app.ts';
+} from '@cart/test-support/test-app.ts';
 
 const HOST = 'shop.test';
 const ALLOWED = 'https://www.shop.test';

@@ -10,7 +10,7 @@ import {
   header,
   productInput,
   type TestApp,
-} from '../../test/support/test-app.ts';
+} from '@cart/test-support/test-app.ts';
 
 type Inject = Awaited<ReturnType<TestApp['app']['inject']>>;
 

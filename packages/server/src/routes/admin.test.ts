@@ -16,7 +16,7 @@ import {
   header,
   productInput,
   type TestApp,
-} from '../../test/support/test-app.ts';
+} from '@cart/test-support/test-app.ts';
 
 type AuditPage = { items: AuditRecord[]; nextCursor: string | null };
 

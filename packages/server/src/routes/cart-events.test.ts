@@ -1,7 +1,7 @@
 import http from 'node:http';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Cart, CreatedCart } from '@cart/core';
-import { openEventStream } from '../../test/support/http.ts';
+import { openEventStream } from '@cart/test-support/http.ts';
 import {
   addLine,
   bearer,
@@ -9,7 +9,7 @@ import {
   createCart,
   createProduct,
   type TestApp,
-} from '../../test/support/test-app.ts';
+} from '@cart/test-support/test-app.ts';
 import { HEARTBEAT_MS } from './cart-events.ts';
 
 describe('live cart events', () => {

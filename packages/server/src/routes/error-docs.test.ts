@@ -8,7 +8,7 @@ import {
   isRetryable,
   type ErrorCode,
 } from '@cart/core';
-import { buildTestApp, expectProblem, header, type TestApp } from '../../test/support/test-app.ts';
+import { buildTestApp, expectProblem, header, type TestApp } from '@cart/test-support/test-app.ts';
 import {
   RETRY_NO,
   RETRY_YES,

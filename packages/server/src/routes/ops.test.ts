@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { SqliteStorage } from '../storage/sqlite/sqlite-storage.ts';
-import { rawRequest, type RawReply } from '../../test/support/http.ts';
-import { buildTestApp, header, type TestApp } from '../../test/support/test-app.ts';
+import { rawRequest, type RawReply } from '@cart/test-support/http.ts';
+import { buildTestApp, header, type TestApp } from '@cart/test-support/test-app.ts';
 
 describe('health and readiness', () => {
   let t: TestApp | undefined;

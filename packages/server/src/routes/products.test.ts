@@ -6,7 +6,7 @@ import {
   createProduct,
   expectProblem,
   type TestApp,
-} from '../../test/support/test-app.ts';
+} from '@cart/test-support/test-app.ts';
 
 describe('catalog', () => {
   let t: TestApp;

@@ -5,7 +5,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import errors from '../plugins/app/errors.ts';
 import { registerSecurityHeaders } from '../plugins/app/security-headers.ts';
-import { expectProblem, header } from '../../test/support/test-app.ts';
+import { expectProblem, header } from '@cart/test-support/test-app.ts';
 import webRoutes, { WEB_DIST } from './web.ts';
 
 const PAGE =

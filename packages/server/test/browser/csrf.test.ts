@@ -8,8 +8,8 @@ import type { AddressInfo } from 'node:net';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Cart } from '@cart/core';
-import { launchChromium } from '../support/browser.ts';
-import { startTestServer, type TestServer } from '../support/test-server.ts';
+import { launchChromium } from '@cart/test-support/browser.ts';
+import { startTestServer, type TestServer } from '@cart/test-support/test-server.ts';
 
 /** The attacker's site: one page that tries every way a page can post cross-site. */
 function attackerPage(target: string, cartId: string): string {

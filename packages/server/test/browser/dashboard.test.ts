@@ -16,9 +16,9 @@ import type { Browser, BrowserContext, ConsoleMessage, Page } from 'playwright-c
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CreatedCart, ErrorGroupPage, Product } from '@cart/core';
 import { WEB_DIST } from '../../src/routes/web.ts';
-import { launchChromium } from '../support/browser.ts';
-import { HttpClient } from '../support/http.ts';
-import { startTestServer, type TestServer } from '../support/test-server.ts';
+import { launchChromium } from '@cart/test-support/browser.ts';
+import { HttpClient } from '@cart/test-support/http.ts';
+import { startTestServer, type TestServer } from '@cart/test-support/test-server.ts';
 
 const ARTIFACTS = fileURLToPath(new URL('../../../../test-artifacts/', import.meta.url));
 const CARTS = 6;

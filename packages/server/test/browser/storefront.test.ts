@@ -21,7 +21,7 @@ import type {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_CATALOG, type Cart, type CreatedCart, type Product } from '@cart/core';
 import { WEB_DIST } from '../../src/routes/web.ts';
-import type { HttpClient } from '../support/http.ts';
+import type { HttpClient } from '@cart/test-support/http.ts';
 import {
   WAIT,
   addButton,
@@ -31,7 +31,7 @@ import {
   watchConsole,
 } from '../support/storefront-page.ts';
 import { startStorefront, type Storefront } from '../support/storefront-server.ts';
-import type { TestServer } from '../support/test-server.ts';
+import type { TestServer } from '@cart/test-support/test-server.ts';
 
 const PHONE = { width: 360, height: 740 };
 const OUT_OF_STOCK = 'Sorry, we do not have that many in stock.';

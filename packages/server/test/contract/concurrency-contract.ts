@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Cart } from '@cart/core';
-import { openEventStream } from '../support/http.ts';
+import { openEventStream } from '@cart/test-support/http.ts';
 import {
   addLine,
   cartPath,

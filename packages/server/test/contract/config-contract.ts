@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Cart, computeTotals, toCartState } from '@cart/core';
-import { sleep } from '../support/http.ts';
+import { sleep } from '@cart/test-support/http.ts';
 import {
   addLine,
   cartPath,

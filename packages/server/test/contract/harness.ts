@@ -17,8 +17,8 @@ import {
   type Product,
   type ProductInput,
 } from '@cart/core';
-import type { TestServer } from '../support/test-server.ts';
-import { HttpClient, type Reply } from '../support/http.ts';
+import type { TestServer } from '@cart/test-support/test-server.ts';
+import { HttpClient, type Reply } from '@cart/test-support/http.ts';
 import {
   ConformanceReport,
   recordExchanges,

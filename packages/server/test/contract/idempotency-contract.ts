@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { CheckoutResult, Product } from '@cart/core';
-import { rawRequest, sleep, startRawRequest, toReply } from '../support/http.ts';
+import { rawRequest, sleep, startRawRequest, toReply } from '@cart/test-support/http.ts';
 import {
   addLine,
   cartPath,

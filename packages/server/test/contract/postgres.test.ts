@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe } from 'vitest';
 import { createTestSchema, postgresUnavailable, type TestSchema } from '../support/postgres.ts';
-import { startTestServer } from '../support/test-server.ts';
+import { startTestServer } from '@cart/test-support/test-server.ts';
 import { defineCartContract } from './cart-contract.ts';
 
 const unavailable = await postgresUnavailable();

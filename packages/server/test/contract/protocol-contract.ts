@@ -4,7 +4,7 @@
  * browsers, and the operational endpoints.
  */
 import { describe, expect, it } from 'vitest';
-import { cookieHeader, rawRequest, toReply, type Reply } from '../support/http.ts';
+import { cookieHeader, rawRequest, toReply, type Reply } from '@cart/test-support/http.ts';
 import {
   cartPath,
   createCart,

@@ -1,4 +1,4 @@
-import { startTestServer } from '../support/test-server.ts';
+import { startTestServer } from '@cart/test-support/test-server.ts';
 import { defineCartContract } from './cart-contract.ts';
 
 defineCartContract('sqlite', (env) => startTestServer(env === undefined ? {} : { env }));

@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../support/test-server.ts';
+import { startTestServer, type TestServer } from '@cart/test-support/test-server.ts';
 import { codeBlocks, readRepoFile, section } from './markdown.ts';
 
 const STATUS_COMMENT = /#\s*→\s*(\d{3})\s*$/;

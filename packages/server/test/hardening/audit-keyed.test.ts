@@ -27,7 +27,7 @@ import { canonicalJson, GENESIS_HASH } from '../../src/audit/chain.ts';
 import { loadConfig } from '../../src/config.ts';
 import { SqliteStorage } from '../../src/storage/sqlite/sqlite-storage.ts';
 import { createTestSchema, postgresUnavailable, type TestSchema } from '../support/postgres.ts';
-import { startTestServer, TEST_ADMIN_TOKEN } from '../support/test-server.ts';
+import { startTestServer, TEST_ADMIN_TOKEN } from '@cart/test-support/test-server.ts';
 
 const REPO_ROOT = join(import.meta.dirname, '..', '..', '..', '..');
 const unavailable = await postgresUnavailable();

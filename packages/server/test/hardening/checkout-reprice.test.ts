@@ -26,8 +26,8 @@ import {
   type Harness,
   type OpenCart,
 } from '../contract/harness.ts';
-import { HttpClient } from '../support/http.ts';
-import { startTestServer, type TestServer } from '../support/test-server.ts';
+import { HttpClient } from '@cart/test-support/http.ts';
+import { startTestServer, type TestServer } from '@cart/test-support/test-server.ts';
 
 let server: TestServer;
 let db: Database.Database;

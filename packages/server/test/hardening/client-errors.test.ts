@@ -29,7 +29,11 @@ import {
 import { SCRUB_PATTERNS, scanWork, scrubText } from '../../src/observability/redact.ts';
 import { HttpClient } from '@cart/test-support/http.ts';
 import { parsePrometheus } from '../support/prometheus.ts';
-import { startTestServer, TEST_ADMIN_TOKEN, type TestServer } from '@cart/test-support/test-server.ts';
+import {
+  startTestServer,
+  TEST_ADMIN_TOKEN,
+  type TestServer,
+} from '@cart/test-support/test-server.ts';
 
 const SAME_ORIGIN = { 'sec-fetch-site': 'same-origin' };
 const DAY_MS = 86_400_000;

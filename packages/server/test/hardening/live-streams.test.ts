@@ -14,8 +14,8 @@ import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Cart, CreatedCart } from '@cart/core';
 import { CartApi, Transport, followCart, systemRuntime, type FetchLike } from '@cart/client';
-import { HttpClient, openEventStream, type EventStream } from '../support/http.ts';
-import { startTestServer, type TestServer } from '../support/test-server.ts';
+import { HttpClient, openEventStream, type EventStream } from '@cart/test-support/http.ts';
+import { startTestServer, type TestServer } from '@cart/test-support/test-server.ts';
 
 async function newProduct(http: HttpClient, adminToken: string): Promise<string> {
   const reply = await http.post<{ id: string }>('/api/admin/products', {

@@ -18,7 +18,7 @@ import { loadConfig } from '../../src/config.ts';
 import { clientKey } from '../../src/plugins/app/rate-limit.ts';
 import { canonicalJson } from '../../src/audit/chain.ts';
 import { productInput } from '../contract/harness.ts';
-import { startTestServer, type TestServer } from '../support/test-server.ts';
+import { startTestServer, type TestServer } from '@cart/test-support/test-server.ts';
 
 interface Answer {
   status: number;

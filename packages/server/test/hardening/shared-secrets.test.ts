@@ -23,9 +23,9 @@ import { loadConfig } from '../../src/config.ts';
 import { ADMIN_SESSION_MAX_AGE_SECONDS } from '../../src/http/admin-session.ts';
 import { SqliteStorage } from '../../src/storage/sqlite/sqlite-storage.ts';
 import { killAll, REPO_ROOT, startServer } from '../scale-out/processes.ts';
-import { HttpClient, type Reply } from '../support/http.ts';
+import { HttpClient, type Reply } from '@cart/test-support/http.ts';
 import { auditKeysFor, createTestSchema, postgresUnavailable } from '../support/postgres.ts';
-import { TEST_ADMIN_TOKEN } from '../support/test-server.ts';
+import { TEST_ADMIN_TOKEN } from '@cart/test-support/test-server.ts';
 
 // On CI a missing PostgreSQL throws here: the file fails, it never skips.
 const pgUnavailable = await postgresUnavailable();

@@ -11,10 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Cart } from '@cart/core';
-import { openEventStream, sleep } from '../support/http.ts';
+import { openEventStream, sleep } from '@cart/test-support/http.ts';
 import { startPausableProxy, type PausableProxy } from '../support/pausable-proxy.ts';
 import { redisUnavailable } from '../support/redis.ts';
-import { startTestServer, type TestServer } from '../support/test-server.ts';
+import { startTestServer, type TestServer } from '@cart/test-support/test-server.ts';
 import { startServer } from '../scale-out/processes.ts';
 
 /** A raw connection to the server: what it wrote, and whether it has closed. */

@@ -24,8 +24,8 @@ import {
   type Harness,
   type OpenCart,
 } from '../contract/harness.ts';
-import { HttpClient, type Reply } from '../support/http.ts';
-import { startTestServer, type TestServer } from '../support/test-server.ts';
+import { HttpClient, type Reply } from '@cart/test-support/http.ts';
+import { startTestServer, type TestServer } from '@cart/test-support/test-server.ts';
 
 /** The defaults this file relies on (config.ts); answers per cart lowered to keep it quick. */
 const MAX_CART_BYTES = 256 * 1024;

@@ -17,7 +17,11 @@ import { buildApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { MutationDecision, MutationPlan, MutationSnapshot } from '../../src/storage/port.ts';
 import { SqliteStorage } from '../../src/storage/sqlite/sqlite-storage.ts';
-import { TEST_ADMIN_TOKEN, startTestServer, type TestServer } from '../support/test-server.ts';
+import {
+  TEST_ADMIN_TOKEN,
+  startTestServer,
+  type TestServer,
+} from '@cart/test-support/test-server.ts';
 
 /** SQLite whose cart writes fail while `failing` is set: the database "goes bad". */
 class FlakyStorage extends SqliteStorage {

@@ -23,7 +23,7 @@ import {
   createProduct,
   expectProblem,
   JSON_TYPE,
-} from '../support/test-app.ts';
+} from '@cart/test-support/test-app.ts';
 
 const EMAIL = 'analytics.shopper@example.com';
 

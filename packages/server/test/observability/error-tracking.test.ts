@@ -25,7 +25,7 @@ import type {
   ProductPage,
 } from '@cart/core';
 import { SqliteStorage } from '../../src/storage/sqlite/sqlite-storage.ts';
-import { launchChromium } from '../support/browser.ts';
+import { launchChromium } from '@cart/test-support/browser.ts';
 import {
   adminAuth,
   bearer,
@@ -35,8 +35,8 @@ import {
   JSON_TYPE,
   buildTestApp,
   type TestApp,
-} from '../support/test-app.ts';
-import { startTestServer, type TestServer } from '../support/test-server.ts';
+} from '@cart/test-support/test-app.ts';
+import { startTestServer, type TestServer } from '@cart/test-support/test-server.ts';
 
 /** A failure of our own kind, so that its class names it. */
 class CatalogIndexError extends Error {

@@ -18,8 +18,8 @@ import { buildApp, loggerOptions } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createStorage } from '../../src/storage/create-storage.ts';
 import type { Storage } from '../../src/storage/port.ts';
-import { HttpClient, type Reply } from '../support/http.ts';
-import { TEST_ADMIN_TOKEN } from '../support/test-server.ts';
+import { HttpClient, type Reply } from '@cart/test-support/http.ts';
+import { TEST_ADMIN_TOKEN } from '@cart/test-support/test-server.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const REPO_ROOT = resolve(import.meta.dirname, '../../../..');

@@ -5,9 +5,9 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Cart, CheckoutResult, CreatedCart, Product } from '@cart/core';
-import { HttpClient, type Reply, type RequestOptions } from '../support/http.ts';
+import { HttpClient, type Reply, type RequestOptions } from '@cart/test-support/http.ts';
 import { parsePrometheus, type Exposition } from '../support/prometheus.ts';
-import { startTestServer, type TestServer } from '../support/test-server.ts';
+import { startTestServer, type TestServer } from '@cart/test-support/test-server.ts';
 
 const servers: TestServer[] = [];
 async function start(env: Record<string, string> = {}): Promise<TestServer> {

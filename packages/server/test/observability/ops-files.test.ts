@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { AlertRulesConfig, buildRules } from '../../src/alerts/rules.ts';
-import { startTestServer, type TestServer } from '../support/test-server.ts';
+import { startTestServer, type TestServer } from '@cart/test-support/test-server.ts';
 
 const ops = join(import.meta.dirname, '..', '..', '..', '..', 'ops');
 const read = (path: string) => readFileSync(join(ops, path), 'utf8');

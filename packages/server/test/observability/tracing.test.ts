@@ -12,9 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CreatedCart, Product } from '@cart/core';
 import { loadConfig } from '../../src/config.ts';
 import { startTracing, tracesUrl } from '../../src/observability/tracing.ts';
-import { HttpClient } from '../support/http.ts';
-import { buildTestApp, logLines } from '../support/test-app.ts';
-import { startTestServer } from '../support/test-server.ts';
+import { HttpClient } from '@cart/test-support/http.ts';
+import { buildTestApp, logLines } from '@cart/test-support/test-app.ts';
+import { startTestServer } from '@cart/test-support/test-server.ts';
 
 interface OtlpValue {
   stringValue?: string;

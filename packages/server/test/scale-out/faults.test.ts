@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Cart } from '@cart/core';
-import { openEventStream, sleep, type EventStream } from '../support/http.ts';
+import { openEventStream, sleep, type EventStream } from '@cart/test-support/http.ts';
 import {
   createTestSchema,
   postgresUnavailable,

@@ -5,10 +5,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Cart } from '@cart/core';
-import { openEventStream } from '../support/http.ts';
+import { openEventStream } from '@cart/test-support/http.ts';
 import { createTestSchema, postgresUnavailable, type TestSchema } from '../support/postgres.ts';
 import { TEST_REDIS_URL, redisUnavailable } from '../support/redis.ts';
-import { startTestServer, type TestServer } from '../support/test-server.ts';
+import { startTestServer, type TestServer } from '@cart/test-support/test-server.ts';
 
 const unavailable = (await postgresUnavailable()) ?? (await redisUnavailable());
 if (unavailable !== null) console.warn(`skipping the scale-out live-event tests: ${unavailable}`);

@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Cart } from '@cart/core';
-import { openEventStream, sleep } from '../support/http.ts';
+import { openEventStream, sleep } from '@cart/test-support/http.ts';
 import { createTestSchema, postgresUnavailable, type TestSchema } from '../support/postgres.ts';
 import { TEST_REDIS_URL, redisUnavailable } from '../support/redis.ts';
 import {

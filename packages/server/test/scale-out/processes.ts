@@ -13,7 +13,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { sleep } from '../support/http.ts';
+import { sleep } from '@cart/test-support/http.ts';
 import { auditKeysFor } from '../support/postgres.ts';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '../../../..');

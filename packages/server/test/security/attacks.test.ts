@@ -29,8 +29,8 @@ import {
   type Harness,
   type OpenCart,
 } from '../contract/harness.ts';
-import type { Reply, RequestOptions } from '../support/http.ts';
-import { startTestServer, type TestServer } from '../support/test-server.ts';
+import type { Reply, RequestOptions } from '@cart/test-support/http.ts';
+import { startTestServer, type TestServer } from '@cart/test-support/test-server.ts';
 import { DatabaseWatch, type Snapshot } from './database-watch.ts';
 import { RecordingClient, leaksIn } from './leaks.ts';
 import {

@@ -43,7 +43,7 @@ import {
 } from '@cart/core';
 import { buildApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
-import { TEST_ADMIN_TOKEN } from '../support/test-server.ts';
+import { TEST_ADMIN_TOKEN } from '@cart/test-support/test-server.ts';
 import { DatabaseWatch, type Snapshot } from './database-watch.ts';
 import { buildRequest, planArb, type Plan } from './fuzz-plans.ts';
 import type { Shape } from './fuzz-routes.ts';

@@ -3,7 +3,7 @@
  * path, the database's name or its SQL. Shared by the attack and fuzz suites, which
  * check every answer they get against it.
  */
-import { HttpClient, type Reply, type RequestOptions } from '../support/http.ts';
+import { HttpClient, type Reply, type RequestOptions } from '@cart/test-support/http.ts';
 
 /** Patterns that give away the server's insides, wherever they appear. */
 const ANYWHERE: readonly [string, RegExp][] = [

@@ -8,9 +8,9 @@ import type { Browser } from 'playwright-core';
 import { expect } from 'vitest';
 import type { Cart } from '@cart/core';
 import { WEB_DIST } from '../../src/routes/web.ts';
-import { launchChromium } from './browser.ts';
-import { HttpClient } from './http.ts';
-import { startTestServer, type TestServer } from './test-server.ts';
+import { launchChromium } from '@cart/test-support/browser.ts';
+import { HttpClient } from '@cart/test-support/http.ts';
+import { startTestServer, type TestServer } from '@cart/test-support/test-server.ts';
 
 export interface Storefront {
   server: TestServer;

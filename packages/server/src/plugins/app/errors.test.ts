@@ -14,7 +14,7 @@ import {
   logLines,
   readCart,
   type TestApp,
-} from '../../../test/support/test-app.ts';
+} from '@cart/test-support/test-app.ts';
 import { HttpProblem } from '../../http/problem.ts';
 
 /** SQL text, file paths and stack frames: nothing of the kind may reach a client. */

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CreatedCart, Product } from '@cart/core';
 import type { MutationDecision, MutationPlan, MutationSnapshot } from '../../storage/port.ts';
 import { SqliteStorage } from '../../storage/sqlite/sqlite-storage.ts';
-import { rawRequest, startRawRequest } from '../../../test/support/http.ts';
+import { rawRequest, startRawRequest } from '@cart/test-support/http.ts';
 import {
   bearer,
   buildTestApp,
@@ -12,7 +12,7 @@ import {
   header,
   readCart,
   type TestApp,
-} from '../../../test/support/test-app.ts';
+} from '@cart/test-support/test-app.ts';
 
 /** A real SQLite storage whose mutations can be held at a gate, to keep a request in flight. */
 class GatedStorage extends SqliteStorage {

@@ -6,7 +6,7 @@ import {
   createOpenApiChecker,
   type OpenApiChecker,
 } from '../../../test/support/openapi-conformance.ts';
-import { buildTestApp, type TestApp } from '../../../test/support/test-app.ts';
+import { buildTestApp, type TestApp } from '@cart/test-support/test-app.ts';
 
 type Media = { example?: unknown; examples?: Record<string, { value: unknown }> };
 type Operation = {

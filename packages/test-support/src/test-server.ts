@@ -2,9 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../src/app.ts';
-import { loadConfig } from '../../src/config.ts';
-import { auditKeysFor } from './postgres.ts';
+import { buildApp, loadConfig } from '@cart/server';
+import { auditKeysFor } from './audit-keys.ts';
 
 export interface TestServer {
   /** Base URL, e.g. http://127.0.0.1:41234 */

@@ -20,9 +20,7 @@ import {
   type Product,
   type ProductInput,
 } from '@cart/core';
-import { buildApp, loggerOptions } from '../../src/app.ts';
-import { loadConfig, type Config } from '../../src/config.ts';
-import type { Storage } from '../../src/storage/port.ts';
+import { buildApp, loadConfig, loggerOptions, type Config, type Storage } from '@cart/server';
 import { TEST_ADMIN_TOKEN } from './test-server.ts';
 
 export { TEST_ADMIN_TOKEN };

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { FetchLike } from '../../src/index.ts';
+import type { FetchLike } from '@cart/client';
 
 export interface SentRequest {
   method: string;
