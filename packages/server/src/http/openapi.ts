@@ -1,7 +1,8 @@
-import { ERROR_CATALOG, errorType, isRetryable, type ErrorCode } from '@cart/core';
+import { ERROR_CATALOG, isRetryable, type ErrorCode } from '@cart/core';
 import { openApiPath, routeCodes, type RouteAnswers } from './route-answers.ts';
 import { OPERATION_EXAMPLES, parameterExample } from './openapi-examples.ts';
 import { patternMaxLength } from './pattern-length.ts';
+import { problemBody } from './problem.ts';
 
 /**
  * Completes the OpenAPI document from what the routes declare, so that it says what the
@@ -138,22 +139,20 @@ export const routeKey = (method: string, url: string) =>
 
 /** An example problem document for a code, as the server would answer it. */
 export function exampleProblem(code: ErrorCode, path: string): Json {
-  const entry = ERROR_CATALOG[code];
-  return {
-    type: errorType(code),
-    title: entry.title,
-    status: entry.status,
-    detail: entry.message,
+  const instance = path.replace(
+    /\{([^}]+)\}/g,
+    (_, name: string) => parameterExample(path, name) ?? name,
+  );
+  // Made as every answer's problem is (http/problem.ts), with the catalog's words.
+  return problemBody(
     code,
-    instance: path.replace(
-      /\{([^}]+)\}/g,
-      (_, name: string) => parameterExample(path, name) ?? name,
-    ),
-    requestId: '3f9e2c64-0d3b-4a0e-8a51-5b7f6c2d9e10',
-    ...(code === 'VALIDATION_FAILED'
+    ERROR_CATALOG[code].message,
+    '3f9e2c64-0d3b-4a0e-8a51-5b7f6c2d9e10',
+    instance,
+    code === 'VALIDATION_FAILED'
       ? { errors: [{ path: '/quantity', message: 'Too small: expected number to be >=1' }] }
-      : {}),
-  };
+      : {},
+  );
 }
 
 /** The headers of one answer of an operation. */

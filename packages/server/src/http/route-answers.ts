@@ -39,15 +39,12 @@ export function pipelineCodes(policy: RoutePolicy | undefined): ErrorCode[] {
   // Outside /api (health checks) nothing is checked before the handler.
   if (policy === undefined) return ['INTERNAL'];
   const codes: ErrorCode[] = ['VALIDATION_FAILED'];
-  {
-    if (policy.auth === 'admin') codes.push('UNAUTHORIZED');
-    if (policy.csrf !== 'none') codes.push('CSRF_TOKEN_INVALID');
-    if (policy.body !== 'none')
-      codes.push('PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'REQUEST_TIMEOUT');
-    if (policy.idempotent) codes.push('IDEMPOTENCY_IN_FLIGHT', 'IDEMPOTENCY_KEY_REUSED');
-    codes.push('RATE_LIMITED');
-  }
-  codes.push('INTERNAL', 'UNAVAILABLE');
+  if (policy.auth === 'admin') codes.push('UNAUTHORIZED');
+  if (policy.csrf !== 'none') codes.push('CSRF_TOKEN_INVALID');
+  if (policy.body !== 'none')
+    codes.push('PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'REQUEST_TIMEOUT');
+  if (policy.idempotent) codes.push('IDEMPOTENCY_IN_FLIGHT', 'IDEMPOTENCY_KEY_REUSED');
+  codes.push('RATE_LIMITED', 'INTERNAL', 'UNAVAILABLE');
   return codes;
 }
 

@@ -20,7 +20,6 @@ import {
 import type { Config } from '../../config.ts';
 import { completeDocument, routeKey, type CartBounds } from '../../http/openapi.ts';
 import { openApiPath, type RouteAnswers } from '../../http/route-answers.ts';
-import type { policyOf } from '../../http/route-policy.ts';
 
 /**
  * The schemas the document names as components (`#/components/schemas/Cart`), so that
@@ -128,8 +127,7 @@ export async function registerSwagger(app: FastifyInstance, config: Config): Pro
             method,
             path: openApiPath(url),
             operationId: (input.schema as { operationId?: string }).operationId,
-            policy: (route.config as Parameters<typeof policyOf>[0]['routeOptions']['config'])
-              ?.policy,
+            policy: route.config?.policy,
             errors: route.config?.errors ?? [],
           });
         }
