@@ -10,6 +10,7 @@ import { CartApiError, CartProtocolError } from './errors.ts';
 import type { Runtime } from './runtime.ts';
 import type { CartStoreOptions } from './store-options.ts';
 import { Transport, type HttpMethod, type TransportResponse } from './transport.ts';
+import { readTolerant, type Schema } from './tolerant.ts';
 
 /**
  * How requests prove they may touch the cart: `bearer` sends the token as
@@ -240,15 +241,8 @@ export class CartApi {
   }
 }
 
-/** What the SDK needs of a zod schema. */
-interface Schema<T> {
-  safeParse(
-    value: unknown,
-  ): { success: true; data: T } | { success: false; error: { message: string } };
-}
-
 function parse<T>(schema: Schema<T>, res: TransportResponse): T {
-  const parsed = schema.safeParse(res.body);
+  const parsed = readTolerant(schema, res.body);
   if (!parsed.success) {
     throw new CartProtocolError(`unexpected answer (${res.status}): ${parsed.error.message}`);
   }

@@ -1,11 +1,13 @@
 import {
+  Cart,
   ERROR_CATALOG,
+  ErrorCodeSchema,
   Problem,
   isRetryableAnswer,
-  type Cart,
   type ErrorCode,
   type FieldError,
 } from '@cart/core';
+import { readTolerant } from './tolerant.ts';
 
 /**
  * An error answer of the cart API, as a typed value: the catalog `code` to branch on,
@@ -116,16 +118,22 @@ export function codeForStatus(status: number): ErrorCode {
   }
 }
 
-/** Turns an error answer into a CartApiError, from its problem+json body when it has one. */
+/**
+ * Turns an error answer into a CartApiError, from its problem+json body when it has one.
+ * A code this SDK does not know (a newer server's) is read as the code for its status, and
+ * the rest of the problem (its detail, field errors, request id) is kept. The `cart` of a
+ * conflict is read as every answer's cart is; one that cannot be read is left out, and the
+ * store fetches the cart instead.
+ */
 export function errorFromResponse(
   status: number,
   body: unknown,
   retryAfterMs: number | null,
 ): CartApiError {
-  const parsed = Problem.safeParse(body);
+  const parsed = Problem.safeParse(withKnownCode(status, body));
   if (parsed.success) {
     const p = parsed.data;
-    const cart = (p as { cart?: unknown }).cart as Cart | undefined;
+    const cart = readTolerant(Cart, (p as { cart?: unknown }).cart);
     const actionId = (p as { actionId?: unknown }).actionId;
     return new CartApiError({
       actionId: typeof actionId === 'string' ? actionId : null,
@@ -134,11 +142,17 @@ export function errorFromResponse(
       detail: p.detail,
       errors: p.errors ?? [],
       requestId: p.requestId,
-      cart,
+      cart: cart.success ? cart.data : undefined,
       retryAfterMs,
     });
   }
   return new CartApiError({ code: codeForStatus(status), status, retryAfterMs, problem: false });
+}
+
+function withKnownCode(status: number, body: unknown): unknown {
+  if (body === null || typeof body !== 'object' || !('code' in body)) return body;
+  if (ErrorCodeSchema.safeParse(body.code).success) return body;
+  return { ...body, code: codeForStatus(status) };
 }
 
 /** Whether an error is the caller's own abort (not a failure to retry or report). */

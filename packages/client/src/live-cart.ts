@@ -1,4 +1,5 @@
 import { Cart } from '@cart/core';
+import { readTolerant } from './tolerant.ts';
 import { backoffDelay, parseRetryAfter, type RetryPolicy } from './backoff.ts';
 import type { CartApi } from './cart-api.ts';
 import { isAbort } from './errors.ts';
@@ -102,7 +103,7 @@ export function followCart(options: LiveCartOptions): { close(): void } {
         feed();
         for (const event of parser.push(value)) {
           if (event.event !== 'cart') continue;
-          const cart = Cart.safeParse(JSON.parse(event.data));
+          const cart = readTolerant(Cart, JSON.parse(event.data));
           if (cart.success) {
             gotEvent = true;
             if (event.id !== undefined) lastEventId = event.id;

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { computeTotals } from '@cart/core';
 import { CartApiError, codeForStatus, errorFromResponse } from './errors.ts';
+import { placeholderCart } from './optimistic-view.ts';
 import { ManualOnlineSignal, alwaysOnline, browserOnlineSignal } from './online-signal.ts';
 import { randomId, systemRuntime } from './runtime.ts';
+
+const NOW = '2026-12-07T10:00:00.000Z';
 
 describe('errors', () => {
   it('names a status without a problem body by the catalog', () => {
@@ -27,7 +31,9 @@ describe('errors', () => {
   });
 
   it('keeps the current cart a VERSION_CONFLICT carries', () => {
-    const cart = { id: 'c', version: 4 };
+    const cart = computeTotals(placeholderCart('USD', NOW), 0);
+    cart.id = 'c';
+    cart.version = 4;
     const e = errorFromResponse(
       412,
       { type: 't', title: 't', status: 412, detail: 'd', code: 'VERSION_CONFLICT', cart },
@@ -37,6 +43,16 @@ describe('errors', () => {
     expect(e.cart).toEqual(cart);
     expect(e.retryable).toBe(false);
     expect(new CartApiError({ code: 'INTERNAL', status: 500 }).retryable).toBe(true);
+  });
+
+  it('reads a code it does not know as the code for its status, keeping the rest', () => {
+    const body = { type: 't', title: 't', status: 409, detail: 'Not yet.', code: 'NEWER_THING' };
+    const e = errorFromResponse(409, { ...body, requestId: 'r1', cart: { id: 'c' } }, null);
+    expect(e.code).toBe('VALIDATION_FAILED');
+    expect(e.detail).toBe('Not yet.');
+    expect(e.requestId).toBe('r1');
+    // A cart that cannot be read is left out rather than handed on half-made.
+    expect(e.cart).toBeUndefined();
   });
 });
 

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { Cart, computeTotals, type Product } from '@cart/core';
+import { placeholderCart } from './optimistic-view.ts';
+import { readTolerant } from './tolerant.ts';
+
+const NOW = '2026-12-07T10:00:00.000Z';
+
+function cartWithALine(): Cart {
+  const state = placeholderCart('USD', NOW);
+  const mug: Pick<Product, 'id' | 'sku' | 'name'> = { id: 'p1', sku: 'MUG-1', name: 'Mug' };
+  state.id = 'c1';
+  state.version = 3;
+  state.lines = [
+    {
+      id: 'l1',
+      productId: mug.id,
+      sku: mug.sku,
+      name: mug.name,
+      quantity: 2,
+      attributes: {},
+      unitPrice: { amount: 1250, currency: 'USD' },
+    },
+  ];
+  return computeTotals(state, 0);
+}
+
+describe('readTolerant', () => {
+  it('reads what the schema knows exactly as safeParse does', () => {
+    const cart = cartWithALine();
+    expect(readTolerant(Cart, cart)).toEqual(Cart.safeParse(cart));
+  });
+
+  it('drops fields a newer server added, on the cart and inside its lines, and keeps the rest', () => {
+    const cart = cartWithALine();
+    const newer = {
+      ...cart,
+      shippingAddress: { country: 'GB' },
+      lines: cart.lines.map((line) => ({ ...line, giftWrap: { paper: 'red' } })),
+    };
+    const read = readTolerant(Cart, newer);
+    expect(read.success && read.data).toEqual(cart);
+    // The caller's value is not changed.
+    expect(newer.shippingAddress).toEqual({ country: 'GB' });
+    expect(newer.lines[0]).toHaveProperty('giftWrap');
+  });
+
+  it('still refuses a broken answer, even with an unknown field beside the fault', () => {
+    const cart = cartWithALine();
+    expect(readTolerant(Cart, { ...cart, total: 'lots' }).success).toBe(false);
+    expect(readTolerant(Cart, { ...cart, extra: 1, version: -1 }).success).toBe(false);
+    const { lines: _dropped, ...noLines } = cart;
+    expect(readTolerant(Cart, { ...noLines, extra: 1 }).success).toBe(false);
+    expect(readTolerant(Cart, 'not a cart').success).toBe(false);
+  });
+});
