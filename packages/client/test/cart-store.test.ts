@@ -1,3 +1,5 @@
+// Over 400 lines on purpose: the store's public API, method by method, every test against
+// an in-process server made by the one setup at the top.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Cart, CreatedCart, Product, ProductInput } from '@cart/core';
 import {

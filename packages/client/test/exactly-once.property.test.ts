@@ -1,3 +1,6 @@
+// Over 400 lines on purpose: one property (every action applied exactly once) with the
+// fault model it draws from (lost answers, reloads, tabs, clock steps) and the oracle that
+// judges a run; the three only make sense read together.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Cart, CheckoutResult, Product } from '@cart/core';

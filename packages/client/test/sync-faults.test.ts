@@ -1,3 +1,5 @@
+// Over 400 lines on purpose: the sync machine under the faults a network causes, every
+// test on the fake-network harness declared at the top.
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Product } from '@cart/core';

@@ -1,3 +1,5 @@
+// Over 400 lines on purpose: one describe per action of the reducer, then applyAll and
+// checkCheckout, sharing the fixtures at the top; together they are the reducer's spec.
 import { describe, it, expect } from 'vitest';
 import type { Result } from '../errors/problem.ts';
 import type { CartAction } from '../schemas/action.ts';

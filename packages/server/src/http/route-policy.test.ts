@@ -1,3 +1,5 @@
+// Over 400 lines on purpose: one test per refusal rule of checkRoutePolicy, each with its
+// exact message, on one small app; a list, not a story to split.
 /**
  * The route policies' own rules, on a small Fastify app wired as app.ts wires them (the
  * JSON parser, the error handler, `refuseUnwantedBodies`, `checkRoutePolicy` on

@@ -1,3 +1,5 @@
+// Over 400 lines on purpose: the admin API (credential, audit log, catalog and discounts,
+// two instances racing) on the shared setup at the top, one describe each.
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InjectOptions } from 'fastify';

@@ -1,3 +1,5 @@
+// Over 400 lines on purpose: one server and one Chromium for the whole storefront story;
+// each browser test file starts its own, which costs seconds.
 /**
  * The storefront end to end, in headless Chromium against a real server with the demo
  * catalogue: an add shown before the server answers (500 ms of added latency, the

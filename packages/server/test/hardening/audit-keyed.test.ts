@@ -1,3 +1,5 @@
+// Over 400 lines on purpose: one tamper story told on both databases with the same
+// helpers; split, each half would repeat the attacker's tools.
 /**
  * Issue 10, finding 10: tamper evidence that holds against the database's own writer.
  * Over real HTTP against the real server, then with the real commands

@@ -1,3 +1,5 @@
+// Over 400 lines on purpose: one real server for four findings that share its raw-HTTP
+// helpers (node:http, paths sent as written).
 /**
  * Issue 10, findings 1, 2, 6 and 9, over real HTTP against the real server on SQLite:
  * policies are declared on the route and read from the matched route, so a path spelled

@@ -1,3 +1,5 @@
+// Over 400 lines on purpose: two fault stories that share the traffic generator, its judge
+// and the process helpers at the top.
 /**
  * Faults under traffic, on two real server processes (issue 3): Redis stopped and
  * started again, and PostgreSQL connections killed with pg_terminate_backend. In both,

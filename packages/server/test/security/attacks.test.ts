@@ -1,3 +1,5 @@
+// Over 400 lines on purpose: one server and one database watch for every attack, and the
+// last test checks every answer the file got for leaks, which needs them all in one run.
 /**
  * Attacks over real HTTP against the real server on SQLite (issue 4, docs/security.md):
  * other people's carts, guessed ids and tokens, server-owned fields in bodies, oversized

@@ -1,3 +1,5 @@
+// Over 400 lines on purpose: the table of every route the fuzzer calls, one entry per
+// route, kept in one place so a new route has one place to be added.
 /**
  * The fuzzer's endpoints: every route of the API, with bodies generated from the core
  * schema it validates against (through zod's JSON Schema, see schema-arbitrary.ts) and

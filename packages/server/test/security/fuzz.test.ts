@@ -1,3 +1,5 @@
+// Over 400 lines on purpose: one app and one database watch for 10,000 requests; the plan,
+// the checks and the final report read as one run.
 /**
  * Property-based fuzzing of every endpoint (issue 4): at least 10,000 requests generated
  * from the core schemas and spoiled (see fuzz-plans.ts and fuzz-routes.ts), sent with `app.inject()` to

@@ -1,3 +1,6 @@
+// Over 400 lines on purpose: the checker, the recorder and the report of OpenAPI
+// conformance share the document walk (operation lookup, $ref resolution, header rules);
+// split, each would need it exported.
 /**
  * Checks HTTP exchanges against the server's own OpenAPI 3.1 document (`/openapi.json`):
  * whatever the server answers must be something the document declares.
