@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import react from '@vitejs/plugin-react';
-import { defineConfig, type Plugin } from 'vite';
+import { defaultClientConditions, defineConfig, type Plugin } from 'vite';
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
@@ -47,6 +47,10 @@ export default defineConfig({
   root: here('.'),
   base: '/',
   plugins: [react(), precompress()],
+  // `@cart/core`, `@cart/client` and `@cart/react` from their TypeScript sources (their
+  // `@cart/source` export condition), never from a build in their dist/. A list given
+  // here replaces Vite's own, so its defaults follow.
+  resolve: { conditions: ['@cart/source', ...defaultClientConditions] },
   build: {
     outDir: here('./dist'),
     emptyOutDir: true,

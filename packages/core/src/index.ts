@@ -23,3 +23,4 @@ export * from './errors/catalog.ts';
 export * from './errors/guide.ts';
 export * from './errors/problem.ts';
 export { sanitizeText, type SanitizeOptions } from './text/sanitize.ts';
+export * from './storefront-paths.ts';

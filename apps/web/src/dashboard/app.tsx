@@ -1,9 +1,9 @@
 import { useEffect, useState } from 'react';
+import { Link } from '../shared/link.tsx';
 import { hasSession, onUnauthorized, signOut } from './api.ts';
-import { Link } from './components/link.tsx';
 import { ErrorNotice, Skeleton } from './components/status.tsx';
 import { Login } from './login.tsx';
-import { BASE, navigate, useRoute, type Route } from './router.ts';
+import { pathOf, useRoute, type Route } from './routes.ts';
 import { Alerts } from './views/alerts.tsx';
 import { AnalyticsView } from './views/analytics.tsx';
 import { Audit } from './views/audit.tsx';
@@ -17,11 +17,11 @@ type Auth =
   | { state: 'signed-in' };
 
 const NAV: { to: string; label: string; views: Route['view'][] }[] = [
-  { to: BASE, label: 'Overview', views: ['overview'] },
-  { to: `${BASE}/errors`, label: 'Errors', views: ['errors', 'error'] },
-  { to: `${BASE}/audit`, label: 'Audit', views: ['audit'] },
-  { to: `${BASE}/analytics`, label: 'Analytics', views: ['analytics'] },
-  { to: `${BASE}/alerts`, label: 'Alerts', views: ['alerts'] },
+  { to: pathOf({ view: 'overview' }), label: 'Overview', views: ['overview'] },
+  { to: pathOf({ view: 'errors' }), label: 'Errors', views: ['errors', 'error'] },
+  { to: pathOf({ view: 'audit' }), label: 'Audit', views: ['audit'] },
+  { to: pathOf({ view: 'analytics' }), label: 'Analytics', views: ['analytics'] },
+  { to: pathOf({ view: 'alerts' }), label: 'Alerts', views: ['alerts'] },
 ];
 
 const TITLES: Record<Route['view'], string> = {
@@ -150,16 +150,7 @@ function View({ route }: { route: Route }) {
           <h1>Not found</h1>
           <p>
             There is no such dashboard page.{' '}
-            <a
-              href={BASE}
-              onClick={(e) => {
-                e.preventDefault();
-                navigate(BASE);
-              }}
-            >
-              Go to the overview
-            </a>
-            .
+            <Link to={pathOf({ view: 'overview' })}>Go to the overview</Link>.
           </p>
         </>
       );

@@ -66,3 +66,57 @@ export function useResource<T>(
     reload,
   };
 }
+
+/** A page of a list, and the cursor of the next one (null after the last). */
+export interface Page<T> {
+  items: readonly T[];
+  nextCursor: string | null;
+}
+
+export interface MorePages<T> {
+  /** The first page's items, then those of the pages loaded after it. */
+  items: T[];
+  /** The cursor of the page after those, or null when there is none. */
+  next: string | null;
+  loadingMore: boolean;
+  /** Why the latest page failed to load, if it did. */
+  moreError: Error | undefined;
+  /** Loads the next page. */
+  loadMore: () => Promise<void>;
+  /** Forgets the pages loaded after the first (before it is loaded again). */
+  reset: () => void;
+}
+
+/**
+ * The pages of a list after its first (a resource of its own, `first`), loaded one at a
+ * time on request. They belong to `key` (e.g. a filter): a change of key shows the new
+ * first page alone.
+ */
+export function useMorePages<T>(
+  key: string,
+  first: Page<T> | undefined,
+  loadPage: (cursor: string) => Promise<Page<T>>,
+): MorePages<T> {
+  const [more, setMore] = useState<{ key: string; items: T[]; next: string | null }>();
+  const [loadingMore, setLoadingMore] = useState(false);
+  const [moreError, setMoreError] = useState<Error>();
+  const extra = more?.key === key ? more : undefined;
+  const items = [...(first?.items ?? []), ...(extra?.items ?? [])];
+  const next = extra ? extra.next : (first?.nextCursor ?? null);
+
+  const loadMore = async () => {
+    if (!next) return;
+    setLoadingMore(true);
+    setMoreError(undefined);
+    try {
+      const page = await loadPage(next);
+      setMore({ key, items: [...(extra?.items ?? []), ...page.items], next: page.nextCursor });
+    } catch (error) {
+      setMoreError(error as Error);
+    } finally {
+      setLoadingMore(false);
+    }
+  };
+
+  return { items, next, loadingMore, moreError, loadMore, reset: () => setMore(undefined) };
+}

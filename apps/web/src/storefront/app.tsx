@@ -1,12 +1,13 @@
 import { memo, useEffect, useRef, useState } from 'react';
 import { CartProvider, useCartStatus } from '@cart/react';
+import { useFocusAfterNavigation } from '../shared/router.ts';
 import { LiveRegions } from './announcer.tsx';
 import { CartDrawer } from './components/cart-drawer.tsx';
 import { Header } from './components/header.tsx';
 import { isCartNotice } from './components/cart-notice.tsx';
 import { spoken } from './components/problem.tsx';
 import { StatusBar } from './components/status-bar.tsx';
-import { useRoute, type Route } from './router.ts';
+import { useRoute, type Route } from './routes.ts';
 import { ServicesProvider, useServices, type Services } from './services.tsx';
 import { CartView } from './views/cart.tsx';
 import { CheckoutView } from './views/checkout.tsx';
@@ -84,23 +85,15 @@ const View = memo(function View({ route }: { route: Route }) {
   }
 });
 
-/**
- * After an in-app navigation, focus goes to the new page's heading (so a screen reader
- * reads where it landed and Tab starts from there), and the title changes. Not on the
- * first load: the browser starts at the top by itself.
- */
+/** Where focus goes after an in-app navigation: the new page's heading, else its main region. */
+const FOCUS_TARGETS = ['page-title', 'main'];
+
+/** The title names the page; after an in-app navigation, focus goes to its heading. */
 function usePageFocus(route: Route): void {
-  const key = JSON.stringify(route);
-  const first = useRef(true);
   useEffect(() => {
     document.title = TITLES[route.view];
-    if (first.current) {
-      first.current = false;
-      return;
-    }
-    const heading = document.getElementById('page-title') ?? document.getElementById('main');
-    heading?.focus({ preventScroll: true });
-  }, [key, route.view]);
+  }, [route.view]);
+  useFocusAfterNavigation(route, FOCUS_TARGETS);
 }
 
 /**

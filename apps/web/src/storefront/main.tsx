@@ -8,7 +8,7 @@ import { createStorefrontStore } from './cart-store.ts';
 import { Catalog } from './catalog.ts';
 import { prepareMoneyFormat } from './money.ts';
 import { RefusalLog } from './refusals.ts';
-import { parseRoute } from './router.ts';
+import { parseRoute } from './routes.ts';
 import './storefront.css';
 
 installErrorReporter();

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
+import { STOREFRONT_PATHS } from '@cart/core';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { HttpProblem } from '../http/problem.ts';
 import { SERVER_ROOT } from '../paths.ts';
@@ -10,8 +11,8 @@ export const WEB_DIST = join(SERVER_ROOT, '..', '..', 'apps', 'web', 'dist');
 
 const YEAR_MS = 365 * 24 * 3600 * 1000;
 
-/** The storefront's routes (apps/web/src/storefront/router.ts): each answers its page. */
-export const STOREFRONT_PATHS = ['/', '/products/:id', '/cart', '/checkout', '/orders/:id'];
+/** The storefront's paths: each answers its page. Listed in @cart/core, which its router reads too. */
+export { STOREFRONT_PATHS };
 
 /**
  * The web app built by Vite (apps/web/dist): `/dashboard` and every path under it answer

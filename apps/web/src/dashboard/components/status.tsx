@@ -1,5 +1,6 @@
-import type { ReactNode } from 'react';
+import { Fragment, type ReactNode } from 'react';
 import { ApiError } from '../api.ts';
+import type { Resource } from '../use-resource.ts';
 
 /** Grey placeholder blocks while a view loads (announced once to screen readers). */
 export function Skeleton({ rows = 3, label }: { rows?: number; label: string }) {
@@ -42,6 +43,44 @@ export function ErrorNotice({
   );
 }
 
+/** What a list shows when it has nothing; `ok` when that is good news (no errors, no alerts). */
+export function EmptyState({ ok = false, children }: { ok?: boolean; children: ReactNode }) {
+  return <p className={ok ? 'ok-text' : undefined}>{children}</p>;
+}
+
+/**
+ * A resource's states (use-resource.ts): a skeleton until its first answer, then what
+ * the answer shows; a failed load says so, with "Try again". By default the notice
+ * replaces the answer. A live view that polls (`keepData`) keeps showing its last answer
+ * under the notice of a failed refresh, and only the notice when there never was one.
+ */
+export function ResourceView<T>({
+  resource,
+  what,
+  skeleton,
+  keepData = false,
+  children,
+}: {
+  resource: Resource<T>;
+  /** What failed to load, for the notice ("the alerts"). */
+  what: string;
+  /** The placeholder while it loads: how many rows, and what is loading ("alerts"). */
+  skeleton: { rows: number; label: string };
+  keepData?: boolean;
+  children: (data: T) => ReactNode;
+}) {
+  const { data, error, reload } = resource;
+  const notice = error ? <ErrorNotice error={error} onRetry={reload} what={what} /> : null;
+  const placeholder = <Skeleton rows={skeleton.rows} label={skeleton.label} />;
+  if (!keepData) return notice ?? (data === undefined ? placeholder : children(data));
+  return (
+    <>
+      {notice}
+      {data !== undefined ? children(data) : notice ? null : placeholder}
+    </>
+  );
+}
+
 /** A titled card. */
 export function Panel({
   title,
@@ -79,14 +118,29 @@ export function Stat({ label, value, hint }: { label: string; value: string; hin
   );
 }
 
-/**
- * A table that may scroll sideways on a narrow screen: a labelled region that takes
- * keyboard focus, so it can be scrolled without a mouse.
- */
-export function TableScroll({ label, children }: { label: string; children: ReactNode }) {
+/** A selected item's detail: a titled panel of its facts (term, value), then anything more. */
+export function DetailPanel({
+  title,
+  id,
+  facts,
+  children,
+}: {
+  title: string;
+  id: string;
+  facts: readonly (readonly [term: string, value: ReactNode])[];
+  children?: ReactNode;
+}) {
   return (
-    <div className="table-scroll" role="region" aria-label={label} tabIndex={0}>
+    <Panel title={title} id={id}>
+      <dl className="facts">
+        {facts.map(([term, value]) => (
+          <Fragment key={term}>
+            <dt>{term}</dt>
+            <dd>{value}</dd>
+          </Fragment>
+        ))}
+      </dl>
       {children}
-    </div>
+    </Panel>
   );
 }

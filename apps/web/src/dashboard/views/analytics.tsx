@@ -1,7 +1,8 @@
 import { Analytics, type AnalyticsWindow, type FunnelStep } from '@cart/core';
 import { useState } from 'react';
 import { getJson } from '../api.ts';
-import { ErrorNotice, Panel, Skeleton, Stat, TableScroll } from '../components/status.tsx';
+import { DataTable, type Column } from '../components/data-table.tsx';
+import { EmptyState, Panel, ResourceView, Stat } from '../components/status.tsx';
 import { formatAmount, formatCount, formatRate, formatTime } from '../format.ts';
 import { useResource } from '../use-resource.ts';
 
@@ -19,13 +20,18 @@ const STEP_LABELS: Record<FunnelStep, string> = {
   checked_out: 'Checked out',
 };
 
+const PRODUCT_COLUMNS: Column<Analytics['topProducts'][number]>[] = [
+  { header: 'Product', cell: (p) => p.name ?? <code className="id">{p.productId}</code> },
+  { header: 'Units added', numeric: true, cell: (p) => formatCount(p.quantityAdded) },
+  { header: 'Carts', numeric: true, cell: (p) => formatCount(p.carts) },
+];
+
 /** Usage analytics: the cart funnel, conversion and abandonment, order value, top products. */
 export function AnalyticsView() {
   const [timeWindow, setTimeWindow] = useState<AnalyticsWindow>('24h');
   const analytics = useResource(`analytics:${timeWindow}`, (signal) =>
     getJson(`/api/admin/analytics?window=${timeWindow}`, Analytics, signal),
   );
-  const a = analytics.data;
   return (
     <>
       <div className="view-head">
@@ -46,76 +52,57 @@ export function AnalyticsView() {
           ))}
         </fieldset>
       </div>
-      {analytics.error ? (
-        <ErrorNotice error={analytics.error} onRetry={analytics.reload} what="the analytics" />
-      ) : !a ? (
-        <Skeleton rows={6} label="analytics" />
-      ) : (
-        <>
-          <Panel title="Funnel" id="funnel">
-            <Funnel analytics={a} />
-            <p className="footnote">
-              Distinct carts reaching each step, {formatTime(a.from)} – {formatTime(a.to)}. No
-              personal data is recorded.
-            </p>
-          </Panel>
-          <Panel title="Outcomes" id="outcomes">
-            <dl className="stats">
-              <Stat
-                label="Conversion rate"
-                value={formatRate(a.conversionRate)}
-                hint="checked out ÷ created"
+      <ResourceView
+        resource={analytics}
+        what="the analytics"
+        skeleton={{ rows: 6, label: 'analytics' }}
+      >
+        {(a) => (
+          <>
+            <Panel title="Funnel" id="funnel">
+              <Funnel analytics={a} />
+              <p className="footnote">
+                Distinct carts reaching each step, {formatTime(a.from)} – {formatTime(a.to)}. No
+                personal data is recorded.
+              </p>
+            </Panel>
+            <Panel title="Outcomes" id="outcomes">
+              <dl className="stats">
+                <Stat
+                  label="Conversion rate"
+                  value={formatRate(a.conversionRate)}
+                  hint="checked out ÷ created"
+                />
+                <Stat
+                  label="Abandonment rate"
+                  value={formatRate(a.abandonmentRate)}
+                  hint={`${formatCount(a.abandonedCarts)} carts left with items`}
+                />
+                <Stat label="Orders" value={formatCount(a.orders)} />
+                <Stat label="Revenue" value={formatAmount(a.revenue, a.currency)} />
+                <Stat
+                  label="Average order value"
+                  value={
+                    a.averageOrderValue === null
+                      ? '–'
+                      : formatAmount(a.averageOrderValue, a.currency)
+                  }
+                />
+              </dl>
+            </Panel>
+            <Panel title="Top products" id="top-products">
+              <DataTable
+                label="Top products"
+                caption="Products most added to carts in this window"
+                columns={PRODUCT_COLUMNS}
+                rows={a.topProducts}
+                rowKey={(p) => p.productId}
+                empty={<EmptyState>No product was added to a cart in this window.</EmptyState>}
               />
-              <Stat
-                label="Abandonment rate"
-                value={formatRate(a.abandonmentRate)}
-                hint={`${formatCount(a.abandonedCarts)} carts left with items`}
-              />
-              <Stat label="Orders" value={formatCount(a.orders)} />
-              <Stat label="Revenue" value={formatAmount(a.revenue, a.currency)} />
-              <Stat
-                label="Average order value"
-                value={
-                  a.averageOrderValue === null ? '–' : formatAmount(a.averageOrderValue, a.currency)
-                }
-              />
-            </dl>
-          </Panel>
-          <Panel title="Top products" id="top-products">
-            {a.topProducts.length === 0 ? (
-              <p>No product was added to a cart in this window.</p>
-            ) : (
-              <TableScroll label="Top products">
-                <table className="table">
-                  <caption className="visually-hidden">
-                    Products most added to carts in this window
-                  </caption>
-                  <thead>
-                    <tr>
-                      <th scope="col">Product</th>
-                      <th scope="col" className="num">
-                        Units added
-                      </th>
-                      <th scope="col" className="num">
-                        Carts
-                      </th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {a.topProducts.map((p) => (
-                      <tr key={p.productId}>
-                        <td>{p.name ?? <code className="id">{p.productId}</code>}</td>
-                        <td className="num">{formatCount(p.quantityAdded)}</td>
-                        <td className="num">{formatCount(p.carts)}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </TableScroll>
-            )}
-          </Panel>
-        </>
-      )}
+            </Panel>
+          </>
+        )}
+      </ResourceView>
     </>
   );
 }

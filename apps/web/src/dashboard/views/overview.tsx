@@ -1,11 +1,11 @@
 import { useId, useState } from 'react';
-import { AlertsView, MonitoringSeries, type SeriesPoint } from '@cart/core';
+import { AlertsView, MonitoringSeries, type AlertStatus, type SeriesPoint } from '@cart/core';
+import { Link } from '../../shared/link.tsx';
 import { getJson } from '../api.ts';
-import { Link } from '../components/link.tsx';
-import { ErrorNotice, Panel, Skeleton, Stat } from '../components/status.tsx';
+import { EmptyState, Panel, ResourceView, Stat } from '../components/status.tsx';
 import { TimeChart } from '../components/time-chart.tsx';
 import { formatCount, formatMs, formatNumber, formatRate, formatTime } from '../format.ts';
-import { BASE } from '../router.ts';
+import { pathOf } from '../routes.ts';
 import { useResource, type Resource } from '../use-resource.ts';
 
 /** How often the charts refresh. */
@@ -85,14 +85,14 @@ export function Overview() {
         {windowPicker}
       </div>
       <FiringAlerts resource={alerts} />
-      {series.error ? (
-        <ErrorNotice error={series.error} onRetry={series.reload} what="the live series" />
-      ) : null}
-      {series.data ? (
-        <Live data={series.data} minutes={minutes} />
-      ) : series.loading ? (
-        <Skeleton rows={6} label="live charts" />
-      ) : null}
+      <ResourceView
+        resource={series}
+        what="the live series"
+        skeleton={{ rows: 6, label: 'live charts' }}
+        keepData
+      >
+        {(data) => <Live data={data} minutes={minutes} />}
+      </ResourceView>
     </>
   );
 }
@@ -194,30 +194,30 @@ function Live({ data, minutes }: { data: MonitoringSeries; minutes: number }) {
 }
 
 function FiringAlerts({ resource }: { resource: Resource<AlertsView> }) {
-  const firing = resource.data?.rules.filter((r) => r.state === 'firing') ?? [];
   return (
     <Panel
       title="Alerts firing"
       id="firing"
-      actions={<Link to={`${BASE}/alerts`}>All rules and history</Link>}
+      actions={<Link to={pathOf({ view: 'alerts' })}>All rules and history</Link>}
     >
-      {resource.error ? (
-        <ErrorNotice error={resource.error} onRetry={resource.reload} what="the alerts" />
-      ) : resource.data === undefined ? (
-        <Skeleton rows={1} label="alerts" />
-      ) : firing.length === 0 ? (
-        <p className="ok-text">No alerts firing.</p>
-      ) : (
-        <ul className="alert-list">
-          {firing.map((a) => (
-            <li key={a.rule} className={`alert alert-${a.severity}`}>
-              <strong>{a.rule}</strong> <span className="badge badge-bad">{a.severity}</span>
-              <span>{a.summary}</span>
-              {a.since ? <span className="muted">since {formatTime(a.since)}</span> : null}
-            </li>
-          ))}
-        </ul>
-      )}
+      <ResourceView resource={resource} what="the alerts" skeleton={{ rows: 1, label: 'alerts' }}>
+        {(view) => <FiringList firing={view.rules.filter((r) => r.state === 'firing')} />}
+      </ResourceView>
     </Panel>
+  );
+}
+
+function FiringList({ firing }: { firing: AlertStatus[] }) {
+  if (firing.length === 0) return <EmptyState ok>No alerts firing.</EmptyState>;
+  return (
+    <ul className="alert-list">
+      {firing.map((a) => (
+        <li key={a.rule} className={`alert alert-${a.severity}`}>
+          <strong>{a.rule}</strong> <span className="badge badge-bad">{a.severity}</span>
+          <span>{a.summary}</span>
+          {a.since ? <span className="muted">since {formatTime(a.since)}</span> : null}
+        </li>
+      ))}
+    </ul>
   );
 }

@@ -1,9 +1,10 @@
 import { useEffect, useRef } from 'react';
 import { useCartSnapshot } from '@cart/react';
-import { navigate, paths } from '../router.ts';
+import { navigate } from '../../shared/router.ts';
+import { Link } from '../../shared/link.tsx';
+import { pathOf } from '../routes.ts';
 import { CartLine } from './cart-line.tsx';
-import { CartTotals } from './cart-totals.tsx';
-import { Link } from './link.tsx';
+import { OrderSummary } from './order-summary.tsx';
 
 /**
  * The cart drawer: a modal `<dialog>` (the browser traps focus in it, makes the page
@@ -69,10 +70,9 @@ function DrawerPanel({ onClose }: { onClose: () => void }) {
             ))}
           </ul>
           <div className="drawer-foot">
-            <CartTotals cart={cart} brief />
-            <p className="muted small">Discounts and tax are shown in the cart.</p>
+            <OrderSummary variant="brief" cart={cart} />
             <div className="drawer-actions">
-              <Link to={paths.cart} className="button" onNavigate={onClose}>
+              <Link to={pathOf({ view: 'cart' })} className="button" onNavigate={onClose}>
                 View cart
               </Link>
               <button
@@ -80,7 +80,7 @@ function DrawerPanel({ onClose }: { onClose: () => void }) {
                 className="button button-primary"
                 onClick={() => {
                   onClose();
-                  navigate(paths.checkout);
+                  navigate(pathOf({ view: 'checkout' }));
                 }}
               >
                 Checkout

@@ -1,11 +1,11 @@
 import type { ShownLine } from '@cart/client';
 import { multiply } from '@cart/core';
+import { Link } from '../../shared/link.tsx';
 import { formatDiscount, formatMoney } from '../money.ts';
-import { paths } from '../router.ts';
+import { pathOf } from '../routes.ts';
 import { useRefusal } from '../refusals.ts';
 import { useServices } from '../services.tsx';
 import { useCartChanges } from '../use-cart-changes.ts';
-import { Link } from './link.tsx';
 import { Problem } from './problem.tsx';
 import { ProductArt } from './product-art.tsx';
 
@@ -39,7 +39,7 @@ export function CartLine({
       <ProductArt productId={line.productId} name={line.name} size="thumb" />
       <div className="line-main">
         <p className="line-name">
-          <Link to={paths.product(line.productId)} onNavigate={onNavigate}>
+          <Link to={pathOf({ view: 'product', productId: line.productId })} onNavigate={onNavigate}>
             {line.name}
           </Link>
         </p>

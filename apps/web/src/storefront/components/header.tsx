@@ -1,6 +1,6 @@
 import { useCart, useCartStatus } from '@cart/react';
-import { paths, type Route } from '../router.ts';
-import { Link } from './link.tsx';
+import { Link } from '../../shared/link.tsx';
+import { pathOf, type Route } from '../routes.ts';
 
 /**
  * The banner: the shop's name (home), the catalogue, and the "Cart" control that
@@ -15,14 +15,14 @@ export function Header({ route, onOpenCart }: { route: Route; onOpenCart: () => 
   return (
     <header className="site-header">
       <div className="header-inner">
-        <Link to={paths.home} className="brand" current={route.view === 'home'}>
+        <Link to={pathOf({ view: 'home' })} className="brand" current={route.view === 'home'}>
           <span className="brand-mark" aria-hidden="true">
             B
           </span>
           Brew &amp; Leaf
         </Link>
         <nav aria-label="Main" className="main-nav">
-          <Link to={paths.home} current={route.view === 'home'} className="nav-link">
+          <Link to={pathOf({ view: 'home' })} current={route.view === 'home'} className="nav-link">
             Shop
           </Link>
           <button

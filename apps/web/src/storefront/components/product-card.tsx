@@ -1,8 +1,8 @@
 import type { Product } from '@cart/core';
+import { Link } from '../../shared/link.tsx';
 import { formatMoney } from '../money.ts';
-import { paths } from '../router.ts';
+import { pathOf } from '../routes.ts';
 import { AddToCart } from './add-to-cart.tsx';
-import { Link } from './link.tsx';
 import { ProductArt } from './product-art.tsx';
 
 /** How much is left, in words, when it matters to the shopper. */
@@ -21,7 +21,7 @@ export function ProductCard({ product }: { product: Product }) {
       <ProductArt productId={product.id} name={product.name} imageUrl={product.imageUrl} />
       <div className="card-body">
         <h3 className="card-title">
-          <Link to={paths.product(product.id)}>{product.name}</Link>
+          <Link to={pathOf({ view: 'product', productId: product.id })}>{product.name}</Link>
         </h3>
         <p className="card-price">
           <span className="sr-only">Price: </span>

@@ -1,13 +1,14 @@
 import { useCartSnapshot } from '@cart/react';
 import type { PendingAction, ShownCart } from '@cart/client';
+import { Link } from '../../shared/link.tsx';
+import { navigate } from '../../shared/router.ts';
 import { CartLine } from '../components/cart-line.tsx';
 import { EmailField, NoteField } from '../components/cart-fields.tsx';
-import { CartTotals } from '../components/cart-totals.tsx';
-import { Link } from '../components/link.tsx';
+import { OrderSummary } from '../components/order-summary.tsx';
 import { Problem } from '../components/problem.tsx';
 import { PromoCode } from '../components/promo-code.tsx';
 import { useRefusal } from '../refusals.ts';
-import { navigate, paths } from '../router.ts';
+import { pathOf } from '../routes.ts';
 import { useServices } from '../services.tsx';
 
 /** Promo codes queued but not yet accepted by the server (shown as "Checking…"). */
@@ -44,7 +45,7 @@ export function CartView() {
         <div className="empty">
           <p>Your cart is empty.</p>
           <p>
-            <Link to={paths.home} className="button">
+            <Link to={pathOf({ view: 'home' })} className="button">
               Browse products
             </Link>
           </p>
@@ -60,15 +61,16 @@ export function CartView() {
             </ul>
           </div>
           <div className="cart-side">
-            <section className="panel" aria-labelledby="summary-heading">
-              <h2 id="summary-heading" className="section-title">
-                Order summary
-              </h2>
-              <CartTotals cart={cart} />
+            <OrderSummary
+              variant="panel"
+              cart={cart}
+              title="Order summary"
+              headingId="summary-heading"
+            >
               <button
                 type="button"
                 className="button button-primary button-block"
-                onClick={() => navigate(paths.checkout)}
+                onClick={() => navigate(pathOf({ view: 'checkout' }))}
               >
                 Checkout
               </button>
@@ -79,7 +81,7 @@ export function CartView() {
                     : 'Saving your changes…'}
                 </p>
               ) : null}
-            </section>
+            </OrderSummary>
             <div className="panel">
               <PromoCode cart={cart} pendingCodes={pendingCodes(snapshot.pending, cart)} />
             </div>

@@ -2,13 +2,14 @@ import { multiply } from '@cart/core';
 import { useState, type FormEvent } from 'react';
 import { CartApiError, CartNetworkError, type ShownCart } from '@cart/client';
 import { useCartActions, useCartSnapshot, useCartStore } from '@cart/react';
+import { Link } from '../../shared/link.tsx';
+import { navigate } from '../../shared/router.ts';
 import { EmailField, NoteField } from '../components/cart-fields.tsx';
-import { CartTotals } from '../components/cart-totals.tsx';
-import { Link } from '../components/link.tsx';
+import { OrderSummary } from '../components/order-summary.tsx';
 import { Problem } from '../components/problem.tsx';
 import { formatMoney } from '../money.ts';
 import { rememberOrder } from '../orders.ts';
-import { navigate, paths } from '../router.ts';
+import { pathOf } from '../routes.ts';
 import { useServices } from '../services.tsx';
 
 interface CheckoutProblem {
@@ -63,7 +64,7 @@ export function CheckoutView() {
         <div className="empty">
           <p>Your cart is empty, so there is nothing to check out.</p>
           <p>
-            <Link to={paths.home} className="button">
+            <Link to={pathOf({ view: 'home' })} className="button">
               Browse products
             </Link>
           </p>
@@ -104,7 +105,7 @@ function CheckoutForm({ cart }: { cart: ShownCart }) {
       const order = await actions.checkout();
       rememberOrder(order);
       announcer.say('Your order is placed.');
-      navigate(paths.order(order.orderId), { replace: true });
+      navigate(pathOf({ view: 'order', orderId: order.orderId }), { replace: true });
       // The checked-out cart is closed: the next add starts a new one.
       void store.startNewCart();
     } catch (error) {
@@ -145,16 +146,12 @@ function CheckoutForm({ cart }: { cart: ShownCart }) {
             ))}
           </ul>
           <p className="small">
-            <Link to={paths.cart}>Change your cart</Link>
+            <Link to={pathOf({ view: 'cart' })}>Change your cart</Link>
           </p>
         </section>
       </div>
       <div className="checkout-side">
-        <section className="panel" aria-labelledby="pay-heading">
-          <h2 id="pay-heading" className="section-title">
-            Total
-          </h2>
-          <CartTotals cart={cart} />
+        <OrderSummary variant="panel" cart={cart} title="Total" headingId="pay-heading">
           {problem ? (
             <Problem
               id="checkout-problem"
@@ -171,7 +168,7 @@ function CheckoutForm({ cart }: { cart: ShownCart }) {
             {placing ? 'Placing order…' : 'Place order'}
           </button>
           <p className="muted small">No payment is taken in this demo shop.</p>
-        </section>
+        </OrderSummary>
       </div>
     </form>
   );

@@ -1,5 +1,5 @@
-import { Link } from '../components/link.tsx';
-import { paths } from '../router.ts';
+import { Link } from '../../shared/link.tsx';
+import { pathOf } from '../routes.ts';
 
 /** A path the storefront does not know, or a product that is not in the catalogue. */
 export function NotFound({ what = 'page' }: { what?: 'page' | 'product' | 'order' }) {
@@ -14,7 +14,7 @@ export function NotFound({ what = 'page' }: { what?: 'page' | 'product' | 'order
       </h1>
       <p>
         It may have been removed, or the link may be mistyped.{' '}
-        <Link to={paths.home}>Browse all products</Link>.
+        <Link to={pathOf({ view: 'home' })}>Browse all products</Link>.
       </p>
     </section>
   );

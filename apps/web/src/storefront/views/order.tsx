@@ -1,9 +1,9 @@
 import { multiply } from '@cart/core';
-import { CartTotals } from '../components/cart-totals.tsx';
-import { Link } from '../components/link.tsx';
+import { Link } from '../../shared/link.tsx';
+import { OrderSummary } from '../components/order-summary.tsx';
 import { formatMoney } from '../money.ts';
 import { findOrder } from '../orders.ts';
-import { paths } from '../router.ts';
+import { pathOf } from '../routes.ts';
 
 /** The order confirmation: its number, what was bought, the totals charged. */
 export function OrderView({ orderId }: { orderId: string }) {
@@ -16,7 +16,7 @@ export function OrderView({ orderId }: { orderId: string }) {
         </h1>
         <p>
           This order was placed, but its details are only kept in the tab that placed it.{' '}
-          <Link to={paths.home}>Continue shopping</Link>.
+          <Link to={pathOf({ view: 'home' })}>Continue shopping</Link>.
         </p>
       </section>
     );
@@ -34,24 +34,26 @@ export function OrderView({ orderId }: { orderId: string }) {
         </strong>
       </p>
       {cart.email ? <p>A receipt goes to {cart.email}.</p> : null}
-      <section className="panel" aria-labelledby="order-items-heading">
-        <h2 id="order-items-heading" className="section-title">
-          What you ordered
-        </h2>
-        <ul className="review-lines">
-          {cart.lines.map((line) => (
-            <li key={line.id}>
-              <span>
-                {line.name} <span className="muted">× {line.quantity}</span>
-              </span>
-              <span>{formatMoney(multiply(line.unitPrice, line.quantity))}</span>
-            </li>
-          ))}
-        </ul>
-        <CartTotals cart={cart} />
-      </section>
+      <OrderSummary
+        variant="panel"
+        cart={cart}
+        title="What you ordered"
+        headingId="order-items-heading"
+        lines={
+          <ul className="review-lines">
+            {cart.lines.map((line) => (
+              <li key={line.id}>
+                <span>
+                  {line.name} <span className="muted">× {line.quantity}</span>
+                </span>
+                <span>{formatMoney(multiply(line.unitPrice, line.quantity))}</span>
+              </li>
+            ))}
+          </ul>
+        }
+      />
       <p>
-        <Link to={paths.home} className="button">
+        <Link to={pathOf({ view: 'home' })} className="button">
           Continue shopping
         </Link>
       </p>

@@ -1,13 +1,13 @@
 import { useEffect, useState } from 'react';
 import type { Product } from '@cart/core';
+import { Link } from '../../shared/link.tsx';
 import { useProduct } from '../catalog.ts';
 import { AddToCart } from '../components/add-to-cart.tsx';
-import { Link } from '../components/link.tsx';
 import { Problem } from '../components/problem.tsx';
 import { ProductArt } from '../components/product-art.tsx';
 import { stockNote } from '../components/product-card.tsx';
 import { formatMoney } from '../money.ts';
-import { paths } from '../router.ts';
+import { pathOf } from '../routes.ts';
 import { useServices } from '../services.tsx';
 import { NotFound } from './not-found.tsx';
 
@@ -24,7 +24,7 @@ export function ProductView({ productId }: { productId: string }) {
   return (
     <>
       <p className="breadcrumb">
-        <Link to={paths.home}>← All products</Link>
+        <Link to={pathOf({ view: 'home' })}>← All products</Link>
       </p>
       {state.status === 'ready' ? (
         <ProductDetail product={state.product} />

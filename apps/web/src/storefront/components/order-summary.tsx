@@ -1,4 +1,5 @@
 import type { Cart } from '@cart/core';
+import type { ReactNode } from 'react';
 import { formatDiscount, formatMoney } from '../money.ts';
 
 /**
@@ -8,7 +9,46 @@ import { formatDiscount, formatMoney } from '../money.ts';
  */
 type Totals = Pick<Cart, 'subtotal' | 'discountTotal' | 'taxTotal' | 'total'>;
 
-export function CartTotals({ cart, brief = false }: { cart: Totals; brief?: boolean }) {
+type OrderSummaryProps =
+  /** In the cart drawer: the subtotal alone, and where to find the rest. */
+  | { variant: 'brief'; cart: Totals }
+  /**
+   * A titled panel with every total (the cart page, checkout, the order confirmation):
+   * what was ordered above them when the place lists it, its actions below.
+   */
+  | {
+      variant: 'panel';
+      cart: Totals;
+      title: string;
+      headingId: string;
+      lines?: ReactNode;
+      children?: ReactNode;
+    };
+
+/** The cart's totals, wherever the storefront shows them. */
+export function OrderSummary(props: OrderSummaryProps) {
+  if (props.variant === 'brief') {
+    return (
+      <>
+        <TotalsList cart={props.cart} brief />
+        <p className="muted small">Discounts and tax are shown in the cart.</p>
+      </>
+    );
+  }
+  const { cart, title, headingId, lines, children } = props;
+  return (
+    <section className="panel" aria-labelledby={headingId}>
+      <h2 id={headingId} className="section-title">
+        {title}
+      </h2>
+      {lines}
+      <TotalsList cart={cart} brief={false} />
+      {children}
+    </section>
+  );
+}
+
+function TotalsList({ cart, brief }: { cart: Totals; brief: boolean }) {
   return (
     <dl className="totals" data-testid="totals">
       <div className="totals-row">

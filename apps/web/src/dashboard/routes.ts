@@ -1,0 +1,18 @@
+import { createRouter, type RouteOf } from '../shared/router.ts';
+
+/** Where the dashboard lives; every view is a path under it (the server answers them all). */
+const BASE = '/dashboard';
+
+/** The dashboard's views, by their paths under BASE. */
+const DASHBOARD_ROUTES = {
+  overview: '/',
+  errors: '/errors',
+  error: '/errors/:fingerprint',
+  audit: '/audit',
+  analytics: '/analytics',
+  alerts: '/alerts',
+} as const;
+
+export type Route = RouteOf<typeof DASHBOARD_ROUTES>;
+
+export const { parseRoute, pathOf, useRoute } = createRouter(DASHBOARD_ROUTES, { base: BASE });
