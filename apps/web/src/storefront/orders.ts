@@ -1,4 +1,4 @@
-import type { CheckoutResult } from '@cart/core';
+import { CheckoutResult } from '@cart/core';
 
 /**
  * Orders placed from this tab, for the confirmation page: kept in memory and in
@@ -22,8 +22,10 @@ export function findOrder(orderId: string): CheckoutResult | null {
   try {
     const raw = sessionStorage.getItem(KEY(orderId));
     if (!raw) return null;
-    const order = JSON.parse(raw) as CheckoutResult;
-    return order.orderId === orderId ? order : null;
+    // Read as the schema says, so an order kept by an older page (without a field this
+    // page shows) is not shown half-made.
+    const order = CheckoutResult.safeParse(JSON.parse(raw));
+    return order.success && order.data.orderId === orderId ? order.data : null;
   } catch {
     return null;
   }

@@ -72,8 +72,9 @@ export const CartState = z.strictObject(cartStateShape);
 export type CartState = z.infer<typeof CartState>;
 
 export const Line = LineState.extend({
+  subtotal: Money.describe('unitPrice × quantity, before discounts'),
   discountTotal: Money.describe("This line's share of the cart's discounts"),
-  total: Money.describe('unitPrice × quantity − discountTotal'),
+  total: Money.describe('subtotal − discountTotal'),
 });
 export type Line = z.infer<typeof Line>;
 

@@ -55,6 +55,7 @@ describe('computeTotals: worked examples that pin the rounding rule', () => {
     expect(totals.subtotal.amount).toBe(1725); // 7 × 33 + 2 × 747 = 231 + 1494
     expect(totals.discounts.map((d) => d.amount.amount)).toEqual([172, 508]); // 172.5 → 172
     expect(totals.discountTotal.amount).toBe(680);
+    expect(totals.lines.map((l) => l.subtotal.amount)).toEqual([231, 1494]);
     expect(totals.lines.map((l) => l.discountTotal.amount)).toEqual([91, 589]); // 91.06…, 588.93…
     expect(totals.lines.map((l) => l.total.amount)).toEqual([140, 905]);
     expect(totals.taxTotal.amount).toBe(104); // 10 % of 1045 = 104.5 → 104

@@ -50,7 +50,12 @@ export function computeTotals(state: CartState, taxRateBps: number): Cart {
   const lines = state.lines.map((l, i) => {
     const lineSubtotal = a.lineSubtotals[i] as Money;
     const lineDiscount: Money = { amount: shares[i] ?? 0, currency };
-    return { ...l, discountTotal: lineDiscount, total: subtract(lineSubtotal, lineDiscount) };
+    return {
+      ...l,
+      subtotal: lineSubtotal,
+      discountTotal: lineDiscount,
+      total: subtract(lineSubtotal, lineDiscount),
+    };
   });
   const itemCount = state.lines.reduce((n, l) => n + l.quantity, 0);
 

@@ -39,8 +39,9 @@ export function expectTotalsInvariants(state: CartState, rate: number): Cart {
   }
   t.lines.forEach((l, i) => {
     const sub = lineSubtotals[i] ?? 0;
+    expect(l.subtotal).toEqual({ amount: sub, currency: state.currency });
     expect(l.discountTotal.amount).toBeGreaterThanOrEqual(0);
-    expect(l.total.amount).toBe(sub - l.discountTotal.amount);
+    expect(l.total.amount).toBe(l.subtotal.amount - l.discountTotal.amount);
     expect(l.total.amount).toBeGreaterThanOrEqual(0);
     // within one minor unit of the exact proportional share
     // (|share − D·sub/S| < 1 ⇔ |share·S − D·sub| < S, in exact integers)

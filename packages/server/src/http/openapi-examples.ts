@@ -81,6 +81,7 @@ const CART: Cart = {
       unitPrice: usd(1400),
       quantity: 2,
       attributes: {},
+      subtotal: usd(2800),
       discountTotal: usd(280),
       total: usd(2520),
     },

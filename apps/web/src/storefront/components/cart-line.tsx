@@ -1,5 +1,4 @@
 import type { ShownLine } from '@cart/client';
-import { multiply } from '@cart/core';
 import { Link } from '../../shared/link.tsx';
 import { formatDiscount, formatMoney } from '../money.ts';
 import { pathOf } from '../routes.ts';
@@ -103,7 +102,7 @@ export function CartLine({
       </div>
       <p className="line-total">
         <span className="sr-only">Line total </span>
-        {formatMoney(multiply(line.unitPrice, line.quantity))}
+        {formatMoney(line.subtotal)}
         {line.discountTotal.amount > 0 ? (
           <span className="line-discount">
             <span className="sr-only">, discount </span>

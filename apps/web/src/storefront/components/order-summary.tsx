@@ -1,4 +1,4 @@
-import type { Cart } from '@cart/core';
+import type { Cart, Line } from '@cart/core';
 import type { ReactNode } from 'react';
 import { formatDiscount, formatMoney } from '../money.ts';
 
@@ -74,5 +74,23 @@ function TotalsList({ cart, brief }: { cart: Totals; brief: boolean }) {
         </>
       )}
     </dl>
+  );
+}
+
+type OrderedLine = Pick<Line, 'id' | 'name' | 'quantity' | 'subtotal'> & { key?: string };
+
+/** What is ordered, a row a line with its subtotal: checkout's review and the confirmation. */
+export function OrderedLines({ lines }: { lines: readonly OrderedLine[] }) {
+  return (
+    <ul className="review-lines">
+      {lines.map((line) => (
+        <li key={line.key ?? line.id}>
+          <span>
+            {line.name} <span className="muted">× {line.quantity}</span>
+          </span>
+          <span>{formatMoney(line.subtotal)}</span>
+        </li>
+      ))}
+    </ul>
   );
 }

@@ -1,13 +1,11 @@
-import { multiply } from '@cart/core';
 import { useState, type FormEvent } from 'react';
 import { CartApiError, CartNetworkError, type ShownCart } from '@cart/client';
 import { useCartActions, useCartSnapshot, useCartStore } from '@cart/react';
 import { Link } from '../../shared/link.tsx';
 import { navigate } from '../../shared/router.ts';
 import { EmailField, NoteField } from '../components/cart-fields.tsx';
-import { OrderSummary } from '../components/order-summary.tsx';
+import { OrderSummary, OrderedLines } from '../components/order-summary.tsx';
 import { Problem } from '../components/problem.tsx';
-import { formatMoney } from '../money.ts';
 import { rememberOrder } from '../orders.ts';
 import { pathOf } from '../routes.ts';
 import { useServices } from '../services.tsx';
@@ -135,16 +133,7 @@ function CheckoutForm({ cart }: { cart: ShownCart }) {
           <h2 id="review-heading" className="section-title">
             Your order
           </h2>
-          <ul className="review-lines">
-            {cart.lines.map((line) => (
-              <li key={line.key}>
-                <span>
-                  {line.name} <span className="muted">× {line.quantity}</span>
-                </span>
-                <span>{formatMoney(multiply(line.unitPrice, line.quantity))}</span>
-              </li>
-            ))}
-          </ul>
+          <OrderedLines lines={cart.lines} />
           <p className="small">
             <Link to={pathOf({ view: 'cart' })}>Change your cart</Link>
           </p>

@@ -1,7 +1,5 @@
-import { multiply } from '@cart/core';
 import { Link } from '../../shared/link.tsx';
-import { OrderSummary } from '../components/order-summary.tsx';
-import { formatMoney } from '../money.ts';
+import { OrderSummary, OrderedLines } from '../components/order-summary.tsx';
 import { findOrder } from '../orders.ts';
 import { pathOf } from '../routes.ts';
 
@@ -39,18 +37,7 @@ export function OrderView({ orderId }: { orderId: string }) {
         cart={cart}
         title="What you ordered"
         headingId="order-items-heading"
-        lines={
-          <ul className="review-lines">
-            {cart.lines.map((line) => (
-              <li key={line.id}>
-                <span>
-                  {line.name} <span className="muted">× {line.quantity}</span>
-                </span>
-                <span>{formatMoney(multiply(line.unitPrice, line.quantity))}</span>
-              </li>
-            ))}
-          </ul>
-        }
+        lines={<OrderedLines lines={cart.lines} />}
       />
       <p>
         <Link to={pathOf({ view: 'home' })} className="button">
