@@ -138,6 +138,14 @@ export default {
       to: { couldNotResolve: true, path: '^@cart/' },
     },
     {
+      name: 'no-import-of-a-build',
+      comment:
+        "an import resolved to a package's build (dist/) instead of its sources: inside the workspace every @cart/… import resolves by the `@cart/source` export condition, and a build may be stale",
+      severity: 'error',
+      from: {},
+      to: { path: '^(packages|apps)/[^/]+/dist/' },
+    },
+    {
       name: 'unknown-workspace-package',
       comment:
         'a folder under packages/ or apps/ that is not in PACKAGES imports another package: add it to PACKAGES in .dependency-cruiser.mjs',
@@ -150,16 +158,20 @@ export default {
     },
   ],
   options: {
-    doNotFollow: { path: 'node_modules' },
-    // Built bundles and reports are not sources.
-    exclude: { path: '(^|/)(node_modules|dist|coverage)/' },
+    // Builds are not sources: never cruised (nor their folders read: a test may be
+    // rebuilding one), but an import that resolves into one is still in the graph, for
+    // no-import-of-a-build to report.
+    doNotFollow: { path: '(^|/)(node_modules|dist)(/|$)' },
+    // Coverage reports are not sources.
+    exclude: { path: '(^|/)(node_modules|coverage)(/|$)' },
     // Type-only imports count too.
     tsPreCompilationDeps: true,
     // Resolve `@cart/…` through the workspace links in node_modules to the real files,
-    // by the `exports` of each package.json, as Node and TypeScript do.
+    // by the `exports` of each package.json, as Node and TypeScript do here: to the
+    // sources, by the workspace's `@cart/source` condition (never to a build in dist/).
     enhancedResolveOptions: {
       exportsFields: ['exports'],
-      conditionNames: ['import', 'require', 'node', 'default', 'types'],
+      conditionNames: ['@cart/source', 'import', 'require', 'node', 'default', 'types'],
       mainFields: ['module', 'main', 'types', 'typings'],
       extensions: ['.ts', '.tsx', '.js', '.mjs', '.cjs', '.json'],
     },

@@ -1,11 +1,24 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * The workspace's packages (`@cart/core`, …) resolve to their TypeScript sources by their
+ * `@cart/source` export condition, never to a build in dist/ (made only to publish them):
+ * tests run the code in the tree, with nothing to build first. Vite keeps the conditions
+ * of its client and server (ssr) environments apart, so both get it; Vitest adds its own
+ * defaults to each list and passes the server's on to its workers as `--conditions`.
+ */
+const workspaceSources = {
+  resolve: { conditions: ['@cart/source'] },
+  ssr: { resolve: { conditions: ['@cart/source'] } },
+};
+
 // One test command for the whole repository: every package's tests, with coverage
 // enforced on the code that ships (core, server, client SDK and React bindings).
 export default defineConfig({
   test: {
     projects: [
       {
+        ...workspaceSources,
         test: {
           name: 'core',
           root: 'packages/core',
@@ -13,6 +26,7 @@ export default defineConfig({
         },
       },
       {
+        ...workspaceSources,
         test: {
           name: 'server',
           root: 'packages/server',
@@ -25,6 +39,7 @@ export default defineConfig({
         },
       },
       {
+        ...workspaceSources,
         test: {
           name: 'client',
           root: 'packages/client',
@@ -34,6 +49,7 @@ export default defineConfig({
         },
       },
       {
+        ...workspaceSources,
         test: {
           name: 'react',
           root: 'packages/react',

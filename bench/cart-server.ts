@@ -67,7 +67,9 @@ export async function startCartServer(
 ): Promise<ServerProcess> {
   const { file } = await cartServerEntry();
   const argv =
-    file === BUILT ? [process.execPath, file] : [process.execPath, '--import', 'tsx', file];
+    file === BUILT
+      ? [process.execPath, file]
+      : [process.execPath, '--conditions=@cart/source', '--import', 'tsx', file];
   return startLoggedServer(
     argv,
     childEnv({ HOST: '127.0.0.1', PORT: '0', ...env }),

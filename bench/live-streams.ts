@@ -1,12 +1,12 @@
 /**
  * What unread live-event streams cost the server (issue 10, finding 3): the server runs
- * in a child process (`node --import tsx packages/server/src/server.ts`, as `npm start`
- * runs it) on a fresh SQLite file; one cart is filled to about 650 KB (100 lines with 20
+ * in a child process (`node --conditions=@cart/source --import tsx
+ * packages/server/src/server.ts`, as `npm start` runs it) on a fresh SQLite file; one cart is filled to about 650 KB (100 lines with 20
  * long attributes each); 200 subscribers open its event stream and never read; then 15
  * small changes are made. The server's resident set and V8 heap (from its own /metrics)
  * are sampled before the streams, with them open, and after the changes.
  *
- *   npx tsx bench/live-streams.ts [SERVER_ROOT]
+ *   npm run bench:streams -- [SERVER_ROOT]
  *
  * SERVER_ROOT (default: this repository) is the tree whose server is started, so the same
  * run can be made against an older checkout (e.g. one made with `git archive`). Results
@@ -41,25 +41,29 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-live-'));
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'packages/server/src/server.ts'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATABASE_URL: `sqlite:${join(dir, 'cart.db')}`,
-      SEED_DEMO: 'false',
-      LOG_LEVEL: 'warn',
-      RATE_LIMITS: 'off',
-      ADMIN_TOKEN: ADMIN,
-      MAX_BODY_BYTES: String(4 * 1024 * 1024),
-      MAX_CART_BYTES: String(2 * 1024 * 1024),
-      // One address opens them all here; the caps are measured by the tests.
-      LIVE_STREAMS_PER_CLIENT: String(STREAMS),
-      LIVE_STREAMS_PER_CART: String(STREAMS),
+  const child = spawn(
+    process.execPath,
+    ['--conditions=@cart/source', '--import', 'tsx', 'packages/server/src/server.ts'],
+    {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        DATABASE_URL: `sqlite:${join(dir, 'cart.db')}`,
+        SEED_DEMO: 'false',
+        LOG_LEVEL: 'warn',
+        RATE_LIMITS: 'off',
+        ADMIN_TOKEN: ADMIN,
+        MAX_BODY_BYTES: String(4 * 1024 * 1024),
+        MAX_CART_BYTES: String(2 * 1024 * 1024),
+        // One address opens them all here; the caps are measured by the tests.
+        LIVE_STREAMS_PER_CLIENT: String(STREAMS),
+        LIVE_STREAMS_PER_CART: String(STREAMS),
+      },
+      stdio: ['ignore', 'ignore', 'inherit'],
     },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  );
   const sockets: Socket[] = [];
   try {
     for (let i = 0; ; i++) {

@@ -1,6 +1,6 @@
 /**
- * The load child: `node --import tsx bench/load.ts <spec.json>` (pinned to its own CPU by
- * bench/run.ts). It drives the servers named in the spec with autocannon, first for the
+ * The load child: `node --conditions=@cart/source --import tsx bench/load.ts <spec.json>`
+ * (pinned to its own CPU by bench/run.ts). It drives the servers named in the spec with autocannon, first for the
  * warm-up and then for the measured run, and prints one JSON line (a LoadResult) on
  * stdout. Being its own process, nothing the orchestrator does competes with it.
  *

@@ -134,7 +134,7 @@ function findListening(logFile: string, message: string): string | undefined {
 /** The bare Fastify baseline (bench/baseline-server.ts), pinned like the cart server. */
 export function startBaselineServer(logFile: string): Promise<ServerProcess> {
   return startLoggedServer(
-    [process.execPath, '--import', 'tsx', 'bench/baseline-server.ts'],
+    [process.execPath, '--conditions=@cart/source', '--import', 'tsx', 'bench/baseline-server.ts'],
     childEnv({}),
     logFile,
     'baseline server listening',
@@ -151,6 +151,7 @@ export async function runLoad(spec: LoadSpec, dir: string): Promise<LoadResult> 
   writeFileSync(specFile, JSON.stringify(spec));
   const [command, ...args] = onCpu(LOAD_CPU, [
     process.execPath,
+    '--conditions=@cart/source',
     '--import',
     'tsx',
     'bench/load.ts',

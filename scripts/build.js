@@ -3,8 +3,9 @@
  * - `web`: the storefront and the dashboard (Vite), into apps/web/dist;
  * - `server`: packages/server/src/server.ts bundled by esbuild into
  *   packages/server/dist/server.js, plain JavaScript that Node runs without a TypeScript
- *   loader. The workspace's own packages (@cart/core is TypeScript source) are bundled
- *   in; every npm package stays external, loaded from node_modules as usual.
+ *   loader. The workspace's own packages are bundled in from their TypeScript sources
+ *   (@cart/core by its `@cart/source` export condition); every npm package stays
+ *   external, loaded from node_modules as usual.
  *
  * `node scripts/build.js [web] [server] [--if-stale]` (`npm run build`: both, always).
  * With `--if-stale`, a build whose inputs have not changed since it was made is kept.
@@ -101,6 +102,9 @@ async function buildServer() {
       // (`isUniqueViolation2`); error classes and stack frames must keep the real name.
       keepNames: true,
       logLevel: 'warning',
+      // The workspace's packages from their TypeScript sources (the `@cart/source` export
+      // condition), never from a build in their dist/.
+      conditions: ['@cart/source'],
       plugins: [externalPackages],
     });
   } finally {

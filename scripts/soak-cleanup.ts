@@ -54,7 +54,7 @@ function tell(message: WatchdogMessage): void {
 export function startWatchdog(): void {
   watchdog = spawn(
     process.execPath,
-    ['--import', 'tsx', join(import.meta.dirname, 'soak-watchdog.ts')],
+    ['--conditions=@cart/source', '--import', 'tsx', join(import.meta.dirname, 'soak-watchdog.ts')],
     { cwd: join(import.meta.dirname, '..'), detached: true, stdio: ['pipe', 'ignore', 'inherit'] },
   );
   watchdog.stdin?.on('error', () => undefined); // it died: nothing to tell any more

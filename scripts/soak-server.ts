@@ -44,8 +44,8 @@ export function serverCommand(): { args: string[]; label: string } {
   if (process.env.SOAK_SERVER !== 'src' && existsSync(dist))
     return { args: [dist], label: 'node packages/server/dist/server.js' };
   return {
-    args: ['--import', 'tsx', 'packages/server/src/server.ts'],
-    label: 'node --import tsx packages/server/src/server.ts',
+    args: ['--conditions=@cart/source', '--import', 'tsx', 'packages/server/src/server.ts'],
+    label: 'node --conditions=@cart/source --import tsx packages/server/src/server.ts',
   };
 }
 

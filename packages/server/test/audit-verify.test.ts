@@ -11,7 +11,7 @@ const repoRoot = join(import.meta.dirname, '..', '..', '..');
 function verify(databaseUrl: string) {
   const run = spawnSync(
     process.execPath,
-    ['--import', 'tsx', 'packages/server/src/cli/audit-verify.ts'],
+    ['--conditions=@cart/source', '--import', 'tsx', 'packages/server/src/cli/audit-verify.ts'],
     {
       cwd: repoRoot,
       env: { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent' },

@@ -30,12 +30,16 @@ afterEach(() => {
 
 /** Runs bench/run.ts with `env` (and no other variables of ours); its exit code and output. */
 function runBench(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/run.ts'], {
-    cwd: REPO_ROOT,
-    // Nothing inherited: the coverage collector's variables would follow it into the servers.
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--conditions=@cart/source', '--import', 'tsx', 'bench/run.ts'],
+    {
+      cwd: REPO_ROOT,
+      // Nothing inherited: the coverage collector's variables would follow it into the servers.
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));

@@ -71,7 +71,8 @@ describe('import boundaries (.dependency-cruiser.mjs)', () => {
     beforeAll(() => {
       root = mkdtempSync(join(tmpdir(), 'cart-boundaries-'));
       // The packages, each with its package.json and public entry, linked by name as npm
-      // workspaces link them.
+      // workspaces link them. The SDK's packages export their sources by the `@cart/source`
+      // condition and are built (`npm run build:sdk`), as they can be in the repository.
       for (const [name, dir] of [
         ['core', 'packages/core'],
         ['client', 'packages/client'],
@@ -79,16 +80,32 @@ describe('import boundaries (.dependency-cruiser.mjs)', () => {
         ['server', 'packages/server'],
         ['test-support', 'packages/test-support'],
       ] as const) {
+        const sdk = name === 'core' || name === 'client' || name === 'react';
         write(
           `${dir}/package.json`,
           JSON.stringify({
             name: `@cart/${name}`,
             type: 'module',
             // The test helpers are imported file by file.
-            exports: name === 'test-support' ? { './*': './src/*' } : { '.': './src/index.ts' },
+            exports:
+              name === 'test-support'
+                ? { './*': './src/*' }
+                : sdk
+                  ? {
+                      '.': {
+                        '@cart/source': './src/index.ts',
+                        types: './dist/index.d.ts',
+                        default: './dist/index.js',
+                      },
+                    }
+                  : { '.': './src/index.ts' },
           }),
         );
         write(`${dir}/src/index.ts`, `export const ${name} = '${name}';\n`);
+        if (sdk) {
+          write(`${dir}/dist/index.js`, `export const ${name} = '${name}';\n`);
+          write(`${dir}/dist/index.d.ts`, `export declare const ${name}: string;\n`);
+        }
         mkdirSync(join(root, 'node_modules', '@cart'), { recursive: true });
         symlinkSync(join('..', '..', dir), join(root, 'node_modules', '@cart', name));
       }
@@ -170,6 +187,32 @@ describe('import boundaries (.dependency-cruiser.mjs)', () => {
           'packages/server/test/hardening/live-streams.test.ts → packages/react/src/index.ts: server-imports-only-core',
           'packages/react/test/bad.test.tsx → packages/server/test/support/postgres.ts: no-relative-import-out-of-package',
           'packages/react/test/bad.test.tsx → packages/server/test/support/postgres.ts: react-imports-only-client',
+        ].sort(),
+      );
+    });
+
+    it('reports every import that reaches a build, were the `@cart/source` condition missed', () => {
+      // The repository's config without the condition: what a tool that misses it resolves.
+      const config = join(root, 'no-source-condition.mjs');
+      writeFileSync(
+        config,
+        [
+          `import config from ${JSON.stringify(pathToFileURL(CONFIG).href)};`,
+          'const resolve = config.options.enhancedResolveOptions;',
+          'export default { ...config, options: { ...config.options, enhancedResolveOptions: {',
+          "  ...resolve, conditionNames: resolve.conditionNames.filter((c) => c !== '@cart/source'),",
+          '} } };',
+        ].join('\n'),
+      );
+      const run = depcruise(root, '--config', config);
+      const reported = [...run.stdout.matchAll(/^\s*error no-import-of-a-build: (\S+) → (\S+)$/gm)];
+      expect(reported.map(([, from, to]) => `${from} → ${to}`).sort()).toEqual(
+        [
+          'apps/web/src/uses-client.ts → packages/client/dist/index.d.ts',
+          'packages/client/src/uses-core.ts → packages/core/dist/index.d.ts',
+          'packages/core/src/bad-by-name.ts → packages/client/dist/index.d.ts',
+          'packages/server/test/hardening/live-streams.test.ts → packages/client/dist/index.d.ts',
+          'packages/server/test/hardening/live-streams.test.ts → packages/react/dist/index.d.ts',
         ].sort(),
       );
     });

@@ -314,20 +314,24 @@ describe('an instance that cannot get the shared secret', () => {
   });
 
   it('refuses to start, with one clear line, unless SECRET is set', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'packages/server/src/server.ts'], {
-      cwd: REPO_ROOT,
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: process.env.HOME ?? '',
-        DATABASE_URL: databaseUrl,
-        PORT: '0',
-        HOST: '127.0.0.1',
-        SEED_DEMO: 'false',
-        ADMIN_TOKEN: TEST_ADMIN_TOKEN,
-        LOG_LEVEL: 'info',
+    const child = spawn(
+      process.execPath,
+      ['--conditions=@cart/source', '--import', 'tsx', 'packages/server/src/server.ts'],
+      {
+        cwd: REPO_ROOT,
+        env: {
+          PATH: process.env.PATH ?? '',
+          HOME: process.env.HOME ?? '',
+          DATABASE_URL: databaseUrl,
+          PORT: '0',
+          HOST: '127.0.0.1',
+          SEED_DEMO: 'false',
+          ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+          LOG_LEVEL: 'info',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));

@@ -265,21 +265,25 @@ describe('request and event logs', () => {
 describe('LOG_FORMAT=pretty', () => {
   it('writes readable lines (not JSON) through pino-pretty, still scrubbed', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cart-pretty-'));
-    const child = spawn(process.execPath, ['--import', 'tsx', 'packages/server/src/server.ts'], {
-      cwd: REPO_ROOT,
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: process.env.HOME ?? '',
-        PORT: '0',
-        HOST: '127.0.0.1',
-        SEED_DEMO: 'false',
-        ADMIN_TOKEN: TEST_ADMIN_TOKEN,
-        DATABASE_URL: `sqlite:${join(dir, 'cart.db')}`,
-        LOG_FORMAT: 'pretty',
-        NO_COLOR: '1',
+    const child = spawn(
+      process.execPath,
+      ['--conditions=@cart/source', '--import', 'tsx', 'packages/server/src/server.ts'],
+      {
+        cwd: REPO_ROOT,
+        env: {
+          PATH: process.env.PATH ?? '',
+          HOME: process.env.HOME ?? '',
+          PORT: '0',
+          HOST: '127.0.0.1',
+          SEED_DEMO: 'false',
+          ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+          DATABASE_URL: `sqlite:${join(dir, 'cart.db')}`,
+          LOG_FORMAT: 'pretty',
+          NO_COLOR: '1',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    );
     const output: string[] = [];
     try {
       const url = await new Promise<string>((done, fail) => {

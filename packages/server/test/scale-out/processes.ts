@@ -360,7 +360,7 @@ export function verifyAuditChain(
 ): Promise<{ code: number | null; output: string }> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'packages/server/src/cli/audit-verify.ts'],
+    ['--conditions=@cart/source', '--import', 'tsx', 'packages/server/src/cli/audit-verify.ts'],
     {
       cwd: REPO_ROOT,
       env: {

@@ -1,0 +1,283 @@
+/**
+ * What the SDK adds to a shop's page, in bytes: `npm run bench:size` builds the packages
+ * (`npm run build:sdk`), then bundles each entry below with esbuild as a shop's app would
+ * get it (the published builds in dist/, resolved without the workspace's `@cart/source`
+ * condition; for browsers, ES2022, minified), and gzips the bundle (level 9). Each entry
+ * is `export * from '<package>'`, the package's whole API: an app that imports less gets
+ * less. Writes bench/results/sdk-size-<YYYY-MM-DD>.json and prints a table.
+ *
+ * zod is measured three ways: its share of the SDK's bundle (with it, less without it);
+ * the whole of `zod` and of `zod/mini` (`export *`); and one sample of core's schemas
+ * written three ways: as core writes them (`import { z } from 'zod'`,
+ * sdk-size-zod-classic.ts), the same file importing `* as z` instead, and with zod/mini
+ * (sdk-size-zod-mini.ts). The samples' ratios estimate what each change to @cart/core
+ * would save; the namespace import is also measured on the real builds (rewritten as
+ * they load), which checks the estimate.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { build, version as esbuildVersion, type Plugin } from 'esbuild';
+
+const REPO_ROOT = join(import.meta.dirname, '..');
+
+interface Entry {
+  name: string;
+  what: string;
+  /** The module bundled: a package's whole API, or a file of this folder. */
+  source: { contents: string } | { file: string };
+  external: string[];
+  plugins?: Plugin[];
+}
+
+const everything = (pkg: string) => ({ contents: `export * from '${pkg}';` });
+
+/**
+ * How core and the client import zod, and the namespace import in its place: that lets the
+ * bundler keep only the members used, where the `z` object `import { z }` names holds
+ * them all (the error messages of every locale among them).
+ */
+const NAMED_IMPORT = "import { z } from 'zod';";
+const NAMESPACE_IMPORT = "import * as z from 'zod';";
+
+/** The classic sample with the namespace import. */
+function namespaceImportSample(): { contents: string } {
+  const text = readFileSync(join(REPO_ROOT, 'bench', 'sdk-size-zod-classic.ts'), 'utf8');
+  if (!text.includes(NAMED_IMPORT))
+    throw new Error(`sdk-size-zod-classic.ts no longer has ${NAMED_IMPORT}`);
+  return { contents: text.replace(NAMED_IMPORT, NAMESPACE_IMPORT) };
+}
+
+/** Loads the builds of core and the client with the namespace import in place of theirs. */
+function namespaceImportBuilds(): Plugin {
+  return {
+    name: 'zod-namespace-import',
+    setup(bundler) {
+      let rewritten = 0;
+      bundler.onLoad({ filter: /[\\/]packages[\\/](core|client)[\\/]dist[\\/].*\.js$/ }, (args) => {
+        const text = readFileSync(args.path, 'utf8');
+        if (text.includes(NAMED_IMPORT)) rewritten++;
+        return { contents: text.replaceAll(NAMED_IMPORT, NAMESPACE_IMPORT), loader: 'js' };
+      });
+      bundler.onEnd(() => {
+        if (rewritten === 0) throw new Error(`no build of core or the client has ${NAMED_IMPORT}`);
+      });
+    },
+  };
+}
+
+const ENTRIES: Entry[] = [
+  {
+    name: 'client',
+    what: '@cart/client alone (@cart/core and zod external)',
+    source: everything('@cart/client'),
+    external: ['@cart/core', 'zod'],
+  },
+  {
+    name: 'client+core',
+    what: '@cart/client with @cart/core (zod external)',
+    source: everything('@cart/client'),
+    external: ['zod'],
+  },
+  {
+    name: 'client+core+zod',
+    what: '@cart/client with everything it loads: @cart/core and zod',
+    source: everything('@cart/client'),
+    external: [],
+  },
+  {
+    name: 'client+core+zod-namespace-import',
+    what: "the same, were core and the client to `import * as z from 'zod'` (their builds rewritten as they load)",
+    source: everything('@cart/client'),
+    external: [],
+    plugins: [namespaceImportBuilds()],
+  },
+  {
+    name: 'core',
+    what: '@cart/core alone (zod external)',
+    source: everything('@cart/core'),
+    external: ['zod'],
+  },
+  {
+    name: 'core+zod',
+    what: '@cart/core with zod',
+    source: everything('@cart/core'),
+    external: [],
+  },
+  {
+    name: 'react',
+    what: '@cart/react alone (@cart/client and react external)',
+    source: everything('@cart/react'),
+    external: ['@cart/client', 'react'],
+  },
+  {
+    name: 'zod',
+    what: 'zod, the whole library (every export, every locale among them)',
+    source: everything('zod'),
+    external: [],
+  },
+  {
+    name: 'zod/mini',
+    what: 'zod/mini, the whole library (every export, every locale among them)',
+    source: everything('zod/mini'),
+    external: [],
+  },
+  {
+    name: 'sample-schemas-zod',
+    what: "a sample of core's schemas written with zod (bench/sdk-size-zod-classic.ts)",
+    source: { file: 'bench/sdk-size-zod-classic.ts' },
+    external: [],
+  },
+  {
+    name: 'sample-schemas-zod-namespace',
+    what: "the same file, with `import * as z from 'zod'`",
+    source: namespaceImportSample(),
+    external: [],
+  },
+  {
+    name: 'sample-schemas-zod-mini',
+    what: 'the same schemas written with zod/mini (bench/sdk-size-zod-mini.ts)',
+    source: { file: 'bench/sdk-size-zod-mini.ts' },
+    external: [],
+  },
+];
+
+interface Size {
+  name: string;
+  what: string;
+  minified: number;
+  gzip: number;
+}
+
+async function measure(entry: Entry): Promise<Size> {
+  const result = await build({
+    absWorkingDir: REPO_ROOT,
+    ...('file' in entry.source
+      ? { entryPoints: [entry.source.file] }
+      : {
+          stdin: {
+            contents: entry.source.contents,
+            resolveDir: join(REPO_ROOT, 'bench'),
+            loader: 'ts' as const,
+          },
+        }),
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    external: entry.external,
+    plugins: entry.plugins ?? [],
+    legalComments: 'none',
+    write: false,
+    logLevel: 'warning',
+  });
+  const code = result.outputFiles[0]?.contents;
+  if (!code) throw new Error(`${entry.name}: esbuild wrote nothing`);
+  return {
+    name: entry.name,
+    what: entry.what,
+    minified: code.byteLength,
+    gzip: gzipSync(code, { level: 9 }).byteLength,
+  };
+}
+
+function versionOf(pkg: string): string {
+  const manifest = JSON.parse(
+    readFileSync(join(REPO_ROOT, 'node_modules', pkg, 'package.json'), 'utf8'),
+  ) as { version: string };
+  return manifest.version;
+}
+
+async function main(): Promise<void> {
+  for (const pkg of ['core', 'client', 'react'])
+    if (!existsSync(join(REPO_ROOT, 'packages', pkg, 'dist', 'index.js')))
+      throw new Error(`packages/${pkg}/dist is missing: run \`npm run build:sdk\` first`);
+
+  const sizes: Size[] = [];
+  for (const entry of ENTRIES) sizes.push(await measure(entry));
+  const size = (name: string) => {
+    const found = sizes.find((s) => s.name === name);
+    if (!found) throw new Error(`no measure named ${name}`);
+    return found;
+  };
+
+  const withZod = size('client+core+zod');
+  const withoutZod = size('client+core');
+  const zodInSdk = {
+    minified: withZod.minified - withoutZod.minified,
+    gzip: withZod.gzip - withoutZod.gzip,
+  };
+  const classic = size('sample-schemas-zod');
+  // The SDK's bundle were zod's share in it to scale as the sample does.
+  const estimate = (sample: string) => {
+    const ratio = size(sample).gzip / classic.gzip;
+    const sdkGzip = Math.round(withoutZod.gzip + zodInSdk.gzip * ratio);
+    return {
+      sampleGzipRatio: Math.round(ratio * 1000) / 1000,
+      sdkGzip,
+      savedGzip: withZod.gzip - sdkGzip,
+    };
+  };
+  const namespaceImport = estimate('sample-schemas-zod-namespace');
+  const namespaceImportMeasured = size('client+core+zod-namespace-import').gzip;
+  const zodMini = estimate('sample-schemas-zod-mini');
+
+  const results = {
+    measuredAt: new Date().toISOString(),
+    method:
+      "esbuild bundle of `export * from '<package>'` (the whole API) from the published builds (packages/*/dist, `npm run build:sdk`), resolved as an app resolves them; platform browser, ES2022, minified, no legal comments; gzip level 9. Bytes.",
+    versions: {
+      node: process.version,
+      esbuild: esbuildVersion,
+      zod: versionOf('zod'),
+      typescript: versionOf('typescript'),
+    },
+    sizes,
+    zod: {
+      shareOfSdk: {
+        ...zodInSdk,
+        gzipPercent: Math.round((zodInSdk.gzip / withZod.gzip) * 1000) / 10,
+        how: 'client+core+zod minus client+core',
+      },
+      estimates: {
+        how: "zod's share of the SDK's bundle (client+core+zod) scaled by the ratio of a sample of core's schemas written another way to the same sample as core writes it (bench/sdk-size-zod-classic.ts, `import { z } from 'zod'`). The `z` object that import names holds all of zod, every locale's messages included, so nothing of it is left out; a namespace import, or zod/mini's functions, let the bundler keep what is used. The namespace import is also measured on the real builds (client+core+zod-namespace-import), which checks the method.",
+        namespaceImport: {
+          change:
+            "`import * as z from 'zod'` in place of `import { z } from 'zod'` in core's and the client's modules: no other change to the schemas",
+          ...namespaceImport,
+          sdkGzipMeasured: namespaceImportMeasured,
+          savedGzipMeasured: withZod.gzip - namespaceImportMeasured,
+        },
+        zodMini: {
+          change:
+            "`import * as z from 'zod/mini'`: every schema rewritten (methods become functions and `.check()`), and the server's OpenAPI document (toJSONSchema, descriptions) checked again",
+          ...zodMini,
+        },
+      },
+    },
+  };
+
+  const date = results.measuredAt.slice(0, 10);
+  const out = join(REPO_ROOT, 'bench', 'results', `sdk-size-${date}.json`);
+  mkdirSync(join(REPO_ROOT, 'bench', 'results'), { recursive: true });
+  writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
+
+  const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
+  console.table(
+    Object.fromEntries(
+      sizes.map((s) => [
+        s.name,
+        { minified: kb(s.minified), 'min+gzip': kb(s.gzip), what: s.what },
+      ]),
+    ),
+  );
+  console.log(
+    `zod is ${kb(zodInSdk.gzip)} of the SDK's ${kb(withZod.gzip)} (min+gzip, ${results.zod.shareOfSdk.gzipPercent}%); ` +
+      `with \`import * as z from 'zod'\`: ${kb(namespaceImportMeasured)} (estimated from the sample: ${kb(namespaceImport.sdkGzip)}); ` +
+      `with zod/mini, estimated from the sample: ${kb(zodMini.sdkGzip)}`,
+  );
+  console.log(`results: ${out}`);
+}
+
+await main();
