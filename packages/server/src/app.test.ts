@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { AuditRecord } from './storage/port.ts';
-import { SqliteStorage } from './storage/sqlite/sqlite-storage.ts';
+import { SqliteStorage } from './storage/sqlite/storage.ts';
 import {
   JSON_TYPE,
   adminAuth,

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { AuditChainMonitor } from '../audit/chain-monitor.ts';
 import type { WindowTotals } from '../observability/request-series.ts';
 import type { AlertEventInput } from '../storage/port.ts';
-import { SqliteStorage } from '../storage/sqlite/sqlite-storage.ts';
+import { SqliteStorage } from '../storage/sqlite/storage.ts';
 import { AlertEngine } from './engine.ts';
 import { AlertRulesConfig } from './rules.ts';
 

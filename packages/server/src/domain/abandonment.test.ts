@@ -10,7 +10,7 @@ import {
   writes,
 } from '../../test/storage-contract/fixtures.ts';
 import type { AnalyticsEvent } from '../storage/port.ts';
-import { SqliteStorage } from '../storage/sqlite/sqlite-storage.ts';
+import { SqliteStorage } from '../storage/sqlite/storage.ts';
 import { sweepAbandoned, type AbandonmentSweep } from './abandonment.ts';
 
 const NOW = new Date('2026-11-28T12:00:00.000Z');

@@ -16,7 +16,7 @@ import {
   type MutationPlan,
   type MutationSnapshot,
 } from '../storage/port.ts';
-import { SqliteStorage } from '../storage/sqlite/sqlite-storage.ts';
+import { SqliteStorage } from '../storage/sqlite/storage.ts';
 import { hashToken, newCartToken } from '../security/tokens.ts';
 import {
   adminAuth,

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InjectOptions } from 'fastify';
 import type { Discount, Product, ProductInput } from '@cart/core';
 import type { AuditEntry, AuditRecord, IdempotencyRecord } from '../storage/port.ts';
-import { SqliteStorage } from '../storage/sqlite/sqlite-storage.ts';
+import { SqliteStorage } from '../storage/sqlite/storage.ts';
 import {
   JSON_TYPE,
   TEST_ADMIN_TOKEN,

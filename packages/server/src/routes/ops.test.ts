@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { SqliteStorage } from '../storage/sqlite/sqlite-storage.ts';
+import { SqliteStorage } from '../storage/sqlite/storage.ts';
 import { rawRequest, type RawReply } from '@cart/test-support/http.ts';
 import { buildTestApp, header, type TestApp } from '@cart/test-support/test-app.ts';
 

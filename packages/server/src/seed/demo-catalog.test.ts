@@ -6,7 +6,7 @@ import { Discount, Product } from '@cart/core';
 import { verifyChain } from '../audit/chain.ts';
 import { AuditKeyring } from '../audit/keyring.ts';
 import { entry } from '../../test/storage-contract/fixtures.ts';
-import { SqliteStorage } from '../storage/sqlite/sqlite-storage.ts';
+import { SqliteStorage } from '../storage/sqlite/storage.ts';
 import { seedDemoCatalog } from './demo-catalog.ts';
 
 const NOW = new Date('2026-11-28T10:00:00.000Z');

@@ -1,8 +1,8 @@
 import { loadAuditKeyring, type AuditKeyring } from '../audit/keyring.ts';
 import type { Config } from '../config.ts';
 import type { Storage } from './port.ts';
-import { PostgresStorage } from './postgres/postgres-storage.ts';
-import { SqliteStorage } from './sqlite/sqlite-storage.ts';
+import { PostgresStorage } from './postgres/storage.ts';
+import { SqliteStorage } from './sqlite/storage.ts';
 
 /**
  * Opens the storage that DATABASE_URL names (by its scheme), migrated and ready, with

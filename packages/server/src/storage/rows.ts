@@ -1,63 +1,14 @@
-import type {
-  AlertEvent,
-  CartState,
-  Discount,
-  ErrorGroup,
-  ErrorGroupSummary,
-  ErrorSource,
-  Product,
-} from '@cart/core';
-import type { AnalyticsCounts, AuditEntry, AuditRecord } from './port.ts';
-
 /**
  * Rows as both adapters' tables hold them (the column names are the same in SQLite and
- * PostgreSQL), and their mapping to the domain: one mapping, whatever the database.
+ * PostgreSQL), and their mapping to the port's types and back: one mapping, whatever the
+ * database. Carts, stored answers, the catalog and the audit log here; the monitoring
+ * tables in monitoring-rows.ts. What differs by driver is said where it does (a JSON
+ * column arrives as text from SQLite and parsed from PostgreSQL; SQLite binds no booleans).
  */
+import type { CartState, Discount, DiscountInput, Product, ProductInput } from '@cart/core';
+import type { AuditEntry, AuditRecord, IdempotencyRecord, StoredCart } from './port.ts';
 
-export interface ProductRow {
-  id: string;
-  sku: string;
-  name: string;
-  description: string;
-  price_amount: number;
-  currency: string;
-  stock: number | null;
-  max_per_order: number | null;
-  image_url: string | null;
-  created_at: string;
-}
-
-export interface DiscountRow {
-  code: string;
-  kind: 'percent' | 'fixed';
-  value: number;
-  min_subtotal: number | null;
-  starts_at: string | null;
-  ends_at: string | null;
-  usage_limit: number | null;
-  times_used: number;
-  /** BOOLEAN in PostgreSQL, 0/1 in SQLite. */
-  combinable: boolean | number;
-  created_at: string;
-}
-
-export interface AuditRow {
-  seq: number;
-  at: string;
-  actor_type: AuditEntry['actorType'];
-  actor_id: string | null;
-  request_id: string | null;
-  client_address: string | null;
-  action: string;
-  cart_id: string | null;
-  before_version: number | null;
-  after_version: number | null;
-  detail: string;
-  prev_hash: string;
-  hash: string;
-  /** Null in records written before the chain was keyed (migration 004). */
-  key_id: string | null;
-}
+// ---- carts --------------------------------------------------------------------------
 
 /**
  * A cart's `state` column as written, by this version or an earlier one: carts stored
@@ -75,6 +26,64 @@ export function toCartStateFromRow(stored: StoredCartState): CartState {
   return { ...stored, appliedActionIds: stored.appliedActionIds ?? [] };
 }
 
+/** A cart's state and credential; `state` as parsed from the JSON column. */
+export interface CartRow {
+  state: StoredCartState;
+  token_hash: Buffer;
+}
+
+export function toStoredCart(r: CartRow): StoredCart {
+  return { state: toCartStateFromRow(r.state), tokenHash: r.token_hash };
+}
+
+// ---- stored answers (idempotency) ---------------------------------------------------
+
+export interface IdempotencyRow {
+  id: string;
+  fingerprint: string;
+  payload: string;
+  created_at: string;
+  expires_at: string;
+  cart_id: string | null;
+}
+
+export function toIdempotency(r: IdempotencyRow): IdempotencyRecord {
+  return {
+    id: r.id,
+    fingerprint: r.fingerprint,
+    payload: r.payload,
+    createdAt: r.created_at,
+    expiresAt: r.expires_at,
+    cartId: r.cart_id,
+  };
+}
+
+export function toIdempotencyRow(rec: IdempotencyRecord): IdempotencyRow {
+  return {
+    id: rec.id,
+    fingerprint: rec.fingerprint,
+    payload: rec.payload,
+    created_at: rec.createdAt,
+    expires_at: rec.expiresAt,
+    cart_id: rec.cartId,
+  };
+}
+
+// ---- catalog ------------------------------------------------------------------------
+
+export interface ProductRow {
+  id: string;
+  sku: string;
+  name: string;
+  description: string;
+  price_amount: number;
+  currency: string;
+  stock: number | null;
+  max_per_order: number | null;
+  image_url: string | null;
+  created_at: string;
+}
+
 export function toProduct(r: ProductRow): Product {
   return {
     id: r.id,
@@ -86,6 +95,37 @@ export function toProduct(r: ProductRow): Product {
     maxPerOrder: r.max_per_order,
     imageUrl: r.image_url,
   };
+}
+
+/** A product's columns as its creation, its update and the seed write them (timestamps aside). */
+export type ProductColumns = Omit<ProductRow, 'created_at'>;
+
+export function toProductColumns(id: string, p: ProductInput): ProductColumns {
+  return {
+    id,
+    sku: p.sku,
+    name: p.name,
+    description: p.description,
+    price_amount: p.price.amount,
+    currency: p.price.currency,
+    stock: p.stock,
+    max_per_order: p.maxPerOrder,
+    image_url: p.imageUrl,
+  };
+}
+
+export interface DiscountRow {
+  code: string;
+  kind: 'percent' | 'fixed';
+  value: number;
+  min_subtotal: number | null;
+  starts_at: string | null;
+  ends_at: string | null;
+  usage_limit: number | null;
+  times_used: number;
+  /** BOOLEAN in PostgreSQL, 0/1 in SQLite. */
+  combinable: boolean | number;
+  created_at: string;
 }
 
 export function toDiscount(r: DiscountRow): Discount {
@@ -100,6 +140,47 @@ export function toDiscount(r: DiscountRow): Discount {
     timesUsed: r.times_used,
     combinable: r.combinable === true || r.combinable === 1,
   };
+}
+
+/**
+ * A code's columns as `createDiscount` and the seed write them (timestamps aside; a new
+ * code is used 0 times). `combinable` is a boolean: SQLite binds it as 0/1.
+ */
+export type DiscountColumns = Omit<DiscountRow, 'times_used' | 'created_at' | 'combinable'> & {
+  combinable: boolean;
+};
+
+export function toDiscountColumns(d: DiscountInput): DiscountColumns {
+  return {
+    code: d.code,
+    kind: d.kind,
+    value: d.value,
+    min_subtotal: d.minSubtotal,
+    starts_at: d.startsAt,
+    ends_at: d.endsAt,
+    usage_limit: d.usageLimit,
+    combinable: d.combinable,
+  };
+}
+
+// ---- audit log ----------------------------------------------------------------------
+
+export interface AuditRow {
+  seq: number;
+  at: string;
+  actor_type: AuditEntry['actorType'];
+  actor_id: string | null;
+  request_id: string | null;
+  client_address: string | null;
+  action: string;
+  cart_id: string | null;
+  before_version: number | null;
+  after_version: number | null;
+  detail: string;
+  prev_hash: string;
+  hash: string;
+  /** Null in records written before the chain was keyed (migration 004). */
+  key_id: string | null;
 }
 
 export function toAudit(r: AuditRow): AuditRecord {
@@ -121,99 +202,22 @@ export function toAudit(r: AuditRow): AuditRecord {
   };
 }
 
-export interface ErrorGroupRow {
-  fingerprint: string;
-  source: ErrorSource;
-  error_class: string;
-  message: string;
-  route: string;
-  top_frame: string;
-  count: number;
-  first_seen: string;
-  last_seen: string;
-  sample_request_id: string | null;
-  stack: string;
-}
-
-export function toErrorGroupSummary(r: ErrorGroupRow): ErrorGroupSummary {
+export function toAuditRow(r: AuditRecord): AuditRow {
   return {
-    fingerprint: r.fingerprint,
-    source: r.source,
-    errorClass: r.error_class,
-    message: r.message,
-    route: r.route,
-    topFrame: r.top_frame,
-    count: r.count,
-    firstSeen: r.first_seen,
-    lastSeen: r.last_seen,
-    sampleRequestId: r.sample_request_id,
-  };
-}
-
-export function toErrorGroup(r: ErrorGroupRow): ErrorGroup {
-  return { ...toErrorGroupSummary(r), stack: r.stack };
-}
-
-export interface AlertEventRow {
-  id: number;
-  rule: string;
-  state: AlertEvent['state'];
-  at: string;
-  value: number | null;
-  summary: string;
-}
-
-export function toAlertEvent(r: AlertEventRow): AlertEvent {
-  return { id: r.id, rule: r.rule, state: r.state, at: r.at, value: r.value, summary: r.summary };
-}
-
-/** One row of the analytics window query: a funnel step (or other type) and its counts. */
-export interface AnalyticsTypeRow {
-  type: string;
-  /** Distinct carts with an event of this type. */
-  carts: number;
-  /** Events of this type. */
-  events: number;
-  /** Sum of their amounts (0 when none has one). */
-  amount: number;
-}
-
-export interface TopProductRow {
-  product_id: string;
-  quantity_added: number;
-  carts: number;
-}
-
-/** The event types `analyticsCounts` reads from its window query. */
-export const ANALYTICS_WINDOW_TYPES = [
-  'cart_created',
-  'line_added',
-  'checkout_started',
-  'checked_out',
-  'cart_abandoned',
-] as const;
-
-/** The port's AnalyticsCounts from the two window queries, the same on every adapter. */
-export function toAnalyticsCounts(
-  types: readonly AnalyticsTypeRow[],
-  top: readonly TopProductRow[],
-): AnalyticsCounts {
-  const of = (type: string) => types.find((t) => t.type === type);
-  const carts = (type: string) => of(type)?.carts ?? 0;
-  return {
-    funnel: {
-      cart_created: carts('cart_created'),
-      line_added: carts('line_added'),
-      checkout_started: carts('checkout_started'),
-      checked_out: carts('checked_out'),
-    },
-    abandonedCarts: carts('cart_abandoned'),
-    orders: of('checked_out')?.events ?? 0,
-    revenue: of('checked_out')?.amount ?? 0,
-    topProducts: top.map((r) => ({
-      productId: r.product_id,
-      quantityAdded: r.quantity_added,
-      carts: r.carts,
-    })),
+    seq: r.seq,
+    at: r.at,
+    actor_type: r.actorType,
+    actor_id: r.actorId,
+    request_id: r.requestId,
+    client_address: r.clientAddress,
+    action: r.action,
+    cart_id: r.cartId,
+    before_version: r.beforeVersion,
+    after_version: r.afterVersion,
+    // Stored as written (TEXT): the hash covers exactly this text.
+    detail: JSON.stringify(r.detail),
+    prev_hash: r.prevHash,
+    hash: r.hash,
+    key_id: r.keyId,
   };
 }

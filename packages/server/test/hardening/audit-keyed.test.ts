@@ -27,7 +27,7 @@ import type { AuditChainStatus } from '@cart/core';
 import { buildApp } from '../../src/app.ts';
 import { canonicalJson, GENESIS_HASH } from '../../src/audit/chain.ts';
 import { loadConfig } from '../../src/config.ts';
-import { SqliteStorage } from '../../src/storage/sqlite/sqlite-storage.ts';
+import { SqliteStorage } from '../../src/storage/sqlite/storage.ts';
 import { createTestSchema, postgresUnavailable, type TestSchema } from '../support/postgres.ts';
 import { startTestServer, TEST_ADMIN_TOKEN } from '@cart/test-support/test-server.ts';
 

@@ -21,7 +21,7 @@ import type { CreatedCart } from '@cart/core';
 import { buildApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import { ADMIN_SESSION_MAX_AGE_SECONDS } from '../../src/http/admin-session.ts';
-import { SqliteStorage } from '../../src/storage/sqlite/sqlite-storage.ts';
+import { SqliteStorage } from '../../src/storage/sqlite/storage.ts';
 import { killAll, REPO_ROOT, startServer } from '../scale-out/processes.ts';
 import { HttpClient, type Reply } from '@cart/test-support/http.ts';
 import { auditKeysFor, createTestSchema, postgresUnavailable } from '../support/postgres.ts';

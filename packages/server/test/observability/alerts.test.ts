@@ -16,7 +16,7 @@ import type { AlertStatus, AlertsView, AuditChainStatus, MonitoringSeries } from
 import { buildApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { MutationDecision, MutationPlan, MutationSnapshot } from '../../src/storage/port.ts';
-import { SqliteStorage } from '../../src/storage/sqlite/sqlite-storage.ts';
+import { SqliteStorage } from '../../src/storage/sqlite/storage.ts';
 import {
   TEST_ADMIN_TOKEN,
   startTestServer,

@@ -24,7 +24,7 @@ import type {
   ErrorGroupSummary,
   ProductPage,
 } from '@cart/core';
-import { SqliteStorage } from '../../src/storage/sqlite/sqlite-storage.ts';
+import { SqliteStorage } from '../../src/storage/sqlite/storage.ts';
 import { launchChromium } from '@cart/test-support/browser.ts';
 import {
   adminAuth,

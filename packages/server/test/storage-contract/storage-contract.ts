@@ -1,8 +1,8 @@
 /**
  * The storage contract: what every adapter of the port (`src/storage/port.ts`) must do, as
  * one suite that each adapter's test file runs against a database of its own
- * (`src/storage/sqlite/sqlite-storage.test.ts`,
- * `src/storage/postgres/postgres-storage.test.ts`). Only the port is used, plus two
+ * (`src/storage/sqlite/storage.test.ts`,
+ * `src/storage/postgres/storage.test.ts`). Only the port is used, plus two
  * read-only peeks at what the port writes but never reads back (analytics events and
  * orders), so a third adapter can run it as it is.
  *

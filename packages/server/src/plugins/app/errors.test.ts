@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CreatedCart, Product } from '@cart/core';
 import type { MutationDecision, MutationPlan, MutationSnapshot } from '../../storage/port.ts';
-import { SqliteStorage } from '../../storage/sqlite/sqlite-storage.ts';
+import { SqliteStorage } from '../../storage/sqlite/storage.ts';
 import {
   JSON_TYPE,
   bearer,

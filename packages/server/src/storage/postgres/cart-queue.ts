@@ -11,8 +11,8 @@
  * only while a turn holds it or waits for it.
  *
  * The holder of a key may take over the turns queued right behind it that need that key
- * alone (`adopt`): they are then its to run and answer (postgres-group-commit.ts runs
- * them in its transaction), and leave the queue as if they had had their turn.
+ * alone (`adopt`): they are then its to run and answer (group-commit.ts runs them in
+ * its transaction), and leave the queue as if they had had their turn.
  *
  * A turn gives up after `timeoutMs` with an error PostgreSQL would have raised for a lock
  * it could not get (55P03, "unavailable": the client retries later), so a queue never

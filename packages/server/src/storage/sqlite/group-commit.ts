@@ -16,7 +16,7 @@ import type Database from 'better-sqlite3';
  * better-sqlite3 is synchronous, so a write runs start to finish without yielding, and
  * writes in one process are serialized by construction; each sees the writes before it
  * in its group (they commit together, or not at all). Reads that must only see what is
- * committed use another connection (sqlite-storage.ts).
+ * committed use another connection (connection.ts).
  *
  * When another connection holds the write lock (another process on the same file, or
  * another adapter in this one), writes wait for it without blocking the event loop: the

@@ -78,7 +78,7 @@ CREATE TABLE orders (
 );
 
 -- The audit log: append-only and hash-chained (see src/audit/chain.ts). seq is assigned
--- by the writer from the chain head, under an advisory lock (see postgres-storage.ts);
+-- by the writer from the chain head, under an advisory lock (see storage/postgres/audit.ts);
 -- the primary key is the backstop: two writers can never both link to one head.
 CREATE TABLE audit_log (
   seq            BIGINT PRIMARY KEY,

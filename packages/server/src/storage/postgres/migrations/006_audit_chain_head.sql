@@ -5,7 +5,7 @@
 -- that waits for the lock would miss the record of the holder it waited for. Inside this
 -- VOLATILE function each query takes a fresh snapshot (READ COMMITTED), so the read, run
 -- after the lock is granted, sees the previous holder's record. The lock key is the
--- caller's (postgres-mutation.ts), so one chain is one lock whichever code appends.
+-- caller's (AUDIT_LOCK, audit.ts), so one chain is one lock whichever code appends.
 -- Always one row: (NULL, NULL) when the chain is empty.
 CREATE FUNCTION audit_chain_head(lock_key BIGINT, OUT seq BIGINT, OUT hash TEXT)
 LANGUAGE plpgsql VOLATILE

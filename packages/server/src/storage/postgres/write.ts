@@ -1,4 +1,15 @@
-import type pg from 'pg';
+/**
+ * The write of a mutation's transaction, for one mutation or a group of them
+ * (group-commit.ts): every decision written in one statement, one round trip. The steps
+ * of the transaction, each one round trip:
+ * - `loadSnapshots` (load.ts): locks the carts and reads everything the decisions need;
+ * - `writeChanges` (here): writes every decision (carts, applied ids, stock, code uses,
+ *   orders, events, idempotency records and their bound) and, when all its conditional
+ *   writes held, takes the audit chain's lock and reads its head;
+ * - `insertAudit` (audit.ts): appends the records, chained in JS.
+ * With BEGIN and COMMIT, a mutation is five round trips whatever it writes, and so is a
+ * group of them. Every value travels as a parameter (arrays, or one JSON document).
+ */
 import type { CartState } from '@cart/core';
 import {
   WriteConflictError,
@@ -6,24 +17,10 @@ import {
   type MutationDecision,
   type MutationWrite,
 } from '../port.ts';
-import { AUDIT_LOCK, headOf, type Head } from './postgres-audit.ts';
-import { toIdempotency, type IdempotencyRow } from './postgres-rows.ts';
-
-/**
- * The statements of a mutation's transaction, for one mutation or a group of them
- * (`postgres-group-commit.ts`), each one round trip:
- * - `loadSnapshots` (postgres-load.ts): locks the carts and reads everything the
- *   decisions need;
- * - `writeChanges` (here): writes every decision (carts, applied ids, stock, code uses,
- *   orders, events, idempotency records and their bound) and, when all its conditional
- *   writes held, takes the audit chain's lock and reads its head;
- * - `insertAudit` (postgres-audit.ts): appends the records, chained in JS.
- * With BEGIN and COMMIT, a mutation is five round trips whatever it writes, and so is a
- * group of them. Every value travels as a parameter (arrays, or one JSON document).
- */
-
-/** A connection, in a transaction or not (a pool client, or the pool for single reads). */
-export type Queryable = Pick<pg.ClientBase, 'query'>;
+import { toAnalyticsEventRow, type AnalyticsEventRow } from '../monitoring-rows.ts';
+import { toIdempotencyRow, type IdempotencyRow } from '../rows.ts';
+import { AUDIT_LOCK, headOf, type Head } from './audit.ts';
+import type { Queryable } from './connection.ts';
 
 const byId = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -197,24 +194,8 @@ interface WriteDoc {
     cart: unknown;
     created_at: string;
   }[];
-  events: {
-    n: number;
-    at: string;
-    type: string;
-    cart_id: string;
-    product_id: string | null;
-    quantity: number | null;
-    amount: number | null;
-    currency: string | null;
-  }[];
-  idempotency: {
-    id: string;
-    fingerprint: string;
-    payload: string;
-    created_at: string;
-    expires_at: string;
-    cart_id: string | null;
-  }[];
+  events: (AnalyticsEventRow & { n: number })[];
+  idempotency: IdempotencyRow[];
   prune: { cart_id: string; id: string; keep: number }[];
 }
 
@@ -284,29 +265,12 @@ function writeDoc(items: readonly WriteItem[]): WriteDoc {
           created_at: o.createdAt,
         });
       }
-      for (const e of w.events) {
-        doc.events.push({
-          n: doc.events.length,
-          at: e.at,
-          type: e.type,
-          cart_id: e.cartId,
-          product_id: e.productId ?? null,
-          quantity: e.quantity ?? null,
-          amount: e.amount ?? null,
-          currency: e.currency ?? null,
-        });
-      }
+      for (const e of w.events)
+        doc.events.push({ n: doc.events.length, ...toAnalyticsEventRow(e) });
     }
     const rec = item.idempotency;
     if (rec) {
-      doc.idempotency.push({
-        id: rec.id,
-        fingerprint: rec.fingerprint,
-        payload: rec.payload,
-        created_at: rec.createdAt,
-        expires_at: rec.expiresAt,
-        cart_id: rec.cartId,
-      });
+      doc.idempotency.push(toIdempotencyRow(rec));
       if (rec.cartId !== null && item.keep !== undefined) {
         doc.prune.push({ cart_id: rec.cartId, id: rec.id, keep: item.keep });
       }
@@ -368,24 +332,4 @@ function conflictOf(item: WriteItem, row: WriteRow): WriteConflictError | null {
   const rec = item.idempotency;
   if (rec && !row.stored.includes(rec.id)) return new WriteConflictError('idempotency', rec.id);
   return null;
-}
-
-// ---- idempotency outside a mutation -------------------------------------------------
-
-/** Stores an admin change's answer; a key already taken is WriteConflictError. */
-export async function insertIdempotency(c: Queryable, rec: IdempotencyRecord): Promise<void> {
-  // Another process committed the same key first (two requests raced past the snapshot):
-  // this one rolls back, and the service's next attempt replays the winner's answer.
-  const inserted = await c.query(
-    'INSERT INTO idempotency_keys (id, fingerprint, payload, created_at, expires_at, cart_id) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING',
-    [rec.id, rec.fingerprint, rec.payload, rec.createdAt, rec.expiresAt, rec.cartId],
-  );
-  if (inserted.rowCount !== 1) throw new WriteConflictError('idempotency', rec.id);
-}
-
-export async function readIdempotency(c: Queryable, id: string): Promise<IdempotencyRecord | null> {
-  const { rows } = await c.query<IdempotencyRow>('SELECT * FROM idempotency_keys WHERE id = $1', [
-    id,
-  ]);
-  return rows[0] ? toIdempotency(rows[0]) : null;
 }

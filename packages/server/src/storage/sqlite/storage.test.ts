@@ -19,7 +19,7 @@ import {
 } from '../../../test/storage-contract/fixtures.ts';
 import { WriteConflictError, type AnalyticsEvent, type OrderRecord } from '../port.ts';
 import { defineStorageContract } from '../../../test/storage-contract/storage-contract.ts';
-import { SqliteStorage } from './sqlite-storage.ts';
+import { SqliteStorage } from './storage.ts';
 
 interface EventRow {
   at: string;

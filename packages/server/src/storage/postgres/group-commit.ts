@@ -1,16 +1,16 @@
 import type pg from 'pg';
 import type { AuditKey, AuditKeyring } from '../../audit/keyring.ts';
 import type { AuditEntry, MutationDecision, MutationPlan, MutationSnapshot } from '../port.ts';
-import { insertAudit, readAuditHead } from './postgres-audit.ts';
-import { loadSnapshots } from './postgres-load.ts';
+import { insertAudit, readAuditHead } from './audit.ts';
+import type { Queryable } from './connection.ts';
+import { loadSnapshots } from './load.ts';
 import {
   checkWriteItem,
   writeChanges,
   writeItemOf,
   writesSomething,
-  type Queryable,
   type WriteItem,
-} from './postgres-mutation.ts';
+} from './write.ts';
 
 /**
  * One mutation in its own transaction: BEGIN (the caller's), load and lock, decide,

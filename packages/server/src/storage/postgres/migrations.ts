@@ -1,3 +1,7 @@
+/**
+ * The PostgreSQL schema's migrations: the numbered SQL files of migrations/, applied in
+ * order under an advisory lock, in the schema the connection's search_path names.
+ */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type pg from 'pg';

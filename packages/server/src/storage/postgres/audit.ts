@@ -1,12 +1,13 @@
+/**
+ * The audit module of the PostgreSQL adapter: appending to the one hash chain — its lock
+ * and head in one statement, then the records, chained in JS (the HMAC key never reaches
+ * the database), in another — and reading the log back.
+ */
 import { chainRecord } from '../../audit/chain.ts';
 import type { AuditKey, AuditKeyring } from '../../audit/keyring.ts';
-import type { AuditEntry } from '../port.ts';
-import type { Queryable } from './postgres-mutation.ts';
-
-/**
- * Appending to the one audit hash chain: its lock and head in one statement, then the
- * records, chained in JS (the HMAC key never reaches the database), in another.
- */
+import type { AuditEntry, AuditQuery, AuditRecord, AuditStore } from '../port.ts';
+import { toAudit, toAuditRow, type AuditRow } from '../rows.ts';
+import type { PostgresConnection, Queryable } from './connection.ts';
 
 /**
  * Advisory-lock class of the audit chain (the one-bigint form: this class in the high
@@ -59,23 +60,7 @@ export async function insertAudit(
   const records = entries.map((entry) => {
     const r = chainRecord(entry, prev, key);
     prev = r;
-    return {
-      seq: r.seq,
-      at: r.at,
-      actor_type: r.actorType,
-      actor_id: r.actorId,
-      request_id: r.requestId,
-      client_address: r.clientAddress,
-      action: r.action,
-      cart_id: r.cartId,
-      before_version: r.beforeVersion,
-      after_version: r.afterVersion,
-      // Stored as written (TEXT): the hash covers exactly this text.
-      detail: JSON.stringify(r.detail),
-      prev_hash: r.prevHash,
-      hash: r.hash,
-      key_id: r.keyId,
-    };
+    return toAuditRow(r);
   });
   await c.query({ ...INSERT_AUDIT, values: [JSON.stringify(records)] });
 }
@@ -83,23 +68,53 @@ export async function insertAudit(
 /** The chain's lock, then its head (null when the chain is empty): one round trip. */
 export async function readAuditHead(c: Queryable): Promise<{ seq: number; hash: string } | null> {
   const { rows } = await c.query<Head>({ name: 'audit-head', text: AUDIT_HEAD });
-  const head = rows[0];
-  return head && head.seq !== null && head.hash !== null
-    ? { seq: head.seq, hash: head.hash }
-    : null;
+  return headOf(rows[0]);
 }
 
-/**
- * Appends to the one hash chain outside a mutation (admin changes): the lock and the
- * head in one statement, then the records. Each record is signed with the ring's first
- * key.
- */
-export async function appendAudit(
-  c: Queryable,
-  entries: readonly AuditEntry[],
-  keys: AuditKeyring,
-): Promise<void> {
-  if (!entries.length) return;
-  const key = keys.requireSigning();
-  await insertAudit(c, entries, await readAuditHead(c), key);
+export class PostgresAudit implements AuditStore {
+  constructor(
+    private readonly conn: PostgresConnection,
+    readonly auditKeys: AuditKeyring,
+  ) {}
+
+  /**
+   * Appends `entries` to the chain in `c`'s transaction, outside a mutation (admin
+   * changes, the seed): the lock and the head in one statement, then the records, each
+   * signed with the ring's first key. (Mutations append as group-commit.ts does.)
+   */
+  async append(c: Queryable, entries: readonly AuditEntry[]): Promise<void> {
+    if (!entries.length) return;
+    const key = this.auditKeys.requireSigning();
+    await insertAudit(c, entries, await readAuditHead(c), key);
+  }
+
+  async listAudit(q: AuditQuery): Promise<AuditRecord[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (column: string, op: string, value: unknown) => {
+      params.push(value);
+      where.push(`${column} ${op} $${params.length}`);
+    };
+    if (q.cartId !== undefined) add('cart_id', '=', q.cartId);
+    if (q.actorType !== undefined) add('actor_type', '=', q.actorType);
+    if (q.action !== undefined) add('action', '=', q.action);
+    if (q.from !== undefined) add('at', '>=', q.from);
+    if (q.to !== undefined) add('at', '<', q.to);
+    if (q.beforeSeq !== undefined) add('seq', '<', q.beforeSeq);
+    params.push(q.limit);
+    const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const { rows } = await this.conn.pool.query<AuditRow>(
+      `SELECT * FROM audit_log ${filter} ORDER BY seq DESC LIMIT $${params.length}`,
+      params,
+    );
+    return rows.map(toAudit);
+  }
+
+  async readAuditChain(afterSeq: number, limit: number): Promise<AuditRecord[]> {
+    const { rows } = await this.conn.pool.query<AuditRow>(
+      'SELECT * FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2',
+      [afterSeq, limit],
+    );
+    return rows.map(toAudit);
+  }
 }

@@ -1,7 +1,10 @@
+/**
+ * The first statement of a mutation's transaction after BEGIN, for one mutation or a group:
+ * the carts locked and everything their decisions need, in one round trip.
+ */
+
 import type { MutationPlan, MutationSnapshot } from '../port.ts';
 import { catalogKeys } from '../catalog-keys.ts';
-import type { StoredCartState } from '../rows.ts';
-import type { Queryable } from './postgres-mutation.ts';
 import {
   toDiscount,
   toIdempotency,
@@ -10,12 +13,9 @@ import {
   type DiscountRow,
   type IdempotencyRow,
   type ProductRow,
-} from './postgres-rows.ts';
-
-/**
- * The first statement of a mutation's transaction after BEGIN, for one mutation or a group:
- * the carts locked and everything their decisions need, in one round trip.
- */
+  type StoredCartState,
+} from '../rows.ts';
+import type { Queryable } from './connection.ts';
 
 const byId = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -134,7 +134,7 @@ function snapshotsOf(row: LoadRow, plans: readonly MutationPlan[]): (MutationSna
   const carts = new Map(
     row.carts.map(([id, state, hash]) => [
       id,
-      toStoredCart({ id, state, token_hash: Buffer.from(hash, 'hex') }),
+      toStoredCart({ state, token_hash: Buffer.from(hash, 'hex') }),
     ]),
   );
   // Seen but not locked: another transaction holds it (only when skipping).

@@ -42,9 +42,9 @@ import {
 import { WriteConflictError, type AnalyticsEvent, type OrderRecord } from '../port.ts';
 import { defineStorageContract } from '../../../test/storage-contract/storage-contract.ts';
 import { isStorageUnavailable } from '../unavailable.ts';
-import { firstSearchPathEntry } from './postgres-migrations.ts';
-import { pgTypes } from './postgres-rows.ts';
-import { PostgresStorage } from './postgres-storage.ts';
+import { firstSearchPathEntry } from './migrations.ts';
+import { pgTypes } from './connection.ts';
+import { PostgresStorage } from './storage.ts';
 
 const unavailable = await postgresUnavailable();
 if (unavailable !== null) console.warn(`skipping the PostgreSQL adapter tests: ${unavailable}`);

@@ -1,0 +1,310 @@
+/**
+ * The SQLite adapter of the storage port: the class that opens the connections
+ * (connection.ts), composes the modules — carts.ts, mutation.ts, catalog.ts, audit.ts,
+ * monitoring.ts — and answers for the lifecycle. Each port method is one module's.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type Database from 'better-sqlite3';
+import type {
+  AlertEvent,
+  CartState,
+  Discount,
+  DiscountInput,
+  ErrorGroup,
+  ErrorGroupSummary,
+  Product,
+  ProductInput,
+  ProductPage,
+} from '@cart/core';
+import { loadAuditKeyring, type AuditKeyring } from '../../audit/keyring.ts';
+import type {
+  AlertEventInput,
+  AnalyticsCounts,
+  AnalyticsEvent,
+  AuditEntry,
+  AuditQuery,
+  AuditRecord,
+  CartRead,
+  CatalogSeed,
+  DiscountPage,
+  ErrorGroupLimits,
+  ErrorGroupQuery,
+  ErrorOccurrence,
+  ErrorRecordOutcome,
+  IdempotencyRecord,
+  MutationDecision,
+  MutationPlan,
+  MutationSnapshot,
+  Storage,
+  StoredCart,
+} from '../port.ts';
+import { SqliteAudit } from './audit.ts';
+import { SqliteCarts } from './carts.ts';
+import { SqliteCatalog } from './catalog.ts';
+import { connect } from './connection.ts';
+import type { GroupCommit } from './group-commit.ts';
+import { SqliteMonitoring } from './monitoring.ts';
+import { SqliteMutation } from './mutation.ts';
+
+/** How writes are grouped into commits (group-commit.ts); the defaults suit most shops. */
+export interface SqliteOptions {
+  /** The audit chain's keys (see the constructor). */
+  auditKeys?: AuditKeyring;
+  /**
+   * How long a group stays open for more writes, in ms. 0 (the default): to the end of
+   * the event-loop turn that opened it, so a lone write waits for nothing.
+   */
+  commitWindowMs?: number;
+  /** Writes after which a group commits at once. */
+  maxGroupWrites?: number;
+  /** `full` (the default): each commit synced to disk; `normal`: at checkpoints only. */
+  synchronous?: 'full' | 'normal';
+  /** Bound of the cache of cart states last committed here, in characters of JSON. */
+  stateCacheBytes?: number;
+}
+
+/**
+ * Embedded SQLite through better-sqlite3: WAL journal, `synchronous = FULL` so that a
+ * commit is on disk before the answer leaves (an acknowledged change survives a crash
+ * or power loss), and every statement prepared once. better-sqlite3 is synchronous, so
+ * a transaction runs start to finish without yielding: mutations in one process are
+ * serialized by construction, and no other request can interleave inside one.
+ *
+ * Two connections: every write goes through the writer, where writes that arrive together
+ * share one commit and one fsync (group-commit.ts), each answered once that commit is
+ * durable; reads outside a write use the reader, which sees only what is committed, so
+ * no one is ever shown a change that is not yet on disk. (An in-memory database is one
+ * connection for both: nothing of it is durable anyway.)
+ */
+export class SqliteStorage implements Storage {
+  readonly dialect = 'sqlite' as const;
+  readonly auditKeys: AuditKeyring;
+  /** The writer and the reader (connection.ts); the tests read their settings. */
+  private readonly db: Database.Database;
+  private readonly reader: Database.Database;
+  private readonly commits: GroupCommit;
+  private readonly pingStatement: Database.Statement<[], unknown>;
+  private readonly carts: SqliteCarts;
+  private readonly mutation: SqliteMutation;
+  private readonly catalog: SqliteCatalog;
+  private readonly audit: SqliteAudit;
+  private readonly monitoring: SqliteMonitoring;
+
+  /**
+   * `auditKeys`: the audit chain's keys; by default those of a SQLite database without
+   * AUDIT_KEYS or AUDIT_KEY_FILE (`audit.key` next to the file, created on first open;
+   * a random one for `:memory:`).
+   */
+  constructor(path: string, options: SqliteOptions = {}) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.auditKeys =
+      options.auditKeys ?? loadAuditKeyring({ DATABASE_URL: `sqlite:${path}` }, true);
+    const conn = connect(path, {
+      synchronous: options.synchronous ?? 'full',
+      commitWindowMs: options.commitWindowMs ?? 0,
+      maxGroupWrites: options.maxGroupWrites ?? 500,
+      onAbort: () => this.mutation.forgetStates(),
+    });
+    ({ db: this.db, reader: this.reader, commits: this.commits } = conn);
+    this.pingStatement = this.db.prepare('SELECT 1');
+    this.audit = new SqliteAudit(conn, this.auditKeys);
+    this.monitoring = new SqliteMonitoring(conn);
+    this.mutation = new SqliteMutation(
+      conn,
+      this.audit,
+      this.monitoring,
+      options.stateCacheBytes ?? 32 * 1024 * 1024,
+    );
+    this.carts = new SqliteCarts(conn);
+    this.catalog = new SqliteCatalog(conn, this.audit, this.mutation);
+  }
+
+  // ---- lifecycle ----------------------------------------------------------------
+
+  migrate(): Promise<void> {
+    // Migrations run as the writer opens, before any statement is prepared against the schema.
+    return Promise.resolve();
+  }
+
+  ping(): Promise<boolean> {
+    try {
+      this.pingStatement.get();
+      return Promise.resolve(true);
+    } catch {
+      return Promise.resolve(false);
+    }
+  }
+
+  close(): Promise<void> {
+    if (this.db.open) {
+      this.commits.flush();
+      if (this.reader !== this.db) this.reader.close();
+      this.db.pragma('wal_checkpoint(TRUNCATE)');
+      this.db.close();
+    }
+    return Promise.resolve();
+  }
+
+  // ---- carts (carts.ts, mutation.ts) --------------------------------------------
+
+  mutate<T>(
+    plan: MutationPlan,
+    decide: (snapshot: MutationSnapshot) => MutationDecision<T>,
+  ): Promise<T> {
+    return this.mutation.mutate(plan, decide);
+  }
+
+  getCart(id: string): Promise<StoredCart | null> {
+    return this.carts.getCart(id);
+  }
+
+  readCart(id: string, knownVersion: number | null): Promise<CartRead | null> {
+    return this.carts.readCart(id, knownVersion);
+  }
+
+  getIdempotency(id: string): Promise<IdempotencyRecord | null> {
+    return this.carts.getIdempotency(id);
+  }
+
+  findExpiredCarts(now: string, limit: number): Promise<string[]> {
+    return this.carts.findExpiredCarts(now, limit);
+  }
+
+  purgeIdempotency(now: string): Promise<number> {
+    return this.carts.purgeIdempotency(now);
+  }
+
+  serverSecret(name: string, candidate: Buffer): Promise<Buffer> {
+    return this.carts.serverSecret(name, candidate);
+  }
+
+  revokeAdminSession(id: string, expiresAt: string): Promise<void> {
+    return this.carts.revokeAdminSession(id, expiresAt);
+  }
+
+  isAdminSessionRevoked(id: string): Promise<boolean> {
+    return this.carts.isAdminSessionRevoked(id);
+  }
+
+  purgeRevokedAdminSessions(now: string): Promise<number> {
+    return this.carts.purgeRevokedAdminSessions(now);
+  }
+
+  // ---- catalog (catalog.ts) -----------------------------------------------------
+
+  listProducts(limit: number, cursor: string | null): Promise<ProductPage> {
+    return this.catalog.listProducts(limit, cursor);
+  }
+
+  getProduct(id: string): Promise<Product | null> {
+    return this.catalog.getProduct(id);
+  }
+
+  countProducts(): Promise<number> {
+    return this.catalog.countProducts();
+  }
+
+  createProduct(
+    product: Product,
+    audit: AuditEntry,
+    idempotency?: IdempotencyRecord | null,
+  ): Promise<Product> {
+    return this.catalog.createProduct(product, audit, idempotency);
+  }
+
+  updateProduct(
+    id: string,
+    input: ProductInput,
+    audit: AuditEntry,
+    idempotency?: IdempotencyRecord | null,
+  ): Promise<Product | null> {
+    return this.catalog.updateProduct(id, input, audit, idempotency);
+  }
+
+  deleteProduct(
+    id: string,
+    audit: AuditEntry,
+    idempotency?: IdempotencyRecord | null,
+  ): Promise<boolean> {
+    return this.catalog.deleteProduct(id, audit, idempotency);
+  }
+
+  listDiscounts(limit: number, cursor: string | null): Promise<DiscountPage> {
+    return this.catalog.listDiscounts(limit, cursor);
+  }
+
+  getDiscount(code: string): Promise<Discount | null> {
+    return this.catalog.getDiscount(code);
+  }
+
+  createDiscount(
+    discount: DiscountInput,
+    audit: AuditEntry,
+    idempotency?: IdempotencyRecord | null,
+  ): Promise<Discount> {
+    return this.catalog.createDiscount(discount, audit, idempotency);
+  }
+
+  deleteDiscount(
+    code: string,
+    audit: AuditEntry,
+    idempotency?: IdempotencyRecord | null,
+  ): Promise<boolean> {
+    return this.catalog.deleteDiscount(code, audit, idempotency);
+  }
+
+  seedCatalog(seed: CatalogSeed): Promise<boolean> {
+    return this.catalog.seedCatalog(seed);
+  }
+
+  // ---- audit (audit.ts) ---------------------------------------------------------
+
+  listAudit(query: AuditQuery): Promise<AuditRecord[]> {
+    return this.audit.listAudit(query);
+  }
+
+  readAuditChain(afterSeq: number, limit: number): Promise<AuditRecord[]> {
+    return this.audit.readAuditChain(afterSeq, limit);
+  }
+
+  // ---- monitoring (monitoring.ts) -----------------------------------------------
+
+  findIdleCarts(idleBefore: string, limit: number): Promise<CartState[]> {
+    return this.monitoring.findIdleCarts(idleBefore, limit);
+  }
+
+  markAbandoned(cartId: string, idleBefore: string, event: AnalyticsEvent): Promise<boolean> {
+    return this.monitoring.markAbandoned(cartId, idleBefore, event);
+  }
+
+  analyticsCounts(from: string, to: string, topLimit: number): Promise<AnalyticsCounts> {
+    return this.monitoring.analyticsCounts(from, to, topLimit);
+  }
+
+  recordError(occurrence: ErrorOccurrence, limits: ErrorGroupLimits): Promise<ErrorRecordOutcome> {
+    return this.monitoring.recordError(occurrence, limits);
+  }
+
+  purgeErrorGroups(before: string): Promise<number> {
+    return this.monitoring.purgeErrorGroups(before);
+  }
+
+  listErrorGroups(
+    query: ErrorGroupQuery,
+  ): Promise<{ items: ErrorGroupSummary[]; nextCursor: string | null }> {
+    return this.monitoring.listErrorGroups(query);
+  }
+
+  getErrorGroup(fingerprint: string): Promise<ErrorGroup | null> {
+    return this.monitoring.getErrorGroup(fingerprint);
+  }
+
+  recordAlertEvent(event: AlertEventInput): Promise<AlertEvent> {
+    return this.monitoring.recordAlertEvent(event);
+  }
+
+  listAlertEvents(limit: number): Promise<AlertEvent[]> {
+    return this.monitoring.listAlertEvents(limit);
+  }
+}
