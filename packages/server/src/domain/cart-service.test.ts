@@ -1,13 +1,10 @@
+// What the cart service itself does (cart-service.ts): expiring carts, carts stored by an
+// earlier version, merging into a cart, and deciding again after a lost write race. The
+// tests of the applied-action window, the checks that open a cart and checkout are in
+// cart-change.test.ts, cart-decision.test.ts and cart-checkout.test.ts.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  APPLIED_ACTION_WINDOW,
-  type Cart,
-  type CartState,
-  type CheckoutResult,
-  type CreatedCart,
-  type Product,
-} from '@cart/core';
+import type { Cart, CartState, CheckoutResult, Product } from '@cart/core';
 import type { FastifyInstance } from 'fastify';
 import {
   WriteConflictError,
@@ -26,13 +23,11 @@ import {
   createCart,
   createProduct,
   expectProblem,
-  header,
   logLines,
   readCart,
   type TestApp,
 } from '@cart/test-support/test-app.ts';
-import { ifMatchAccepts, ifNoneMatchMatches } from '../http/reply.ts';
-import { appliedWindow, type RequestMeta } from './cart-service.ts';
+import type { RequestMeta } from './cart-decision.ts';
 
 const DAY = 24 * 3600_000;
 
@@ -77,34 +72,6 @@ async function auditOf(app: FastifyInstance, cartId: string): Promise<AuditRecor
   const res = await app.inject({ url: `/api/admin/audit?cartId=${cartId}`, headers: adminAuth });
   return res.json<{ items: AuditRecord[] }>().items;
 }
-
-describe('appliedWindow', () => {
-  const ids = (from: number, to: number) =>
-    Array.from({ length: to - from }, (_, i) => `a-${from + i}`);
-
-  it("appends the request's ids in order, each once, after the rest of the window", () => {
-    expect(appliedWindow([], [])).toEqual([]);
-    expect(appliedWindow([], ['x', 'y'])).toEqual(['x', 'y']);
-    expect(appliedWindow(['x', 'y', 'z'], [])).toEqual(['x', 'y', 'z']);
-    // y was applied before (skipped now) and is named again: it moves to the end.
-    expect(appliedWindow(['x', 'y', 'z'], ['w', 'y', 'w'])).toEqual(['x', 'z', 'w', 'y']);
-  });
-
-  it(`keeps the newest ${APPLIED_ACTION_WINDOW}`, () => {
-    expect(appliedWindow(ids(0, 99), ['n'])).toEqual([...ids(0, 99), 'n']);
-    expect(appliedWindow(ids(0, 100), ['n'])).toEqual([...ids(1, 100), 'n']);
-    expect(appliedWindow(ids(0, 100), ids(50, 60))).toEqual([
-      ...ids(0, 50),
-      ...ids(60, 100),
-      ...ids(50, 60),
-    ]);
-  });
-
-  it('keeps every id of a request that names more than the window', () => {
-    const many = ids(1000, 1000 + APPLIED_ACTION_WINDOW + 20);
-    expect(appliedWindow(ids(0, 100), many)).toEqual(many);
-  });
-});
 
 describe('CartService', () => {
   let t: TestApp;
@@ -324,179 +291,6 @@ describe('CartService', () => {
       const idle = await legacyCart([{ productId: product.id, quantity: 1 }]);
       expect(await service().expire(idle.id, new Date(Date.now() + 2 * DAY))).toBe(true);
       expect(await stored(idle.id)).toMatchObject({ status: 'expired', appliedActionIds: [] });
-    });
-  });
-
-  describe('If-Match', () => {
-    let cart: CreatedCart;
-    beforeEach(async () => {
-      cart = await createCart(t.app);
-    });
-    const patch = (ifMatch: string) =>
-      t.app.inject({
-        method: 'PATCH',
-        url: `/api/carts/${cart.id}`,
-        headers: { ...bearer(cart.token), 'if-match': ifMatch },
-        payload: { note: 'n' },
-      });
-
-    it.each(['"0"', '"2"', 'W/"0"', 'W/"1"', '"7", W/"1"', '"0", "2"', '1', '"1'])(
-      'answers %s on a cart at version 1 with 412 VERSION_CONFLICT, the current cart and its ETag',
-      async (ifMatch) => {
-        const res = await patch(ifMatch);
-        const problem = expectProblem(res, 412, 'VERSION_CONFLICT');
-        expect(problem.detail).toBe('The cart is at version 1; your change was based on another.');
-        expect(header(res, 'etag')).toBe('"1"');
-        expect(problem.cart).toEqual(await readCart(t.app, cart));
-        expect(problem.cart?.version).toBe(1);
-      },
-    );
-
-    it.each(['"1"', '*', '"7", "1"', ' "3" ,"1" '])(
-      'accepts %s on a cart at version 1',
-      async (ifMatch) => {
-        const res = await patch(ifMatch);
-        expect(res.statusCode, res.body).toBe(200);
-        expect(header(res, 'etag')).toBe('"2"');
-      },
-    );
-
-    it('matches * against any version, not only the first', async () => {
-      await patch('*');
-      await patch('*');
-      const res = await patch('*');
-      expect(res.json<Cart>().version).toBe(4);
-      expectProblem(await patch('"3"'), 412, 'VERSION_CONFLICT');
-    });
-
-    it('compares weakly for If-None-Match on GET', async () => {
-      const res = await t.app.inject({
-        url: `/api/carts/${cart.id}`,
-        headers: { ...bearer(cart.token), 'if-none-match': 'W/"1"' },
-      });
-      expect(res.statusCode).toBe(304);
-      expect(ifNoneMatchMatches('W/"1", "9"', 1)).toBe(true);
-      expect(ifNoneMatchMatches('"10"', 1)).toBe(false);
-      expect(ifMatchAccepts('W/"1"', 1)).toBe(false);
-    });
-  });
-
-  describe('unknown carts', () => {
-    it('refuses a change to a cart that does not exist as CART_NOT_FOUND', async () => {
-      const res = await t.app.inject({
-        method: 'POST',
-        url: '/api/carts/no-such-cart/lines',
-        headers: bearer('A'.repeat(43)),
-        payload: { productId: product.id, quantity: 1 },
-      });
-      expectProblem(res, 404, 'CART_NOT_FOUND');
-      expect(await service().read('no-such-cart', null, new Date())).toBeNull();
-    });
-  });
-
-  describe('checkout against a catalog that changed', () => {
-    const checkout = (cart: CreatedCart) =>
-      t.app.inject({
-        method: 'POST',
-        url: `/api/carts/${cart.id}/checkout`,
-        headers: bearer(cart.token),
-      });
-
-    it('refuses a product deleted since it was added: 422 PRODUCT_NOT_FOUND, cart kept', async () => {
-      const doomed = await createProduct(t.app, { name: 'Doomed Mug' });
-      const cart = await createCart(t.app);
-      await addLine(t.app, cart, doomed.id, 2);
-      const del = await t.app.inject({
-        method: 'DELETE',
-        url: `/api/admin/products/${doomed.id}`,
-        headers: adminAuth,
-      });
-      expect(del.statusCode).toBe(204);
-      const problem = expectProblem(await checkout(cart), 422, 'PRODUCT_NOT_FOUND');
-      expect(problem.detail).toBe('Doomed Mug is not available any more. Remove it to check out.');
-      expect(await stored(cart.id)).toMatchObject({ status: 'active', version: 2 });
-    });
-
-    it('refuses a code deleted since it was applied: 422 DISCOUNT_INVALID, cart kept', async () => {
-      const created = await t.app.inject({
-        method: 'POST',
-        url: '/api/admin/discounts',
-        headers: adminAuth,
-        payload: { code: 'GONE10', kind: 'percent', value: 1000 },
-      });
-      expect(created.statusCode).toBe(201);
-      const cart = await createCart(t.app);
-      await addLine(t.app, cart, product.id);
-      const applied = await t.app.inject({
-        method: 'POST',
-        url: `/api/carts/${cart.id}/discounts`,
-        headers: bearer(cart.token),
-        payload: { code: 'gone10' },
-      });
-      expect(applied.statusCode, applied.body).toBe(200);
-      await t.app.inject({
-        method: 'DELETE',
-        url: '/api/admin/discounts/GONE10',
-        headers: adminAuth,
-      });
-      const problem = expectProblem(await checkout(cart), 422, 'DISCOUNT_INVALID');
-      expect(problem.detail).toBe('The code GONE10 is no longer valid. Remove it to check out.');
-      expect(await stored(cart.id)).toMatchObject({ status: 'active', version: 3 });
-    });
-  });
-
-  describe('checkout and discount use', () => {
-    it('counts a code as used only when it took something off', async () => {
-      for (const code of ['MIN2000', 'FLAT100']) {
-        const body =
-          code === 'MIN2000'
-            ? { code, kind: 'percent', value: 1000, minSubtotal: 2000 }
-            : { code, kind: 'fixed', value: 100 };
-        const res = await t.app.inject({
-          method: 'POST',
-          url: '/api/admin/discounts',
-          headers: adminAuth,
-          payload: body,
-        });
-        expect(res.statusCode, res.body).toBe(201);
-      }
-      const cart = await createCart(t.app);
-      const two = await addLine(t.app, cart, product.id, 2);
-      for (const code of ['MIN2000', 'FLAT100']) {
-        const res = await t.app.inject({
-          method: 'POST',
-          url: `/api/carts/${cart.id}/discounts`,
-          headers: bearer(cart.token),
-          payload: { code },
-        });
-        expect(res.statusCode, res.body).toBe(200);
-      }
-      // Down to one mug: the 20.00 minimum of MIN2000 is no longer met.
-      const one = await t.app.inject({
-        method: 'PATCH',
-        url: `/api/carts/${cart.id}/lines/${two.lines[0]?.id}`,
-        headers: bearer(cart.token),
-        payload: { quantity: 1 },
-      });
-      expect(one.json<Cart>().discounts).toMatchObject([
-        { code: 'MIN2000', applicable: false, amount: { amount: 0 } },
-        { code: 'FLAT100', applicable: true, amount: { amount: 100 } },
-      ]);
-      const done = await t.app.inject({
-        method: 'POST',
-        url: `/api/carts/${cart.id}/checkout`,
-        headers: bearer(cart.token),
-      });
-      expect(done.statusCode, done.body).toBe(200);
-      const list = await t.app.inject({ url: '/api/admin/discounts', headers: adminAuth });
-      const used = Object.fromEntries(
-        list
-          .json<{ items: { code: string; timesUsed: number }[] }>()
-          .items.map((d) => [d.code, d.timesUsed]),
-      );
-      expect(used).toMatchObject({ MIN2000: 0, FLAT100: 1 });
-      const record = (await auditOf(t.app, cart.id)).find((r) => r.action === 'cart.checkout');
-      expect(record?.detail).toMatchObject({ codes: ['FLAT100'], total: 900 });
     });
   });
 

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Discount, Product } from '@cart/core';
 import type { CatalogMeta, CatalogOutcome } from '../domain/catalog-service.ts';
-import type { CartOutcome, RequestMeta } from '../domain/cart-service.ts';
+import type { CartOutcome, RequestMeta } from '../domain/cart-decision.ts';
 import type { Keyed, Ran, Refusal } from '../domain/mutation-runner.ts';
 import type { StoredReply } from '../security/idempotency.ts';
 import { PROBLEM_CONTENT_TYPE, pathOf, problemBody } from './problem.ts';

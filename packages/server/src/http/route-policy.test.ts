@@ -36,7 +36,7 @@ const EmptyBody = z.strictObject({}).nullish();
 const CART_SECURITY: Record<string, string[]>[] = [{ cartToken: [] }, { cartCookie: [] }];
 const ADMIN_SECURITY: Record<string, string[]>[] = [{ adminToken: [] }, { adminSession: [] }];
 
-/** A change with the cart's token, as routes/carts.ts declares them. */
+/** A change with the cart's token, as routes/cart-route-common.ts declares them. */
 const cartChange = (body: RoutePolicy['body'], ...extra: RateLimitBucket[]): RoutePolicy => ({
   auth: 'cart',
   csrf: 'token',

@@ -1,0 +1,238 @@
+// Checkout: the cart closed, its stock reserved, its codes used and its order made in one
+// transaction; or, when the catalog changed under the cart, the cart re-priced instead
+// and answered with PRICES_CHANGED.
+import { randomUUID } from 'node:crypto';
+import {
+  checkCheckout,
+  checkDiscountUsable,
+  ERROR_CATALOG,
+  formatMoney,
+  MoneyOverflowError,
+  reprice,
+  type Cart,
+  type CartState,
+  type DiscountTerms,
+  type Repricing,
+} from '@cart/core';
+import {
+  cartAudit,
+  refuse,
+  refused,
+  type CartUseCase,
+  type Decision,
+  type DecisionSteps,
+  type Presented,
+  type RequestMeta,
+} from './cart-decision.ts';
+import { refusal } from './mutation-runner.ts';
+
+/**
+ * Closes the cart and reserves its stock in one transaction: every product is checked
+ * against its stock as locked now, and every code against its window and usage limit,
+ * so two carts racing for the last unit cannot both win. A line keeps the price it was
+ * added at and a code the terms it was applied with; if the catalog has changed either
+ * since, nothing is reserved and no order made: the cart is re-priced (a version of its
+ * own, audited as `cart.reprice`) and answered with PRICES_CHANGED, so the shopper
+ * confirms the new total by checking out again.
+ */
+export function checkoutUseCase(
+  steps: DecisionSteps,
+  cartId: string,
+  presented: Presented,
+  meta: RequestMeta,
+): CartUseCase {
+  const plan = {
+    cartId,
+    productIds: [],
+    discountCodes: [],
+    actionIds: [],
+    withOrder: true,
+    wholeCatalog: true,
+  };
+  const decide: CartUseCase['decide'] = (snap) => {
+    const gate = steps.open(snap.cart, presented, meta);
+    if ('outcome' in gate) return gate;
+    const state = gate.stored.state;
+    // Asked again once the order exists (its answer was lost, and its Idempotency-Key
+    // forgotten since): checkout is idempotent by cart, so the answer is that order.
+    if (state.status === 'checked_out' && snap.orderId !== null) {
+      const cart = steps.view(state, meta.now);
+      return {
+        outcome: { kind: 'checkedOut', orderId: snap.orderId, cart },
+        write: null,
+        changed: null,
+      };
+    }
+    const ready = checkCheckout(state);
+    if (!ready.ok) return refuse(ready.error);
+
+    const wanted = new Map<string, number>();
+    for (const line of state.lines)
+      wanted.set(line.productId, (wanted.get(line.productId) ?? 0) + line.quantity);
+    for (const [productId, quantity] of wanted) {
+      const product = snap.products.get(productId);
+      const name = state.lines.find((l) => l.productId === productId)?.name ?? productId;
+      // A product now sold in another currency cannot be re-priced into this cart:
+      // it is not available to it any more.
+      if (!product || product.price.currency !== state.currency)
+        return refused(
+          'PRODUCT_NOT_FOUND',
+          `${name} is not available any more. Remove it to check out.`,
+        );
+      if (product.stock !== null && product.stock < quantity) {
+        const detail =
+          product.stock === 0 ? `${name} is sold out.` : `Only ${product.stock} of ${name} left.`;
+        return refused('OUT_OF_STOCK', detail);
+      }
+    }
+    const priced = steps.view(state, meta.now);
+    const used: string[] = [];
+    for (const d of priced.discounts) {
+      const live = snap.discounts.get(d.code);
+      if (!live)
+        return refused(
+          'DISCOUNT_INVALID',
+          `The code ${d.code} is no longer valid. Remove it to check out.`,
+        );
+      const usable = checkDiscountUsable(live, meta.now.toISOString());
+      if (!usable.ok) return refuse(usable.error);
+      // A code made stand-alone since it joined others is no longer valid on this cart.
+      if (!live.combinable && state.discounts.length > 1)
+        return refused(
+          'DISCOUNT_INVALID',
+          `The code ${d.code} cannot be combined with other codes any more. Remove it to check out.`,
+        );
+      if (d.amount.amount > 0) used.push(d.code);
+    }
+    const repricing = reprice(state, {
+      product: (id) => snap.products.get(id),
+      discount: (code) => snap.discounts.get(code),
+    });
+    if (repricing.lines.length > 0 || repricing.discounts.length > 0)
+      return pricesChanged(steps, state, repricing, meta);
+
+    const at = meta.now.toISOString();
+    const next: CartState = {
+      ...state,
+      status: 'checked_out',
+      version: state.version + 1,
+      updatedAt: at,
+    };
+    const cart = steps.view(next, meta.now);
+    const orderId = randomUUID();
+    const reserve = [...wanted]
+      .filter(([id]) => snap.products.get(id)?.stock !== null)
+      .map(([productId, quantity]) => ({ productId, quantity }));
+    return {
+      outcome: { kind: 'checkedOut', orderId, cart },
+      changed: cart,
+      write: {
+        cart: next,
+        expectedVersion: state.version,
+        appliedActionIds: [],
+        reserveStock: reserve,
+        useDiscounts: used,
+        order: {
+          id: orderId,
+          cartId,
+          total: cart.total.amount,
+          currency: cart.currency,
+          cart,
+          createdAt: at,
+        },
+        audit: [
+          cartAudit(meta, 'cart.checkout', cartId, state.version, next.version, {
+            orderId,
+            total: cart.total.amount,
+            codes: used,
+          }),
+        ],
+        events: [
+          { at, type: 'checkout_started', cartId },
+          { at, type: 'checked_out', cartId, amount: cart.total.amount, currency: cart.currency },
+        ],
+      },
+    };
+  };
+  return { plan, decide };
+}
+
+/**
+ * Checkout's answer when the catalog changed under the cart: the re-priced cart is
+ * written (version + 1, its audit record, no usage events: nothing was added or
+ * bought) and sent with the refusal, like VERSION_CONFLICT sends the current cart, so
+ * the client shows the new total without another request. Under an Idempotency-Key
+ * the refusal is stored like any other: a retry with the same key replays it, and
+ * the shopper's confirmation is a new checkout, with a new key.
+ */
+function pricesChanged(
+  steps: DecisionSteps,
+  before: CartState,
+  repricing: Repricing,
+  meta: RequestMeta,
+): Decision {
+  const next = steps.advance(repricing.state, meta);
+  let cart: Cart;
+  try {
+    cart = steps.view(next, meta.now);
+  } catch (error) {
+    if (!(error instanceof MoneyOverflowError)) throw error;
+    return refused('AMOUNT_TOO_LARGE', ERROR_CATALOG.AMOUNT_TOO_LARGE.message);
+  }
+  return {
+    outcome: refusal('PRICES_CHANGED', describeRepricing(before, repricing), { cart }),
+    changed: cart,
+    write: {
+      cart: next,
+      expectedVersion: before.version,
+      appliedActionIds: [],
+      audit: [
+        cartAudit(meta, 'cart.reprice', before.id, before.version, next.version, {
+          lines: repricing.lines.map((c) => ({
+            lineId: c.lineId,
+            productId: c.productId,
+            from: c.from.amount,
+            to: c.to.amount,
+          })),
+          discounts: repricing.discounts,
+          totalBefore: steps.view(before, meta.now).total.amount,
+          totalAfter: cart.total.amount,
+          currency: cart.currency,
+        }),
+      ],
+      events: [],
+    },
+  };
+}
+
+/** Lines named in a PRICES_CHANGED detail; the rest are counted ("and 4 more"). */
+const REPRICED_NAMED = 3;
+
+/**
+ * What changed, in words for the shopper: "Blue Mug now costs $12.00 (was $10.00)."
+ * The cart sent with the refusal shows every line at its new price.
+ */
+function describeRepricing(before: CartState, r: Repricing): string {
+  const names = new Map(before.lines.map((l) => [l.id, l.name]));
+  const sentences = r.lines
+    .slice(0, REPRICED_NAMED)
+    .map(
+      (c) =>
+        `${names.get(c.lineId) ?? 'An item'} now costs ${formatMoney(c.to)} (was ${formatMoney(c.from)}).`,
+    );
+  const more = r.lines.length - REPRICED_NAMED;
+  if (more > 0)
+    sentences.push(`${more} more ${more === 1 ? 'item has' : 'items have'} new prices.`);
+  const off = (t: DiscountTerms) =>
+    t.kind === 'percent'
+      ? `${t.value / 100}% off`
+      : `${formatMoney({ amount: t.value, currency: before.currency })} off`;
+  for (const c of r.discounts) {
+    sentences.push(
+      c.from.kind === c.to.kind && c.from.value === c.to.value
+        ? `The terms of the code ${c.code} changed.`
+        : `The code ${c.code} now takes ${off(c.to)} (was ${off(c.from)}).`,
+    );
+  }
+  return sentences.join(' ');
+}
