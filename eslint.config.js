@@ -23,6 +23,15 @@ export default tseslint.config(
       '@typescript-eslint/switch-exhaustiveness-check': 'error',
       eqeqeq: ['error', 'always'],
       'no-console': 'error',
+      // The `z` object of `import { z } from 'zod'` holds all of zod, so a bundler keeps it
+      // whole: the SDK's bundle doubles (bench/results/sdk-size-*.json).
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "ImportDeclaration[source.value=/^zod/] > ImportSpecifier[imported.name='z']",
+          message: "import * as z from 'zod': the named z keeps all of zod in a bundle",
+        },
+      ],
     },
   },
   {

@@ -1,12 +1,12 @@
 /**
- * A sample of @cart/core's schemas written with `zod` (what core uses): the same kinds of
+ * A sample of @cart/core's schemas written with `zod` as core writes them (`import * as z`): the same kinds of
  * schema and check (strict objects, ids by regex, bounded integers, an ISO timestamp,
  * texts rewritten then bounded, a record, enums, a discriminated union, nullable, optional,
  * defaults, catch, refine, descriptions). bench/sdk-size.ts bundles it next to
  * sdk-size-zod-mini.ts, the same schemas with `zod/mini`, to estimate what moving core to
  * zod/mini would save: the library code each pulls in, not the schemas themselves.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 const Id = z
   .string()

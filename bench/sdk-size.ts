@@ -8,11 +8,11 @@
  *
  * zod is measured three ways: its share of the SDK's bundle (with it, less without it);
  * the whole of `zod` and of `zod/mini` (`export *`); and one sample of core's schemas
- * written three ways: as core writes them (`import { z } from 'zod'`,
- * sdk-size-zod-classic.ts), the same file importing `* as z` instead, and with zod/mini
- * (sdk-size-zod-mini.ts). The samples' ratios estimate what each change to @cart/core
- * would save; the namespace import is also measured on the real builds (rewritten as
- * they load), which checks the estimate.
+ * written two ways: as core writes them (`import * as z from 'zod'`,
+ * sdk-size-zod-classic.ts) and with zod/mini (sdk-size-zod-mini.ts), whose ratio
+ * estimates what moving @cart/core to zod/mini would save. What the namespace import
+ * saves over `import { z } from 'zod'` (which core and the client used before) is
+ * measured on the real builds, rewritten back to the named import as they load.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -33,34 +33,27 @@ interface Entry {
 const everything = (pkg: string) => ({ contents: `export * from '${pkg}';` });
 
 /**
- * How core and the client import zod, and the namespace import in its place: that lets the
- * bundler keep only the members used, where the `z` object `import { z }` names holds
- * them all (the error messages of every locale among them).
+ * How core and the client import zod, and the named import they used before: the `z`
+ * object it names holds all of zod (the error messages of every locale among them), so
+ * a bundler keeps it whole, where the namespace import lets it keep only the members used.
  */
-const NAMED_IMPORT = "import { z } from 'zod';";
 const NAMESPACE_IMPORT = "import * as z from 'zod';";
+const NAMED_IMPORT = "import { z } from 'zod';";
 
-/** The classic sample with the namespace import. */
-function namespaceImportSample(): { contents: string } {
-  const text = readFileSync(join(REPO_ROOT, 'bench', 'sdk-size-zod-classic.ts'), 'utf8');
-  if (!text.includes(NAMED_IMPORT))
-    throw new Error(`sdk-size-zod-classic.ts no longer has ${NAMED_IMPORT}`);
-  return { contents: text.replace(NAMED_IMPORT, NAMESPACE_IMPORT) };
-}
-
-/** Loads the builds of core and the client with the namespace import in place of theirs. */
-function namespaceImportBuilds(): Plugin {
+/** Loads the builds of core and the client with the named import in place of theirs. */
+function namedImportBuilds(): Plugin {
   return {
-    name: 'zod-namespace-import',
+    name: 'zod-named-import',
     setup(bundler) {
       let rewritten = 0;
       bundler.onLoad({ filter: /[\\/]packages[\\/](core|client)[\\/]dist[\\/].*\.js$/ }, (args) => {
         const text = readFileSync(args.path, 'utf8');
-        if (text.includes(NAMED_IMPORT)) rewritten++;
-        return { contents: text.replaceAll(NAMED_IMPORT, NAMESPACE_IMPORT), loader: 'js' };
+        if (text.includes(NAMESPACE_IMPORT)) rewritten++;
+        return { contents: text.replaceAll(NAMESPACE_IMPORT, NAMED_IMPORT), loader: 'js' };
       });
       bundler.onEnd(() => {
-        if (rewritten === 0) throw new Error(`no build of core or the client has ${NAMED_IMPORT}`);
+        if (rewritten === 0)
+          throw new Error(`no build of core or the client has ${NAMESPACE_IMPORT}`);
       });
     },
   };
@@ -86,11 +79,11 @@ const ENTRIES: Entry[] = [
     external: [],
   },
   {
-    name: 'client+core+zod-namespace-import',
-    what: "the same, were core and the client to `import * as z from 'zod'` (their builds rewritten as they load)",
+    name: 'client+core+zod-named-import',
+    what: "the same, had core and the client kept `import { z } from 'zod'` (their builds rewritten as they load)",
     source: everything('@cart/client'),
     external: [],
-    plugins: [namespaceImportBuilds()],
+    plugins: [namedImportBuilds()],
   },
   {
     name: 'core',
@@ -126,12 +119,6 @@ const ENTRIES: Entry[] = [
     name: 'sample-schemas-zod',
     what: "a sample of core's schemas written with zod (bench/sdk-size-zod-classic.ts)",
     source: { file: 'bench/sdk-size-zod-classic.ts' },
-    external: [],
-  },
-  {
-    name: 'sample-schemas-zod-namespace',
-    what: "the same file, with `import * as z from 'zod'`",
-    source: namespaceImportSample(),
     external: [],
   },
   {
@@ -219,8 +206,7 @@ async function main(): Promise<void> {
       savedGzip: withZod.gzip - sdkGzip,
     };
   };
-  const namespaceImport = estimate('sample-schemas-zod-namespace');
-  const namespaceImportMeasured = size('client+core+zod-namespace-import').gzip;
+  const namedImport = size('client+core+zod-named-import').gzip;
   const zodMini = estimate('sample-schemas-zod-mini');
 
   const results = {
@@ -240,15 +226,15 @@ async function main(): Promise<void> {
         gzipPercent: Math.round((zodInSdk.gzip / withZod.gzip) * 1000) / 10,
         how: 'client+core+zod minus client+core',
       },
+      namespaceImport: {
+        change:
+          "core and the client `import * as z from 'zod'`; before, `import { z } from 'zod'`, whose `z` object holds all of zod, every locale's messages included",
+        sdkGzipWithNamedImport: namedImport,
+        savedGzip: namedImport - withZod.gzip,
+        how: 'client+core+zod-named-import minus client+core+zod, both measured',
+      },
       estimates: {
-        how: "zod's share of the SDK's bundle (client+core+zod) scaled by the ratio of a sample of core's schemas written another way to the same sample as core writes it (bench/sdk-size-zod-classic.ts, `import { z } from 'zod'`). The `z` object that import names holds all of zod, every locale's messages included, so nothing of it is left out; a namespace import, or zod/mini's functions, let the bundler keep what is used. The namespace import is also measured on the real builds (client+core+zod-namespace-import), which checks the method.",
-        namespaceImport: {
-          change:
-            "`import * as z from 'zod'` in place of `import { z } from 'zod'` in core's and the client's modules: no other change to the schemas",
-          ...namespaceImport,
-          sdkGzipMeasured: namespaceImportMeasured,
-          savedGzipMeasured: withZod.gzip - namespaceImportMeasured,
-        },
+        how: "zod's share of the SDK's bundle (client+core+zod) scaled by the ratio of a sample of core's schemas written with zod/mini to the same sample as core writes it (bench/sdk-size-zod-classic.ts, `import * as z from 'zod'`).",
         zodMini: {
           change:
             "`import * as z from 'zod/mini'`: every schema rewritten (methods become functions and `.check()`), and the server's OpenAPI document (toJSONSchema, descriptions) checked again",
@@ -274,7 +260,7 @@ async function main(): Promise<void> {
   );
   console.log(
     `zod is ${kb(zodInSdk.gzip)} of the SDK's ${kb(withZod.gzip)} (min+gzip, ${results.zod.shareOfSdk.gzipPercent}%); ` +
-      `with \`import * as z from 'zod'\`: ${kb(namespaceImportMeasured)} (estimated from the sample: ${kb(namespaceImport.sdkGzip)}); ` +
+      `with \`import { z } from 'zod'\` as before: ${kb(namedImport)}; ` +
       `with zod/mini, estimated from the sample: ${kb(zodMini.sdkGzip)}`,
   );
   console.log(`results: ${out}`);

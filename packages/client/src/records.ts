@@ -18,7 +18,7 @@ import {
   Product,
   type CartStatus,
 } from '@cart/core';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { PersistedState } from './storage.ts';
 
 /**

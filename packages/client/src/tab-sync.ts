@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { CheckoutResult, ErrorCodeSchema } from '@cart/core';
 import type { CartErrorReport, SyncStatus } from './cart-snapshot.ts';
 import type { LineIdMap, PendingAction } from './outbox.ts';

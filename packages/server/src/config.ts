@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { AlertRulesConfig } from './alerts/rules.ts';
 import { parseAuditKeys, type AuditKey } from './audit/keyring.ts';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ActionId } from '../schemas/common.ts';
 import { ERROR_CODES, type ErrorCode } from './catalog.ts';
 

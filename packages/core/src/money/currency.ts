@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * ISO 4217 currencies this service prices in, with their minor-unit exponent

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ActionId, Attributes, Email, Id, LIMITS, multiLineText } from './common.ts';
 import { DiscountCode } from './discount.ts';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { CurrencyCode } from '../money/currency.ts';
 import { Money } from '../money/money.ts';
 import { ActionId, Id, LIMITS, Timestamp } from './common.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { sanitizeText } from '../text/sanitize.ts';
 
 /** Identifier of a cart, line or product: URL-safe, checked before any query. */

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { cart as cartState, line, product } from '../../test/support/fixtures.ts';
 import { computeTotals } from '../totals/compute-totals.ts';
 import { guardOf, isCart, isCartAction, isMoney, isProblem, isProduct } from './guards.ts';

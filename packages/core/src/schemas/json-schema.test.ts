@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import * as core from '../index.ts';
 
 // OpenAPI is generated from these schemas (STYLE.md), so each must convert to JSON

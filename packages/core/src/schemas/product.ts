@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { Money } from '../money/money.ts';
 import { Cursor, Id, multiLineText, singleLineText } from './common.ts';
 

@@ -15,7 +15,7 @@ import Fastify, {
 } from 'fastify';
 import { validatorCompiler } from 'fastify-type-provider-zod';
 import { afterEach, describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import errors, { acceptJsonOnly } from '../plugins/app/errors.ts';
 import {
   ADMIN_READ,

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { z } from 'zod';
+import * as z from 'zod';
 import { Analytics, AnalyticsWindow } from '@cart/core';
 import type { Config } from '../config.ts';
 import { buildAnalytics } from '../domain/analytics.ts';

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { z } from 'zod';
+import * as z from 'zod';
 import { Cursor, ErrorGroup, ErrorGroupPage, ErrorSource, PageLimit } from '@cart/core';
 import type { Config } from '../config.ts';
 import { ADMIN_SECURITY, adminOnly } from '../http/credentials.ts';

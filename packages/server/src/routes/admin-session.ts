@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { z } from 'zod';
+import * as z from 'zod';
 import { Timestamp } from '@cart/core';
 import type { Config } from '../config.ts';
 import { ADMIN_SESSION_MAX_AGE_SECONDS, type AdminSessions } from '../http/admin-session.ts';

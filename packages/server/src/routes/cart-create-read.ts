@@ -1,7 +1,7 @@
 // `POST /carts` and `GET /carts/:id`: creating a cart (its token answered once and set as
 // the cookie) and reading it with its ETag.
 import type { FastifyReply } from 'fastify';
-import { z } from 'zod';
+import * as z from 'zod';
 import { Cart, CreatedCart } from '@cart/core';
 import type { CartResult } from '../domain/cart-decision.ts';
 import { cartCredential, setCartCookie } from '../http/credentials.ts';

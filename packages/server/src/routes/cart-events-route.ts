@@ -1,6 +1,6 @@
 // `GET /carts/:id/events`: the live-event stream of one cart (Server-Sent Events). The
 // streams themselves, their bounds and metrics are in cart-events.ts.
-import { z } from 'zod';
+import * as z from 'zod';
 import { cartCredential } from '../http/credentials.ts';
 import { HttpProblem } from '../http/problem.ts';
 import {

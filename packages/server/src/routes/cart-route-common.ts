@@ -3,7 +3,7 @@
 // request's cart credential is read.
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DiscountCode, Id, type ErrorCode } from '@cart/core';
 import type { CartService } from '../domain/cart-service.ts';
 import { cartCredential, type CartCredential } from '../http/credentials.ts';

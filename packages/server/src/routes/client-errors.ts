@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ClientErrorReport } from '@cart/core';
 import type { Csrf } from '../http/csrf.ts';
 import { HttpProblem } from '../http/problem.ts';

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { z } from 'zod';
+import * as z from 'zod';
 import { Cursor, Id, PageLimit, Product, ProductPage } from '@cart/core';
 import { HttpProblem } from '../http/problem.ts';
 import { PUBLIC_READ } from '../http/route-policy.ts';

@@ -7,7 +7,7 @@
  * successful answer must have (the core schema of the resource it returns).
  */
 import fc from 'fast-check';
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   ActionBatch,
   AddLineBody,

@@ -5,7 +5,7 @@
  * follows the schemas as they change, instead of a hand-written copy of them.
  */
 import fc from 'fast-check';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** The subset of JSON Schema (draft 2020-12) that zod emits for the request bodies. */
 export interface JsonSchema {
