@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 
 /**
  * Reads a server's answer with core's strict schemas, tolerating what a newer server may

@@ -89,7 +89,7 @@ import type {
   Product,
   ProductPage,
 } from '@cart/core';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { paths } from './api.ts';
 
 /** Stands for what the document does not have: assignable to none of the SDK's types. */

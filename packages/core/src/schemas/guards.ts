@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { CartAction } from './action.ts';
 import { Cart } from './cart.ts';
 import { Problem } from '../errors/problem.ts';

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { AuditPage, AuditRecord } from './monitoring.ts';
+import {
+  AnalyticsEvent,
+  AnalyticsEventType,
+  AuditEntry,
+  AuditPage,
+  AuditRecord,
+  FunnelStep,
+} from './monitoring.ts';
 
 const record: AuditRecord = {
   seq: 28,
@@ -80,5 +87,41 @@ describe('AuditPage', () => {
     expect(AuditPage.safeParse({ items: [], nextCursor: '1'.repeat(33) }).success).toBe(false);
     expect(AuditPage.safeParse({ items: [{ seq: 1 }], nextCursor: null }).success).toBe(false);
     expect(AuditPage.safeParse({ items: [], nextCursor: null, total: 0 }).success).toBe(false);
+  });
+});
+
+describe('AuditEntry', () => {
+  it('is a record before the chain gives it its place', () => {
+    const { seq: _seq, prevHash: _prev, hash: _hash, keyId: _key, ...entry } = record;
+    expect(AuditEntry.parse(entry)).toEqual(entry);
+    expect(AuditEntry.safeParse(record).success).toBe(false);
+  });
+});
+
+describe('AnalyticsEvent', () => {
+  const event = { at: '2026-12-07T10:00:00.000Z', type: 'line_added', cartId: 'c1' } as const;
+
+  it('takes every event type, with or without the line and money facts', () => {
+    for (const type of AnalyticsEventType.options)
+      expect(AnalyticsEvent.safeParse({ ...event, type }).success).toBe(true);
+    const full = { ...event, productId: 'p1', quantity: 2, amount: 2800, currency: 'USD' };
+    expect(AnalyticsEvent.parse(full)).toEqual(full);
+  });
+
+  it('refuses an unknown type, a fractional amount, an unknown currency and personal data', () => {
+    expect(AnalyticsEvent.safeParse({ ...event, type: 'page_view' }).success).toBe(false);
+    expect(AnalyticsEvent.safeParse({ ...event, amount: 1.5 }).success).toBe(false);
+    expect(AnalyticsEvent.safeParse({ ...event, currency: 'XYZ' }).success).toBe(false);
+    expect(AnalyticsEvent.safeParse({ ...event, email: 'a@b.c' }).success).toBe(false);
+  });
+
+  it('counts the funnel in event types, in order', () => {
+    expect(FunnelStep.options).toEqual([
+      'cart_created',
+      'line_added',
+      'checkout_started',
+      'checked_out',
+    ]);
+    for (const step of FunnelStep.options) expect(AnalyticsEventType.options).toContain(step);
   });
 });

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { CurrencyCode } from '../money/currency.ts';
 import { Id, Timestamp } from './common.ts';
 
 /**
@@ -75,7 +76,47 @@ export type ClientErrorReport = z.infer<typeof ClientErrorReport>;
 export const AnalyticsWindow = z.enum(['1h', '24h', '7d', '30d']);
 export type AnalyticsWindow = z.infer<typeof AnalyticsWindow>;
 
-export const FunnelStep = z.enum(['cart_created', 'line_added', 'checkout_started', 'checked_out']);
+/**
+ * What the server records of a cart's life for usage analytics, in the transaction of the
+ * change it counts (the sweep records the last two).
+ */
+export const AnalyticsEventType = z.enum([
+  'cart_created',
+  'line_added',
+  'line_removed',
+  'quantity_changed',
+  'discount_applied',
+  'discount_removed',
+  'checkout_started',
+  'checked_out',
+  'cart_merged',
+  /** Idle with items for ABANDON_AFTER_SECONDS (the idle sweep); may recur after activity. */
+  'cart_abandoned',
+  /** Reached its expiry (CART_TTL_SECONDS) while still active. */
+  'cart_expired',
+]);
+export type AnalyticsEventType = z.infer<typeof AnalyticsEventType>;
+
+/** A usage event: no personal data, only what the funnel and the product counts need. */
+export const AnalyticsEvent = z.strictObject({
+  at: Timestamp,
+  type: AnalyticsEventType,
+  cartId: Id,
+  productId: Id.nullable().optional(),
+  quantity: z.int().nullable().optional(),
+  /** Minor units of `currency` (the order total of a checkout). */
+  amount: z.int().nullable().optional(),
+  currency: CurrencyCode.nullable().optional(),
+});
+export type AnalyticsEvent = z.infer<typeof AnalyticsEvent>;
+
+/** The funnel's steps: the events of a cart's way to checkout, in order. */
+export const FunnelStep = AnalyticsEventType.extract([
+  'cart_created',
+  'line_added',
+  'checkout_started',
+  'checked_out',
+]);
 export type FunnelStep = z.infer<typeof FunnelStep>;
 
 /** How many products the analytics list. */
@@ -207,6 +248,10 @@ export const AuditRecord = z.strictObject({
   keyId: z.string().max(32).nullable(),
 });
 export type AuditRecord = z.infer<typeof AuditRecord>;
+
+/** What a change appends to the audit log: a record before the chain gives it its place. */
+export const AuditEntry = AuditRecord.omit({ seq: true, prevHash: true, hash: true, keyId: true });
+export type AuditEntry = z.infer<typeof AuditEntry>;
 
 /** A page of the audit log, newest first; `nextCursor` is the `cursor` of the next page. */
 export const AuditPage = z.strictObject({

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { Money } from '../money/money.ts';
 import {
   actionArbs,

@@ -172,7 +172,7 @@ export function defineMonitoringContract(subject: OpenedStorage): void {
         productId: productId ?? null,
         quantity,
         amount: 100 * quantity,
-        currency: 'USD',
+        currency: 'USD' as const,
       });
       const changed = (cartId: string, productId: string | undefined, quantity: number) => ({
         ...added(cartId, productId, quantity, 2),
@@ -182,7 +182,7 @@ export function defineMonitoringContract(subject: OpenedStorage): void {
         at: inside(h),
         type,
         cartId,
-        ...(amount === undefined ? {} : { amount, currency: 'USD' }),
+        ...(amount === undefined ? {} : { amount, currency: 'USD' as const }),
       });
 
       // A: created, adds p1 ×2 then +3, checks out for 5000.

@@ -2,6 +2,7 @@
 // sweep that marks carts abandoned, error groups for error tracking, and alert history.
 import type {
   AlertEvent,
+  AnalyticsEvent,
   CartState,
   ErrorGroup,
   ErrorGroupSummary,
@@ -9,33 +10,8 @@ import type {
   FunnelStep,
 } from '@cart/core';
 
-export const ANALYTICS_EVENT_TYPES = [
-  'cart_created',
-  'line_added',
-  'line_removed',
-  'quantity_changed',
-  'discount_applied',
-  'discount_removed',
-  'checkout_started',
-  'checked_out',
-  'cart_merged',
-  /** Idle with items for ABANDON_AFTER_SECONDS (the idle sweep); may recur after activity. */
-  'cart_abandoned',
-  /** Reached its expiry (CART_TTL_SECONDS) while still active. */
-  'cart_expired',
-] as const;
-export type AnalyticsEventType = (typeof ANALYTICS_EVENT_TYPES)[number];
-
-/** A usage event: no personal data, only what a funnel needs. */
-export interface AnalyticsEvent {
-  at: string;
-  type: AnalyticsEventType;
-  cartId: string;
-  productId?: string | null;
-  quantity?: number | null;
-  amount?: number | null;
-  currency?: string | null;
-}
+/** Usage events and their types: core's schemas (packages/core/src/schemas/monitoring.ts). */
+export type { AnalyticsEvent, AnalyticsEventType } from '@cart/core';
 
 /** One occurrence of a server error or a browser-reported error, for error tracking. */
 export interface ErrorOccurrence {

@@ -106,7 +106,7 @@ describe.skipIf(unavailable !== null)('PostgresStorage', () => {
           productId: r.product_id,
           quantity: r.quantity,
           amount: r.amount,
-          currency: r.currency,
+          currency: r.currency as AnalyticsEvent['currency'],
         })),
       orders: async (cartId) =>
         (await peek.query<OrderRow>('SELECT * FROM orders WHERE cart_id = $1', [cartId])).rows.map(

@@ -77,7 +77,7 @@ defineStorageContract('sqlite', () => {
             productId: r.product_id,
             quantity: r.quantity,
             amount: r.amount,
-            currency: r.currency,
+            currency: r.currency as AnalyticsEvent['currency'],
           })),
       ),
     orders: (cartId) =>
