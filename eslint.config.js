@@ -7,7 +7,18 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', 'coverage/**', 'data/**', 'bench/results/**', '**/dist/**'] },
+  {
+    ignores: [
+      '**/node_modules/**',
+      'coverage/**',
+      'data/**',
+      'bench/results/**',
+      '**/dist/**',
+      // StrykerJS's sandbox (a copy of the repository) and its reports
+      '.stryker-tmp/**',
+      'reports/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
