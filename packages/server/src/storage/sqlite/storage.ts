@@ -1,44 +1,15 @@
 /**
  * The SQLite adapter of the storage port: the class that opens the connections
  * (connection.ts), composes the modules — carts.ts, mutation.ts, catalog.ts, audit.ts,
- * monitoring.ts — and answers for the lifecycle. Each port method is one module's.
+ * monitoring.ts — and answers for the lifecycle. Every other port method is one module's,
+ * handed on by ComposedStorage (../composed-storage.ts).
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type Database from 'better-sqlite3';
-import type {
-  AlertEvent,
-  CartState,
-  Discount,
-  DiscountInput,
-  ErrorGroup,
-  ErrorGroupSummary,
-  Product,
-  ProductInput,
-  ProductPage,
-} from '@cart/core';
 import { loadAuditKeyring, type AuditKeyring } from '../../audit/keyring.ts';
-import type {
-  AlertEventInput,
-  AnalyticsCounts,
-  AnalyticsEvent,
-  AuditEntry,
-  AuditQuery,
-  AuditRecord,
-  CartRead,
-  CatalogSeed,
-  DiscountPage,
-  ErrorGroupLimits,
-  ErrorGroupQuery,
-  ErrorOccurrence,
-  ErrorRecordOutcome,
-  IdempotencyRecord,
-  MutationDecision,
-  MutationPlan,
-  MutationSnapshot,
-  Storage,
-  StoredCart,
-} from '../port.ts';
+import type { Storage } from '../port.ts';
+import { ComposedStorage } from '../composed-storage.ts';
 import { SqliteAudit } from './audit.ts';
 import { SqliteCarts } from './carts.ts';
 import { SqliteCatalog } from './catalog.ts';
@@ -77,7 +48,7 @@ export interface SqliteOptions {
  * no one is ever shown a change that is not yet on disk. (An in-memory database is one
  * connection for both: nothing of it is durable anyway.)
  */
-export class SqliteStorage implements Storage {
+export class SqliteStorage extends ComposedStorage implements Storage {
   readonly dialect = 'sqlite' as const;
   readonly auditKeys: AuditKeyring;
   /** The writer and the reader (connection.ts); the tests read their settings. */
@@ -85,11 +56,11 @@ export class SqliteStorage implements Storage {
   private readonly reader: Database.Database;
   private readonly commits: GroupCommit;
   private readonly pingStatement: Database.Statement<[], unknown>;
-  private readonly carts: SqliteCarts;
-  private readonly mutation: SqliteMutation;
-  private readonly catalog: SqliteCatalog;
-  private readonly audit: SqliteAudit;
-  private readonly monitoring: SqliteMonitoring;
+  protected readonly carts: SqliteCarts;
+  protected readonly mutation: SqliteMutation;
+  protected readonly catalog: SqliteCatalog;
+  protected readonly audit: SqliteAudit;
+  protected readonly monitoring: SqliteMonitoring;
 
   /**
    * `auditKeys`: the audit chain's keys; by default those of a SQLite database without
@@ -97,6 +68,7 @@ export class SqliteStorage implements Storage {
    * a random one for `:memory:`).
    */
   constructor(path: string, options: SqliteOptions = {}) {
+    super();
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     this.auditKeys =
       options.auditKeys ?? loadAuditKeyring({ DATABASE_URL: `sqlite:${path}` }, true);
@@ -144,167 +116,5 @@ export class SqliteStorage implements Storage {
       this.db.close();
     }
     return Promise.resolve();
-  }
-
-  // ---- carts (carts.ts, mutation.ts) --------------------------------------------
-
-  mutate<T>(
-    plan: MutationPlan,
-    decide: (snapshot: MutationSnapshot) => MutationDecision<T>,
-  ): Promise<T> {
-    return this.mutation.mutate(plan, decide);
-  }
-
-  getCart(id: string): Promise<StoredCart | null> {
-    return this.carts.getCart(id);
-  }
-
-  readCart(id: string, knownVersion: number | null): Promise<CartRead | null> {
-    return this.carts.readCart(id, knownVersion);
-  }
-
-  getIdempotency(id: string): Promise<IdempotencyRecord | null> {
-    return this.carts.getIdempotency(id);
-  }
-
-  findExpiredCarts(now: string, limit: number): Promise<string[]> {
-    return this.carts.findExpiredCarts(now, limit);
-  }
-
-  purgeIdempotency(now: string): Promise<number> {
-    return this.carts.purgeIdempotency(now);
-  }
-
-  serverSecret(name: string, candidate: Buffer): Promise<Buffer> {
-    return this.carts.serverSecret(name, candidate);
-  }
-
-  revokeAdminSession(id: string, expiresAt: string): Promise<void> {
-    return this.carts.revokeAdminSession(id, expiresAt);
-  }
-
-  isAdminSessionRevoked(id: string): Promise<boolean> {
-    return this.carts.isAdminSessionRevoked(id);
-  }
-
-  purgeRevokedAdminSessions(now: string): Promise<number> {
-    return this.carts.purgeRevokedAdminSessions(now);
-  }
-
-  // ---- catalog (catalog.ts) -----------------------------------------------------
-
-  listProducts(limit: number, cursor: string | null): Promise<ProductPage> {
-    return this.catalog.listProducts(limit, cursor);
-  }
-
-  getProduct(id: string): Promise<Product | null> {
-    return this.catalog.getProduct(id);
-  }
-
-  countProducts(): Promise<number> {
-    return this.catalog.countProducts();
-  }
-
-  createProduct(
-    product: Product,
-    audit: AuditEntry,
-    idempotency?: IdempotencyRecord | null,
-  ): Promise<Product> {
-    return this.catalog.createProduct(product, audit, idempotency);
-  }
-
-  updateProduct(
-    id: string,
-    input: ProductInput,
-    audit: AuditEntry,
-    idempotency?: IdempotencyRecord | null,
-  ): Promise<Product | null> {
-    return this.catalog.updateProduct(id, input, audit, idempotency);
-  }
-
-  deleteProduct(
-    id: string,
-    audit: AuditEntry,
-    idempotency?: IdempotencyRecord | null,
-  ): Promise<boolean> {
-    return this.catalog.deleteProduct(id, audit, idempotency);
-  }
-
-  listDiscounts(limit: number, cursor: string | null): Promise<DiscountPage> {
-    return this.catalog.listDiscounts(limit, cursor);
-  }
-
-  getDiscount(code: string): Promise<Discount | null> {
-    return this.catalog.getDiscount(code);
-  }
-
-  createDiscount(
-    discount: DiscountInput,
-    audit: AuditEntry,
-    idempotency?: IdempotencyRecord | null,
-  ): Promise<Discount> {
-    return this.catalog.createDiscount(discount, audit, idempotency);
-  }
-
-  deleteDiscount(
-    code: string,
-    audit: AuditEntry,
-    idempotency?: IdempotencyRecord | null,
-  ): Promise<boolean> {
-    return this.catalog.deleteDiscount(code, audit, idempotency);
-  }
-
-  seedCatalog(seed: CatalogSeed): Promise<boolean> {
-    return this.catalog.seedCatalog(seed);
-  }
-
-  // ---- audit (audit.ts) ---------------------------------------------------------
-
-  listAudit(query: AuditQuery): Promise<AuditRecord[]> {
-    return this.audit.listAudit(query);
-  }
-
-  readAuditChain(afterSeq: number, limit: number): Promise<AuditRecord[]> {
-    return this.audit.readAuditChain(afterSeq, limit);
-  }
-
-  // ---- monitoring (monitoring.ts) -----------------------------------------------
-
-  findIdleCarts(idleBefore: string, limit: number): Promise<CartState[]> {
-    return this.monitoring.findIdleCarts(idleBefore, limit);
-  }
-
-  markAbandoned(cartId: string, idleBefore: string, event: AnalyticsEvent): Promise<boolean> {
-    return this.monitoring.markAbandoned(cartId, idleBefore, event);
-  }
-
-  analyticsCounts(from: string, to: string, topLimit: number): Promise<AnalyticsCounts> {
-    return this.monitoring.analyticsCounts(from, to, topLimit);
-  }
-
-  recordError(occurrence: ErrorOccurrence, limits: ErrorGroupLimits): Promise<ErrorRecordOutcome> {
-    return this.monitoring.recordError(occurrence, limits);
-  }
-
-  purgeErrorGroups(before: string): Promise<number> {
-    return this.monitoring.purgeErrorGroups(before);
-  }
-
-  listErrorGroups(
-    query: ErrorGroupQuery,
-  ): Promise<{ items: ErrorGroupSummary[]; nextCursor: string | null }> {
-    return this.monitoring.listErrorGroups(query);
-  }
-
-  getErrorGroup(fingerprint: string): Promise<ErrorGroup | null> {
-    return this.monitoring.getErrorGroup(fingerprint);
-  }
-
-  recordAlertEvent(event: AlertEventInput): Promise<AlertEvent> {
-    return this.monitoring.recordAlertEvent(event);
-  }
-
-  listAlertEvents(limit: number): Promise<AlertEvent[]> {
-    return this.monitoring.listAlertEvents(limit);
   }
 }
