@@ -126,9 +126,11 @@ describe('AlertWebhook', () => {
   });
 
   it('times out a receiver that does not answer, and retries', async () => {
-    const { url, received } = await receiver([], 2000);
+    // The receiver counts a request once its body is in; the timeout leaves time for that
+    // on a busy machine (at 50 ms, an attempt could end before the receiver saw it).
+    const { url, received } = await receiver([], 10_000);
     const { log, lines } = capture();
-    const hook = new AlertWebhook(url, log, { timeoutMs: 50, retries: 1, backoffMs: 1 });
+    const hook = new AlertWebhook(url, log, { timeoutMs: 1000, retries: 1, backoffMs: 1 });
     hook.send(firing);
     await hook.idle();
     expect(received).toHaveLength(2);
