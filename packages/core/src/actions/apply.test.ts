@@ -70,6 +70,20 @@ describe('apply: addLine', () => {
     expect(two.lines[0]).toMatchObject({ id: 'line-1', quantity: 3 });
   });
 
+  it('stores attributes sorted by name', () => {
+    const ctx = context({ products: [mug] });
+    const attributes = { wrap: 'gift', size: 'L', color: 'red', engraving: 'A', b: '1', a: '2' };
+    const next = expectOk(apply(cart(), add('mug', 1, attributes), ctx));
+    expect(Object.keys(next.lines[0]?.attributes ?? {})).toEqual([
+      'a',
+      'b',
+      'color',
+      'engraving',
+      'size',
+      'wrap',
+    ]);
+  });
+
   it('keeps different attributes on different lines', () => {
     const ctx = context({ products: [mug] });
     let state = expectOk(apply(cart(), add('mug', 1, { size: 'L' }), ctx));
@@ -108,8 +122,9 @@ describe('apply: addLine', () => {
 
   it('VALIDATION_FAILED for a product priced in another currency', () => {
     const euro = product({ id: 'euro', price: { amount: 100, currency: 'EUR' } });
-    expect(errorOf(apply(cart(), add('euro', 1), context({ products: [euro] })))).toMatchObject({
+    expect(errorOf(apply(cart(), add('euro', 1), context({ products: [euro] })))).toEqual({
       code: 'VALIDATION_FAILED',
+      message: 'Blue Mug is priced in EUR, this cart in USD.',
       path: '/productId',
     });
   });
@@ -206,6 +221,13 @@ describe('apply: setLineQuantity and removeLine', () => {
     expect(expectOk(apply(withMug(2), setQty('l1', 1), ctx())).lines[0]?.quantity).toBe(1);
     expect(expectOk(apply(withMug(2), setQty('l1', 2), ctx())).lines[0]?.quantity).toBe(2);
     expect(expectOk(apply(withMug(2), setQty('l1', 0), ctx())).lines).toEqual([]);
+    const two = cart({ lines: [line('a', 1, 100), line('b', 2, 200)] });
+    expect(expectOk(apply(two, setQty('a', 0), context())).lines).toEqual([line('b', 2, 200)]);
+  });
+
+  it('setting the quantity a line has changes nothing, even for a product gone from the catalog', () => {
+    const gone = context({ products: [] });
+    expect(expectOk(apply(withMug(2), setQty('l1', 2), gone)).lines).toEqual(withMug(2).lines);
   });
 
   it('holds only an increase to the catalog', () => {
@@ -267,8 +289,9 @@ describe('apply: setLineQuantity and removeLine', () => {
     const euro = context({
       products: [product({ ...mug, price: { amount: 1, currency: 'EUR' } })],
     });
-    expect(errorOf(apply(state, setQty('l1', 2), euro))).toMatchObject({
+    expect(errorOf(apply(state, setQty('l1', 2), euro))).toEqual({
       code: 'VALIDATION_FAILED',
+      message: 'Blue Mug is priced in EUR, this cart in USD.',
       path: '/lineId',
     });
   });
@@ -482,7 +505,9 @@ describe('apply: rules for every action', () => {
 
   it('throws (a programming error, not a business rule) for an unknown action type', () => {
     const bogus = { type: 'setPrice' } as unknown as CartAction;
-    expect(() => apply(open, bogus, context())).toThrow(TypeError);
+    expect(() => apply(open, bogus, context())).toThrow(
+      new TypeError('unknown action {"type":"setPrice"}'),
+    );
   });
 
   it('rethrows errors other than overflow', () => {

@@ -133,6 +133,14 @@ describe('mergeInto', () => {
         path: '/sourceCartId',
       },
     });
+    expect(mergeInto(target, { ...source, status: 'checked_out' }, ctx())).toEqual({
+      ok: false,
+      error: {
+        code: 'CART_CLOSED',
+        message: 'The cart being merged is checked out.',
+        path: '/sourceCartId',
+      },
+    });
   });
 
   it('CART_EXPIRED when the target expired, CART_CLOSED when the guest cart did', () => {

@@ -71,12 +71,22 @@ describe('checkDiscountForCart', () => {
 
   it('lets a non-combinable code stand alone', () => {
     expect(check(cart(), discount({ combinable: false })).ok).toBe(true);
-    expect(
-      codeOf(check(cart({ discounts: [applied('A')] }), discount({ combinable: false }))),
-    ).toBe('The code SAVE10 cannot be combined with other codes.');
-    expect(codeOf(check(cart({ discounts: [applied('ALONE', false)] }), discount()))).toBe(
-      'The code ALONE cannot be combined with other codes.',
-    );
+    expect(check(cart({ discounts: [applied('A')] }), discount({ combinable: false }))).toEqual({
+      ok: false,
+      error: {
+        code: 'DISCOUNT_INVALID',
+        message: 'The code SAVE10 cannot be combined with other codes.',
+        path: '/code',
+      },
+    });
+    expect(check(cart({ discounts: [applied('ALONE', false)] }), discount())).toEqual({
+      ok: false,
+      error: {
+        code: 'DISCOUNT_INVALID',
+        message: 'The code ALONE cannot be combined with other codes.',
+        path: '/code',
+      },
+    });
     expect(check(cart({ discounts: [applied('A'), applied('B')] }), discount()).ok).toBe(true);
   });
 

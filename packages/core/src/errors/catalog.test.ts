@@ -137,6 +137,13 @@ describe('isRetryableAnswer', () => {
     expect(isRetryableAnswer(504, 'UNAVAILABLE')).toBe(true);
     // A proxy's 409 page is no IDEMPOTENCY_IN_FLIGHT, whatever it is labelled.
     expect(isRetryableAnswer(409, 'VALIDATION_FAILED')).toBe(false);
+    // Whatever the label, a status the code does not answer with is judged by the status:
+    // a 502 labelled with a verdict on the request is retried, a 400 labelled RATE_LIMITED not.
+    expect(isRetryableAnswer(502, 'VALIDATION_FAILED')).toBe(true);
+    expect(isRetryableAnswer(400, 'RATE_LIMITED')).toBe(false);
+    // 5xx starts at 500.
+    expect(isRetryableAnswer(500, undefined)).toBe(true);
+    expect(isRetryableAnswer(499, undefined)).toBe(false);
   });
 
   it('agrees with the two rules the SDK had before it, for every status and code', () => {

@@ -27,16 +27,23 @@ describe('allocate', () => {
 
   it('handles no weights only for a zero total', () => {
     expect(allocate(0, [])).toEqual([]);
-    expect(() => allocate(1, [])).toThrow(RangeError);
+    expect(() => allocate(1, [])).toThrow(
+      new RangeError('cannot allocate a non-zero total over no weights'),
+    );
   });
 
   it('refuses bad totals and weights', () => {
-    expect(() => allocate(-1, [1])).toThrow(RangeError);
-    expect(() => allocate(1.5, [1])).toThrow(RangeError);
-    expect(() => allocate(Number.MAX_SAFE_INTEGER + 1, [1])).toThrow(RangeError);
-    expect(() => allocate(1, [1, -1])).toThrow(RangeError);
-    expect(() => allocate(1, [0.5])).toThrow(RangeError);
-    expect(() => allocate(1, [Number.NaN])).toThrow(RangeError);
+    // The messages say which argument: a bad weight would otherwise surface as BigInt's
+    // own RangeError, or as a division by zero.
+    const badTotal = new RangeError('total must be a non-negative safe integer');
+    const badWeights = new RangeError('weights must be non-negative safe integers');
+    expect(() => allocate(-1, [1])).toThrow(badTotal);
+    expect(() => allocate(1.5, [1])).toThrow(badTotal);
+    expect(() => allocate(Number.MAX_SAFE_INTEGER + 1, [1])).toThrow(badTotal);
+    expect(() => allocate(1, [1, -1])).toThrow(badWeights);
+    expect(() => allocate(1, [0.5])).toThrow(badWeights);
+    expect(() => allocate(1, [Number.NaN])).toThrow(badWeights);
+    expect(() => allocate(1, [1, Number.MAX_SAFE_INTEGER + 1])).toThrow(badWeights);
   });
 
   it('is exact even where a float product would not be', () => {

@@ -46,7 +46,9 @@ describe('money()', () => {
   });
 
   it.each([-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, MAX + 1])('refuses %s', (amount) => {
-    expect(() => money(amount, 'USD')).toThrow(RangeError);
+    expect(() => money(amount, 'USD')).toThrow(
+      new RangeError(`money amount must be a non-negative safe integer, got ${amount}`),
+    );
   });
 });
 
@@ -96,6 +98,9 @@ describe('add / subtract / multiply / sum', () => {
     expect(error).toBeInstanceOf(RangeError);
     expect(error).toMatchObject({ name: 'MoneyOverflowError' });
     expect(String(error)).toContain('addition overflows Number.MAX_SAFE_INTEGER');
+    expect(() => multiply(usd(MAX), 2)).toThrow(
+      'money multiplication overflows Number.MAX_SAFE_INTEGER',
+    );
   });
 
   it('refuses to mix currencies', () => {
@@ -105,12 +110,19 @@ describe('add / subtract / multiply / sum', () => {
     expect(() => sum([usd(1), eur], 'USD')).toThrow(CurrencyMismatchError);
     expect(() => sum([eur], 'USD')).toThrow('cannot combine USD with EUR');
     expect(() => add(usd(1), eur)).toThrow(TypeError);
+    expect(() => add(usd(1), eur)).toThrow(
+      expect.objectContaining({ name: 'CurrencyMismatchError' }),
+    );
   });
 
   it('refuses a negative difference and a bad quantity', () => {
-    expect(() => subtract(usd(1), usd(2))).toThrow(RangeError);
+    expect(() => subtract(usd(1), usd(2))).toThrow(
+      new RangeError('money subtraction would be negative'),
+    );
     for (const q of [-1, 1.5, Number.NaN, MAX + 1]) {
-      expect(() => multiply(usd(1), q)).toThrow(RangeError);
+      expect(() => multiply(usd(1), q)).toThrow(
+        new RangeError(`quantity must be a non-negative safe integer, got ${q}`),
+      );
     }
   });
 
@@ -200,11 +212,16 @@ describe('applyBasisPoints', () => {
   });
 
   it('refuses bad input and overflowing results', () => {
-    expect(() => applyBasisPoints(-1, 100)).toThrow(RangeError);
-    expect(() => applyBasisPoints(1.5, 100)).toThrow(RangeError);
-    expect(() => applyBasisPoints(100, -1)).toThrow(RangeError);
-    expect(() => applyBasisPoints(100, 0.5)).toThrow(RangeError);
+    const badAmount = new RangeError('amount must be a non-negative safe integer');
+    const badRate = new RangeError('basis points must be a non-negative safe integer');
+    expect(() => applyBasisPoints(-1, 100)).toThrow(badAmount);
+    expect(() => applyBasisPoints(1.5, 100)).toThrow(badAmount);
+    expect(() => applyBasisPoints(100, -1)).toThrow(badRate);
+    expect(() => applyBasisPoints(100, 0.5)).toThrow(badRate);
     expect(() => applyBasisPoints(MAX, 10_001)).toThrow(MoneyOverflowError);
+    expect(() => applyBasisPoints(MAX, 10_001)).toThrow(
+      'money basis points overflows Number.MAX_SAFE_INTEGER',
+    );
   });
 
   it('equals an exact BigInt reference with half-even rounding (property)', () => {

@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
+import type * as z from 'zod';
 import { BIDI, simpleEmailArb } from '../../test/support/arbitraries.ts';
 import {
   ActionId,
@@ -204,5 +205,43 @@ describe('identifiers and timestamps', () => {
     for (const bad of ['0', '101', '01', '-1', '1.5', 'ten', '', 10]) {
       expect(PageLimit.safeParse(bad).success, String(bad)).toBe(false);
     }
+  });
+});
+
+describe('refusals say why in words', () => {
+  /** The words of the first problem found: for a record key, the key's own. */
+  const refusal = (schema: z.ZodType, value: unknown) => {
+    const issue = schema.safeParse(value).error?.issues[0];
+    return issue?.code === 'invalid_key' ? issue.issues[0]?.message : issue?.message;
+  };
+
+  it.each([
+    ['Id', Id, 'a b', 'must be 1–64 letters, digits, "_" or "-"'],
+    ['ActionId', ActionId, 'a b', 'must be 1–128 visible ASCII characters'],
+    ['a single-line text', singleLineText(10), 'x'.repeat(11), 'must be at most 10 characters'],
+    ['Email, too long', Email, `${'x'.repeat(250)}@b.co`, 'must be at most 254 characters'],
+    ['Email, not an address', Email, 'plain', 'must be an email address'],
+    ['an attribute name, empty', Attributes, { '': 'v' }, 'attribute names must not be empty'],
+    [
+      'an attribute name, too long',
+      Attributes,
+      { ['k'.repeat(65)]: 'v' },
+      'must be at most 64 characters',
+    ],
+    [
+      'an attribute name, not normalized',
+      Attributes,
+      { 'a\u200B': 'v' },
+      'attribute names must not contain control or invisible characters, and must be NFC',
+    ],
+    [
+      'an attribute value, too long',
+      Attributes,
+      { k: 'v'.repeat(257) },
+      'must be at most 256 characters',
+    ],
+    ['PageLimit', PageLimit, '101', 'must be an integer from 1 to 100'],
+  ] as const)('%s', (_what, schema, value, message) => {
+    expect(refusal(schema, value)).toBe(message);
   });
 });

@@ -12,6 +12,9 @@ describe('DiscountCode', () => {
     for (const bad of ['', '   ', 'a b', 'x'.repeat(65), 'ÉTÉ', 'a.b', 10]) {
       expect(DiscountCode.safeParse(bad).success, String(bad)).toBe(false);
     }
+    expect(DiscountCode.safeParse('a b').error?.issues[0]?.message).toBe(
+      'must be 1–64 letters, digits, "_" or "-"',
+    );
   });
 });
 
@@ -34,6 +37,7 @@ describe('Discount', () => {
     const over = Discount.safeParse(discount({ value: 10_001 }));
     expect(over.success).toBe(false);
     expect(over.error?.issues[0]?.path).toEqual(['value']);
+    expect(over.error?.issues[0]?.message).toBe('a percent value is basis points, at most 10000');
     expect(Discount.safeParse(discount({ value: 0 })).success).toBe(false);
     expect(Discount.safeParse(discount({ kind: 'fixed', value: 10_001 })).success).toBe(true);
   });
@@ -43,6 +47,7 @@ describe('Discount', () => {
     const bad = Discount.safeParse(discount({ startsAt: at, endsAt: at }));
     expect(bad.success).toBe(false);
     expect(bad.error?.issues[0]?.path).toEqual(['endsAt']);
+    expect(bad.error?.issues[0]?.message).toBe('endsAt must be after startsAt');
     expect(Discount.safeParse(discount({ startsAt: at })).success).toBe(true);
     expect(Discount.safeParse(discount({ endsAt: at })).success).toBe(true);
   });
@@ -84,10 +89,20 @@ describe('DiscountInput', () => {
       endsAt: '2026-11-01T00:00:00Z',
     };
     expect(DiscountInput.safeParse(input).success).toBe(true);
-    expect(DiscountInput.safeParse({ ...input, endsAt: '2026-10-31T23:00:00Z' }).success).toBe(
-      false,
-    );
-    expect(DiscountInput.safeParse({ ...input, value: 20_000 }).success).toBe(false);
     expect(DiscountInput.safeParse({ ...input, timesUsed: 3 }).success).toBe(false);
+  });
+
+  it('says which field breaks a rule across fields, and why, as Discount does', () => {
+    const input = { code: 'X', kind: 'percent', value: 500, startsAt: '2026-11-01T00:00:00Z' };
+    const unordered = DiscountInput.safeParse({ ...input, endsAt: '2026-10-31T23:00:00Z' });
+    expect(unordered.error?.issues[0]).toMatchObject({
+      path: ['endsAt'],
+      message: 'endsAt must be after startsAt',
+    });
+    const over = DiscountInput.safeParse({ ...input, value: 20_000 });
+    expect(over.error?.issues[0]).toMatchObject({
+      path: ['value'],
+      message: 'a percent value is basis points, at most 10000',
+    });
   });
 });

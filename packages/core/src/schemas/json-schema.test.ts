@@ -22,6 +22,17 @@ describe('every exported schema converts to JSON Schema', () => {
     if (!INPUT_ONLY.has(name)) expect(() => z.toJSONSchema(schema, { io: 'output' })).not.toThrow();
   });
 
+  it('describes in words wherever it describes: no empty description reaches the API reference', () => {
+    for (const [name, schema] of schemas) {
+      const ios = INPUT_ONLY.has(name) ? (['input'] as const) : (['input', 'output'] as const);
+      for (const io of ios) {
+        for (const description of descriptions(z.toJSONSchema(schema, { io }))) {
+          expect(description.trim(), `${name} (${io})`).not.toBe('');
+        }
+      }
+    }
+  });
+
   it('keeps the limits in the generated schema', () => {
     const action = JSON.stringify(z.toJSONSchema(core.CartAction, { io: 'input' }));
     expect(action).toContain('"additionalProperties":false');
@@ -31,3 +42,12 @@ describe('every exported schema converts to JSON Schema', () => {
     );
   });
 });
+
+/** Every `description` text in a JSON Schema document, at any depth. */
+function descriptions(node: unknown): string[] {
+  if (Array.isArray(node)) return node.flatMap(descriptions);
+  if (node === null || typeof node !== 'object') return [];
+  return Object.entries(node).flatMap(([key, value]) =>
+    key === 'description' && typeof value === 'string' ? [value] : descriptions(value),
+  );
+}

@@ -13,6 +13,7 @@ describe('Product', () => {
     const over = Product.safeParse(at(MAX_UNIT_PRICE + 1));
     expect(over.success).toBe(false);
     expect(over.error?.issues[0]?.path).toEqual(['price', 'amount']);
+    expect(over.error?.issues[0]?.message).toBe(`at most ${MAX_UNIT_PRICE} minor units`);
     expect(Product.safeParse(at(0)).success).toBe(true);
   });
 
@@ -26,11 +27,34 @@ describe('Product', () => {
     ).toBe(false);
   });
 
+  it('needs a name once trimmed', () => {
+    const blank = Product.safeParse(product({ name: '   ' }));
+    expect(blank.error?.issues[0]).toMatchObject({ path: ['name'], message: 'must not be empty' });
+  });
+
+  it('takes an http or https image URL of printable ASCII only', () => {
+    for (const imageUrl of ['https://x.example/mug.png', 'http://x.example/mug%C3%A9.png'])
+      expect(Product.safeParse(product({ imageUrl })).success, imageUrl).toBe(true);
+    for (const imageUrl of [
+      'ftp://x.example/mug.png',
+      'git+https://x.example/mug.png',
+      'httpx://x.example/mug.png',
+    ])
+      expect(Product.safeParse(product({ imageUrl })).success, imageUrl).toBe(false);
+    const unencoded = Product.safeParse(product({ imageUrl: 'https://x.example/mugé.png' }));
+    expect(unencoded.error?.issues[0]?.message).toBe(
+      'must be printable ASCII: percent-encode other characters',
+    );
+  });
+
   it('Sku', () => {
     for (const ok of ['A', 'mug-01.blue_L', 'x'.repeat(64)])
       expect(Sku.safeParse(ok).success).toBe(true);
     for (const bad of ['', '.a', 'x'.repeat(65), 'a b', 'a/b'])
       expect(Sku.safeParse(bad).success).toBe(false);
+    expect(Sku.safeParse('a b').error?.issues[0]?.message).toBe(
+      'must be 1–64 letters, digits, ".", "_" or "-"',
+    );
   });
 });
 

@@ -1,3 +1,4 @@
+import { createHash, createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { AuditEntry, AuditRecord } from '../storage/port.ts';
 import { GENESIS_HASH, auditHash, canonicalJson, chainRecord, verifyChain } from './chain.ts';
@@ -51,6 +52,133 @@ describe('canonicalJson', () => {
       '{"a":{"d":[3,{"y":2,"z":1}]},"b":1}',
     );
     expect(canonicalJson(null)).toBe('null');
+  });
+
+  it('writes what JSON cannot hold as JSON.stringify does in an array: null', () => {
+    expect(canonicalJson(undefined)).toBe('null');
+    expect(canonicalJson([undefined, () => 1, Symbol('s'), 2])).toBe('[null,null,null,2]');
+  });
+});
+
+describe('the hash of a record', () => {
+  // Spelled out here, not computed by the code under test: records already written must
+  // keep verifying, so this byte string and these hash functions can never change.
+  const record: AuditEntry = {
+    at: '2026-01-01T00:00:00.000Z',
+    actorType: 'cart',
+    actorId: 'c1',
+    requestId: 'r1',
+    clientAddress: null,
+    action: 'cart.addLine',
+    cartId: 'c1',
+    beforeVersion: 1,
+    afterVersion: 2,
+    detail: { quantity: 2 },
+  };
+  const content = (keyed: string) =>
+    `{"action":"cart.addLine","actorId":"c1","actorType":"cart","afterVersion":2,` +
+    `"at":"2026-01-01T00:00:00.000Z","beforeVersion":1,"cartId":"c1","clientAddress":null,` +
+    `"detail":{"quantity":2},${keyed}"requestId":"r1","seq":1}`;
+
+  it('is SHA-256 of the previous hash, a line feed and the canonical record, for a legacy record', () => {
+    const expected = createHash('sha256')
+      .update(`${GENESIS_HASH}\n${content('')}`)
+      .digest('hex');
+    expect(auditHash(1, record, GENESIS_HASH, null)).toBe(expected);
+    expect(GENESIS_HASH).toBe('0'.repeat(64));
+  });
+
+  it('is an HMAC under the key of the same, with the key id in the record, for a keyed record', () => {
+    const expected = createHmac('sha256', keyA.secret)
+      .update(`${GENESIS_HASH}\n${content('"keyId":"a",')}`)
+      .digest('hex');
+    expect(auditHash(1, record, GENESIS_HASH, keyA)).toBe(expected);
+    expect(chainRecord(record, null, keyA).hash).toBe(expected);
+  });
+});
+
+describe('verifyChain says why a chain does not verify', () => {
+  const reasonOf = async (records: AuditRecord[], keyring: AuditKeyring = ring) => {
+    const result = await verifyChain(reader(records), keyring);
+    return result.ok
+      ? null
+      : { brokenSeq: result.brokenSeq, count: result.count, reason: result.reason };
+  };
+
+  it('a record out of its place', async () => {
+    const records = build(5);
+    const gap = [...records.slice(0, 2), ...records.slice(3)];
+    // The link breaks too; the place is checked first.
+    await expect(reasonOf(gap)).resolves.toEqual({
+      brokenSeq: 4,
+      count: 2,
+      reason: 'expected record 3, found 4',
+    });
+  });
+
+  it('a record whose link does not match', async () => {
+    const records = build(3);
+    records[2] = { ...records[2]!, prevHash: records[0]!.hash };
+    await expect(reasonOf(records)).resolves.toEqual({
+      brokenSeq: 3,
+      count: 2,
+      reason: 'link to the previous record does not match',
+    });
+  });
+
+  it('a record whose content was edited, legacy or keyed', async () => {
+    const old = legacy(3);
+    old[2] = { ...old[2]!, action: 'cart.clear' };
+    await expect(reasonOf(old)).resolves.toEqual({
+      brokenSeq: 3,
+      count: 2,
+      reason: 'content does not match its hash',
+    });
+    const keyed = build(3);
+    keyed[2] = { ...keyed[2]!, action: 'cart.clear' };
+    await expect(reasonOf(keyed)).resolves.toEqual({
+      brokenSeq: 3,
+      count: 2,
+      reason: 'content does not match its hash (under its key)',
+    });
+  });
+
+  it('records signed with keys it does not hold, naming them and the ring', async () => {
+    const keyC: AuditKey = { id: 'c', secret: Buffer.alloc(32, 3) };
+    const records = build(1, keyC, build(2, keyB));
+    await expect(
+      reasonOf(records, new AuditKeyring([keyA, { id: 'd', secret: keyC.secret }], 'a and d')),
+    ).resolves.toEqual({
+      brokenSeq: 1,
+      count: 0,
+      reason:
+        '3 records, the first 1, are signed with keys "b", "c", not in the keyring ("a", "d"): their content cannot be verified',
+    });
+    await expect(reasonOf(build(2, keyB), new AuditKeyring([], 'none'))).resolves.toMatchObject({
+      reason:
+        '2 records, the first 1, are signed with key "b", not in the keyring (empty): their content cannot be verified',
+    });
+  });
+
+  it('counts only the records it verified before a break, not those it could not check', async () => {
+    const records = build(2, keyA, build(2, keyB));
+    records[3] = { ...records[3]!, detail: { quantity: -1 } };
+    // b signed records 1–2 (not in the ring), a signed 3 (verified) and 4 (edited).
+    await expect(reasonOf(records)).resolves.toMatchObject({ brokenSeq: 4, count: 1 });
+  });
+
+  it('lets the event loop run between pages', async () => {
+    const records = build(30);
+    let otherWorkRan = false;
+    setImmediate(() => (otherWorkRan = true));
+    const pagesBefore: boolean[] = [];
+    const read = (after: number, limit: number) => {
+      pagesBefore.push(otherWorkRan);
+      return reader(records)(after, limit);
+    };
+    await expect(verifyChain(read, ring, { pageSize: 10 })).resolves.toMatchObject({ ok: true });
+    // The pages resolve at once; only the pause between them lets other work in.
+    expect(pagesBefore).toEqual([false, true, true, true]);
   });
 });
 

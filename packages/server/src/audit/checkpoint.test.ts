@@ -194,6 +194,8 @@ describe('parseCheckpoint', () => {
     ['seq', { seq: null }],
     ['hash', { hash: 'AB'.repeat(32) }],
     ['hash', { hash: 'ab'.repeat(31) }],
+    ['hash', { hash: 'ab'.repeat(33) }],
+    ['hash', { hash: `x${'ab'.repeat(32)}` }],
     ['hash', { hash: 42 }],
     ['legacyRecords', { legacyRecords: -1 }],
     ['legacyRecords', { legacyRecords: '2' }],

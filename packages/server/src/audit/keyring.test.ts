@@ -196,6 +196,11 @@ describe('readAuditKeyFile', () => {
 
     const text = readFileSync(file, 'utf8');
     expect(text.startsWith('# Audit chain key')).toBe(true);
+    // The file tells whoever opens it how to rotate.
+    expect(text).toContain(
+      '# without it the audit chain cannot be verified. First line signs; put a new key first\n' +
+        '# and keep the old ones below it when rotating.\n',
+    );
     expect(text.endsWith(`\n${key.id}:${key.secret.toString('base64')}\n`)).toBe(true);
 
     for (const create of [true, false]) {
@@ -360,6 +365,18 @@ describe('loadAuditKeyring', () => {
     const ring = loadAuditKeyring({ DATABASE_URL: path }, true);
     expect(ring.source).toBe(`audit key file ${join(dir, 'bare', 'audit.key')}`);
     expect(fs.existsSync(join(dir, 'bare', 'audit.key'))).toBe(true);
+  });
+
+  it('reads the scheme only at the start of DATABASE_URL', () => {
+    // A SQLite path that merely holds "postgres:" or "sqlite:" is a SQLite path, kept whole.
+    const underPostgres = join(dir, 'postgres:old', 'cart.sqlite');
+    expect(loadAuditKeyring({ DATABASE_URL: `sqlite:${underPostgres}` }, true).source).toBe(
+      `audit key file ${join(dir, 'postgres:old', 'audit.key')}`,
+    );
+    const underSqlite = join(dir, 'sqlite:old', 'cart.sqlite');
+    expect(loadAuditKeyring({ DATABASE_URL: underSqlite }, true).source).toBe(
+      `audit key file ${join(dir, 'sqlite:old', 'audit.key')}`,
+    );
   });
 
   it('a reader of a SQLite file without audit.key gets an empty ring saying why, and creates nothing', () => {

@@ -65,6 +65,8 @@ describe('cart credentials', () => {
       ['no token', 'Bearer'],
       ['another scheme', `Basic ${cart.token}`],
       ['no scheme', cart.token],
+      ['text after the token', `Bearer ${cart.token} extra`],
+      ['text before the scheme', `x Bearer ${cart.token}`],
     ];
 
     it('answers a malformed bearer exactly as an unknown cart', async () => {
@@ -85,6 +87,10 @@ describe('cart credentials', () => {
     it("answers another cart's token, and no token, as an unknown cart", async () => {
       await expectLikeUnknown(await read(bearer(other.token)));
       await expectLikeUnknown(await read({}));
+    });
+
+    it('answers a change with no credential at all as an unknown cart, not as a CSRF refusal', async () => {
+      await expectLikeUnknown(await addLine({}));
     });
   });
 
@@ -153,6 +159,26 @@ describe('cart credentials', () => {
       expect(header(await request(bearer(target.token)), 'idempotent-replayed')).toBe('true');
     });
 
+    it('scopes the key of a new cart, which has no credential yet, by the client address', async () => {
+      const create = (remoteAddress: string) =>
+        t.app.inject({
+          method: 'POST',
+          url: '/api/carts',
+          headers: { 'idempotency-key': 'new-cart-key' },
+          remoteAddress,
+        });
+      const first = await create('192.0.2.20');
+      expect(first.statusCode, first.body).toBe(201);
+      const retry = await create('192.0.2.20');
+      expect(header(retry, 'idempotent-replayed')).toBe('true');
+      expect(retry.json<CreatedCart>().id).toBe(first.json<CreatedCart>().id);
+      // Another client with the same key gets a cart (and a token) of its own.
+      const stranger = await create('192.0.2.21');
+      expect(stranger.statusCode, stranger.body).toBe(201);
+      expect(stranger.headers['idempotent-replayed']).toBeUndefined();
+      expect(stranger.json<CreatedCart>().id).not.toBe(first.json<CreatedCart>().id);
+    });
+
     it('scopes cookie-authenticated keys by the cookie', async () => {
       const target = await createCart(t.app);
       const request = (cartToken: string) =>
@@ -205,5 +231,22 @@ describe('the cart cookie', () => {
       headers: { 'x-forwarded-proto': 'https' },
     });
     expect(res.cookies[0]).toMatchObject({ name: 'cart_token', secure: true });
+  });
+});
+
+describe('the admin credential', () => {
+  let t: TestApp;
+  beforeAll(async () => (t = await buildTestApp({ env: { RATE_LIMITS: 'off' } })));
+  afterAll(() => t.close());
+
+  it('says what it takes when it is missing', async () => {
+    const problem = expectProblem(
+      await t.app.inject({ url: '/api/admin/audit' }),
+      401,
+      'UNAUTHORIZED',
+    );
+    expect(problem.detail).toBe(
+      'This needs the admin credential: Authorization: Bearer <ADMIN_TOKEN>, or a dashboard login (POST /api/admin/session).',
+    );
   });
 });

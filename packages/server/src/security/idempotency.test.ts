@@ -1,6 +1,8 @@
 import { createCipheriv, createHash, randomBytes } from 'node:crypto';
+import { deflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import {
+  idempotencyRecord,
   idempotencyRecordId,
   isStorable,
   openReply,
@@ -30,6 +32,12 @@ describe('idempotency records', () => {
     expect(idempotencyRecordId('bearer:x', 'PATCH', '/api/carts/a/lines', 'k')).not.toBe(base);
     expect(idempotencyRecordId('bearer:x', 'POST', '/api/carts/b/lines', 'k')).not.toBe(base);
     expect(idempotencyRecordId('bearer:x', 'POST', '/api/carts/a/lines', 'k')).toBe(base);
+    // Stored records are found by this id across upgrades: its form never changes.
+    expect(base).toBe(
+      createHash('sha256')
+        .update('idempotency\u0000bearer:x\u0000POST\u0000/api/carts/a/lines\u0000k\u0000')
+        .digest('hex'),
+    );
   });
 
   it('fingerprints bodies by content, not key order', () => {
@@ -93,6 +101,49 @@ describe('idempotency records', () => {
     const data = Buffer.concat([cipher.update(JSON.stringify(reply), 'utf8'), cipher.final()]);
     const v1 = Buffer.concat([iv, cipher.getAuthTag(), data]).toString('base64url');
     expect(openReply(ctx, v1)).toEqual(reply);
+  });
+
+  it('compresses from 2 KiB of JSON, and opens version 2 as it was always written', () => {
+    const ctx = { key: 'secret-key', id: 'rec', fingerprint: 'f' };
+    // {"status":200,"headers":{},"body":"…"} is 37 bytes around the body's text.
+    const sized = (bytes: number) => ({ status: 200, headers: {}, body: 'x'.repeat(bytes - 37) });
+    expect(JSON.stringify(sized(2048))).toHaveLength(2048);
+    expect(sealReply(ctx, sized(2047)).startsWith('3.')).toBe(true);
+    expect(sealReply(ctx, sized(2048)).startsWith('2.')).toBe(true);
+
+    // Version 2 by hand: deflated JSON, AES-256-GCM authenticating "idempotency-payload-v2".
+    const key = createHash('sha256')
+      .update('idempotency-payload\u0000')
+      .update(ctx.key)
+      .update('\u0000')
+      .update(ctx.id)
+      .digest();
+    const reply = sized(4000);
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', key, iv);
+    cipher.setAAD(Buffer.from('idempotency-payload-v2'));
+    const data = Buffer.concat([
+      cipher.update(deflateRawSync(Buffer.from(JSON.stringify(reply)))),
+      cipher.final(),
+    ]);
+    const v2 = `2.${Buffer.concat([iv, cipher.getAuthTag(), data]).toString('base64url')}`;
+    expect(openReply(ctx, v2)).toEqual(reply);
+  });
+
+  it('keeps a sealed answer under its record id and fingerprint until the TTL ends', () => {
+    const ctx = { key: 'secret-key', id: 'rec-1', fingerprint: 'fp-1' };
+    const reply = { status: 201, headers: { etag: '"1"' }, body: { id: 'c1' } };
+    const now = new Date('2026-12-07T10:00:00.000Z');
+    const record = idempotencyRecord(ctx, reply, now, 86_400, 'c1');
+    expect(record).toMatchObject({
+      id: 'rec-1',
+      fingerprint: 'fp-1',
+      createdAt: '2026-12-07T10:00:00.000Z',
+      expiresAt: '2026-12-08T10:00:00.000Z',
+      cartId: 'c1',
+    });
+    expect(openReply(ctx, record.payload)).toEqual(reply);
+    expect(idempotencyRecord(ctx, reply, now, 60).cartId).toBeNull();
   });
 
   it('stores every answer but 5xx, 429 and in-flight conflicts', () => {

@@ -17,7 +17,6 @@ import type { FastifyPluginAsync } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
-import { clientKey } from '../../src/plugins/app/rate-limit.ts';
 import { canonicalJson } from '../../src/audit/chain.ts';
 import { productInput } from '../contract/harness.ts';
 import { startTestServer, type TestServer } from '@cart/test-support/test-server.ts';
@@ -415,21 +414,6 @@ describe('every /api route declares its policies', () => {
       await app.close().catch(() => undefined);
       rmSync(dir, { recursive: true, force: true });
     }
-  });
-});
-
-describe('clientKey: the key a client’s budgets are counted under', () => {
-  it('keeps IPv4, keys IPv6 by its /64, and counts IPv4-mapped IPv6 as the IPv4 address', () => {
-    expect(clientKey('192.0.2.1')).toBe('192.0.2.1');
-    expect(clientKey('::ffff:192.0.2.1')).toBe('192.0.2.1');
-    expect(clientKey('::ffff:c000:201')).toBe('192.0.2.1');
-    expect(clientKey('2001:db8:1:2:3:4:5:6')).toBe('2001:db8:1:2::/64');
-    expect(clientKey('2001:db8:1:2::9')).toBe('2001:db8:1:2::/64');
-    expect(clientKey('2001:0DB8:0001:0002:ffff::1')).toBe('2001:db8:1:2::/64');
-    expect(clientKey('2001:db8:1:3::1')).not.toBe(clientKey('2001:db8:1:2::1'));
-    expect(clientKey('fe80::1%eth0')).toBe('fe80:0:0:0::/64');
-    expect(clientKey('::1')).toBe('0:0:0:0::/64');
-    expect(clientKey('not-an-ip')).toBe('not-an-ip');
   });
 });
 

@@ -53,6 +53,9 @@ describe('Idempotency-Key', () => {
     'refuses the key %j with 400 pointing at the header, changing nothing',
     async (key) => {
       const problem = expectProblem(await addLine(key), 400, 'VALIDATION_FAILED');
+      expect(problem.detail).toBe(
+        'Idempotency-Key must be 1–255 visible ASCII characters, sent once.',
+      );
       expect(problem.errors).toEqual([
         { path: '/headers/idempotency-key', message: 'must be 1–255 visible ASCII characters' },
       ]);
@@ -71,6 +74,23 @@ describe('Idempotency-Key', () => {
       headers: { ...bearer(cart.token), 'idempotency-key': 'not valid at all' },
     });
     expect(res.statusCode, res.body).toBe(200);
+  });
+
+  it('ignores the header where no route matched', async () => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/no-such-route',
+      headers: { 'idempotency-key': 'k' },
+      payload: {},
+    });
+    expectProblem(res, 404, 'NOT_FOUND');
+  });
+
+  it('refuses the same key with another body, changing nothing', async () => {
+    expect((await addLine('reused', 1)).statusCode).toBe(200);
+    const other = await addLine('reused', 2);
+    expectProblem(other, 422, 'IDEMPOTENCY_KEY_REUSED');
+    expect((await readCart(t.app, cart)).version).toBe(2);
   });
 
   it('treats the quoted form of a key as the same key', async () => {
