@@ -192,11 +192,13 @@ function main(): number {
   }
   if (results.length === 0) return 1;
 
-  // The targets measured before into this file stay, each with the time it was measured.
-  const kept = existsSync(out)
-    ? (JSON.parse(readFileSync(out, 'utf8')) as { targets: TargetResult[] }).targets.filter(
-        (t) => !results.some((r) => r.target === t.target),
-      )
+  // The targets measured before into this file stay, each with the time it was measured
+  // (a file written in another form is replaced whole).
+  const previous = existsSync(out)
+    ? (JSON.parse(readFileSync(out, 'utf8')) as { targets?: unknown }).targets
+    : undefined;
+  const kept = Array.isArray(previous)
+    ? (previous as TargetResult[]).filter((t) => !results.some((r) => r.target === t.target))
     : [];
   const file = {
     date,

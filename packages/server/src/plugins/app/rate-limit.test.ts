@@ -38,9 +38,22 @@ describe('clientKey: the key a client’s budgets are counted under', () => {
     expect(clientKey('::ffff:192.0.2.1%eth0')).toBe('192.0.2.1');
   });
 
+  it('takes only ::ffff:0:0/96 as IPv4-mapped: ffff after any non-zero group is IPv6', () => {
+    for (const [ip, prefix] of [
+      ['1::ffff:c000:201', '1:0:0:0::/64'],
+      ['0:1::ffff:c000:201', '0:1:0:0::/64'],
+      ['0:0:1::ffff:c000:201', '0:0:1:0::/64'],
+      ['0:0:0:1::ffff:c000:201', '0:0:0:1::/64'],
+      ['::1:ffff:c000:201', '0:0:0:0::/64'],
+    ])
+      expect(clientKey(ip!), ip).toBe(prefix);
+  });
+
   it('keeps anything that is not an address as it is, zone and all', () => {
     expect(clientKey('unix%socket')).toBe('unix%socket');
     expect(clientKey('')).toBe('');
+    // Hex groups and "::", but five digits in a group: not an address.
+    expect(clientKey('00001::')).toBe('00001::');
   });
 });
 
