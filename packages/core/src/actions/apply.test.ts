@@ -223,6 +223,11 @@ describe('apply: setLineQuantity and removeLine', () => {
     expect(expectOk(apply(withMug(2), setQty('l1', 0), ctx())).lines).toEqual([]);
     const two = cart({ lines: [line('a', 1, 100), line('b', 2, 200)] });
     expect(expectOk(apply(two, setQty('a', 0), context())).lines).toEqual([line('b', 2, 200)]);
+    // Fewer of one line leaves the others as they are.
+    expect(expectOk(apply(two, setQty('b', 1), context())).lines).toEqual([
+      line('a', 1, 100),
+      line('b', 1, 200),
+    ]);
   });
 
   it('setting the quantity a line has changes nothing, even for a product gone from the catalog', () => {

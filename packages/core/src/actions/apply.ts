@@ -124,8 +124,8 @@ function addLine(
     (l) => l.productId === productId && sameAttributes(l.attributes, attributes),
   );
   const lineQuantity = (existing?.quantity ?? 0) + quantity;
-  const limit = checkQuantity(state, product, existing?.id, lineQuantity, ctx);
-  if (!limit.ok) return limit;
+  const refused = quantityRefusal(state, product, existing?.id, lineQuantity, ctx);
+  if (refused) return refused;
 
   if (existing) {
     // Merging refreshes the snapshot: the customer is adding at today's price.
@@ -176,8 +176,8 @@ function setLineQuantity(
       '/lineId',
     );
   }
-  const limit = checkQuantity(state, product, line.id, quantity, ctx);
-  if (!limit.ok) return limit;
+  const refused = quantityRefusal(state, product, line.id, quantity, ctx);
+  if (refused) return refused;
   // An increase refreshes the snapshot, as adding more of it with addLine does: the
   // extra units are bought at today's price, never at a price the catalog has dropped.
   const increased: LineState = { ...line, ...snapshot(product), quantity };
@@ -185,17 +185,17 @@ function setLineQuantity(
 }
 
 /**
- * Checks a line's new quantity against the line limit, the product's `maxPerOrder` and
- * its stock. The last two count every line of the product (one product can sit on
- * several lines with different attributes).
+ * Why a line's new quantity is refused, or null when it is not: checked against the line
+ * limit, the product's `maxPerOrder` and its stock. The last two count every line of the
+ * product (one product can sit on several lines with different attributes).
  */
-function checkQuantity(
+function quantityRefusal(
   state: CartState,
   product: Product,
   lineId: string | undefined,
   lineQuantity: number,
   ctx: ApplyContext,
-): Result<true> {
+): Result<never> | null {
   if (lineQuantity > ctx.limits.maxQuantityPerLine) {
     return fail(
       'QUANTITY_LIMIT_EXCEEDED',
@@ -221,7 +221,7 @@ function checkQuantity(
         : `Only ${product.stock} of ${product.name} left.`;
     return fail('OUT_OF_STOCK', left, '/quantity');
   }
-  return ok(true);
+  return null;
 }
 
 function applyDiscount(state: CartState, code: string, ctx: ApplyContext): Result<CartState> {
@@ -279,8 +279,9 @@ export function sameAttributes(a: Record<string, string>, b: Record<string, stri
   return ka.every((k) => Object.hasOwn(b, k) && a[k] === b[k]);
 }
 
+/** The attributes in code-unit order of their names (which are unique: never equal). */
 function sortedAttributes(a: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(a).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)));
+  return Object.fromEntries(Object.entries(a).sort(([x], [y]) => (x < y ? -1 : 1)));
 }
 
 /**

@@ -26,11 +26,11 @@ export function allocate(total: number, weights: readonly number[]): number[] {
     return { floor: n / totalWeight, remainder: n % totalWeight };
   });
   let left = big - shares.reduce((a, s) => a + s.floor, 0n);
+  // Largest remainder first; equal remainders keep their order, as sort is stable. The
+  // difference may be past 2^53: Number() keeps its sign, which is all sort reads.
   const order = shares
     .map((s, index) => ({ index, remainder: s.remainder }))
-    .sort((a, b) =>
-      a.remainder === b.remainder ? a.index - b.index : a.remainder > b.remainder ? -1 : 1,
-    );
+    .sort((a, b) => Number(b.remainder - a.remainder));
   const result = shares.map((s) => s.floor);
   for (const { index } of order) {
     if (left === 0n) break;

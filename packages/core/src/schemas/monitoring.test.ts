@@ -46,6 +46,11 @@ describe('AuditRecord', () => {
     expect(AuditRecord.parse(record)).toEqual(record);
   });
 
+  it('names its actor a cart, an admin or the system', () => {
+    for (const actorType of ['cart', 'admin', 'system'])
+      expect(AuditRecord.parse({ ...record, actorType }).actorType).toBe(actorType);
+  });
+
   it('accepts a system record with no actor, cart or key', () => {
     const legacy = {
       ...record,
@@ -129,6 +134,22 @@ describe('AnalyticsEvent', () => {
     expect(AnalyticsEvent.safeParse({ ...event, amount: 1.5 }).success).toBe(false);
     expect(AnalyticsEvent.safeParse({ ...event, currency: 'XYZ' }).success).toBe(false);
     expect(AnalyticsEvent.safeParse({ ...event, email: 'a@b.c' }).success).toBe(false);
+  });
+
+  it('names every event of a cart’s life, as the server records them', () => {
+    expect(AnalyticsEventType.options).toEqual([
+      'cart_created',
+      'line_added',
+      'line_removed',
+      'quantity_changed',
+      'discount_applied',
+      'discount_removed',
+      'checkout_started',
+      'checked_out',
+      'cart_merged',
+      'cart_abandoned',
+      'cart_expired',
+    ]);
   });
 
   it('counts the funnel in event types, in order', () => {

@@ -12,7 +12,7 @@ import {
 } from '../../test/support/arbitraries.ts';
 import { computeTotals } from '../totals/compute-totals.ts';
 import { ActionBatch, CartAction } from './action.ts';
-import { Cart, CartState, CheckoutResult, toCartState } from './cart.ts';
+import { Cart, CartState, CheckoutResult, CreatedCart, toCartState } from './cart.ts';
 import { Discount, DiscountInput } from './discount.ts';
 import { Product, ProductInput } from './product.ts';
 
@@ -74,6 +74,19 @@ describe('parse(parse(x)) equals parse(x)', () => {
         cartArb.map((cart) => ({ orderId: 'order-1', cart })),
       ),
     ).toBe(200);
+  });
+
+  it('CreatedCart: a cart and its token, of at most 128 characters', () => {
+    fc.assert(
+      fc.property(cartStateArb, fc.string({ minLength: 1, maxLength: 128 }), (state, token) => {
+        const created = { ...computeTotals(state, 0), token };
+        expect(CreatedCart.parse(created)).toEqual(created);
+      }),
+      { numRuns: 50 },
+    );
+    const cart = computeTotals(fc.sample(cartStateArb, 1)[0] as CartState, 0);
+    expect(CreatedCart.safeParse({ ...cart, token: 'x'.repeat(129) }).success).toBe(false);
+    expect(CreatedCart.safeParse(cart).success).toBe(false);
   });
 
   it('a cart stored before appliedActionIds existed parses with none', () => {

@@ -257,7 +257,7 @@ describe('computeTotals: worked examples that pin the rounding rule', () => {
     const bogus = { ...percent('X', 1), kind: 'bogo' } as unknown as AppliedDiscount;
     expect(() =>
       computeTotals(cart({ lines: [line('l1', 1, 100)], discounts: [bogus] }), 0),
-    ).toThrow(TypeError);
+    ).toThrow(new TypeError('unknown discount kind bogo'));
   });
 
   it('isApplicable compares the minimum with the given subtotal', () => {
