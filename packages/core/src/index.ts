@@ -5,6 +5,7 @@
  */
 export * from './schemas/common.ts';
 export * from './schemas/product.ts';
+export * from './schemas/region.ts';
 export * from './schemas/discount.ts';
 export * from './schemas/cart.ts';
 export * from './schemas/action.ts';
@@ -17,6 +18,7 @@ export * from './totals/compute-totals.ts';
 export * from './discounts/check-discount.ts';
 export * from './actions/context.ts';
 export { apply, applyAll, checkCheckout, sameAttributes } from './actions/apply.ts';
+export { regionOf } from './actions/line-pricing.ts';
 export { mergeInto } from './actions/merge.ts';
 export * from './actions/reprice.ts';
 export * from './errors/catalog.ts';

@@ -4,11 +4,12 @@ import type { ErrorCode } from '../errors/catalog.ts';
 import type { CartAction } from '../schemas/action.ts';
 import type { CartState } from '../schemas/cart.ts';
 import type { Discount } from '../schemas/discount.ts';
-import type { Product } from '../schemas/product.ts';
+import { priceIn, type Product } from '../schemas/product.ts';
 import { cart, clone, context, deepFreeze, NOW } from '../../test/support/fixtures.ts';
 import { expectTotalsInvariants } from '../../test/support/invariants.ts';
 import { apply, applyAll } from './apply.ts';
 import type { ApplyContext, CartLimits } from './context.ts';
+import { regionOf } from './line-pricing.ts';
 
 /**
  * Random action sequences over a small random catalog. Small limits, stocks and
@@ -28,16 +29,32 @@ const ATTRIBUTES: Record<string, string>[] = [
 const catalogArb = fc
   .tuple(
     ...PRODUCT_IDS.map((id) =>
-      fc.record({
-        id: fc.constant(id),
-        sku: fc.constant(`SKU-${id}`),
-        name: fc.constant(`Product ${id}`),
-        description: fc.constant(''),
-        price: fc.record({ amount: fc.nat({ max: 5000 }), currency: fc.constant('USD' as const) }),
-        stock: fc.option(fc.nat({ max: 30 }), { nil: null }),
-        maxPerOrder: fc.option(fc.integer({ min: 1, max: 20 }), { nil: null }),
-        imageUrl: fc.constant(null),
-      }),
+      fc
+        .record({
+          id: fc.constant(id),
+          sku: fc.constant(`SKU-${id}`),
+          name: fc.constant(`Product ${id}`),
+          description: fc.constant(''),
+          price: fc.record({
+            amount: fc.nat({ max: 5000 }),
+            currency: fc.constant('USD' as const),
+          }),
+          // Sold in euros, pounds, both or neither: some moves are refused whole.
+          others: fc
+            .subarray(['EUR', 'GBP'] as const)
+            .chain((currencies) =>
+              fc.tuple(
+                ...currencies.map((currency) =>
+                  fc.record({ amount: fc.nat({ max: 5000 }), currency: fc.constant(currency) }),
+                ),
+              ),
+            ),
+          requiresShipping: fc.boolean(),
+          stock: fc.option(fc.nat({ max: 30 }), { nil: null }),
+          maxPerOrder: fc.option(fc.integer({ min: 1, max: 20 }), { nil: null }),
+          imageUrl: fc.constant(null),
+        })
+        .map(({ others, ...p }): Product => ({ ...p, prices: [p.price, ...others] })),
     ),
   )
   // Sometimes a product has left the catalog: lines of it can then only shrink.
@@ -47,17 +64,29 @@ const catalogArb = fc
 
 const discountsArb = fc.tuple(
   ...CODES.map((code) =>
-    fc.record({
-      code: fc.constant(code),
-      kind: fc.constantFrom('percent' as const, 'fixed' as const),
-      value: fc.integer({ min: 1, max: 10_000 }),
-      minSubtotal: fc.option(fc.nat({ max: 20_000 }), { nil: null, freq: 2 }),
-      usageLimit: fc.option(fc.integer({ min: 1, max: 3 }), { nil: null, freq: 2 }),
-      timesUsed: fc.nat({ max: 3 }),
-      combinable: fc.boolean(),
-      startsAt: fc.constantFrom(null, null, '2026-01-01T00:00:00.000Z', '2027-01-01T00:00:00.000Z'),
-      endsAt: fc.constantFrom(null, null, '2026-11-28T10:00:00.000Z', '2028-01-01T00:00:00.000Z'),
-    }),
+    fc
+      .record({
+        code: fc.constant(code),
+        kind: fc.constantFrom('percent' as const, 'fixed' as const),
+        value: fc.integer({ min: 1, max: 10_000 }),
+        minSubtotal: fc.option(fc.nat({ max: 20_000 }), { nil: null, freq: 2 }),
+        usageLimit: fc.option(fc.integer({ min: 1, max: 3 }), { nil: null, freq: 2 }),
+        timesUsed: fc.nat({ max: 3 }),
+        combinable: fc.boolean(),
+        startsAt: fc.constantFrom(
+          null,
+          null,
+          '2026-01-01T00:00:00.000Z',
+          '2027-01-01T00:00:00.000Z',
+        ),
+        endsAt: fc.constantFrom(null, null, '2026-11-28T10:00:00.000Z', '2028-01-01T00:00:00.000Z'),
+        currency: fc.constantFrom('USD' as const, 'EUR' as const, null),
+      })
+      .map((d): Discount => ({
+        ...d,
+        // A fixed value or a minimum needs a currency.
+        currency: d.currency ?? (d.kind === 'fixed' || d.minSubtotal !== null ? 'USD' : null),
+      })),
   ),
 );
 
@@ -121,6 +150,52 @@ const actionArb: fc.Arbitrary<CartAction> = fc.oneof(
     }),
   },
   { weight: 1, arbitrary: fc.constant({ type: 'clear' as const }) },
+  {
+    weight: 2,
+    // JP is served by no region.
+    arbitrary: fc.record({
+      type: fc.constant('setCountry' as const),
+      country: fc.constantFrom(
+        'US' as const,
+        'DE' as const,
+        'FR' as const,
+        'GB' as const,
+        'JP' as const,
+      ),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      type: fc.constant('setShippingAddress' as const),
+      address: fc.option(
+        fc.constantFrom('US' as const, 'DE' as const, 'GB' as const).map((country) => ({
+          name: 'Ada Lovelace',
+          line1: '1 Main St',
+          line2: '',
+          city: 'Springfield',
+          postalCode: { US: '10118', DE: '10115', GB: 'SW1A 2AA' }[country],
+          province: '',
+          country,
+        })),
+        { nil: null },
+      ),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      type: fc.constant('setShippingOption' as const),
+      shippingOptionId: fc.constantFrom(
+        'us-standard',
+        'us-express',
+        'eu-standard',
+        'uk-express',
+        'nope',
+        null,
+      ),
+    }),
+  },
 );
 
 const scenarioArb = fc.record({
@@ -139,14 +214,28 @@ type Scenario = {
 };
 
 const ALLOWED: Record<CartAction['type'], readonly ErrorCode[]> = {
-  addLine: ['PRODUCT_NOT_FOUND', 'QUANTITY_LIMIT_EXCEEDED', 'OUT_OF_STOCK', 'CART_LIMIT_EXCEEDED'],
-  setLineQuantity: ['LINE_NOT_FOUND', 'QUANTITY_LIMIT_EXCEEDED', 'OUT_OF_STOCK'],
+  addLine: [
+    'PRODUCT_NOT_FOUND',
+    'PRODUCT_NOT_AVAILABLE',
+    'QUANTITY_LIMIT_EXCEEDED',
+    'OUT_OF_STOCK',
+    'CART_LIMIT_EXCEEDED',
+  ],
+  setLineQuantity: [
+    'LINE_NOT_FOUND',
+    'PRODUCT_NOT_AVAILABLE',
+    'QUANTITY_LIMIT_EXCEEDED',
+    'OUT_OF_STOCK',
+  ],
   removeLine: ['LINE_NOT_FOUND'],
   applyDiscount: ['DISCOUNT_INVALID'],
   removeDiscount: ['DISCOUNT_INVALID'],
   setNote: [],
   setEmail: [],
   clear: [],
+  setCountry: ['COUNTRY_NOT_SERVED', 'PRODUCT_NOT_AVAILABLE', 'DISCOUNT_INVALID'],
+  setShippingAddress: ['PRODUCT_NOT_AVAILABLE', 'DISCOUNT_INVALID'],
+  setShippingOption: ['SHIPPING_OPTION_UNAVAILABLE'],
 };
 
 const identity = (productId: string, attributes: Record<string, string>) =>
@@ -154,7 +243,17 @@ const identity = (productId: string, attributes: Record<string, string>) =>
 
 /** Everything that must hold of every cart `apply` accepts. */
 function expectCartInvariants(state: CartState, s: Scenario, ctx: ApplyContext): void {
-  expectTotalsInvariants(state, s.taxRateBps);
+  const region = regionOf(state, ctx);
+  expectTotalsInvariants(state, region);
+  // Money never mixes currencies: the cart is in its region's, and so is all it holds.
+  expect(state.currency).toBe(region.currency);
+  for (const l of state.lines) expect(l.unitPrice.currency).toBe(state.currency);
+  if (state.shippingOption) {
+    expect(state.shippingOption.amount.currency).toBe(state.currency);
+    expect(ctx.shippingOption(state.shippingOption.id)?.regionId).toBe(state.regionId);
+  }
+  if (state.shippingAddress) expect(state.shippingAddress.country).toBe(state.country);
+  if (state.country !== null) expect(region.countries).toContain(state.country);
   const { limits } = ctx;
   expect(state.lines.length).toBeLessThanOrEqual(limits.maxLines);
   expect(new Set(state.lines.map((l) => l.id)).size).toBe(state.lines.length);
@@ -167,7 +266,7 @@ function expectCartInvariants(state: CartState, s: Scenario, ctx: ApplyContext):
     const product = ctx.product(l.productId);
     expect(product).toBeDefined();
     // the catalog does not change here, so every snapshot is today's price
-    expect(l.unitPrice).toEqual(product?.price);
+    expect(l.unitPrice).toEqual(product && priceIn(product, state.currency));
   }
   for (const product of s.products) {
     const held = state.lines
@@ -212,6 +311,7 @@ function violatedLimits(
   }
   const product = ctx.product(productId);
   if (!product) return ['PRODUCT_NOT_FOUND'];
+  if (!priceIn(product, state.currency)) return ['PRODUCT_NOT_AVAILABLE'];
   const violated: ErrorCode[] = [];
   const held =
     state.lines
@@ -245,6 +345,39 @@ const contextOf = (s: Scenario) =>
     taxRateBps: s.taxRateBps,
     now: NOW,
   });
+
+describe('apply reaches every region and refusal (property coverage)', () => {
+  it('moves carts between regions and sets shipping in some runs', () => {
+    const seen = new Set<string>();
+    fc.assert(
+      fc.property(scenarioArb, (s: Scenario) => {
+        const ctx = contextOf(s);
+        let state: CartState = cart();
+        for (const action of s.actions) {
+          const result = apply(state, resolve(action, state), ctx);
+          if (!result.ok) {
+            seen.add(result.error.code);
+            continue;
+          }
+          state = result.value;
+          seen.add(state.regionId);
+          if (state.shippingOption) seen.add('shipping');
+        }
+      }),
+      { numRuns: 300 },
+    );
+    for (const expected of [
+      'us',
+      'eu',
+      'uk',
+      'shipping',
+      'COUNTRY_NOT_SERVED',
+      'PRODUCT_NOT_AVAILABLE',
+      'SHIPPING_OPTION_UNAVAILABLE',
+    ])
+      expect(seen, expected).toContain(expected);
+  });
+});
 
 describe('apply over random action sequences (property)', () => {
   it('keeps every invariant, refuses exactly what passes a limit, never throws or mutates', () => {
@@ -281,6 +414,15 @@ describe('apply over random action sequences (property)', () => {
             const line = next.lines.find((l) => l.id === action.lineId);
             if (action.quantity === 0) expect(line).toBeUndefined();
             else expect(line?.quantity).toBe(action.quantity);
+          }
+          if (action.type === 'setCountry' || action.type === 'setShippingAddress') {
+            // A move keeps every line and every code, re-priced; it never drops one.
+            const held = (c: CartState) => c.lines.map((l) => [l.id, l.quantity]);
+            expect(held(next)).toEqual(held(state));
+            expect(next.discounts.map((d) => d.code)).toEqual(state.discounts.map((d) => d.code));
+            const country = action.type === 'setCountry' ? action.country : action.address?.country;
+            if (country !== undefined) expect(next.country).toBe(country);
+            if (next.regionId !== state.regionId) expect(next.shippingOption).toBeNull();
           }
           state = deepFreeze(next);
         }

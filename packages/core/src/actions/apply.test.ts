@@ -13,6 +13,9 @@ import {
   expectOk,
   line,
   product,
+  exclusive,
+  US_ADDRESS,
+  US_STANDARD,
 } from '../../test/support/fixtures.ts';
 import { computeTotals } from '../totals/compute-totals.ts';
 import { apply, applyAll, checkCheckout, sameAttributes } from './apply.ts';
@@ -56,6 +59,7 @@ describe('apply: addLine', () => {
         name: 'Blue Mug',
         quantity: 2,
         unitPrice: { amount: 1000, currency: 'USD' },
+        requiresShipping: true,
         attributes: {},
       },
     ]);
@@ -120,12 +124,30 @@ describe('apply: addLine', () => {
     });
   });
 
-  it('VALIDATION_FAILED for a product priced in another currency', () => {
+  it('PRODUCT_NOT_AVAILABLE for a product with no price in the cart’s currency', () => {
     const euro = product({ id: 'euro', price: { amount: 100, currency: 'EUR' } });
     expect(errorOf(apply(cart(), add('euro', 1), context({ products: [euro] })))).toEqual({
-      code: 'VALIDATION_FAILED',
-      message: 'Blue Mug is priced in EUR, this cart in USD.',
+      code: 'PRODUCT_NOT_AVAILABLE',
+      message: 'Blue Mug is not for sale in United States (USD).',
       path: '/productId',
+    });
+  });
+
+  it('prices a line in the cart’s currency, from the product’s prices', () => {
+    const both = product({
+      id: 'both',
+      price: { amount: 1000, currency: 'USD' },
+      prices: [
+        { amount: 1000, currency: 'USD' },
+        { amount: 850, currency: 'GBP' },
+      ],
+      requiresShipping: false,
+    });
+    const uk = cart({ regionId: 'uk', currency: 'GBP' });
+    const next = expectOk(apply(uk, add('both', 2), context({ products: [both] })));
+    expect(next.lines[0]).toMatchObject({
+      unitPrice: { amount: 850, currency: 'GBP' },
+      requiresShipping: false,
     });
   });
 
@@ -292,11 +314,17 @@ describe('apply: setLineQuantity and removeLine', () => {
     );
     expect(down.lines[0]).toMatchObject({ quantity: 2, sku: 'OLD', unitPrice: { amount: 800 } });
     const euro = context({
-      products: [product({ ...mug, price: { amount: 1, currency: 'EUR' } })],
+      products: [
+        product({
+          ...mug,
+          price: { amount: 1, currency: 'EUR' },
+          prices: [{ amount: 1, currency: 'EUR' }],
+        }),
+      ],
     });
     expect(errorOf(apply(state, setQty('l1', 2), euro))).toEqual({
-      code: 'VALIDATION_FAILED',
-      message: 'Blue Mug is priced in EUR, this cart in USD.',
+      code: 'PRODUCT_NOT_AVAILABLE',
+      message: 'Blue Mug is not for sale in United States (USD).',
       path: '/lineId',
     });
   });
@@ -339,9 +367,16 @@ describe('apply: discounts', () => {
   it('applies a code, copying the terms that price it', () => {
     const next = expectOk(applyCode(filled, 'SAVE10'));
     expect(next.discounts).toEqual([
-      { code: 'SAVE10', kind: 'percent', value: 1000, minSubtotal: null, combinable: true },
+      {
+        code: 'SAVE10',
+        kind: 'percent',
+        value: 1000,
+        minSubtotal: null,
+        combinable: true,
+        currency: null,
+      },
     ]);
-    expect(computeTotals(next, 0).discountTotal.amount).toBe(300);
+    expect(computeTotals(next, exclusive(0)).discountTotal.amount).toBe(300);
   });
 
   it('applying a code twice changes nothing and is not an error', () => {
@@ -407,7 +442,7 @@ describe('apply: discounts', () => {
     );
     const smaller = expectOk(apply(withCode, setQty('l1', 4), context()));
     expect(smaller.discounts.map((d) => d.code)).toEqual(['OVER50']);
-    const totals = computeTotals(smaller, 0);
+    const totals = computeTotals(smaller, exclusive(0));
     expect(totals.discounts[0]).toMatchObject({ applicable: false, amount: { amount: 0 } });
     expect(totals.total.amount).toBe(4000);
   });
@@ -432,7 +467,16 @@ describe('apply: note, email, clear', () => {
   it('clear empties lines and codes, keeping note and email', () => {
     const state = cart({
       lines: [line('l1', 1, 100)],
-      discounts: [{ code: 'X', kind: 'fixed', value: 1, minSubtotal: null, combinable: true }],
+      discounts: [
+        {
+          code: 'X',
+          kind: 'fixed',
+          value: 1,
+          minSubtotal: null,
+          combinable: true,
+          currency: 'USD',
+        },
+      ],
       note: 'n',
       email: 'a@b.co',
     });
@@ -458,7 +502,14 @@ describe('apply: rules for every action', () => {
   const open = cart({
     lines: [line('l1', 1, 1000, { productId: 'mug' })],
     discounts: [
-      { code: 'SAVE10', kind: 'percent', value: 1000, minSubtotal: null, combinable: true },
+      {
+        code: 'SAVE10',
+        kind: 'percent',
+        value: 1000,
+        minSubtotal: null,
+        combinable: true,
+        currency: null,
+      },
     ],
   });
 
@@ -596,9 +647,29 @@ describe('applyAll', () => {
 });
 
 describe('checkCheckout', () => {
-  it('accepts an open cart with lines', () => {
-    const state = cart({ lines: [line('l1', 1, 100)] });
-    expect(expectOk(checkCheckout(state))).toBe(state);
+  it('accepts an open cart with lines, and an address and option when one is shipped', () => {
+    const digital = cart({ lines: [line('l1', 1, 100, { requiresShipping: false })] });
+    expect(expectOk(checkCheckout(digital))).toBe(digital);
+    const shipped = cart({
+      lines: [line('l1', 1, 100)],
+      shippingAddress: US_ADDRESS,
+      shippingOption: US_STANDARD,
+    });
+    expect(expectOk(checkCheckout(shipped))).toBe(shipped);
+  });
+
+  it('SHIPPING_REQUIRED for a line to ship without an address, or without an option', () => {
+    const lines = [line('l1', 1, 100, { requiresShipping: false }), line('l2', 1, 100)];
+    expect(errorOf(checkCheckout(cart({ lines, shippingOption: US_STANDARD })))).toEqual({
+      code: 'SHIPPING_REQUIRED',
+      message: 'Enter the address to ship to.',
+      path: '/shippingAddress',
+    });
+    expect(errorOf(checkCheckout(cart({ lines, shippingAddress: US_ADDRESS })))).toEqual({
+      code: 'SHIPPING_REQUIRED',
+      message: 'Choose a shipping method.',
+      path: '/shippingOptionId',
+    });
   });
 
   it('CART_EMPTY for an empty cart', () => {

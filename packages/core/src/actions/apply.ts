@@ -4,9 +4,11 @@ import { checkDiscountForCart } from '../discounts/check-discount.ts';
 import { MoneyOverflowError, multiply, sum } from '../money/money.ts';
 import type { CartAction } from '../schemas/action.ts';
 import type { CartState, LineState } from '../schemas/cart.ts';
-import type { Product } from '../schemas/product.ts';
+import { priceIn, type Product } from '../schemas/product.ts';
 import { checkAmounts } from '../totals/compute-totals.ts';
 import type { ApplyContext } from './context.ts';
+import { notSoldHere, regionOf, snapshot } from './line-pricing.ts';
+import { setCountry, setShippingAddress, setShippingOption } from './region-actions.ts';
 
 /**
  * The cart reducer: applies one action to a cart and returns the new cart, or the
@@ -26,7 +28,7 @@ export function apply(state: CartState, action: CartAction, ctx: ApplyContext): 
     if (!next.ok) return next;
     // The amount check: a cart whose totals would leave the safe-integer range is
     // refused here, before anyone can store it (its amounts only: the caller prices it).
-    checkAmounts(next.value, ctx.taxRateBps);
+    checkAmounts(next.value, regionOf(next.value, ctx));
     return next;
   });
 }
@@ -96,6 +98,12 @@ function reduce(state: CartState, action: CartAction, ctx: ApplyContext): Result
       return ok({ ...state, email: action.email });
     case 'clear':
       return ok({ ...state, lines: [], discounts: [] });
+    case 'setCountry':
+      return setCountry(state, action.country, ctx);
+    case 'setShippingAddress':
+      return setShippingAddress(state, action.address, ctx);
+    case 'setShippingOption':
+      return setShippingOption(state, action.shippingOptionId, ctx);
     default: {
       const never: never = action;
       throw new TypeError(`unknown action ${JSON.stringify(never)}`);
@@ -113,13 +121,8 @@ function addLine(
   const product = ctx.product(productId);
   if (!product)
     return fail('PRODUCT_NOT_FOUND', 'That product is not available any more.', '/productId');
-  if (product.price.currency !== state.currency) {
-    return fail(
-      'VALIDATION_FAILED',
-      `${product.name} is priced in ${product.price.currency}, this cart in ${state.currency}.`,
-      '/productId',
-    );
-  }
+  const price = priceIn(product, state.currency);
+  if (!price) return notSoldHere(product.name, state, ctx, '/productId');
   const existing = state.lines.find(
     (l) => l.productId === productId && sameAttributes(l.attributes, attributes),
   );
@@ -129,7 +132,7 @@ function addLine(
 
   if (existing) {
     // Merging refreshes the snapshot: the customer is adding at today's price.
-    const merged: LineState = { ...existing, ...snapshot(product), quantity: lineQuantity };
+    const merged: LineState = { ...existing, ...snapshot(product, price), quantity: lineQuantity };
     return ok({ ...state, lines: state.lines.map((l) => (l.id === existing.id ? merged : l)) });
   }
   if (state.lines.length >= ctx.limits.maxLines) {
@@ -141,7 +144,7 @@ function addLine(
   const line: LineState = {
     id: ctx.newId(),
     productId,
-    ...snapshot(product),
+    ...snapshot(product, price),
     quantity,
     attributes: sortedAttributes(attributes),
   };
@@ -169,18 +172,13 @@ function setLineQuantity(
   const product = ctx.product(line.productId);
   if (!product)
     return fail('PRODUCT_NOT_FOUND', `${line.name} is not available any more.`, '/quantity');
-  if (product.price.currency !== state.currency) {
-    return fail(
-      'VALIDATION_FAILED',
-      `${product.name} is priced in ${product.price.currency}, this cart in ${state.currency}.`,
-      '/lineId',
-    );
-  }
+  const price = priceIn(product, state.currency);
+  if (!price) return notSoldHere(product.name, state, ctx, '/lineId');
   const refused = quantityRefusal(state, product, line.id, quantity, ctx);
   if (refused) return refused;
   // An increase refreshes the snapshot, as adding more of it with addLine does: the
   // extra units are bought at today's price, never at a price the catalog has dropped.
-  const increased: LineState = { ...line, ...snapshot(product), quantity };
+  const increased: LineState = { ...line, ...snapshot(product, price), quantity };
   return ok({ ...state, lines: state.lines.map((l) => (l.id === lineId ? increased : l)) });
 }
 
@@ -268,10 +266,6 @@ function lineNotFound(lineId: string): Result<never> {
   return fail('LINE_NOT_FOUND', `There is no line ${lineId} in this cart.`, '/lineId');
 }
 
-function snapshot(product: Product): Pick<LineState, 'sku' | 'name' | 'unitPrice'> {
-  return { sku: product.sku, name: product.name, unitPrice: product.price };
-}
-
 /** Attribute maps are equal when they hold the same keys with the same values, in any order. */
 export function sameAttributes(a: Record<string, string>, b: Record<string, string>): boolean {
   const ka = Object.keys(a);
@@ -285,12 +279,19 @@ function sortedAttributes(a: Record<string, string>): Record<string, string> {
 }
 
 /**
- * Whether a cart can be checked out as it stands: open and not empty. Stock and the
- * codes' validity are checked again by the server, atomically, when it reserves stock.
+ * Whether a cart can be checked out as it stands: open, not empty, and, when a line is
+ * shipped, with an address and a shipping option. Stock and the codes' validity are
+ * checked again by the server, atomically, when it reserves stock.
  */
 export function checkCheckout(state: CartState): Result<CartState> {
   if (state.status !== 'active') return refuseClosed(state.status);
   if (state.lines.length === 0)
     return fail('CART_EMPTY', 'Your cart is empty. Add something before checking out.');
+  if (state.lines.some((l) => l.requiresShipping)) {
+    if (state.shippingAddress === null)
+      return fail('SHIPPING_REQUIRED', 'Enter the address to ship to.', '/shippingAddress');
+    if (state.shippingOption === null)
+      return fail('SHIPPING_REQUIRED', 'Choose a shipping method.', '/shippingOptionId');
+  }
   return ok(state);
 }

@@ -1,5 +1,6 @@
 import type { Discount } from '../schemas/discount.ts';
 import type { Product } from '../schemas/product.ts';
+import type { CountryCode, Region, ShippingOption } from '../schemas/region.ts';
 
 /** Limits a cart is held to; every change that would pass one is refused whole. */
 export interface CartLimits {
@@ -31,6 +32,10 @@ export interface ApplyContext {
   /** Discount lookup by canonical (upper-case) code. */
   discount: (code: string) => Discount | undefined;
   limits: CartLimits;
-  /** Tax rate in basis points of the discounted amount. */
-  taxRateBps: number;
+  /** Region lookup by id: the cart's region gives its currency and its tax rule. */
+  region: (id: string) => Region | undefined;
+  /** The region that sells to a country, or undefined: the shop does not. */
+  regionFor: (country: CountryCode) => Region | undefined;
+  /** Shipping option lookup by id. */
+  shippingOption: (id: string) => ShippingOption | undefined;
 }

@@ -27,6 +27,7 @@ const applied = (code: string, more: Partial<AppliedDiscount> = {}): AppliedDisc
   value: 1000,
   minSubtotal: null,
   combinable: true,
+  currency: null,
   ...more,
 });
 

@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { computeTotals } from '../totals/compute-totals.ts';
-import { cart, deepFreeze, discount, line, product } from '../../test/support/fixtures.ts';
+import {
+  cart,
+  chosen,
+  deepFreeze,
+  discount,
+  exclusive,
+  line,
+  product,
+  shippingOptions,
+} from '../../test/support/fixtures.ts';
+import type { ShippingOption } from '../schemas/region.ts';
 import { reprice, type RepriceCatalog } from './reprice.ts';
 
 function catalog(
@@ -9,7 +19,11 @@ function catalog(
 ): RepriceCatalog {
   const p = new Map(products.map((x) => [x.id, x]));
   const d = new Map(discounts.map((x) => [x.code, x]));
-  return { product: (id) => p.get(id), discount: (code) => d.get(code) };
+  return {
+    product: (id) => p.get(id),
+    discount: (code) => d.get(code),
+    shippingOption: (id) => shippingOptions().find((o) => o.id === id),
+  };
 }
 
 const applied = {
@@ -18,6 +32,7 @@ const applied = {
   value: 1000,
   minSubtotal: null,
   combinable: true,
+  currency: null,
 } as const;
 
 describe('reprice', () => {
@@ -63,7 +78,7 @@ describe('reprice', () => {
       unitPrice: { amount: 1250, currency: 'USD' },
     });
     expect(result.state.lines[1]).toBe(state.lines[1]);
-    expect(computeTotals(result.state, 0).subtotal.amount).toBe(3 * 1250 + 500);
+    expect(computeTotals(result.state, exclusive(0)).subtotal.amount).toBe(3 * 1250 + 500);
     // the input is untouched
     expect(state.lines[0]?.unitPrice.amount).toBe(1000);
   });
@@ -101,11 +116,24 @@ describe('reprice', () => {
     ]) {
       const state = cart({ lines: [line('a', 1, 10_000)], discounts: [applied] });
       const result = reprice(state, catalog([], [discount(change)]));
-      const to = { kind: 'percent', value: 1000, minSubtotal: null, combinable: true, ...change };
+      const to = {
+        kind: 'percent',
+        value: 1000,
+        minSubtotal: null,
+        combinable: true,
+        currency: null,
+        ...change,
+      };
       expect(result.discounts, JSON.stringify(change)).toEqual([
         {
           code: 'SAVE10',
-          from: { kind: 'percent', value: 1000, minSubtotal: null, combinable: true },
+          from: {
+            kind: 'percent',
+            value: 1000,
+            minSubtotal: null,
+            combinable: true,
+            currency: null,
+          },
           to,
         },
       ]);
@@ -138,9 +166,57 @@ describe('reprice', () => {
     );
     expect(result.lines).toHaveLength(1);
     expect(result.discounts).toHaveLength(1);
-    const totals = computeTotals(result.state, 1000);
+    const totals = computeTotals(result.state, exclusive(1000));
     expect(totals.subtotal.amount).toBe(3000);
     expect(totals.discountTotal.amount).toBe(500);
     expect(totals.total.amount).toBe(2500 + 250);
+  });
+});
+
+describe('reprice: the chosen shipping option', () => {
+  const withOption = (option = chosen('us-standard')) =>
+    cart({ lines: [line('a', 1, 1000, { productId: 'p1' })], shippingOption: option });
+  const catalogWith = (options: ShippingOption[]): RepriceCatalog => ({
+    product: () => product({ price: { amount: 1000, currency: 'USD' } }),
+    discount: () => undefined,
+    shippingOption: (id) => options.find((o) => o.id === id),
+  });
+
+  it("takes today's terms and reports them, or changes nothing", () => {
+    const today = shippingOptions().map((o) =>
+      o.id === 'us-standard' ? { ...o, amount: { amount: 650, currency: 'USD' as const } } : o,
+    );
+    const result = reprice(withOption(), catalogWith(today));
+    expect(result.shipping).toEqual({
+      shippingOptionId: 'us-standard',
+      from: { amount: { amount: 500, currency: 'USD' }, freeOverSubtotal: 5000, taxable: true },
+      to: { amount: { amount: 650, currency: 'USD' }, freeOverSubtotal: 5000, taxable: true },
+    });
+    expect(result.state.shippingOption).toEqual({
+      ...chosen('us-standard'),
+      amount: { amount: 650, currency: 'USD' },
+    });
+    for (const change of [{ freeOverSubtotal: null }, { taxable: false }]) {
+      const edited = shippingOptions().map((o) =>
+        o.id === 'us-standard' ? { ...o, ...change } : o,
+      );
+      expect(
+        reprice(withOption(), catalogWith(edited)).shipping?.to,
+        JSON.stringify(change),
+      ).toMatchObject(change);
+    }
+    const same = withOption();
+    expect(reprice(same, catalogWith(shippingOptions())).state).toBe(same);
+  });
+
+  it('leaves an option gone, or moved to another region, for checkout to refuse', () => {
+    const moved = shippingOptions().map((o) =>
+      o.id === 'us-standard' ? { ...o, regionId: 'eu' } : o,
+    );
+    for (const options of [[], moved]) {
+      const result = reprice(withOption(), catalogWith(options));
+      expect(result.shipping).toBeNull();
+      expect(result.state.shippingOption).toEqual(chosen('us-standard'));
+    }
   });
 });

@@ -1,7 +1,8 @@
 import type { Money } from '../money/money.ts';
 import type { AppliedDiscount, CartState, LineState } from '../schemas/cart.ts';
 import type { Discount } from '../schemas/discount.ts';
-import type { Product } from '../schemas/product.ts';
+import { priceIn, type Product } from '../schemas/product.ts';
+import type { AppliedShippingOption, ShippingOption } from '../schemas/region.ts';
 
 /** A line whose unit price is no longer the catalog's. */
 export interface LinePriceChange {
@@ -21,17 +22,29 @@ export interface DiscountTermsChange {
   to: DiscountTerms;
 }
 
+/** The terms of a chosen shipping option that price it. */
+export type ShippingTerms = Pick<AppliedShippingOption, 'amount' | 'freeOverSubtotal' | 'taxable'>;
+
+/** The chosen shipping option, when its terms are no longer the current ones. */
+export interface ShippingTermsChange {
+  shippingOptionId: string;
+  from: ShippingTerms;
+  to: ShippingTerms;
+}
+
 /** A cart brought to today's catalog, and what that changed (empty when nothing). */
 export interface Repricing {
   state: CartState;
   lines: LinePriceChange[];
   discounts: DiscountTermsChange[];
+  shipping: ShippingTermsChange | null;
 }
 
 /** The catalog as it is now: the same lookups the reducer's context has. */
 export interface RepriceCatalog {
   product: (id: string) => Product | undefined;
   discount: (code: string) => Discount | undefined;
+  shippingOption: (id: string) => ShippingOption | undefined;
 }
 
 /**
@@ -43,12 +56,15 @@ export interface RepriceCatalog {
  * - A line whose product now costs another amount takes today's price, and with it
  *   today's name and sku (as adding more of it would). A change of name or sku alone
  *   changes nothing: it does not change what the shopper pays.
- * - An applied code whose kind, value, minimum subtotal or combinability changed
+ * - An applied code whose kind, value, minimum subtotal, combinability or currency
+ *   changed takes today's terms.
+ * - The chosen shipping option whose amount, free-over threshold or taxability changed
  *   takes today's terms.
- * - A product that has left the catalog, or is now priced in another currency than the
- *   cart, and a code that no longer exists, are left as they are: they cannot be
- *   re-priced, and the caller refuses them on their own terms (PRODUCT_NOT_FOUND,
- *   DISCOUNT_INVALID).
+ * - A product that has left the catalog or is no longer sold in the cart's currency, a
+ *   code that no longer exists, and an option gone from the cart's region, are left as
+ *   they are: they cannot be re-priced, and the caller refuses them on their own terms
+ *   (PRODUCT_NOT_FOUND, PRODUCT_NOT_AVAILABLE, DISCOUNT_INVALID,
+ *   SHIPPING_OPTION_UNAVAILABLE).
  *
  * Pure, and touches neither `version` nor `updatedAt`. When nothing changed, the very
  * same `state` comes back, so re-pricing against an unchanged catalog is the identity.
@@ -57,15 +73,15 @@ export function reprice(state: CartState, catalog: RepriceCatalog): Repricing {
   const lineChanges: LinePriceChange[] = [];
   const lines = state.lines.map((line): LineState => {
     const product = catalog.product(line.productId);
-    if (!product || product.price.currency !== state.currency) return line;
-    if (product.price.amount === line.unitPrice.amount) return line;
+    const price = product && priceIn(product, state.currency);
+    if (!product || !price || price.amount === line.unitPrice.amount) return line;
     lineChanges.push({
       lineId: line.id,
       productId: line.productId,
       from: line.unitPrice,
-      to: product.price,
+      to: price,
     });
-    return { ...line, sku: product.sku, name: product.name, unitPrice: product.price };
+    return { ...line, sku: product.sku, name: product.name, unitPrice: price };
   });
 
   const discountChanges: DiscountTermsChange[] = [];
@@ -79,14 +95,57 @@ export function reprice(state: CartState, catalog: RepriceCatalog): Repricing {
     return { code: applied.code, ...now };
   });
 
-  if (lineChanges.length === 0 && discountChanges.length === 0) {
-    return { state, lines: [], discounts: [] };
+  const shipping = repriceShipping(state, catalog);
+
+  if (lineChanges.length === 0 && discountChanges.length === 0 && shipping === null) {
+    return { state, lines: [], discounts: [], shipping: null };
   }
-  return { state: { ...state, lines, discounts }, lines: lineChanges, discounts: discountChanges };
+  return {
+    state: {
+      ...state,
+      lines,
+      discounts,
+      shippingOption:
+        shipping && state.shippingOption
+          ? { ...state.shippingOption, ...shipping.to }
+          : state.shippingOption,
+    },
+    lines: lineChanges,
+    discounts: discountChanges,
+    shipping,
+  };
+}
+
+function repriceShipping(state: CartState, catalog: RepriceCatalog): ShippingTermsChange | null {
+  const chosen = state.shippingOption;
+  const live = chosen && catalog.shippingOption(chosen.id);
+  if (!chosen || !live || live.regionId !== state.regionId) return null;
+  const from: ShippingTerms = {
+    amount: chosen.amount,
+    freeOverSubtotal: chosen.freeOverSubtotal,
+    taxable: chosen.taxable,
+  };
+  const to: ShippingTerms = {
+    amount: live.amount,
+    freeOverSubtotal: live.freeOverSubtotal,
+    taxable: live.taxable,
+  };
+  const same =
+    from.amount.amount === to.amount.amount &&
+    from.amount.currency === to.amount.currency &&
+    from.freeOverSubtotal === to.freeOverSubtotal &&
+    from.taxable === to.taxable;
+  return same ? null : { shippingOptionId: chosen.id, from, to };
 }
 
 function termsOf(d: DiscountTerms): DiscountTerms {
-  return { kind: d.kind, value: d.value, minSubtotal: d.minSubtotal, combinable: d.combinable };
+  return {
+    kind: d.kind,
+    value: d.value,
+    minSubtotal: d.minSubtotal,
+    combinable: d.combinable,
+    currency: d.currency,
+  };
 }
 
 function sameTerms(a: DiscountTerms, b: DiscountTerms): boolean {
@@ -94,6 +153,7 @@ function sameTerms(a: DiscountTerms, b: DiscountTerms): boolean {
     a.kind === b.kind &&
     a.value === b.value &&
     a.minSubtotal === b.minSubtotal &&
-    a.combinable === b.combinable
+    a.combinable === b.combinable &&
+    a.currency === b.currency
   );
 }

@@ -9,6 +9,7 @@ const applied = (code: string, combinable = true): AppliedDiscount => ({
   value: 100,
   minSubtotal: null,
   combinable,
+  currency: 'USD',
 });
 const codeOf = (r: { ok: boolean; error?: { code: string; message: string } }) =>
   r.ok ? 'OK' : r.error?.message;
@@ -53,10 +54,25 @@ describe('checkDiscountForCart', () => {
     checkDiscountForCart(state, d, subtotal, NOW, max);
 
   it('copies the pricing terms of a code that can join', () => {
-    expect(check(cart(), discount({ minSubtotal: 100, combinable: false }))).toEqual({
+    const code = discount({ minSubtotal: 100, combinable: false, currency: 'USD' });
+    expect(check(cart(), code)).toEqual({
       ok: true,
-      value: { code: 'SAVE10', kind: 'percent', value: 1000, minSubtotal: 100, combinable: false },
+      value: {
+        code: 'SAVE10',
+        kind: 'percent',
+        value: 1000,
+        minSubtotal: 100,
+        combinable: false,
+        currency: 'USD',
+      },
     });
+  });
+
+  it('refuses a code tied to another currency than the cart’s; one tied to none fits any', () => {
+    expect(codeOf(check(cart(), discount({ kind: 'fixed', value: 500, currency: 'GBP' })))).toBe(
+      'The code SAVE10 is for carts in GBP, not USD.',
+    );
+    expect(check(cart({ currency: 'GBP' }), discount({ currency: null })).ok).toBe(true);
   });
 
   it('needs the minimum subtotal, formatted in the cart currency', () => {

@@ -19,7 +19,8 @@ export function checkDiscountUsable(discount: Discount, now: string): Result<Dis
 }
 
 /**
- * Whether a code can join a cart: usable now, not below its minimum subtotal, and
+ * Whether a code can join a cart: usable now, in the cart's currency (a code tied to one),
+ * not below its minimum subtotal, and
  * combinable with what is already applied. A code that is not combinable stands alone:
  * it cannot join other codes, and no code can join it.
  */
@@ -32,6 +33,13 @@ export function checkDiscountForCart(
 ): Result<AppliedDiscount> {
   const usable = checkDiscountUsable(discount, now);
   if (!usable.ok) return usable;
+  if (discount.currency !== null && discount.currency !== state.currency) {
+    return fail(
+      'DISCOUNT_INVALID',
+      `The code ${discount.code} is for carts in ${discount.currency}, not ${state.currency}.`,
+      '/code',
+    );
+  }
   if (discount.minSubtotal !== null && subtotalAmount < discount.minSubtotal) {
     const min = formatMoney({ amount: discount.minSubtotal, currency: state.currency });
     return fail(
@@ -66,5 +74,6 @@ export function checkDiscountForCart(
     value: discount.value,
     minSubtotal: discount.minSubtotal,
     combinable: discount.combinable,
+    currency: discount.currency,
   });
 }

@@ -72,6 +72,11 @@ export const ERROR_CATALOG = {
     title: 'Already exists',
     message: 'Something with that identifier already exists.',
   },
+  REGION_IN_USE: {
+    status: 409,
+    title: 'Region in use',
+    message: 'This region still has carts or shipping options, or is the default.',
+  },
   VERSION_CONFLICT: {
     status: 412,
     title: 'Version conflict',
@@ -101,6 +106,26 @@ export const ERROR_CATALOG = {
     status: 422,
     title: 'Product not found',
     message: 'That product is not available any more.',
+  },
+  PRODUCT_NOT_AVAILABLE: {
+    status: 422,
+    title: 'Product not available here',
+    message: 'That product is not for sale where you are shopping.',
+  },
+  COUNTRY_NOT_SERVED: {
+    status: 422,
+    title: 'Country not served',
+    message: 'We do not sell to that country yet.',
+  },
+  SHIPPING_OPTION_UNAVAILABLE: {
+    status: 422,
+    title: 'Shipping option unavailable',
+    message: 'That shipping method is not offered for your address. Choose another.',
+  },
+  SHIPPING_REQUIRED: {
+    status: 422,
+    title: 'Shipping required',
+    message: 'Enter a shipping address and choose a shipping method to place your order.',
   },
   QUANTITY_LIMIT_EXCEEDED: {
     status: 422,

@@ -17,7 +17,7 @@ export interface ErrorGuideEntry {
 export const ERROR_GUIDE: Record<ErrorCode, ErrorGuideEntry> = {
   VALIDATION_FAILED: {
     cause:
-      "The request does not match the operation's schema (body, path, query or headers), is not valid JSON, or sends a body where none is taken. A product priced in another currency than the cart, and a batch of more than `MAX_BATCH_ACTIONS` actions, are refused the same way.",
+      "The request does not match the operation's schema (body, path, query or headers), is not valid JSON, or sends a body where none is taken. A batch of more than `MAX_BATCH_ACTIONS` actions, are refused the same way.",
     fix: "Correct what the problem's `errors` list names (a JSON Pointer `path` and a `message` each), then send it again; each operation's schema is in the OpenAPI document at `/openapi.json`.",
   },
   UNAUTHORIZED: {
@@ -70,6 +70,11 @@ export const ERROR_GUIDE: Record<ErrorCode, ErrorGuideEntry> = {
       'An admin change would give a product the `sku` of another product, or create a promo code that already exists.',
     fix: 'Choose another sku or code, or change the existing product or code instead.',
   },
+  REGION_IN_USE: {
+    cause:
+      'Deleting the default region, or a region that open carts are in or that shipping options belong to; or taking the default mark off the only default region.',
+    fix: 'Make another region the default first, delete or move its shipping options, and wait for its carts to be checked out or to expire.',
+  },
   VERSION_CONFLICT: {
     cause:
       'The `If-Match` sent does not name the cart\'s current version (comparison is strong: `W/"3"` or an unquoted `3` never matches); the problem carries the current `cart` and its `ETag`.',
@@ -98,6 +103,26 @@ export const ERROR_GUIDE: Record<ErrorCode, ErrorGuideEntry> = {
     cause:
       'The product is not in the catalog (any more), or at checkout is now priced in another currency than the cart: checked when a line is added, raised or merged, and at checkout.',
     fix: 'Remove the line or choose another product; `GET /api/products` lists what is on sale.',
+  },
+  PRODUCT_NOT_AVAILABLE: {
+    cause:
+      "The product has no price in the cart's currency (its `prices` lack it): an add or an increase of it, or a `setCountry` or `setShippingAddress` that would move a cart holding it to a region in that currency.",
+    fix: 'Remove the line before moving the cart, or add a price in that currency to the product (`PUT /api/admin/products/:id`).',
+  },
+  COUNTRY_NOT_SERVED: {
+    cause:
+      'A `setCountry`, or a shipping address, names a country that no region lists in its `countries`.',
+    fix: 'Offer only the countries of `GET /api/regions`, or add the country to a region (`PUT /api/admin/regions/:id`).',
+  },
+  SHIPPING_OPTION_UNAVAILABLE: {
+    cause:
+      "A `setShippingOption` names an option that does not exist or belongs to another region than the cart's.",
+    fix: "Choose among `GET /api/carts/:id/shipping-options`, which lists the options of the cart's region; after a country change, choose again.",
+  },
+  SHIPPING_REQUIRED: {
+    cause:
+      'Checkout of a cart with a line to ship (`requiresShipping`) and no `shippingAddress`, or no shipping option; `path` names which. Nothing is taken.',
+    fix: 'Set the address (`PATCH /api/carts/:id` with `shippingAddress`) and an option (`PUT /api/carts/:id/shipping-option`), then check out again.',
   },
   QUANTITY_LIMIT_EXCEEDED: {
     cause:

@@ -115,6 +115,35 @@ describe('add / subtract / multiply / sum', () => {
     );
   });
 
+  it('every sum refuses two currencies, wherever the stranger stands (property)', () => {
+    const moneyIn = (currency: CurrencyCode) =>
+      fc.nat({ max: 1_000_000 }).map((amount): Money => ({ amount, currency }));
+    const twoCurrencies = fc
+      .uniqueArray(fc.constantFrom(...CurrencyCode.options), { minLength: 2, maxLength: 2 })
+      .map(([a, b]) => [a!, b!] as const);
+    fc.assert(
+      fc.property(
+        twoCurrencies.chain(([a, b]) =>
+          fc.record({
+            a: fc.constant(a),
+            items: fc.array(moneyIn(a), { maxLength: 5 }),
+            stranger: moneyIn(b),
+            at: fc.nat(),
+          }),
+        ),
+        ({ a, items, stranger, at }) => {
+          const mixed = [...items];
+          mixed.splice(at % (items.length + 1), 0, stranger);
+          expect(() => sum(mixed, a)).toThrow(CurrencyMismatchError);
+          expect(() => add(items[0] ?? zero(a), stranger)).toThrow(CurrencyMismatchError);
+          expect(() => subtract(stranger, zero(a))).toThrow(CurrencyMismatchError);
+          // One currency throughout is fine.
+          expect(sum(items, a).currency).toBe(a);
+        },
+      ),
+    );
+  });
+
   it('refuses a negative difference and a bad quantity', () => {
     expect(() => subtract(usd(1), usd(2))).toThrow(
       new RangeError('money subtraction would be negative'),

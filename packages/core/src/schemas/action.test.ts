@@ -147,14 +147,18 @@ describe('request bodies', () => {
     expect(ApplyDiscountBody.safeParse({ code: 'save10', percent: 100 }).success).toBe(false);
   });
 
-  it('UpdateCartBody needs a note, an email or both', () => {
+  it('UpdateCartBody needs at least one of note, email, country and shippingAddress', () => {
+    expect(UpdateCartBody.parse({ country: 'GB' })).toEqual({ country: 'GB' });
+    expect(UpdateCartBody.parse({ shippingAddress: null })).toEqual({ shippingAddress: null });
     expect(UpdateCartBody.parse({ note: 'hi' })).toEqual({ note: 'hi' });
     expect(UpdateCartBody.parse({ email: null })).toEqual({ email: null });
     expect(UpdateCartBody.parse({ note: '', email: 'a@b.co' })).toEqual({
       note: '',
       email: 'a@b.co',
     });
-    expect(UpdateCartBody.safeParse({}).error?.issues[0]?.message).toBe('give note, email or both');
+    expect(UpdateCartBody.safeParse({}).error?.issues[0]?.message).toBe(
+      'give at least one of note, email, country and shippingAddress',
+    );
     expect(UpdateCartBody.safeParse({ status: 'checked_out' }).success).toBe(false);
     expect(UpdateCartBody.safeParse({ note: 'x'.repeat(1001) }).success).toBe(false);
   });

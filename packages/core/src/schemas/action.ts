@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { ActionId, Attributes, Email, Id, LIMITS, multiLineText } from './common.ts';
 import { DiscountCode } from './discount.ts';
+import { Address, CountryCode } from './region.ts';
 
 /** Quantities a request may carry at all; the cart limits (999 by default) apply after. */
 export const MAX_REQUEST_QUANTITY = 1_000_000;
@@ -46,6 +47,25 @@ export const SetEmailAction = z.strictObject({
   ...actionId,
 });
 export const ClearAction = z.strictObject({ type: z.literal('clear'), ...actionId });
+export const SetCountryAction = z.strictObject({
+  type: z.literal('setCountry'),
+  country: CountryCode.describe(
+    "Moves the cart to the country's region: its currency, tax and prices follow",
+  ),
+  ...actionId,
+});
+export const SetShippingAddressAction = z.strictObject({
+  type: z.literal('setShippingAddress'),
+  address: Address.nullable().describe(
+    'null clears it; its country moves the cart as setCountry does',
+  ),
+  ...actionId,
+});
+export const SetShippingOptionAction = z.strictObject({
+  type: z.literal('setShippingOption'),
+  shippingOptionId: Id.nullable().describe("An option of the cart's region; null clears it"),
+  ...actionId,
+});
 
 /** Every change a cart can undergo: what `apply` takes and `/actions` batches carry. */
 export const CartAction = z.discriminatedUnion('type', [
@@ -57,6 +77,9 @@ export const CartAction = z.discriminatedUnion('type', [
   SetNoteAction,
   SetEmailAction,
   ClearAction,
+  SetCountryAction,
+  SetShippingAddressAction,
+  SetShippingOptionAction,
 ]);
 export type CartAction = z.infer<typeof CartAction>;
 export type CartActionType = CartAction['type'];
@@ -81,10 +104,15 @@ export const UpdateCartBody = z
   .strictObject({
     note: SetNoteAction.shape.note.optional(),
     email: SetEmailAction.shape.email.optional(),
+    country: SetCountryAction.shape.country.optional(),
+    shippingAddress: SetShippingAddressAction.shape.address.optional(),
   })
-  .refine((b) => b.note !== undefined || b.email !== undefined, {
-    message: 'give note, email or both',
+  .refine((b) => Object.values(b).some((v) => v !== undefined), {
+    message: 'give at least one of note, email, country and shippingAddress',
   });
+export const SetShippingOptionBody = z.strictObject({
+  shippingOptionId: SetShippingOptionAction.shape.shippingOptionId,
+});
 export const MergeBody = z.strictObject({
   sourceCartId: Id,
   sourceToken: z.string().min(1).max(128),

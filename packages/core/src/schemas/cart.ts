@@ -4,6 +4,7 @@ import { Money } from '../money/money.ts';
 import { ActionId, Id, LIMITS, Timestamp } from './common.ts';
 import { DiscountCode, DiscountKind } from './discount.ts';
 import { Sku } from './product.ts';
+import { Address, AppliedShippingOption, CountryCode } from './region.ts';
 
 export const CartStatus = z.enum(['active', 'merged', 'checked_out', 'expired']);
 export type CartStatus = z.infer<typeof CartStatus>;
@@ -20,6 +21,11 @@ export const LineState = z.strictObject({
   name: z.string().max(200),
   quantity: z.int().min(1),
   unitPrice: Money,
+  // A default, so a line stored before shipping existed reads as shipped.
+  requiresShipping: z
+    .boolean()
+    .default(true)
+    .describe("The product's requiresShipping when the line was added"),
   attributes: z.record(
     z.string().max(LIMITS.attributeKeyLength),
     z.string().max(LIMITS.attributeValueLength),
@@ -34,6 +40,8 @@ export const AppliedDiscount = z.strictObject({
   value: z.int().min(1),
   minSubtotal: z.int().min(0).nullable(),
   combinable: z.boolean(),
+  // A default, so a code applied before codes had a currency reads as having none.
+  currency: CurrencyCode.nullable().default(null),
 });
 export type AppliedDiscount = z.infer<typeof AppliedDiscount>;
 
@@ -50,7 +58,16 @@ const cartStateShape = {
   id: Id,
   version: z.int().min(1).describe('+1 on every accepted change; also the ETag'),
   status: CartStatus,
-  currency: CurrencyCode,
+  regionId: Id.describe('The region the cart is priced in: its currency, tax and shipping'),
+  currency: CurrencyCode.describe("The region's currency: every amount of the cart is in it"),
+  // Defaults, so a cart stored before regions existed reads as having chosen nothing.
+  country: CountryCode.nullable()
+    .default(null)
+    .describe('The country the shopper chose (or their address is in), or null: none yet'),
+  shippingAddress: Address.nullable().default(null),
+  shippingOption: AppliedShippingOption.nullable()
+    .default(null)
+    .describe('The shipping option chosen, with the terms it was chosen at, or null'),
   lines: z.array(LineState),
   discounts: z.array(AppliedDiscount),
   note: z.string().max(LIMITS.noteLength),
@@ -92,9 +109,21 @@ export const Cart = z.strictObject({
   itemCount: z.int().min(0).describe('Σ line quantities'),
   subtotal: Money.describe('Σ unitPrice × quantity'),
   discountTotal: Money,
-  taxTotal: Money.describe('taxRateBps of (subtotal − discountTotal), rounded half to even'),
-  total: Money.describe('subtotal − discountTotal + taxTotal'),
-  taxRateBps: z.int().min(0).describe('The tax rate this cart is priced with, in basis points'),
+  shippingTotal: Money.describe(
+    "The chosen option's cost: 0 with no option, with no line to ship, or once the option is free",
+  ),
+  taxTotal: Money.describe(
+    'Tax on subtotal − discountTotal (+ shippingTotal when the option is taxable), rounded half to even: added to the total, or contained in it when taxInclusive',
+  ),
+  total: Money.describe('subtotal − discountTotal + shippingTotal, + taxTotal unless taxInclusive'),
+  taxRateBps: z
+    .int()
+    .min(0)
+    .describe("The tax rate this cart is priced with (its region's), in basis points"),
+  taxInclusive: z
+    .boolean()
+    .describe('Whether prices include tax: taxTotal is then the tax the total contains'),
+  shippingOptionId: Id.nullable().describe('shippingOption.id, or null'),
 });
 export type Cart = z.infer<typeof Cart>;
 
@@ -113,28 +142,39 @@ export const CheckoutResult = z.strictObject({
 });
 export type CheckoutResult = z.infer<typeof CheckoutResult>;
 
-/** Drops the computed fields of a cart (totals, `taxRateBps`): what the reducer works on. */
+/**
+ * Drops the computed fields of a cart (totals, the tax rule, `shippingOptionId`): what
+ * the reducer works on.
+ */
 export function toCartState(cart: Cart): CartState {
   return {
     id: cart.id,
     version: cart.version,
     status: cart.status,
+    regionId: cart.regionId,
     currency: cart.currency,
-    lines: cart.lines.map(({ id, productId, sku, name, quantity, unitPrice, attributes }) => ({
-      id,
-      productId,
-      sku,
-      name,
-      quantity,
-      unitPrice,
-      attributes,
-    })),
-    discounts: cart.discounts.map(({ code, kind, value, minSubtotal, combinable }) => ({
+    country: cart.country,
+    shippingAddress: cart.shippingAddress,
+    shippingOption: cart.shippingOption,
+    lines: cart.lines.map(
+      ({ id, productId, sku, name, quantity, unitPrice, requiresShipping, attributes }) => ({
+        id,
+        productId,
+        sku,
+        name,
+        quantity,
+        unitPrice,
+        requiresShipping,
+        attributes,
+      }),
+    ),
+    discounts: cart.discounts.map(({ code, kind, value, minSubtotal, combinable, currency }) => ({
       code,
       kind,
       value,
       minSubtotal,
       combinable,
+      currency,
     })),
     note: cart.note,
     email: cart.email,

@@ -28,6 +28,7 @@ describe('Discount', () => {
       minSubtotal: 5000,
       kind: 'fixed',
       value: 500,
+      currency: 'USD',
     });
     expect(Discount.parse(windowed)).toEqual(windowed);
   });
@@ -39,7 +40,24 @@ describe('Discount', () => {
     expect(over.error?.issues[0]?.path).toEqual(['value']);
     expect(over.error?.issues[0]?.message).toBe('a percent value is basis points, at most 10000');
     expect(Discount.safeParse(discount({ value: 0 })).success).toBe(false);
-    expect(Discount.safeParse(discount({ kind: 'fixed', value: 10_001 })).success).toBe(true);
+    expect(
+      Discount.safeParse(discount({ kind: 'fixed', value: 10_001, currency: 'USD' })).success,
+    ).toBe(true);
+  });
+
+  it('needs a currency for a fixed value or a minimum subtotal, not for a plain percent', () => {
+    for (const d of [discount({ kind: 'fixed', value: 5 }), discount({ minSubtotal: 100 })]) {
+      expect(Discount.safeParse(d).error?.issues).toMatchObject([
+        { path: ['currency'], message: 'a fixed value or a minimum subtotal needs a currency' },
+      ]);
+      expect(Discount.safeParse({ ...d, currency: 'EUR' }).success).toBe(true);
+    }
+    expect(Discount.safeParse(discount({ currency: 'EUR' })).success).toBe(true);
+    // Input may leave it out (the server gives the default region's), but not send null.
+    const { timesUsed: _t, ...input } = discount({ kind: 'fixed', value: 5 });
+    const { currency: _c, ...withoutCurrency } = input;
+    expect(DiscountInput.safeParse(withoutCurrency).success).toBe(true);
+    expect(DiscountInput.safeParse(input).success).toBe(false);
   });
 
   it('needs endsAt after startsAt', () => {

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { CurrencyCode } from '../money/currency.ts';
 import { InstantInput, Timestamp } from './common.ts';
 
 /**
@@ -23,9 +24,7 @@ const discountShape = {
     .int()
     .min(1)
     .max(Number.MAX_SAFE_INTEGER)
-    .describe(
-      'percent: basis points 1–10000 (1000 = 10%); fixed: minor units of the shop currency',
-    ),
+    .describe('percent: basis points 1–10000 (1000 = 10%); fixed: minor units of `currency`'),
   minSubtotal: z
     .int()
     .min(0)
@@ -39,6 +38,20 @@ const discountShape = {
     .nullable()
     .describe('Checkouts that may use the code, or null for unlimited'),
   combinable: z.boolean().describe('Whether the code may be combined with other codes on one cart'),
+  currency: CurrencyCode.nullable().describe(
+    'The currency of a fixed value and of the minimum subtotal: the code applies only to carts in it. Null: a percent code with no minimum, for carts in any currency',
+  ),
+};
+
+/** A fixed value or a minimum subtotal is an amount, so it needs a currency. */
+const currencyWhereNeeded = (d: {
+  kind: DiscountKind;
+  minSubtotal: number | null;
+  currency?: CurrencyCode | null | undefined;
+}) => d.currency !== null || (d.kind === 'percent' && d.minSubtotal === null);
+const currencyIssue = {
+  message: 'a fixed value or a minimum subtotal needs a currency',
+  path: ['currency'],
 };
 
 const percentInRange = (d: { kind: DiscountKind; value: number }) =>
@@ -58,13 +71,18 @@ export const Discount = z
     message: 'a percent value is basis points, at most 10000',
     path: ['value'],
   })
-  .refine(windowOrdered, { message: 'endsAt must be after startsAt', path: ['endsAt'] });
+  .refine(windowOrdered, { message: 'endsAt must be after startsAt', path: ['endsAt'] })
+  .refine(currencyWhereNeeded, currencyIssue);
 export type Discount = z.infer<typeof Discount>;
 
-/** Body of `POST /api/admin/discounts`. */
+/**
+ * Body of `POST /api/admin/discounts`. `currency` left out is the default region's when
+ * the code needs one (a fixed value or a minimum subtotal), else null.
+ */
 export const DiscountInput = z
   .strictObject({
     ...discountShape,
+    currency: discountShape.currency.optional(),
     startsAt: InstantInput.nullable().default(null),
     endsAt: InstantInput.nullable().default(null),
     minSubtotal: discountShape.minSubtotal.default(null),
@@ -75,5 +93,6 @@ export const DiscountInput = z
     message: 'a percent value is basis points, at most 10000',
     path: ['value'],
   })
-  .refine(windowOrdered, { message: 'endsAt must be after startsAt', path: ['endsAt'] });
+  .refine(windowOrdered, { message: 'endsAt must be after startsAt', path: ['endsAt'] })
+  .refine(currencyWhereNeeded, currencyIssue);
 export type DiscountInput = z.infer<typeof DiscountInput>;

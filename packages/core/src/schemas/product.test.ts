@@ -1,6 +1,14 @@
 import { describe, it, expect } from 'vitest';
 import { product } from '../../test/support/fixtures.ts';
-import { MAX_UNIT_PRICE, Product, ProductInput, ProductPage, Sku } from './product.ts';
+import {
+  MAX_UNIT_PRICE,
+  priceIn,
+  pricesOf,
+  Product,
+  ProductInput,
+  ProductPage,
+  Sku,
+} from './product.ts';
 
 describe('Product', () => {
   it('accepts a catalog product and trims its name', () => {
@@ -70,5 +78,47 @@ describe('ProductInput and ProductPage', () => {
     expect(ProductPage.safeParse({ items: [], nextCursor: 'abc' }).success).toBe(true);
     expect(ProductPage.safeParse({ items: [], nextCursor: 'a b' }).success).toBe(false);
     expect(ProductPage.safeParse({ items: [] }).success).toBe(false);
+  });
+});
+
+describe('prices in several currencies', () => {
+  const usd = { amount: 1200, currency: 'USD' } as const;
+  const gbp = { amount: 1000, currency: 'GBP' } as const;
+
+  it('a product lists `price` among its prices, one per currency', () => {
+    expect(Product.safeParse(product({ price: usd, prices: [usd, gbp] })).success).toBe(true);
+    expect(Product.safeParse(product({ price: usd, prices: [gbp] })).error?.issues).toMatchObject([
+      { path: ['prices'], message: '`prices` must include `price`' },
+    ]);
+    const twice = Product.safeParse(
+      product({ price: usd, prices: [usd, gbp, { ...gbp, amount: 5 }] }),
+    );
+    expect(twice.error?.issues[0]).toMatchObject({
+      path: ['prices'],
+      message: 'must give one price per currency',
+    });
+    expect(
+      Product.safeParse(product({ price: usd, prices: [{ ...usd, amount: 1 }] })).error?.issues,
+    ).toContainEqual(
+      expect.objectContaining({ message: 'the price in the currency of `price` must be `price`' }),
+    );
+  });
+
+  it('input may leave prices and requiresShipping out; pricesOf puts `price` first', () => {
+    const { id: _id, prices: _p, requiresShipping: _r, ...input } = product({ price: usd });
+    const parsed = ProductInput.parse(input);
+    expect([parsed.prices, parsed.requiresShipping]).toEqual([[], true]);
+    expect(pricesOf(parsed)).toEqual([usd]);
+    expect(pricesOf({ price: usd, prices: [gbp, usd] })).toEqual([usd, gbp]);
+    expect(
+      ProductInput.safeParse({ ...input, prices: [{ ...usd, amount: 1 }] }).error?.issues[0]?.path,
+    ).toEqual(['prices']);
+  });
+
+  it('priceIn finds the price in a currency, or none', () => {
+    const p = product({ price: usd, prices: [usd, gbp] });
+    expect(priceIn(p, 'USD')).toBe(p.price);
+    expect(priceIn(p, 'GBP')).toEqual(gbp);
+    expect(priceIn(p, 'EUR')).toBeUndefined();
   });
 });

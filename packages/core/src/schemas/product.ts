@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { CURRENCY_EXPONENTS, type CurrencyCode } from '../money/currency.ts';
 import { Money } from '../money/money.ts';
 import { Cursor, Id, multiLineText, singleLineText } from './common.ts';
 
@@ -9,14 +10,30 @@ export const Sku = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be 1–64 letters, digits, ".", "_" or "-"');
 
+/** A unit price: Money of at most MAX_UNIT_PRICE minor units. */
+export const UnitPrice = Money.refine((m) => m.amount <= MAX_UNIT_PRICE, {
+  message: `at most ${MAX_UNIT_PRICE} minor units`,
+  path: ['amount'],
+});
+
+const oneCurrencyEach = (prices: readonly Money[]) =>
+  new Set(prices.map((p) => p.currency)).size === prices.length;
+
 const productFields = {
   sku: Sku.describe('Stock-keeping unit, unique in the catalog'),
   name: singleLineText(200).trim().min(1, 'must not be empty'),
   description: multiLineText(5000).describe('May be empty'),
-  price: Money.refine((m) => m.amount <= MAX_UNIT_PRICE, {
-    message: `at most ${MAX_UNIT_PRICE} minor units`,
-    path: ['amount'],
-  }),
+  price: UnitPrice.describe("The price in the default region's currency"),
+  prices: z
+    .array(UnitPrice)
+    .max(Object.keys(CURRENCY_EXPONENTS).length)
+    .refine(oneCurrencyEach, { message: 'must give one price per currency' })
+    .describe(
+      'The price in each currency the product is sold in, `price` included; a cart in another currency cannot hold it',
+    ),
+  requiresShipping: z
+    .boolean()
+    .describe('Whether the product is shipped (a gift card or a download is not)'),
   stock: z
     .int()
     .min(0)
@@ -38,13 +55,51 @@ const productFields = {
     .nullable(),
 };
 
+/** `prices` must agree with `price` in its currency. */
+const pricesAgree = (p: { price: Money; prices: readonly Money[] }) =>
+  p.prices.every((m) => m.currency !== p.price.currency || m.amount === p.price.amount);
+const pricesAgreeIssue = {
+  message: 'the price in the currency of `price` must be `price`',
+  path: ['prices'],
+};
+
 /** A catalog product. Prices are server-side facts; a client never sets one on a cart. */
-export const Product = z.strictObject({ id: Id, ...productFields });
+export const Product = z
+  .strictObject({ id: Id, ...productFields })
+  .refine(
+    (p) => p.prices.some((m) => m.currency === p.price.currency && m.amount === p.price.amount),
+    { message: '`prices` must include `price`', path: ['prices'] },
+  )
+  .refine(pricesAgree, pricesAgreeIssue);
 export type Product = z.infer<typeof Product>;
 
-/** Body of `POST /api/admin/products` and `PUT /api/admin/products/:id`: a product without `id`. */
-export const ProductInput = z.strictObject(productFields);
+/**
+ * Body of `POST /api/admin/products` and `PUT /api/admin/products/:id`: a product without
+ * `id`. `prices` may leave out `price` (it is added), or be left out: sold in the
+ * currency of `price` only. `requiresShipping` defaults to true.
+ */
+export const ProductInput = z
+  .strictObject({
+    ...productFields,
+    prices: productFields.prices.default([]),
+    requiresShipping: productFields.requiresShipping.default(true),
+  })
+  .refine(pricesAgree, pricesAgreeIssue);
 export type ProductInput = z.infer<typeof ProductInput>;
+
+/** The product's `prices` once `price` is among them: what a stored product holds. */
+export function pricesOf(input: Pick<ProductInput, 'price' | 'prices'>): Money[] {
+  return [input.price, ...input.prices.filter((m) => m.currency !== input.price.currency)];
+}
+
+/** What one unit of the product costs in `currency`, or undefined: not sold in it. */
+export function priceIn(
+  product: Pick<Product, 'price' | 'prices'>,
+  currency: CurrencyCode,
+): Money | undefined {
+  if (product.price.currency === currency) return product.price;
+  return product.prices.find((m) => m.currency === currency);
+}
 
 export const ProductPage = z.strictObject({
   items: z.array(Product).max(100),

@@ -2,8 +2,8 @@ import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { MoneyOverflowError } from '../money/money.ts';
 import type { AppliedDiscount } from '../schemas/cart.ts';
-import { cartStateArb, taxRateArb } from '../../test/support/arbitraries.ts';
-import { cart, clone, deepFreeze, line } from '../../test/support/fixtures.ts';
+import { cartStateArb, taxRateArb, taxRuleArb } from '../../test/support/arbitraries.ts';
+import { cart, clone, deepFreeze, exclusive, line } from '../../test/support/fixtures.ts';
 import { expectTotalsInvariants } from '../../test/support/invariants.ts';
 import { checkAmounts, computeTotals, isApplicable } from './compute-totals.ts';
 
@@ -17,6 +17,7 @@ const percent = (
   value: bps,
   minSubtotal: null,
   combinable: true,
+  currency: null,
   ...more,
 });
 const fixed = (
@@ -32,15 +33,15 @@ describe('computeTotals: the answer carries what it was priced with', () => {
   it('says its tax rate, so a client prices a change exactly as the server will', () => {
     const state = cart({ lines: [line('mug', 1, 500)] });
     for (const rate of [0, 810, 825, 10_000]) {
-      const priced = computeTotals(state, rate);
+      const priced = computeTotals(state, exclusive(rate));
       expect(priced.taxRateBps).toBe(rate);
-      expect(computeTotals(state, priced.taxRateBps)).toEqual(priced);
+      expect(computeTotals(state, exclusive(priced.taxRateBps))).toEqual(priced);
     }
   });
 
   it('passes the applied action ids through', () => {
     const state = cart({ appliedActionIds: ['a-1', 'a-2'] });
-    expect(computeTotals(state, 0).appliedActionIds).toEqual(['a-1', 'a-2']);
+    expect(computeTotals(state, exclusive(0)).appliedActionIds).toEqual(['a-1', 'a-2']);
   });
 });
 
@@ -51,7 +52,7 @@ describe('computeTotals: worked examples that pin the rounding rule', () => {
       lines: [line('mug', 7, 33), line('tea', 2, 747)],
       discounts: [percent('SAVE10', 1000), fixed('FIVEOFF', 508)],
     });
-    const totals = computeTotals(state, 1000);
+    const totals = computeTotals(state, exclusive(1000));
     expect(totals.subtotal.amount).toBe(1725); // 7 × 33 + 2 × 747 = 231 + 1494
     expect(totals.discounts.map((d) => d.amount.amount)).toEqual([172, 508]); // 172.5 → 172
     expect(totals.discountTotal.amount).toBe(680);
@@ -68,7 +69,7 @@ describe('computeTotals: worked examples that pin the rounding rule', () => {
     // rounding of 23.1 takes 23.
     const totals = computeTotals(
       cart({ lines: [line('l1', 7, 33)], discounts: [percent('TEN', 1000)] }),
-      0,
+      exclusive(0),
     );
     expect(totals.subtotal.amount).toBe(231);
     expect(totals.discountTotal.amount).toBe(23);
@@ -79,12 +80,15 @@ describe('computeTotals: worked examples that pin the rounding rule', () => {
 
   it('rounds percent codes and tax half to even', () => {
     const at = (unit: number, bps: number, tax: number) =>
-      computeTotals(cart({ lines: [line('l1', 1, unit)], discounts: [percent('P', bps)] }), tax);
+      computeTotals(
+        cart({ lines: [line('l1', 1, unit)], discounts: [percent('P', bps)] }),
+        exclusive(tax),
+      );
     expect(at(250, 500, 0).discountTotal.amount).toBe(12); // 12.5 → 12
     expect(at(270, 500, 0).discountTotal.amount).toBe(14); // 13.5 → 14
     expect(at(251, 500, 0).discountTotal.amount).toBe(13); // 12.55 → 13
     const tax = (amount: number, bps: number) =>
-      computeTotals(cart({ lines: [line('l1', 1, amount)] }), bps);
+      computeTotals(cart({ lines: [line('l1', 1, amount)] }), exclusive(bps));
     expect(tax(25, 1000).taxTotal.amount).toBe(2); // 2.5 → 2
     expect(tax(35, 1000).taxTotal.amount).toBe(4); // 3.5 → 4
     expect(tax(1999, 825).taxTotal.amount).toBe(165); // 164.9175 → 165
@@ -93,7 +97,7 @@ describe('computeTotals: worked examples that pin the rounding rule', () => {
   it('measures every percent code against the subtotal: codes do not compound', () => {
     const totals = computeTotals(
       cart({ lines: [line('l1', 1, 1000)], discounts: [percent('A', 1000), percent('B', 2000)] }),
-      0,
+      exclusive(0),
     );
     expect(totals.discounts.map((d) => d.amount.amount)).toEqual([100, 200]); // not 100 + 180
     expect(totals.total.amount).toBe(700);
@@ -105,7 +109,7 @@ describe('computeTotals: worked examples that pin the rounding rule', () => {
         lines: [line('l1', 1, 1000), line('l2', 2, 1000)],
         discounts: [fixed('BIG', 2500), percent('HALF', 5000), fixed('MORE', 100)],
       }),
-      2000,
+      exclusive(2000),
     );
     expect(totals.subtotal.amount).toBe(3000);
     expect(totals.discounts.map((d) => d.amount.amount)).toEqual([2500, 500, 0]);
@@ -117,13 +121,13 @@ describe('computeTotals: worked examples that pin the rounding rule', () => {
 
   it('switches a min-subtotal code off (applicable: false, amount 0) below its minimum', () => {
     const discounts = [fixed('OVER50', 500, { minSubtotal: 5000 })];
-    const above = computeTotals(cart({ lines: [line('l1', 5, 1000)], discounts }), 0);
+    const above = computeTotals(cart({ lines: [line('l1', 5, 1000)], discounts }), exclusive(0));
     expect(above.discounts[0]).toMatchObject({
       applicable: true,
       amount: { amount: 500, currency: 'USD' },
     });
     expect(above.total.amount).toBe(4500);
-    const below = computeTotals(cart({ lines: [line('l1', 4, 1000)], discounts }), 0);
+    const below = computeTotals(cart({ lines: [line('l1', 4, 1000)], discounts }), exclusive(0));
     expect(below.discounts[0]).toMatchObject({
       applicable: false,
       amount: { amount: 0, currency: 'USD' },
@@ -132,7 +136,7 @@ describe('computeTotals: worked examples that pin the rounding rule', () => {
     expect(below.total.amount).toBe(4000);
     // The minimum is compared with the subtotal before any discount: exactly at the
     // minimum, a code that would take the cart below it still applies.
-    const exact = computeTotals(cart({ lines: [line('l1', 5, 1000)], discounts }), 0);
+    const exact = computeTotals(cart({ lines: [line('l1', 5, 1000)], discounts }), exclusive(0));
     expect(exact.discounts[0]?.applicable).toBe(true);
   });
 
@@ -142,7 +146,7 @@ describe('computeTotals: worked examples that pin the rounding rule', () => {
         lines: [line('a', 1, 333), line('b', 1, 333), line('c', 1, 334)],
         discounts: [fixed('F', 100)],
       }),
-      0,
+      exclusive(0),
     );
     expect(totals.lines.map((l) => l.discountTotal.amount)).toEqual([33, 33, 34]);
     expect(totals.lines.map((l) => l.total.amount)).toEqual([300, 300, 300]);
@@ -152,14 +156,17 @@ describe('computeTotals: worked examples that pin the rounding rule', () => {
     // Three lines of 5 cents at 10%: per line 0.5 → 0 each (0 in all); per cart 1.5 → 2.
     const totals = computeTotals(
       cart({ lines: [line('a', 1, 5), line('b', 1, 5), line('c', 1, 5)] }),
-      1000,
+      exclusive(1000),
     );
     expect(totals.taxTotal.amount).toBe(2);
     expect(totals.total.amount).toBe(17);
   });
 
   it('prices an empty cart at zero and keeps its codes', () => {
-    const totals = computeTotals(cart({ discounts: [percent('P', 1000), fixed('F', 100)] }), 2000);
+    const totals = computeTotals(
+      cart({ discounts: [percent('P', 1000), fixed('F', 100)] }),
+      exclusive(2000),
+    );
     expect(totals).toMatchObject({
       itemCount: 0,
       subtotal: { amount: 0, currency: 'USD' },
@@ -177,7 +184,7 @@ describe('computeTotals: worked examples that pin the rounding rule', () => {
   it('handles free lines: zero-priced lines take no discount', () => {
     const totals = computeTotals(
       cart({ lines: [line('free', 3, 0), line('paid', 1, 100)], discounts: [fixed('F', 30)] }),
-      0,
+      exclusive(0),
     );
     expect(totals.lines.map((l) => l.discountTotal.amount)).toEqual([0, 30]);
     expect(totals.itemCount).toBe(4);
@@ -190,7 +197,7 @@ describe('computeTotals: worked examples that pin the rounding rule', () => {
         lines: [line('l1', 3, 1000, {}, 'JPY')],
         discounts: [percent('P', 333)],
       }),
-      1000,
+      exclusive(1000),
     );
     expect(totals.subtotal).toEqual({ amount: 3000, currency: 'JPY' });
     expect(totals.discountTotal).toEqual({ amount: 100, currency: 'JPY' }); // 99.9 → 100
@@ -208,7 +215,7 @@ describe('computeTotals: worked examples that pin the rounding rule', () => {
       }),
     );
     const before = clone(state);
-    const totals = computeTotals(state, 1000);
+    const totals = computeTotals(state, exclusive(1000));
     expect(state).toEqual(before);
     expect(totals).toMatchObject({ id: state.id, version: 1, note: 'hi', email: 'a@b.co' });
     expect(totals.lines[0]).toMatchObject(state.lines[0] ?? {});
@@ -216,9 +223,9 @@ describe('computeTotals: worked examples that pin the rounding rule', () => {
 
   it('throws MoneyOverflowError rather than give a wrong total', () => {
     const huge = cart({ lines: [line('l1', 2, Number.MAX_SAFE_INTEGER)] });
-    expect(() => computeTotals(huge, 0)).toThrow(MoneyOverflowError);
+    expect(() => computeTotals(huge, exclusive(0))).toThrow(MoneyOverflowError);
     const taxed = cart({ lines: [line('l1', 1, Number.MAX_SAFE_INTEGER - 10)] });
-    expect(() => computeTotals(taxed, 1000)).toThrow(MoneyOverflowError);
+    expect(() => computeTotals(taxed, exclusive(1000))).toThrow(MoneyOverflowError);
   });
 
   it("checkAmounts (the reducer's cheap check) throws exactly when pricing would", () => {
@@ -244,8 +251,8 @@ describe('computeTotals: worked examples that pin the rounding rule', () => {
             lines: lines.map(([quantity, price], i) => line(`l${i}`, quantity, price)),
             discounts: [percent('HALF', off)],
           });
-          expect(throws(() => checkAmounts(state, rate))).toBe(
-            throws(() => computeTotals(state, rate)),
+          expect(throws(() => checkAmounts(state, exclusive(rate)))).toBe(
+            throws(() => computeTotals(state, exclusive(rate))),
           );
         },
       ),
@@ -256,7 +263,7 @@ describe('computeTotals: worked examples that pin the rounding rule', () => {
   it('refuses an unknown discount kind loudly', () => {
     const bogus = { ...percent('X', 1), kind: 'bogo' } as unknown as AppliedDiscount;
     expect(() =>
-      computeTotals(cart({ lines: [line('l1', 1, 100)], discounts: [bogus] }), 0),
+      computeTotals(cart({ lines: [line('l1', 1, 100)], discounts: [bogus] }), exclusive(0)),
     ).toThrow(new TypeError('unknown discount kind bogo'));
   });
 
@@ -271,7 +278,7 @@ describe('computeTotals: worked examples that pin the rounding rule', () => {
 describe('computeTotals: invariants (property)', () => {
   it('hold for any stored cart and tax rate', () => {
     fc.assert(
-      fc.property(cartStateArb, taxRateArb, (s, r) => void expectTotalsInvariants(s, r)),
+      fc.property(cartStateArb, taxRuleArb, (s, r) => void expectTotalsInvariants(s, r)),
       { numRuns: 500 },
     );
   });
@@ -285,7 +292,7 @@ describe('computeTotals: invariants (property)', () => {
       })),
     }));
     fc.assert(
-      fc.property(smallCart, taxRateArb, (s, r) => void expectTotalsInvariants(s, r)),
+      fc.property(smallCart, taxRuleArb, (s, r) => void expectTotalsInvariants(s, r)),
       { numRuns: 300 },
     );
   });
@@ -293,7 +300,9 @@ describe('computeTotals: invariants (property)', () => {
   it('are deterministic', () => {
     fc.assert(
       fc.property(cartStateArb, taxRateArb, (state, rate) => {
-        expect(computeTotals(state, rate)).toEqual(computeTotals(clone(state), rate));
+        expect(computeTotals(state, exclusive(rate))).toEqual(
+          computeTotals(clone(state), exclusive(rate)),
+        );
       }),
     );
   });

@@ -2,6 +2,7 @@ import { allocate } from '../money/allocate.ts';
 import {
   add,
   applyBasisPoints,
+  divideHalfEven,
   multiply,
   subtract,
   sum,
@@ -9,6 +10,13 @@ import {
   type Money,
 } from '../money/money.ts';
 import type { AppliedDiscount, Cart, CartDiscount, CartState } from '../schemas/cart.ts';
+import type { AppliedShippingOption } from '../schemas/region.ts';
+
+/** How a region taxes: its rate, and whether its prices include the tax. */
+export interface TaxRule {
+  taxRateBps: number;
+  taxInclusive: boolean;
+}
 
 /**
  * Prices a cart. The order of the steps is the rounding rule of the service
@@ -24,21 +32,28 @@ import type { AppliedDiscount, Cart, CartDiscount, CartState } from '../schemas/
  *    sum is capped at the subtotal: a total can never go negative, whatever codes stack.
  * 4. The discount total is spread over the lines in proportion to their subtotals by
  *    largest remainder, so Σ line.total = subtotal − discountTotal to the cent.
- * 5. Tax: TAX_RATE_BPS of (subtotal − discountTotal), rounded half to even once for
- *    the whole cart. Discounts come before tax because tax is due on what the customer
- *    pays; rounding once per cart (not per line or per unit) keeps the tax within half a
- *    minor unit of the exact figure, where per-line rounding drifts by a cent per line.
- * 6. total = subtotal − discountTotal + taxTotal.
+ * 5. Shipping: the chosen option's amount, or 0 when no option is chosen, when no line
+ *    needs shipping, or when subtotal − discountTotal reaches the option's
+ *    `freeOverSubtotal`.
+ * 6. Tax, rounded half to even once for the whole cart, of the taxable amount:
+ *    subtotal − discountTotal, plus shipping when the option is taxable. Tax-exclusive:
+ *    taxable × rate / 10000, added to the total. Tax-inclusive (prices contain the tax):
+ *    taxable × rate / (10000 + rate), the tax the total already contains. Discounts come
+ *    before tax because tax is due on what the customer pays; rounding once per cart
+ *    keeps the tax within half a minor unit of the exact figure.
+ * 7. total = subtotal − discountTotal + shippingTotal (+ taxTotal when tax-exclusive).
  *
- * The answer carries `taxRateBps`, so a client pricing a change before the server has
- * answered uses the very rate the server does.
+ * The answer carries the tax rule, so a client pricing a change before the server has
+ * answered uses the very rule the server does.
  *
- * Throws MoneyOverflowError when an amount would leave the safe-integer range; `apply`
- * turns that into the AMOUNT_TOO_LARGE refusal before any such cart is accepted.
+ * Throws MoneyOverflowError when an amount would leave the safe-integer range, and
+ * CurrencyMismatchError when the lines, or the shipping option, are not all in the
+ * cart's currency; `apply` turns the first into the AMOUNT_TOO_LARGE refusal before any
+ * such cart is accepted, and never makes the second.
  */
-export function computeTotals(state: CartState, taxRateBps: number): Cart {
+export function computeTotals(state: CartState, tax: TaxRule): Cart {
   const currency = state.currency;
-  const a = priceAmounts(state, taxRateBps);
+  const a = priceAmounts(state, tax);
   const discounts: CartDiscount[] = state.discounts.map((d, i) => ({
     ...d,
     ...(a.discounts[i] as Pick<CartDiscount, 'amount' | 'applicable'>),
@@ -66,23 +81,27 @@ export function computeTotals(state: CartState, taxRateBps: number): Cart {
     itemCount,
     subtotal: a.subtotal,
     discountTotal: a.discountTotal,
+    shippingTotal: a.shippingTotal,
     taxTotal: a.taxTotal,
     total: a.total,
-    taxRateBps,
+    taxRateBps: tax.taxRateBps,
+    taxInclusive: tax.taxInclusive,
+    shippingOptionId: state.shippingOption?.id ?? null,
   };
 }
 
-/** The cart's amounts, steps 1–3, 5 and 6 of `computeTotals`: no line is built or allocated. */
+/** The cart's amounts, steps 1–3 and 5–7 of `computeTotals`: no line is built or allocated. */
 interface Amounts {
   lineSubtotals: Money[];
   subtotal: Money;
   discounts: Pick<CartDiscount, 'amount' | 'applicable'>[];
   discountTotal: Money;
+  shippingTotal: Money;
   taxTotal: Money;
   total: Money;
 }
 
-function priceAmounts(state: CartState, taxRateBps: number): Amounts {
+function priceAmounts(state: CartState, tax: TaxRule): Amounts {
   const currency = state.currency;
   const lineSubtotals = state.lines.map((l) => multiply(l.unitPrice, l.quantity));
   const subtotal = sum(lineSubtotals, currency);
@@ -97,15 +116,51 @@ function priceAmounts(state: CartState, taxRateBps: number): Amounts {
     return { amount, applicable };
   });
   const discounted = subtract(subtotal, taken);
-  const taxTotal: Money = { amount: applyBasisPoints(discounted.amount, taxRateBps), currency };
+  const option = state.lines.some((l) => l.requiresShipping) ? state.shippingOption : null;
+  const shippingTotal = option ? shippingCost(option, discounted) : zero(currency);
+  const taxable = option?.taxable ? add(discounted, shippingTotal) : discounted;
+  const taxTotal: Money = {
+    amount: tax.taxInclusive
+      ? taxContained(taxable.amount, tax.taxRateBps)
+      : applyBasisPoints(taxable.amount, tax.taxRateBps),
+    currency,
+  };
+  const beforeTax = add(discounted, shippingTotal);
   return {
     lineSubtotals,
     subtotal,
     discounts,
     discountTotal: taken,
+    shippingTotal,
     taxTotal,
-    total: add(discounted, taxTotal),
+    total: tax.taxInclusive ? beforeTax : add(beforeTax, taxTotal),
   };
+}
+
+/**
+ * What a shipping option costs a cart whose subtotal after discounts is `discounted`:
+ * its amount, or nothing once `discounted` reaches its `freeOverSubtotal`. Throws
+ * CurrencyMismatchError when the two are in different currencies.
+ */
+export function shippingCost(
+  option: Pick<AppliedShippingOption, 'amount' | 'freeOverSubtotal'>,
+  discounted: Money,
+): Money {
+  const free = option.freeOverSubtotal !== null && discounted.amount >= option.freeOverSubtotal;
+  // add() checks the currencies: an option priced in another currency is refused here.
+  return add(zero(discounted.currency), free ? zero(option.amount.currency) : option.amount);
+}
+
+/**
+ * The tax a tax-inclusive amount contains: `amount × bps / (10000 + bps)`, rounded half to
+ * even, exact in BigInt (an amount of 1200 at 2000 bps contains 200).
+ */
+export function taxContained(amount: number, bps: number): number {
+  if (!Number.isSafeInteger(amount) || amount < 0)
+    throw new RangeError('amount must be a non-negative safe integer');
+  if (!Number.isSafeInteger(bps) || bps < 0)
+    throw new RangeError('basis points must be a non-negative safe integer');
+  return Number(divideHalfEven(BigInt(amount) * BigInt(bps), 10_000n + BigInt(bps)));
 }
 
 /**
@@ -113,8 +168,8 @@ function priceAmounts(state: CartState, taxRateBps: number): Amounts {
  * `computeTotals` would: the same arithmetic, without building the priced lines. The
  * reducer's check after every action, so a batch does not price the whole cart each time.
  */
-export function checkAmounts(state: CartState, taxRateBps: number): void {
-  priceAmounts(state, taxRateBps);
+export function checkAmounts(state: CartState, tax: TaxRule): void {
+  priceAmounts(state, tax);
 }
 
 /** Whether a code's minimum subtotal is met (compared before any discount). */

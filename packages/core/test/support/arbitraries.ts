@@ -91,16 +91,26 @@ export const attributesArb = fc.dictionary(
   { maxKeys: 6 },
 );
 
-export const productArb = fc.record({
-  id: idArb,
-  sku: skuArb,
-  name: fc.oneof(fc.constantFrom('Blue Mug', ' Tea ', 'Ünïcödé'), fc.string({ minLength: 1 })),
-  description: fc.string({ maxLength: 100 }),
-  price: fc.record({ amount: fc.nat({ max: MAX_UNIT_PRICE }), currency: currencyArb }),
-  stock: fc.option(fc.nat({ max: 1_000_000_000 }), { nil: null }),
-  maxPerOrder: fc.option(fc.integer({ min: 1, max: 1_000_000 }), { nil: null }),
-  imageUrl: fc.option(fc.webUrl({ validSchemes: ['http', 'https'] }), { nil: null }),
-});
+export const productArb = fc
+  .record({
+    id: idArb,
+    sku: skuArb,
+    name: fc.oneof(fc.constantFrom('Blue Mug', ' Tea ', 'Ünïcödé'), fc.string({ minLength: 1 })),
+    description: fc.string({ maxLength: 100 }),
+    price: fc.record({ amount: fc.nat({ max: MAX_UNIT_PRICE }), currency: currencyArb }),
+    others: fc.uniqueArray(
+      fc.record({ amount: fc.nat({ max: MAX_UNIT_PRICE }), currency: currencyArb }),
+      { maxLength: 3, selector: (m) => m.currency },
+    ),
+    requiresShipping: fc.boolean(),
+    stock: fc.option(fc.nat({ max: 1_000_000_000 }), { nil: null }),
+    maxPerOrder: fc.option(fc.integer({ min: 1, max: 1_000_000 }), { nil: null }),
+    imageUrl: fc.option(fc.webUrl({ validSchemes: ['http', 'https'] }), { nil: null }),
+  })
+  .map(({ others, ...p }) => ({
+    ...p,
+    prices: [p.price, ...others.filter((m) => m.currency !== p.price.currency)],
+  }));
 
 const windowArb = fc
   .tuple(fc.option(timestampArb, { nil: null }), fc.option(timestampArb, { nil: null }))
@@ -119,13 +129,17 @@ export const discountArb = fc
     combinable: fc.boolean(),
     window: windowArb,
     timesUsed: fc.nat({ max: 1000 }),
+    currency: currencyArb,
+    anyCurrency: fc.boolean(),
   })
-  .map(({ window: [startsAt, endsAt], kind, value, ...rest }) => ({
+  .map(({ window: [startsAt, endsAt], kind, value, currency, anyCurrency, ...rest }) => ({
     ...rest,
     kind,
     value: kind === 'percent' ? (value % 10_000) + 1 : value,
     startsAt,
     endsAt,
+    // Only a percent code with no minimum may be for any currency.
+    currency: anyCurrency && kind === 'percent' && rest.minSubtotal === null ? null : currency,
   }));
 
 /** Addresses of the everyday shape (fc.emailAddress covers the RFC's odd corners). */
@@ -207,6 +221,7 @@ export const lineStateArb = fc.record({
     amount: fc.nat({ max: 10_000_000 }),
     currency: fc.constant('USD' as const),
   }),
+  requiresShipping: fc.boolean(),
   attributes: fc.dictionary(fc.string({ maxLength: 8 }), fc.string({ maxLength: 8 }), {
     maxKeys: 3,
   }),
@@ -219,8 +234,32 @@ export const appliedDiscountArb = fc
     value: fc.integer({ min: 1, max: 100_000_000 }),
     minSubtotal: fc.option(fc.nat({ max: 5_000_000 }), { nil: null }),
     combinable: fc.boolean(),
+    currency: fc.constantFrom('USD' as const, null),
   })
   .map((d) => (d.kind === 'percent' ? { ...d, value: (d.value % 10_000) + 1 } : d));
+
+/** A chosen USD shipping option: flat, or free from some subtotal; taxed or not. */
+export const appliedShippingOptionArb = fc.record({
+  id: fc.constantFrom('us-standard', 'us-express', 'us-pickup'),
+  name: fc.constantFrom('Standard', 'Express'),
+  amount: fc.record({
+    amount: fc.oneof(fc.constant(0), fc.nat({ max: 100_000 })),
+    currency: fc.constant('USD' as const),
+  }),
+  freeOverSubtotal: fc.option(fc.nat({ max: 5_000_000 }), { nil: null }),
+  taxable: fc.boolean(),
+});
+
+/** Valid US addresses, as the Address schema gives them back. */
+export const addressArb = fc.record({
+  name: fc.constantFrom('Ada Lovelace', 'Grace Hopper'),
+  line1: fc.constantFrom('1 Main St', '350 Fifth Avenue'),
+  line2: fc.constantFrom('', 'Apt 4'),
+  city: fc.constantFrom('Springfield', 'New York'),
+  postalCode: fc.constantFrom('10118', '94103-1234'),
+  province: fc.constantFrom('', 'NY'),
+  country: fc.constant('US' as const),
+});
 
 /** A stored USD cart with arbitrary lines and codes (not necessarily reachable by `apply`). */
 export const cartStateArb: fc.Arbitrary<CartState> = fc.record({
@@ -232,7 +271,11 @@ export const cartStateArb: fc.Arbitrary<CartState> = fc.record({
     'checked_out' as const,
     'expired' as const,
   ),
+  regionId: fc.constant('us'),
   currency: fc.constant('USD' as const),
+  country: fc.constantFrom('US' as const, null),
+  shippingAddress: fc.option(addressArb, { nil: null }),
+  shippingOption: fc.option(appliedShippingOptionArb, { nil: null }),
   lines: fc.array(lineStateArb, { maxLength: 8 }),
   discounts: fc.uniqueArray(appliedDiscountArb, { maxLength: 5, selector: (d) => d.code }),
   note: fc.string({ maxLength: 50 }),
@@ -247,3 +290,6 @@ export const taxRateArb = fc.oneof(
   fc.constantFrom(0, 500, 825, 1000, 2000, 2500),
   fc.integer({ min: 0, max: 10_000 }),
 );
+
+/** A region's tax rule: any rate, added to prices or included in them. */
+export const taxRuleArb = fc.record({ taxRateBps: taxRateArb, taxInclusive: fc.boolean() });

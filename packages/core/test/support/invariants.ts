@@ -4,7 +4,7 @@
  */
 import { expect } from 'vitest';
 import type { Cart, CartState } from '../../src/schemas/cart.ts';
-import { computeTotals } from '../../src/totals/compute-totals.ts';
+import { computeTotals, type TaxRule } from '../../src/totals/compute-totals.ts';
 
 /** Half-even n/d by exact comparison, written independently of the code under test. */
 export function halfEven(n: bigint, d: bigint): bigint {
@@ -15,24 +15,48 @@ export function halfEven(n: bigint, d: bigint): bigint {
   return q % 2n === 0n ? q : q + 1n;
 }
 
-export function expectTotalsInvariants(state: CartState, rate: number): Cart {
-  const t = computeTotals(state, rate);
-  const amounts = [t.subtotal, t.discountTotal, t.taxTotal, t.total].map((m) => m.amount);
+/**
+ * Every invariant of a priced cart, tax-exclusive or tax-inclusive, with or without a
+ * shipping option; the expected shipping and tax are computed here independently.
+ */
+export function expectTotalsInvariants(state: CartState, tax: TaxRule): Cart {
+  const t = computeTotals(state, tax);
+  const rate = tax.taxRateBps;
+  const amounts = [t.subtotal, t.discountTotal, t.shippingTotal, t.taxTotal, t.total].map(
+    (m) => m.amount,
+  );
   const lineSubtotals = state.lines.map((l) => l.unitPrice.amount * l.quantity);
   const sumOf = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+  const discounted = t.subtotal.amount - t.discountTotal.amount;
 
   expect(t.subtotal.amount).toBe(sumOf(lineSubtotals));
-  expect(t.total.amount).toBe(t.subtotal.amount - t.discountTotal.amount + t.taxTotal.amount);
-  expect(sumOf(t.lines.map((l) => l.total.amount))).toBe(
-    t.subtotal.amount - t.discountTotal.amount,
+  expect(sumOf(t.lines.map((l) => l.total.amount))).toBe(discounted);
+
+  // Shipping: the option's amount, unless nothing ships, nothing is chosen, or it is free.
+  const option = state.shippingOption;
+  const ships = option !== null && state.lines.some((l) => l.requiresShipping);
+  const free = option?.freeOverSubtotal != null && discounted >= option.freeOverSubtotal;
+  expect(t.shippingTotal).toEqual({
+    amount: ships && !free ? option.amount.amount : 0,
+    currency: state.currency,
+  });
+  expect(t.shippingOptionId).toBe(option?.id ?? null);
+
+  // Tax: once, on what is paid (plus taxable shipping); added, or contained.
+  const taxable = BigInt(discounted + (ships && option.taxable ? t.shippingTotal.amount : 0));
+  const expectedTax = tax.taxInclusive
+    ? halfEven(taxable * BigInt(rate), 10_000n + BigInt(rate))
+    : halfEven(taxable * BigInt(rate), 10_000n);
+  expect(BigInt(t.taxTotal.amount)).toBe(expectedTax);
+  expect([t.taxRateBps, t.taxInclusive]).toEqual([rate, tax.taxInclusive]);
+  expect(t.total.amount).toBe(
+    discounted + t.shippingTotal.amount + (tax.taxInclusive ? 0 : t.taxTotal.amount),
   );
+  if (tax.taxInclusive) expect(t.taxTotal.amount).toBeLessThanOrEqual(t.total.amount);
   expect(sumOf(t.lines.map((l) => l.discountTotal.amount))).toBe(t.discountTotal.amount);
   expect(sumOf(t.discounts.map((d) => d.amount.amount))).toBe(t.discountTotal.amount);
   expect(t.discountTotal.amount).toBeLessThanOrEqual(t.subtotal.amount);
   expect(t.itemCount).toBe(sumOf(state.lines.map((l) => l.quantity)));
-  expect(BigInt(t.taxTotal.amount)).toBe(
-    halfEven(BigInt(t.subtotal.amount - t.discountTotal.amount) * BigInt(rate), 10_000n),
-  );
 
   for (const a of [...amounts, ...t.discounts.map((d) => d.amount.amount)]) {
     expect(Number.isSafeInteger(a) && a >= 0).toBe(true);

@@ -1,0 +1,146 @@
+import * as z from 'zod';
+import { CurrencyCode } from '../money/currency.ts';
+import { Money } from '../money/money.ts';
+import { Id, singleLineText } from './common.ts';
+import { MAX_UNIT_PRICE, UnitPrice } from './product.ts';
+
+/**
+ * The officially assigned ISO 3166-1 alpha-2 codes (249). Reserved and retired codes
+ * (EU, UK, XK, AN…) are not countries a parcel can be addressed to.
+ */
+export const COUNTRY_CODES = (
+  'AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO ' +
+  'BQ BR BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ ' +
+  'DK DM DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP ' +
+  'GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG ' +
+  'KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML ' +
+  'MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE ' +
+  'PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL ' +
+  'SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM ' +
+  'US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW'
+).split(' ') as [string, ...string[]];
+
+export const CountryCode = z
+  .enum(COUNTRY_CODES, {
+    error: 'must be an ISO 3166-1 alpha-2 country code in capitals, such as US or GB',
+  })
+  .describe('ISO 3166-1 alpha-2 country code, in capitals');
+export type CountryCode = z.infer<typeof CountryCode>;
+
+const unique = (items: readonly string[]) => new Set(items).size === items.length;
+
+const regionFields = {
+  name: singleLineText(100).trim().min(1, 'must not be empty'),
+  currency: CurrencyCode.describe('Every price, discount and shipping cost in the region is in it'),
+  countries: z
+    .array(CountryCode)
+    .max(COUNTRY_CODES.length)
+    .refine(unique, { message: 'must not list a country twice' })
+    .describe('The countries the region sells to; a country belongs to at most one region'),
+  taxRateBps: z.int().min(0).max(10_000).describe('Tax rate in basis points (2000 = 20%)'),
+  taxInclusive: z
+    .boolean()
+    .describe('Whether prices include tax (the total then states the tax it contains)'),
+  default: z
+    .boolean()
+    .describe('Exactly one region is the default: where a cart starts, before a country is chosen'),
+};
+
+/**
+ * A region: the countries that share a currency, a tax rule and a set of shipping
+ * options. A cart is always in exactly one; it starts in the default one.
+ */
+export const Region = z.strictObject({ id: Id, ...regionFields });
+export type Region = z.infer<typeof Region>;
+
+/** Body of `POST /api/admin/regions` and `PUT /api/admin/regions/:id`. */
+export const RegionInput = z.strictObject(regionFields);
+export type RegionInput = z.infer<typeof RegionInput>;
+
+const shippingOptionFields = {
+  regionId: Id.describe('The region the option ships within'),
+  name: singleLineText(100).trim().min(1, 'must not be empty'),
+  amount: UnitPrice.describe("What the option costs, in its region's currency"),
+  freeOverSubtotal: z
+    .int()
+    .min(0)
+    .max(MAX_UNIT_PRICE)
+    .nullable()
+    .describe(
+      'The option is free once subtotal − discountTotal reaches this (minor units), or null: never free',
+    ),
+  taxable: z.boolean().describe('Whether tax is due on the shipping cost'),
+};
+
+/** A way to ship within a region, and what it costs. */
+export const ShippingOption = z.strictObject({ id: Id, ...shippingOptionFields });
+export type ShippingOption = z.infer<typeof ShippingOption>;
+
+/** Body of `POST /api/admin/shipping-options` and `PUT /api/admin/shipping-options/:id`. */
+export const ShippingOptionInput = z.strictObject(shippingOptionFields);
+export type ShippingOptionInput = z.infer<typeof ShippingOptionInput>;
+
+/**
+ * The shipping option a cart has chosen, as the cart holds it: a snapshot of the terms
+ * that price it, taken when it was chosen (as a line keeps its unit price), so a client
+ * prices the cart exactly as the server does.
+ */
+export const AppliedShippingOption = ShippingOption.omit({ regionId: true });
+export type AppliedShippingOption = z.infer<typeof AppliedShippingOption>;
+
+/**
+ * Postal code formats of some countries: a code that does not match is refused with an
+ * example, next to its field. Countries not listed take any code up to 20 characters.
+ */
+export const POSTAL_CODE_FORMATS: Partial<
+  Record<CountryCode, { pattern: RegExp; example: string }>
+> = {
+  US: { pattern: /^\d{5}(-\d{4})?$/, example: '94103 or 94103-1234' },
+  CA: { pattern: /^[A-Z]\d[A-Z] ?\d[A-Z]\d$/i, example: 'K1A 0B1' },
+  GB: { pattern: /^[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}$/i, example: 'SW1A 1AA' },
+  DE: { pattern: /^\d{5}$/, example: '10115' },
+  FR: { pattern: /^\d{5}$/, example: '75001' },
+  ES: { pattern: /^\d{5}$/, example: '28001' },
+  IT: { pattern: /^\d{5}$/, example: '00184' },
+  NL: { pattern: /^\d{4} ?[A-Z]{2}$/i, example: '1012 AB' },
+  BE: { pattern: /^\d{4}$/, example: '1000' },
+  AT: { pattern: /^\d{4}$/, example: '1010' },
+  IE: { pattern: /^[A-Z\d]{3} ?[A-Z\d]{4}$/i, example: 'D02 X285' },
+};
+
+/** Where an order is shipped. Every field is bounded, single-line customer text. */
+export const Address = z
+  .strictObject({
+    name: singleLineText(200).trim().min(1, 'enter the name to ship to'),
+    line1: singleLineText(200).trim().min(1, 'enter the street and number'),
+    line2: singleLineText(200).trim().describe('Flat, floor or building; may be empty'),
+    city: singleLineText(100).trim().min(1, 'enter the town or city'),
+    postalCode: singleLineText(20).trim().describe('May be empty where a country has none'),
+    province: singleLineText(100).trim().describe('State, county or province; may be empty'),
+    country: CountryCode,
+  })
+  .superRefine((a, ctx) => {
+    const format = POSTAL_CODE_FORMATS[a.country];
+    if (format && !format.pattern.test(a.postalCode)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['postalCode'],
+        message: `enter a postal code such as ${format.example}`,
+      });
+    }
+  });
+export type Address = z.infer<typeof Address>;
+
+/** The public list of regions, `GET /api/regions`. */
+export const RegionList = z.strictObject({ items: z.array(Region) });
+export type RegionList = z.infer<typeof RegionList>;
+
+/** A region's options, each with what it would cost this cart: `GET /api/carts/:id/shipping-options`. */
+export const CartShippingOptions = z.strictObject({
+  items: z.array(
+    ShippingOption.extend({
+      cost: Money.describe('What the option costs this cart as it stands (0 once it is free)'),
+    }),
+  ),
+});
+export type CartShippingOptions = z.infer<typeof CartShippingOptions>;
