@@ -1,7 +1,7 @@
 // The carts part of the storage port: reading carts, the one-transaction mutation and the
 // types it speaks (plan, snapshot, write, decision), stored answers to idempotent requests,
 // orders, and what every instance on a database shares (the server secret, sign-outs).
-import type { CartState, Discount, Product } from '@cart/core';
+import type { CartState, Discount, Product, Region, ShippingOption } from '@cart/core';
 import type { AuditEntry } from './audit.ts';
 import type { AnalyticsEvent } from './monitoring.ts';
 
@@ -74,6 +74,9 @@ export interface MutationSnapshot {
   source: StoredCart | null;
   products: ReadonlyMap<string, Product>;
   discounts: ReadonlyMap<string, Discount>;
+  /** Every region and every shipping option, read in the same transaction. */
+  regions: readonly Region[];
+  shippingOptions: ReadonlyMap<string, ShippingOption>;
   appliedActionIds: ReadonlySet<string>;
   idempotent: IdempotencyRecord | null;
   /** The order made from the cart, when the plan asked (`withOrder`) and there is one. */
