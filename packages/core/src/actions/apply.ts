@@ -7,7 +7,7 @@ import type { CartState, LineState } from '../schemas/cart.ts';
 import { priceIn, type Product } from '../schemas/product.ts';
 import { checkAmounts } from '../totals/compute-totals.ts';
 import type { ApplyContext } from './context.ts';
-import { notSoldHere, regionOf, snapshot } from './line-pricing.ts';
+import { notSoldHere, snapshot } from './line-pricing.ts';
 import { setCountry, setShippingAddress, setShippingOption } from './region-actions.ts';
 
 /**
@@ -28,7 +28,7 @@ export function apply(state: CartState, action: CartAction, ctx: ApplyContext): 
     if (!next.ok) return next;
     // The amount check: a cart whose totals would leave the safe-integer range is
     // refused here, before anyone can store it (its amounts only: the caller prices it).
-    checkAmounts(next.value, regionOf(next.value, ctx));
+    checkAmounts(next.value);
     return next;
   });
 }

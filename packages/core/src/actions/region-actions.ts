@@ -16,7 +16,7 @@ import { regionOf, snapshot } from './line-pricing.ts';
 // setShippingOption (`apply` dispatches to them).
 
 /**
- * Moves the cart to the region that sells to `country`: its currency and tax follow, every
+ * Moves the cart to the region that sells to `country`: its currency and tax rule follow, every
  * line is re-priced from the catalog in the new currency, and a shipping option chosen in
  * the old region is dropped. A line whose product is not sold there, or a code tied to
  * another currency, refuses the whole move: nothing is dropped silently. An address in
@@ -70,6 +70,8 @@ function moveToRegion(state: CartState, region: Region, ctx: ApplyContext): Resu
     ...state,
     regionId: region.id,
     currency: region.currency,
+    taxRateBps: region.taxRateBps,
+    taxInclusive: region.taxInclusive,
     lines,
     shippingOption: null,
   });

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { computeTotals } from '../totals/compute-totals.ts';
 import {
   cart,
   chosen,
@@ -7,7 +6,9 @@ import {
   discount,
   exclusive,
   line,
+  priceUnder,
   product,
+  regions,
   shippingOptions,
 } from '../../test/support/fixtures.ts';
 import type { ShippingOption } from '../schemas/region.ts';
@@ -23,6 +24,7 @@ function catalog(
     product: (id) => p.get(id),
     discount: (code) => d.get(code),
     shippingOption: (id) => shippingOptions().find((o) => o.id === id),
+    region: (id) => regions().find((r) => r.id === id),
   };
 }
 
@@ -78,7 +80,7 @@ describe('reprice', () => {
       unitPrice: { amount: 1250, currency: 'USD' },
     });
     expect(result.state.lines[1]).toBe(state.lines[1]);
-    expect(computeTotals(result.state, exclusive(0)).subtotal.amount).toBe(3 * 1250 + 500);
+    expect(priceUnder(result.state, exclusive(0)).subtotal.amount).toBe(3 * 1250 + 500);
     // the input is untouched
     expect(state.lines[0]?.unitPrice.amount).toBe(1000);
   });
@@ -166,7 +168,7 @@ describe('reprice', () => {
     );
     expect(result.lines).toHaveLength(1);
     expect(result.discounts).toHaveLength(1);
-    const totals = computeTotals(result.state, exclusive(1000));
+    const totals = priceUnder(result.state, exclusive(1000));
     expect(totals.subtotal.amount).toBe(3000);
     expect(totals.discountTotal.amount).toBe(500);
     expect(totals.total.amount).toBe(2500 + 250);
@@ -180,6 +182,7 @@ describe('reprice: the chosen shipping option', () => {
     product: () => product({ price: { amount: 1000, currency: 'USD' } }),
     discount: () => undefined,
     shippingOption: (id) => options.find((o) => o.id === id),
+    region: (id) => regions().find((r) => r.id === id),
   });
 
   it("takes today's terms and reports them, or changes nothing", () => {
@@ -218,5 +221,25 @@ describe('reprice: the chosen shipping option', () => {
       expect(result.shipping).toBeNull();
       expect(result.state.shippingOption).toEqual(chosen('us-standard'));
     }
+  });
+});
+
+describe('reprice: the tax rule', () => {
+  it("takes the region's rule of today when it changed since the cart last moved", () => {
+    const state = cart({ lines: [line('a', 1, 1000, { productId: 'p1' })], taxRateBps: 500 });
+    const result = reprice(state, catalog([product({ price: { amount: 1000, currency: 'USD' } })]));
+    expect(result.tax).toEqual({
+      from: { taxRateBps: 500, taxInclusive: false },
+      to: { taxRateBps: 0, taxInclusive: false },
+    });
+    expect([result.state.taxRateBps, result.state.taxInclusive]).toEqual([0, false]);
+    expect(
+      reprice(result.state, catalog([product({ price: { amount: 1000, currency: 'USD' } })])).tax,
+    ).toBeNull();
+  });
+
+  it('leaves a cart in a region that is gone as it is', () => {
+    const lost = cart({ regionId: 'mars', taxRateBps: 500 });
+    expect(reprice(lost, catalog([])).state).toBe(lost);
   });
 });

@@ -2,7 +2,8 @@ import type { Money } from '../money/money.ts';
 import type { AppliedDiscount, CartState, LineState } from '../schemas/cart.ts';
 import type { Discount } from '../schemas/discount.ts';
 import { priceIn, type Product } from '../schemas/product.ts';
-import type { AppliedShippingOption, ShippingOption } from '../schemas/region.ts';
+import type { AppliedShippingOption, Region, ShippingOption } from '../schemas/region.ts';
+import type { TaxRule } from '../totals/compute-totals.ts';
 
 /** A line whose unit price is no longer the catalog's. */
 export interface LinePriceChange {
@@ -32,12 +33,19 @@ export interface ShippingTermsChange {
   to: ShippingTerms;
 }
 
+/** The cart's region taxes otherwise than when the cart last moved. */
+export interface TaxRuleChange {
+  from: TaxRule;
+  to: TaxRule;
+}
+
 /** A cart brought to today's catalog, and what that changed (empty when nothing). */
 export interface Repricing {
   state: CartState;
   lines: LinePriceChange[];
   discounts: DiscountTermsChange[];
   shipping: ShippingTermsChange | null;
+  tax: TaxRuleChange | null;
 }
 
 /** The catalog as it is now: the same lookups the reducer's context has. */
@@ -45,6 +53,7 @@ export interface RepriceCatalog {
   product: (id: string) => Product | undefined;
   discount: (code: string) => Discount | undefined;
   shippingOption: (id: string) => ShippingOption | undefined;
+  region: (id: string) => Region | undefined;
 }
 
 /**
@@ -59,7 +68,7 @@ export interface RepriceCatalog {
  * - An applied code whose kind, value, minimum subtotal, combinability or currency
  *   changed takes today's terms.
  * - The chosen shipping option whose amount, free-over threshold or taxability changed
- *   takes today's terms.
+ *   takes today's terms, and the cart the tax rule its region has today.
  * - A product that has left the catalog or is no longer sold in the cart's currency, a
  *   code that no longer exists, and an option gone from the cart's region, are left as
  *   they are: they cannot be re-priced, and the caller refuses them on their own terms
@@ -96,13 +105,20 @@ export function reprice(state: CartState, catalog: RepriceCatalog): Repricing {
   });
 
   const shipping = repriceShipping(state, catalog);
+  const tax = repriceTax(state, catalog);
 
-  if (lineChanges.length === 0 && discountChanges.length === 0 && shipping === null) {
-    return { state, lines: [], discounts: [], shipping: null };
+  if (
+    lineChanges.length === 0 &&
+    discountChanges.length === 0 &&
+    shipping === null &&
+    tax === null
+  ) {
+    return { state, lines: [], discounts: [], shipping: null, tax: null };
   }
   return {
     state: {
       ...state,
+      ...(tax?.to ?? {}),
       lines,
       discounts,
       shippingOption:
@@ -113,7 +129,18 @@ export function reprice(state: CartState, catalog: RepriceCatalog): Repricing {
     lines: lineChanges,
     discounts: discountChanges,
     shipping,
+    tax,
   };
+}
+
+function repriceTax(state: CartState, catalog: RepriceCatalog): TaxRuleChange | null {
+  const region = catalog.region(state.regionId);
+  if (!region) return null;
+  const from: TaxRule = { taxRateBps: state.taxRateBps, taxInclusive: state.taxInclusive };
+  const to: TaxRule = { taxRateBps: region.taxRateBps, taxInclusive: region.taxInclusive };
+  return from.taxRateBps === to.taxRateBps && from.taxInclusive === to.taxInclusive
+    ? null
+    : { from, to };
 }
 
 function repriceShipping(state: CartState, catalog: RepriceCatalog): ShippingTermsChange | null {

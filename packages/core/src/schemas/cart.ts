@@ -68,6 +68,17 @@ const cartStateShape = {
   shippingOption: AppliedShippingOption.nullable()
     .default(null)
     .describe('The shipping option chosen, with the terms it was chosen at, or null'),
+  // The region's tax rule as of the cart's last move (or creation): like a line's unit
+  // price, a snapshot, so an edit of the region never changes a cart silently; checkout
+  // compares it with the region's and re-prices (PRICES_CHANGED) when they differ.
+  taxRateBps: z
+    .int()
+    .min(0)
+    .max(10_000)
+    .describe("The tax rate this cart is priced with (its region's), in basis points"),
+  taxInclusive: z
+    .boolean()
+    .describe('Whether prices include tax: taxTotal is then the tax the total contains'),
   lines: z.array(LineState),
   discounts: z.array(AppliedDiscount),
   note: z.string().max(LIMITS.noteLength),
@@ -116,13 +127,6 @@ export const Cart = z.strictObject({
     'Tax on subtotal − discountTotal (+ shippingTotal when the option is taxable), rounded half to even: added to the total, or contained in it when taxInclusive',
   ),
   total: Money.describe('subtotal − discountTotal + shippingTotal, + taxTotal unless taxInclusive'),
-  taxRateBps: z
-    .int()
-    .min(0)
-    .describe("The tax rate this cart is priced with (its region's), in basis points"),
-  taxInclusive: z
-    .boolean()
-    .describe('Whether prices include tax: taxTotal is then the tax the total contains'),
   shippingOptionId: Id.nullable().describe('shippingOption.id, or null'),
 });
 export type Cart = z.infer<typeof Cart>;
@@ -143,8 +147,8 @@ export const CheckoutResult = z.strictObject({
 export type CheckoutResult = z.infer<typeof CheckoutResult>;
 
 /**
- * Drops the computed fields of a cart (totals, the tax rule, `shippingOptionId`): what
- * the reducer works on.
+ * Drops the computed fields of a cart (totals and `shippingOptionId`): what the reducer
+ * works on.
  */
 export function toCartState(cart: Cart): CartState {
   return {
@@ -156,6 +160,8 @@ export function toCartState(cart: Cart): CartState {
     country: cart.country,
     shippingAddress: cart.shippingAddress,
     shippingOption: cart.shippingOption,
+    taxRateBps: cart.taxRateBps,
+    taxInclusive: cart.taxInclusive,
     lines: cart.lines.map(
       ({ id, productId, sku, name, quantity, unitPrice, requiresShipping, attributes }) => ({
         id,

@@ -1,10 +1,15 @@
 import { describe, it, expect } from 'vitest';
 import * as z from 'zod';
-import { cart as cartState, exclusive, line, product } from '../../test/support/fixtures.ts';
-import { computeTotals } from '../totals/compute-totals.ts';
+import {
+  cart as cartState,
+  exclusive,
+  line,
+  priceUnder,
+  product,
+} from '../../test/support/fixtures.ts';
 import { guardOf, isCart, isCartAction, isMoney, isProblem, isProduct } from './guards.ts';
 
-const cart = computeTotals(cartState({ lines: [line('l1', 2, 500)] }), exclusive(1000));
+const cart = priceUnder(cartState({ lines: [line('l1', 2, 500)] }), exclusive(1000));
 
 describe('guardOf', () => {
   it('agrees with its schema', () => {
@@ -70,7 +75,7 @@ describe('isProduct', () => {
 describe('isCart', () => {
   it('accepts a computed cart', () => {
     expect(isCart(cart)).toBe(true);
-    expect(isCart(computeTotals(cartState(), exclusive(0)))).toBe(true);
+    expect(isCart(priceUnder(cartState(), exclusive(0)))).toBe(true);
   });
 
   it.each([

@@ -12,11 +12,8 @@ import {
 import type { AppliedDiscount, Cart, CartDiscount, CartState } from '../schemas/cart.ts';
 import type { AppliedShippingOption } from '../schemas/region.ts';
 
-/** How a region taxes: its rate, and whether its prices include the tax. */
-export interface TaxRule {
-  taxRateBps: number;
-  taxInclusive: boolean;
-}
+/** How a region taxes, and a cart as of its last move: the rate, and whether prices include it. */
+export type TaxRule = Pick<CartState, 'taxRateBps' | 'taxInclusive'>;
 
 /**
  * Prices a cart. The order of the steps is the rounding rule of the service
@@ -43,17 +40,18 @@ export interface TaxRule {
  *    keeps the tax within half a minor unit of the exact figure.
  * 7. total = subtotal − discountTotal + shippingTotal (+ taxTotal when tax-exclusive).
  *
- * The answer carries the tax rule, so a client pricing a change before the server has
- * answered uses the very rule the server does.
+ * The tax rule is the cart's own (`taxRateBps`, `taxInclusive`: its region's as of its
+ * last move), so a client pricing a change before the server has answered uses the very
+ * rule the server does.
  *
  * Throws MoneyOverflowError when an amount would leave the safe-integer range, and
  * CurrencyMismatchError when the lines, or the shipping option, are not all in the
  * cart's currency; `apply` turns the first into the AMOUNT_TOO_LARGE refusal before any
  * such cart is accepted, and never makes the second.
  */
-export function computeTotals(state: CartState, tax: TaxRule): Cart {
+export function computeTotals(state: CartState): Cart {
   const currency = state.currency;
-  const a = priceAmounts(state, tax);
+  const a = priceAmounts(state);
   const discounts: CartDiscount[] = state.discounts.map((d, i) => ({
     ...d,
     ...(a.discounts[i] as Pick<CartDiscount, 'amount' | 'applicable'>),
@@ -84,8 +82,6 @@ export function computeTotals(state: CartState, tax: TaxRule): Cart {
     shippingTotal: a.shippingTotal,
     taxTotal: a.taxTotal,
     total: a.total,
-    taxRateBps: tax.taxRateBps,
-    taxInclusive: tax.taxInclusive,
     shippingOptionId: state.shippingOption?.id ?? null,
   };
 }
@@ -101,7 +97,8 @@ interface Amounts {
   total: Money;
 }
 
-function priceAmounts(state: CartState, tax: TaxRule): Amounts {
+function priceAmounts(state: CartState): Amounts {
+  const tax: TaxRule = state;
   const currency = state.currency;
   const lineSubtotals = state.lines.map((l) => multiply(l.unitPrice, l.quantity));
   const subtotal = sum(lineSubtotals, currency);
@@ -168,8 +165,8 @@ export function taxContained(amount: number, bps: number): number {
  * `computeTotals` would: the same arithmetic, without building the priced lines. The
  * reducer's check after every action, so a batch does not price the whole cart each time.
  */
-export function checkAmounts(state: CartState, tax: TaxRule): void {
-  priceAmounts(state, tax);
+export function checkAmounts(state: CartState): void {
+  priceAmounts(state);
 }
 
 /** Whether a code's minimum subtotal is met (compared before any discount). */

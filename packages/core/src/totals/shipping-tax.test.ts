@@ -3,9 +3,16 @@ import fc from 'fast-check';
 import { CurrencyMismatchError } from '../money/money.ts';
 import type { AppliedDiscount } from '../schemas/cart.ts';
 import { cartStateArb, taxRuleArb } from '../../test/support/arbitraries.ts';
-import { cart, chosen, exclusive, inclusive, line } from '../../test/support/fixtures.ts';
+import {
+  cart,
+  chosen,
+  exclusive,
+  inclusive,
+  line,
+  priceUnder,
+} from '../../test/support/fixtures.ts';
 import { expectTotalsInvariants } from '../../test/support/invariants.ts';
-import { computeTotals, shippingCost, taxContained } from './compute-totals.ts';
+import { shippingCost, taxContained } from './compute-totals.ts';
 
 const save10: AppliedDiscount = {
   code: 'SAVE10',
@@ -23,7 +30,7 @@ describe('docs/money.md worked examples with shipping', () => {
       discounts: [save10],
       shippingOption: chosen('us-standard'), // $5.00, free from $50.00, taxable
     });
-    const t = computeTotals(state, exclusive(825));
+    const t = priceUnder(state, exclusive(825));
     expect(t.subtotal.amount).toBe(3247); // 2 × 1250 + 747
     expect(t.discountTotal.amount).toBe(325); // 324.7 → 325
     expect(t.shippingTotal.amount).toBe(500); // 2922 is under 5000: not free
@@ -38,7 +45,7 @@ describe('docs/money.md worked examples with shipping', () => {
       lines: [line('mug', 2, 1000, {}, 'GBP'), line('tea', 1, 650, {}, 'GBP')],
       shippingOption: chosen('uk-express'), // £9.95, never free, taxable
     });
-    const t = computeTotals(state, inclusive(2000));
+    const t = priceUnder(state, inclusive(2000));
     expect(t.subtotal.amount).toBe(2650);
     expect(t.shippingTotal.amount).toBe(995);
     expect(t.total.amount).toBe(3645); // 2650 + 995: nothing is added
@@ -52,7 +59,7 @@ describe('docs/money.md worked examples with shipping', () => {
 describe('shipping', () => {
   it('is free once the subtotal after discounts reaches the threshold, not before', () => {
     const at = (unit: number) =>
-      computeTotals(
+      priceUnder(
         cart({
           lines: [line('l1', 1, unit)],
           discounts: [save10],
@@ -69,28 +76,29 @@ describe('shipping', () => {
       lines: [line('card', 1, 2500, { requiresShipping: false })],
       shippingOption: chosen('us-express'),
     });
-    expect(computeTotals(digital, exclusive(1000))).toMatchObject({
+    expect(priceUnder(digital, exclusive(1000))).toMatchObject({
       shippingTotal: { amount: 0 },
       taxTotal: { amount: 250 },
       shippingOptionId: 'us-express',
     });
-    expect(
-      computeTotals(cart({ lines: [line('l1', 1, 100)] }), exclusive(0)).shippingTotal,
-    ).toEqual({ amount: 0, currency: 'USD' });
+    expect(priceUnder(cart({ lines: [line('l1', 1, 100)] }), exclusive(0)).shippingTotal).toEqual({
+      amount: 0,
+      currency: 'USD',
+    });
   });
 
   it('is taxed only when the option is taxable', () => {
     const state = (taxable: boolean) =>
       cart({ lines: [line('l1', 1, 1000)], shippingOption: { ...chosen('us-express'), taxable } });
-    expect(computeTotals(state(true), exclusive(1000)).taxTotal.amount).toBe(250);
-    expect(computeTotals(state(false), exclusive(1000)).taxTotal.amount).toBe(100);
-    expect(computeTotals(state(true), inclusive(2500)).taxTotal.amount).toBe(500); // 2500 / 5
-    expect(computeTotals(state(false), inclusive(2500)).taxTotal.amount).toBe(200); // 1000 / 5
+    expect(priceUnder(state(true), exclusive(1000)).taxTotal.amount).toBe(250);
+    expect(priceUnder(state(false), exclusive(1000)).taxTotal.amount).toBe(100);
+    expect(priceUnder(state(true), inclusive(2500)).taxTotal.amount).toBe(500); // 2500 / 5
+    expect(priceUnder(state(false), inclusive(2500)).taxTotal.amount).toBe(200); // 1000 / 5
   });
 
   it('refuses an option priced in another currency than the cart (a typed error)', () => {
     const mixed = cart({ lines: [line('l1', 1, 1000)], shippingOption: chosen('uk-express') });
-    expect(() => computeTotals(mixed, exclusive(0))).toThrow(CurrencyMismatchError);
+    expect(() => priceUnder(mixed, exclusive(0))).toThrow(CurrencyMismatchError);
     expect(() => shippingCost(chosen('uk-express'), { amount: 0, currency: 'USD' })).toThrow(
       new CurrencyMismatchError('USD', 'GBP'),
     );

@@ -276,6 +276,8 @@ export const cartStateArb: fc.Arbitrary<CartState> = fc.record({
   country: fc.constantFrom('US' as const, null),
   shippingAddress: fc.option(addressArb, { nil: null }),
   shippingOption: fc.option(appliedShippingOptionArb, { nil: null }),
+  taxRateBps: fc.integer({ min: 0, max: 10_000 }),
+  taxInclusive: fc.boolean(),
   lines: fc.array(lineStateArb, { maxLength: 8 }),
   discounts: fc.uniqueArray(appliedDiscountArb, { maxLength: 5, selector: (d) => d.code }),
   note: fc.string({ maxLength: 50 }),

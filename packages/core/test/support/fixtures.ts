@@ -12,8 +12,8 @@ import type {
   Region,
   ShippingOption,
 } from '../../src/schemas/region.ts';
-import type { TaxRule } from '../../src/totals/compute-totals.ts';
-import type { CartState, LineState } from '../../src/schemas/cart.ts';
+import { computeTotals, type TaxRule } from '../../src/totals/compute-totals.ts';
+import type { Cart, CartState, LineState } from '../../src/schemas/cart.ts';
 import type { Discount } from '../../src/schemas/discount.ts';
 import type { Product } from '../../src/schemas/product.ts';
 
@@ -63,6 +63,8 @@ export function cart(overrides: Partial<CartState> = {}): CartState {
     country: null,
     shippingAddress: null,
     shippingOption: null,
+    taxRateBps: 0,
+    taxInclusive: false,
     lines: [],
     discounts: [],
     note: '',
@@ -96,7 +98,17 @@ export function line(
   };
 }
 
-/** A tax-exclusive rule at `bps` (the shape computeTotals takes). */
+/** `state` under another tax rule (a cart holds its region's as of its last move). */
+export function withTax(state: CartState, rule: TaxRule): CartState {
+  return { ...state, ...rule };
+}
+
+/** `state` priced under `rule`. */
+export function priceUnder(state: CartState, rule: TaxRule): Cart {
+  return computeTotals(withTax(state, rule));
+}
+
+/** A tax-exclusive rule at `bps`. */
 export function exclusive(taxRateBps: number): TaxRule {
   return { taxRateBps, taxInclusive: false };
 }
