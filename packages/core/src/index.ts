@@ -19,6 +19,7 @@ export * from './discounts/check-discount.ts';
 export * from './actions/context.ts';
 export { apply, applyAll, checkCheckout, sameAttributes } from './actions/apply.ts';
 export { regionOf } from './actions/line-pricing.ts';
+export { appliedOption } from './actions/region-actions.ts';
 export { mergeInto } from './actions/merge.ts';
 export * from './actions/reprice.ts';
 export * from './errors/catalog.ts';

@@ -42,8 +42,10 @@ import csrfRoutes from './routes/csrf.ts';
 import errorDocsRoutes from './routes/error-docs.ts';
 import opsRoutes from './routes/ops.ts';
 import productRoutes from './routes/products.ts';
+import { adminRegionRoutes, regionRoutes } from './routes/regions.ts';
 import webRoutes from './routes/web.ts';
-import { seedDemoCatalog } from './seed/demo-catalog.ts';
+import { DEMO_REGIONS, DEMO_SHIPPING_OPTIONS, seedDemoCatalog } from './seed/demo-catalog.ts';
+import { seedRegions, settingsRegion } from './seed/regions.ts';
 import { createStorage } from './storage/create-storage.ts';
 import type { Storage } from './storage/port.ts';
 
@@ -256,6 +258,7 @@ export async function buildApp(
   await app.register(
     async (api) => {
       await api.register(productRoutes, { storage });
+      await api.register(regionRoutes, { storage });
       await api.register(csrfRoutes, { csrf });
       await api.register(cartRoutes, {
         service,
@@ -265,6 +268,7 @@ export async function buildApp(
         streams,
       });
       await api.register(adminRoutes, { storage, catalog, config });
+      await api.register(adminRegionRoutes, { storage, catalog, config });
       await api.register(adminErrorsRoutes, { storage, config });
       await api.register(adminAnalyticsRoutes, { storage, config, now: clock });
       await api.register(clientErrorsRoutes, { tracker: errorTracker, csrf });
@@ -276,6 +280,13 @@ export async function buildApp(
   await app.register(webRoutes);
 
   if (config.SEED_DEMO && (await seedDemoCatalog(storage))) app.log.info('seeded the demo catalog');
+  // A store without regions gets the demo shop's (SEED_DEMO) or one default region made
+  // of CURRENCY and TAX_RATE_BPS; carts stored before regions join the default one.
+  const [regions, shippingOptions] = config.SEED_DEMO
+    ? [DEMO_REGIONS, DEMO_SHIPPING_OPTIONS]
+    : [[settingsRegion(config)], []];
+  if (await seedRegions(storage, regions, shippingOptions))
+    app.log.info({ regions: regions.map((r) => r.id) }, 'seeded the regions');
   if (config.ADMIN_TOKEN === undefined)
     app.log.warn('ADMIN_TOKEN is not set: the admin API answers 401 to everyone');
 

@@ -126,7 +126,8 @@ export function setShippingOption(
   return ok({ ...state, shippingOption: appliedOption(option) });
 }
 
-function appliedOption(option: ShippingOption): AppliedShippingOption {
+/** An option as a cart holds it once chosen: its terms, without its region. */
+export function appliedOption(option: ShippingOption): AppliedShippingOption {
   const { regionId: _region, ...terms } = option;
   return terms;
 }

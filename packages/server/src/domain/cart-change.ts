@@ -45,7 +45,16 @@ export function changeUseCase(
   const codes = actions.flatMap((a) => (a.type === 'applyDiscount' ? [a.code] : []));
   const actionIds = actions.flatMap((a) => (a.actionId === undefined ? [] : [a.actionId]));
   const lineIds = actions.flatMap((a) => (a.type === 'setLineQuantity' ? [a.lineId] : []));
-  const plan = { cartId, productIds, discountCodes: codes, lineIds, actionIds };
+  // A move to another region re-prices every line: it needs the whole cart's catalog.
+  const moves = actions.some((a) => a.type === 'setCountry' || a.type === 'setShippingAddress');
+  const plan = {
+    cartId,
+    productIds,
+    discountCodes: codes,
+    lineIds,
+    actionIds,
+    wholeCatalog: moves,
+  };
   const decide: CartUseCase['decide'] = (snap) => {
     const gate = steps.open(snap.cart, presented, meta);
     if ('outcome' in gate) return gate;
@@ -117,5 +126,12 @@ function describeAction(a: CartAction): Record<string, unknown> {
       return { type: a.type, set: a.email !== null };
     case 'clear':
       return { type: a.type };
+    case 'setCountry':
+      return { type: a.type, country: a.country };
+    // An address is personal data: the audit log keeps only its country.
+    case 'setShippingAddress':
+      return { type: a.type, set: a.address !== null, country: a.address?.country ?? null };
+    case 'setShippingOption':
+      return { type: a.type, shippingOptionId: a.shippingOptionId };
   }
 }

@@ -8,6 +8,7 @@ import {
   ERROR_CATALOG,
   formatMoney,
   MoneyOverflowError,
+  priceIn,
   reprice,
   type Cart,
   type CartState,
@@ -31,9 +32,10 @@ import { refusal } from './mutation-runner.ts';
  * against its stock as locked now, and every code against its window and usage limit,
  * so two carts racing for the last unit cannot both win. A line keeps the price it was
  * added at and a code the terms it was applied with; if the catalog has changed either
- * since, nothing is reserved and no order made: the cart is re-priced (a version of its
- * own, audited as `cart.reprice`) and answered with PRICES_CHANGED, so the shopper
- * confirms the new total by checking out again.
+ * since (or the chosen shipping option's terms, or the region's tax rule), nothing is
+ * reserved and no order made: the cart is re-priced (a version of its own, audited as
+ * `cart.reprice`) and answered with PRICES_CHANGED, so the shopper confirms the new total
+ * by checking out again.
  */
 export function checkoutUseCase(
   steps: DecisionSteps,
@@ -65,6 +67,14 @@ export function checkoutUseCase(
     }
     const ready = checkCheckout(state);
     if (!ready.ok) return refuse(ready.error);
+    // The chosen option must still be offered in the cart's region.
+    const option = state.shippingOption && snap.shippingOptions.get(state.shippingOption.id);
+    if (state.shippingOption && option?.regionId !== state.regionId)
+      return refused(
+        'SHIPPING_OPTION_UNAVAILABLE',
+        `${state.shippingOption.name} shipping is no longer offered. Choose another.`,
+        { errors: [{ path: '/shippingOptionId', message: 'choose another shipping method' }] },
+      );
 
     const wanted = new Map<string, number>();
     for (const line of state.lines)
@@ -72,12 +82,16 @@ export function checkoutUseCase(
     for (const [productId, quantity] of wanted) {
       const product = snap.products.get(productId);
       const name = state.lines.find((l) => l.productId === productId)?.name ?? productId;
-      // A product now sold in another currency cannot be re-priced into this cart:
-      // it is not available to it any more.
-      if (!product || product.price.currency !== state.currency)
+      if (!product)
         return refused(
           'PRODUCT_NOT_FOUND',
           `${name} is not available any more. Remove it to check out.`,
+        );
+      // A product no longer sold in the cart's currency cannot be re-priced into it.
+      if (!priceIn(product, state.currency))
+        return refused(
+          'PRODUCT_NOT_AVAILABLE',
+          `${name} is no longer for sale in ${state.currency}. Remove it to check out.`,
         );
       if (product.stock !== null && product.stock < quantity) {
         const detail =
@@ -107,9 +121,10 @@ export function checkoutUseCase(
     const repricing = reprice(state, {
       product: (id) => snap.products.get(id),
       discount: (code) => snap.discounts.get(code),
+      shippingOption: (id) => snap.shippingOptions.get(id),
+      region: (id) => snap.regions.find((r) => r.id === id),
     });
-    if (repricing.lines.length > 0 || repricing.discounts.length > 0)
-      return pricesChanged(steps, state, repricing, meta);
+    if (repricing.state !== state) return pricesChanged(steps, state, repricing, meta);
 
     const at = meta.now.toISOString();
     const next: CartState = {
@@ -195,6 +210,8 @@ function pricesChanged(
             to: c.to.amount,
           })),
           discounts: repricing.discounts,
+          shipping: repricing.shipping,
+          tax: repricing.tax,
           totalBefore: steps.view(before, meta.now).total.amount,
           totalAfter: cart.total.amount,
           currency: cart.currency,
@@ -232,6 +249,22 @@ function describeRepricing(before: CartState, r: Repricing): string {
       c.from.kind === c.to.kind && c.from.value === c.to.value
         ? `The terms of the code ${c.code} changed.`
         : `The code ${c.code} now takes ${off(c.to)} (was ${off(c.from)}).`,
+    );
+  }
+  if (r.shipping) {
+    const name = before.shippingOption?.name ?? 'The shipping';
+    sentences.push(
+      r.shipping.from.amount.amount === r.shipping.to.amount.amount
+        ? `The terms of ${name} shipping changed.`
+        : `${name} shipping now costs ${formatMoney(r.shipping.to.amount)} (was ${formatMoney(r.shipping.from.amount)}).`,
+    );
+  }
+  if (r.tax) {
+    const rate = (bps: number) => `${bps / 100}%`;
+    sentences.push(
+      r.tax.from.taxRateBps === r.tax.to.taxRateBps
+        ? `Tax is now ${r.tax.to.taxInclusive ? 'included in' : 'added to'} prices.`
+        : `Tax is now ${rate(r.tax.to.taxRateBps)} (was ${rate(r.tax.from.taxRateBps)}).`,
     );
   }
   return sentences.join(' ');

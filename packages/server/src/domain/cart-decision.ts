@@ -126,7 +126,7 @@ export class DecisionSteps {
       state.status === 'active' && Date.parse(state.expiresAt) <= now.getTime()
         ? { ...state, status: 'expired' as const }
         : state;
-    return computeTotals(shown, this.config.TAX_RATE_BPS);
+    return computeTotals(shown);
   }
 
   /**
@@ -268,7 +268,9 @@ export class DecisionSteps {
       product: (id) => snap.products.get(id),
       discount: (code) => snap.discounts.get(code),
       limits: this.limits,
-      taxRateBps: this.config.TAX_RATE_BPS,
+      region: (id) => snap.regions.find((r) => r.id === id),
+      regionFor: (country) => snap.regions.find((r) => r.countries.includes(country)),
+      shippingOption: (id) => snap.shippingOptions.get(id),
     };
   }
 }

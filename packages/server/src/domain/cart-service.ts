@@ -3,7 +3,16 @@
 // The shared steps of a decision are in cart-decision.ts; the decisions of a change, a
 // merge and a checkout in cart-change.ts, cart-merge.ts and cart-checkout.ts.
 import { randomUUID } from 'node:crypto';
-import type { Cart, CartAction, CartLimits, CartState } from '@cart/core';
+import {
+  appliedOption,
+  computeTotals,
+  toCartState,
+  type Cart,
+  type CartAction,
+  type CartLimits,
+  type CartShippingOptions,
+  type CartState,
+} from '@cart/core';
 import type { Config } from '../config.ts';
 import { cartJson } from '../json.ts';
 import type { CartEvents } from '../events/cart-events.ts';
@@ -68,13 +77,22 @@ export class CartService {
     const id = randomUUID();
     return this.run(meta, {
       plan: { cartId: id, productIds: [], discountCodes: [], actionIds: [] },
-      decide: () => {
+      decide: (snap) => {
         const at = meta.now.toISOString();
+        // A cart starts in the default region (listed first), before a country is chosen.
+        const region = snap.regions.find((r) => r.default);
+        if (!region) throw new Error('no default region: the server seeds one on start');
         const state: CartState = {
           id,
           version: 1,
           status: 'active',
-          currency: this.config.CURRENCY,
+          regionId: region.id,
+          currency: region.currency,
+          country: null,
+          shippingAddress: null,
+          shippingOption: null,
+          taxRateBps: region.taxRateBps,
+          taxInclusive: region.taxInclusive,
           lines: [],
           discounts: [],
           note: '',
@@ -115,6 +133,30 @@ export class CartService {
     const cart = this.view(row.state, now);
     this.remember(cart);
     return cart;
+  }
+
+  /**
+   * The shipping options of the cart's region, each with what it would cost this cart as
+   * it stands (priced as if chosen, by the same code as the totals); null for anyone but
+   * the cart's holder.
+   */
+  async shippingOptions(
+    cartId: string,
+    presented: Presented,
+    now: Date,
+  ): Promise<CartShippingOptions | null> {
+    const cart = await this.read(cartId, presented, now);
+    if (!cart) return null;
+    const state = toCartState(cart);
+    const options = await this.storage.listShippingOptions();
+    return {
+      items: options
+        .filter((o) => o.regionId === state.regionId)
+        .map((o) => ({
+          ...o,
+          cost: computeTotals({ ...state, shippingOption: appliedOption(o) }).shippingTotal,
+        })),
+    };
   }
 
   /** Applies actions (one, or a batch) as one change, all or nothing (cart-change.ts). */

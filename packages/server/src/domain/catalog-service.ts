@@ -1,7 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import type { Discount, DiscountInput, Product, ProductInput } from '@cart/core';
+import {
+  pricesOf,
+  type Discount,
+  type DiscountInput,
+  type Product,
+  type ProductInput,
+  type Region,
+  type RegionInput,
+  type ShippingOption,
+  type ShippingOptionInput,
+} from '@cart/core';
 import {
   AlreadyExistsError,
+  RegionInUseError,
   type AuditEntry,
   type IdempotencyRecord,
   type Storage,
@@ -17,8 +28,8 @@ import {
 
 /** What an admin catalog change came to, in domain terms (the HTTP edge renders it). */
 export type CatalogOutcome =
-  | { kind: 'created'; resource: Product | Discount }
-  | { kind: 'replaced'; resource: Product }
+  | { kind: 'created'; resource: Product | Discount | Region | ShippingOption }
+  | { kind: 'replaced'; resource: Product | Region | ShippingOption }
   | { kind: 'deleted' }
   | Refusal;
 
@@ -26,7 +37,7 @@ export type CatalogResult = Ran<CatalogOutcome>;
 export type CatalogMeta = ChangeMeta<CatalogOutcome>;
 
 /**
- * The admin API's changes to products and discount codes, through the same mutation
+ * The admin API's changes to products, discount codes, regions and shipping options, through the same mutation
  * runner as cart changes: each is one storage transaction with its audit record and the
  * answer kept for the request's Idempotency-Key.
  */
@@ -37,7 +48,7 @@ export class CatalogService {
   ) {}
 
   createProduct(input: ProductInput, meta: CatalogMeta): Promise<CatalogResult> {
-    const product: Product = { id: randomUUID(), ...input };
+    const product: Product = { id: randomUUID(), ...input, prices: pricesOf(input) };
     return this.change(
       meta,
       { kind: 'created', resource: product },
@@ -54,7 +65,7 @@ export class CatalogService {
   updateProduct(id: string, input: ProductInput, meta: CatalogMeta): Promise<CatalogResult> {
     return this.change(
       meta,
-      { kind: 'replaced', resource: { id, ...input } },
+      { kind: 'replaced', resource: { id, ...input, prices: pricesOf(input) } },
       'admin.product.update',
       { productId: id, sku: input.sku },
       'There is no product with that id.',
@@ -74,18 +85,153 @@ export class CatalogService {
     );
   }
 
-  createDiscount(input: DiscountInput, meta: CatalogMeta): Promise<CatalogResult> {
+  /**
+   * A code left without a currency takes the default region's when it needs one (a fixed
+   * value or a minimum subtotal is an amount), as every code did before regions.
+   */
+  async createDiscount(input: DiscountInput, meta: CatalogMeta): Promise<CatalogResult> {
+    const needsCurrency = input.kind === 'fixed' || input.minSubtotal !== null;
+    const fallback = needsCurrency ? (await this.defaultRegion()).currency : null;
+    const resolved: DiscountInput = { ...input, currency: input.currency ?? fallback };
     return this.change(
       meta,
-      { kind: 'created', resource: { ...input, timesUsed: 0 } },
+      {
+        kind: 'created',
+        resource: { ...resolved, currency: resolved.currency ?? null, timesUsed: 0 },
+      },
       'admin.discount.create',
       { code: input.code },
       '',
       async (audit, record) => {
-        await this.storage.createDiscount(input, audit, record);
+        await this.storage.createDiscount(resolved, audit, record);
         return true;
       },
     );
+  }
+
+  createRegion(input: RegionInput, meta: CatalogMeta): Promise<CatalogResult> {
+    const region: Region = { id: randomUUID(), ...input };
+    return this.change(
+      meta,
+      { kind: 'created', resource: region },
+      'admin.region.create',
+      { regionId: region.id, currency: region.currency, countries: region.countries },
+      '',
+      async (audit, record) => {
+        await this.storage.createRegion(region, audit, record);
+        return true;
+      },
+    );
+  }
+
+  /**
+   * Replaces a region. Its currency changes only while no shipping option is priced in
+   * the old one (they would mix currencies); the storage refuses it while open carts are
+   * in the region, and refuses taking the default mark off the only default.
+   */
+  async updateRegion(id: string, input: RegionInput, meta: CatalogMeta): Promise<CatalogResult> {
+    const current = (await this.storage.listRegions()).find((r) => r.id === id);
+    if (current && current.currency !== input.currency) {
+      const priced = (await this.storage.listShippingOptions()).filter((o) => o.regionId === id);
+      if (priced.length > 0)
+        return {
+          kind: 'decided',
+          outcome: refusal(
+            'REGION_IN_USE',
+            `${priced.length} shipping option${priced.length === 1 ? ' is' : 's are'} priced in ${current.currency}: change or delete them first.`,
+          ),
+        };
+    }
+    return this.change(
+      meta,
+      { kind: 'replaced', resource: { id, ...input } },
+      'admin.region.update',
+      { regionId: id, currency: input.currency, countries: input.countries },
+      'There is no region with that id.',
+      async (audit, record) => (await this.storage.updateRegion(id, input, audit, record)) !== null,
+    );
+  }
+
+  deleteRegion(id: string, meta: CatalogMeta): Promise<CatalogResult> {
+    return this.change(
+      meta,
+      { kind: 'deleted' },
+      'admin.region.delete',
+      { regionId: id },
+      'There is no region with that id.',
+      (audit, record) => this.storage.deleteRegion(id, audit, record),
+    );
+  }
+
+  /** An option must ship within a region that exists, priced in that region's currency. */
+  async createShippingOption(
+    input: ShippingOptionInput,
+    meta: CatalogMeta,
+  ): Promise<CatalogResult> {
+    const invalid = await this.checkOption(input);
+    if (invalid) return invalid;
+    const option: ShippingOption = { id: randomUUID(), ...input };
+    return this.change(
+      meta,
+      { kind: 'created', resource: option },
+      'admin.shipping_option.create',
+      { shippingOptionId: option.id, regionId: option.regionId, amount: option.amount.amount },
+      '',
+      async (audit, record) => {
+        await this.storage.createShippingOption(option, audit, record);
+        return true;
+      },
+    );
+  }
+
+  async updateShippingOption(
+    id: string,
+    input: ShippingOptionInput,
+    meta: CatalogMeta,
+  ): Promise<CatalogResult> {
+    const invalid = await this.checkOption(input);
+    if (invalid) return invalid;
+    return this.change(
+      meta,
+      { kind: 'replaced', resource: { id, ...input } },
+      'admin.shipping_option.update',
+      { shippingOptionId: id, regionId: input.regionId, amount: input.amount.amount },
+      'There is no shipping option with that id.',
+      async (audit, record) =>
+        (await this.storage.updateShippingOption(id, input, audit, record)) !== null,
+    );
+  }
+
+  deleteShippingOption(id: string, meta: CatalogMeta): Promise<CatalogResult> {
+    return this.change(
+      meta,
+      { kind: 'deleted' },
+      'admin.shipping_option.delete',
+      { shippingOptionId: id },
+      'There is no shipping option with that id.',
+      (audit, record) => this.storage.deleteShippingOption(id, audit, record),
+    );
+  }
+
+  private async checkOption(input: ShippingOptionInput): Promise<CatalogResult | null> {
+    const region = (await this.storage.listRegions()).find((r) => r.id === input.regionId);
+    const invalid = (path: string, message: string): CatalogResult => ({
+      kind: 'decided',
+      outcome: refusal('VALIDATION_FAILED', message, { errors: [{ path, message }] }),
+    });
+    if (!region) return invalid('/regionId', `There is no region ${input.regionId}.`);
+    if (region.currency !== input.amount.currency)
+      return invalid(
+        '/amount/currency',
+        `${region.name} is priced in ${region.currency}: give the amount in it.`,
+      );
+    return null;
+  }
+
+  private async defaultRegion(): Promise<Region> {
+    const region = (await this.storage.listRegions()).find((r) => r.default);
+    if (!region) throw new Error('no default region: the server seeds one on start');
+    return region;
   }
 
   deleteDiscount(code: string, meta: CatalogMeta): Promise<CatalogResult> {
@@ -131,6 +277,8 @@ export class CatalogService {
         if (await write(audit, settled.record)) return settled.ran;
         return { kind: 'decided', outcome: refusal('NOT_FOUND', notFound) };
       } catch (error) {
+        if (error instanceof RegionInUseError)
+          return { kind: 'decided', outcome: refusal('REGION_IN_USE', error.reason) };
         if (!(error instanceof AlreadyExistsError)) throw error;
         return {
           kind: 'decided',

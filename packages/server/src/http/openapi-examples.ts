@@ -17,12 +17,18 @@ import type {
   Product,
   ProductInput,
   ProductPage,
+  Address,
+  CartShippingOptions,
+  Region,
+  RegionList,
+  ShippingOption,
 } from '@cart/core';
 import type {
   AddLineBody,
   ApplyDiscountBody,
   MergeBody,
   SetLineQuantityBody,
+  SetShippingOptionBody,
   UpdateCartBody,
 } from '@cart/core';
 
@@ -36,12 +42,50 @@ import type {
 const usd = (amount: number) => ({ amount, currency: 'USD' as const });
 const CART_ID = 'b0f6f2fd-1f22-4472-bb52-e97b3730975e';
 
+const US: Region = {
+  id: 'us',
+  name: 'United States',
+  currency: 'USD',
+  countries: ['US'],
+  taxRateBps: 0,
+  taxInclusive: false,
+  default: true,
+};
+const UK: Region = {
+  id: 'uk',
+  name: 'United Kingdom',
+  currency: 'GBP',
+  countries: ['GB'],
+  taxRateBps: 2000,
+  taxInclusive: true,
+  default: false,
+};
+const US_STANDARD: ShippingOption = {
+  id: 'us-standard',
+  regionId: 'us',
+  name: 'Standard',
+  amount: usd(500),
+  freeOverSubtotal: 5000,
+  taxable: true,
+};
+const US_EXPRESS: ShippingOption = {
+  ...US_STANDARD,
+  id: 'us-express',
+  name: 'Express',
+  amount: usd(1500),
+  freeOverSubtotal: null,
+};
+const { id: _uk, ...UK_INPUT } = UK;
+const { id: _express, ...EXPRESS_INPUT } = US_EXPRESS;
+
 const MUG: Product = {
   id: 'ceramic-mug',
   sku: 'MUG-CER-01',
   name: 'Ceramic Mug',
   description: 'Stoneware mug, 350 ml, dishwasher safe.',
   price: usd(1400),
+  prices: [usd(1400), { amount: 1300, currency: 'EUR' }, { amount: 1100, currency: 'GBP' }],
+  requiresShipping: true,
   stock: 120,
   maxPerOrder: null,
   imageUrl: null,
@@ -51,7 +95,13 @@ const EMPTY_CART: Cart = {
   id: CART_ID,
   version: 1,
   status: 'active',
+  regionId: US.id,
   currency: 'USD',
+  country: null,
+  shippingAddress: null,
+  shippingOption: null,
+  taxRateBps: 0,
+  taxInclusive: false,
   lines: [],
   discounts: [],
   note: '',
@@ -63,9 +113,10 @@ const EMPTY_CART: Cart = {
   itemCount: 0,
   subtotal: usd(0),
   discountTotal: usd(0),
+  shippingTotal: usd(0),
   taxTotal: usd(0),
   total: usd(0),
-  taxRateBps: 0,
+  shippingOptionId: null,
 };
 
 /** Two mugs with WELCOME10 (10% off): $28.00 − $2.80 = $25.20. */
@@ -80,6 +131,7 @@ const CART: Cart = {
       name: MUG.name,
       unitPrice: usd(1400),
       quantity: 2,
+      requiresShipping: true,
       attributes: {},
       subtotal: usd(2800),
       discountTotal: usd(280),
@@ -93,6 +145,7 @@ const CART: Cart = {
       value: 1000,
       minSubtotal: null,
       combinable: true,
+      currency: null,
       amount: usd(280),
       applicable: true,
     },
@@ -110,9 +163,37 @@ const CREATED: CreatedCart = {
   token: 'q7Vd2mX9cT4bN0sL1pR8yK3wE6hU5jA2fG9zC0vB1nM',
 };
 
+const ADDRESS: Address = {
+  name: 'Ada Lovelace',
+  line1: '350 Fifth Avenue',
+  line2: 'Floor 34',
+  city: 'New York',
+  postalCode: '10118',
+  province: 'NY',
+  country: 'US',
+};
+
+/** CART shipped by standard delivery ($5.00: under the $50.00 that makes it free). */
+const SHIPPED: Cart = {
+  ...CART,
+  version: 5,
+  country: 'US',
+  shippingAddress: ADDRESS,
+  shippingOption: {
+    id: US_STANDARD.id,
+    name: US_STANDARD.name,
+    amount: US_STANDARD.amount,
+    freeOverSubtotal: US_STANDARD.freeOverSubtotal,
+    taxable: US_STANDARD.taxable,
+  },
+  shippingOptionId: US_STANDARD.id,
+  shippingTotal: usd(500),
+  total: usd(3020),
+};
+
 const CHECKED_OUT: CheckoutResult = {
   orderId: '279fab63-02ca-4ccf-923f-dc500fe566b9',
-  cart: { ...CART, version: 4, status: 'checked_out' },
+  cart: { ...SHIPPED, version: 6, status: 'checked_out' },
 };
 
 const PRODUCT_INPUT: ProductInput = {
@@ -120,6 +201,8 @@ const PRODUCT_INPUT: ProductInput = {
   name: MUG.name,
   description: MUG.description,
   price: MUG.price,
+  prices: MUG.prices,
+  requiresShipping: true,
   stock: MUG.stock,
   maxPerOrder: MUG.maxPerOrder,
   imageUrl: MUG.imageUrl,
@@ -135,6 +218,7 @@ const SAVE5: Discount = {
   usageLimit: null,
   timesUsed: 0,
   combinable: true,
+  currency: 'USD',
 };
 
 const SAVE5_INPUT: DiscountInput = {
@@ -146,6 +230,7 @@ const SAVE5_INPUT: DiscountInput = {
   endsAt: '2027-01-31T23:59:59Z',
   usageLimit: 1000,
   combinable: true,
+  currency: 'USD',
 };
 
 const ERROR_GROUP: ErrorGroup = {
@@ -191,11 +276,44 @@ export const OPERATION_EXAMPLES: Record<string, OperationExample> = {
   },
   removeDiscount: { response: CART },
   updateCart: {
-    request: { note: 'Gift wrap, please', email: 'ada@example.com' } satisfies z.input<
+    request: { email: 'ada@example.com', shippingAddress: ADDRESS } satisfies z.input<
       typeof UpdateCartBody
     >,
-    response: { ...CART, version: 4, note: 'Gift wrap, please', email: 'ada@example.com' },
+    response: {
+      ...CART,
+      version: 4,
+      email: 'ada@example.com',
+      country: 'US',
+      shippingAddress: ADDRESS,
+    },
   },
+  setShippingOption: {
+    request: { shippingOptionId: US_STANDARD.id } satisfies z.input<typeof SetShippingOptionBody>,
+    response: SHIPPED,
+  },
+  listCartShippingOptions: {
+    response: {
+      items: [
+        { ...US_STANDARD, cost: usd(500) },
+        { ...US_EXPRESS, cost: usd(1500) },
+      ],
+    } satisfies CartShippingOptions,
+  },
+  listRegions: { response: { items: [US, UK] } satisfies RegionList },
+  listAdminRegions: { response: { items: [US, UK] } satisfies RegionList },
+  createRegion: { request: UK_INPUT, response: UK },
+  updateRegion: {
+    request: { ...UK_INPUT, taxRateBps: 1750 },
+    response: { ...UK, taxRateBps: 1750 },
+  },
+  deleteRegion: {},
+  listShippingOptions: { response: { items: [US_STANDARD, US_EXPRESS] } },
+  createShippingOption: { request: EXPRESS_INPUT, response: US_EXPRESS },
+  updateShippingOption: {
+    request: { ...EXPRESS_INPUT, amount: usd(1800) },
+    response: { ...US_EXPRESS, amount: usd(1800) },
+  },
+  deleteShippingOption: {},
   applyActions: {
     request: {
       actions: [
@@ -256,7 +374,7 @@ export const OPERATION_EXAMPLES: Record<string, OperationExample> = {
           cartId: CART_ID,
           beforeVersion: 3,
           afterVersion: 4,
-          detail: { orderId: CHECKED_OUT.orderId, total: 2520, codes: ['WELCOME10'] },
+          detail: { orderId: CHECKED_OUT.orderId, total: 3020, codes: ['WELCOME10'] },
           prevHash: '4e18695df738ed75655060030cb64e66eb140eca4bdf5345ba091224521a8de5',
           hash: '3e574839985d52b49922cef34a44b073471a8bd213b34e324fbc4e7568ccd1ea',
           keyId: 'k20261207-8ce4',
@@ -339,7 +457,12 @@ export const OPERATION_EXAMPLES: Record<string, OperationExample> = {
 
 /** An example value of a path parameter, for the operation at `path`. */
 export function parameterExample(path: string, name: string): string | undefined {
-  if (name === 'id') return path.startsWith('/api/carts/') ? CART_ID : MUG.id;
+  if (name === 'id') {
+    if (path.startsWith('/api/carts/')) return CART_ID;
+    if (path.startsWith('/api/admin/regions/')) return UK.id;
+    if (path.startsWith('/api/admin/shipping-options/')) return US_EXPRESS.id;
+    return MUG.id;
+  }
   return { lineId: CART.lines[0]?.id, code: 'WELCOME10', fingerprint: ERROR_GROUP.fingerprint }[
     name
   ];

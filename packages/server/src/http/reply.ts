@@ -82,10 +82,13 @@ export function renderCart(outcome: CartOutcome, facts: Facts): StoredReply {
 }
 
 /** Where a resource just created lives: a product by its id, a promo code by its code. */
-const locationOf = (resource: Product | Discount) =>
-  'id' in resource
-    ? `/api/admin/products/${encodeURIComponent(resource.id)}`
-    : `/api/admin/discounts/${encodeURIComponent(resource.code)}`;
+/** Where an admin resource just created lives, by what it is. */
+function locationOf(resource: Extract<CatalogOutcome, { kind: 'created' }>['resource']): string {
+  if ('code' in resource) return `/api/admin/discounts/${encodeURIComponent(resource.code)}`;
+  if ('sku' in resource) return `/api/admin/products/${encodeURIComponent(resource.id)}`;
+  if ('countries' in resource) return `/api/admin/regions/${encodeURIComponent(resource.id)}`;
+  return `/api/admin/shipping-options/${encodeURIComponent(resource.id)}`;
+}
 
 export function renderCatalog(outcome: CatalogOutcome, facts: Facts): StoredReply {
   switch (outcome.kind) {

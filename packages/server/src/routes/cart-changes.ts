@@ -1,5 +1,5 @@
-// The changes of a cart by its holder: its lines, its promo codes, its note and email,
-// and batches of actions. Each is one call of `CartService.change`.
+// The changes of a cart by its holder: its lines, its promo codes, its note, email,
+// country, address and shipping option, and batches of actions. Each is one call of `CartService.change`.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
   ActionBatch,
@@ -7,6 +7,7 @@ import {
   ApplyDiscountBody,
   Cart,
   SetLineQuantityBody,
+  SetShippingOptionBody,
   UpdateCartBody,
   type CartAction,
 } from '@cart/core';
@@ -55,6 +56,7 @@ export function cartChangeRoutes(
         errors: [
           ...CHANGE_ERRORS,
           'PRODUCT_NOT_FOUND',
+          'PRODUCT_NOT_AVAILABLE',
           'OUT_OF_STOCK',
           'QUANTITY_LIMIT_EXCEEDED',
           'CART_LIMIT_EXCEEDED',
@@ -64,7 +66,7 @@ export function cartChangeRoutes(
         tags: ['carts'],
         operationId: 'addLine',
         description:
-          'Adds the product at the catalog price now. A line with the same product and attributes gets the quantities summed, one line. Refused whole, never clamped, past the stock, MAX_QUANTITY_PER_LINE or MAX_LINES_PER_CART.',
+          "Adds the product at its catalog price now, in the cart's currency (`422 PRODUCT_NOT_AVAILABLE` when it has none there). A line with the same product and attributes gets the quantities summed, one line. Refused whole, never clamped, past the stock, MAX_QUANTITY_PER_LINE or MAX_LINES_PER_CART.",
         summary: 'Add a line (same product and attributes merge into one line)',
         params: CartParams,
         body: AddLineBody,
@@ -91,6 +93,7 @@ export function cartChangeRoutes(
           ...CHANGE_ERRORS,
           'LINE_NOT_FOUND',
           'PRODUCT_NOT_FOUND',
+          'PRODUCT_NOT_AVAILABLE',
           'OUT_OF_STOCK',
           'QUANTITY_LIMIT_EXCEEDED',
         ],
@@ -213,14 +216,19 @@ export function cartChangeRoutes(
     {
       config: {
         policy: cartChange('json'),
-        errors: CHANGE_ERRORS,
+        errors: [
+          ...CHANGE_ERRORS,
+          'COUNTRY_NOT_SERVED',
+          'PRODUCT_NOT_AVAILABLE',
+          'DISCOUNT_INVALID',
+        ],
       },
       schema: {
         tags: ['carts'],
         operationId: 'updateCart',
         description:
-          'Sets the order note and/or the contact email. Text is normalized (NFC, control characters removed); an empty string clears a field.',
-        summary: 'Set the note and/or the email',
+          "Sets any of the order note, the contact email, the country and the shipping address, as one change. Text is normalized (NFC, control characters removed); an empty string clears a note, null an email or an address. A country, or the address's, moves the cart to the region that sells there: its currency and tax follow, every line is re-priced from the catalog, and a shipping option of the old region is dropped; a line not sold there (`422 PRODUCT_NOT_AVAILABLE`) or a code tied to the old currency (`422 DISCOUNT_INVALID`) refuses the whole change. An address in another country than the one chosen is cleared. The chosen shipping option is checked again against the new address's region.",
+        summary: 'Set the note, email, country or shipping address',
         params: CartParams,
         body: UpdateCartBody,
         ...authHeader,
@@ -233,8 +241,42 @@ export function cartChangeRoutes(
         actions.push({ type: 'setNote', note: request.body.note });
       if (request.body.email !== undefined)
         actions.push({ type: 'setEmail', email: request.body.email });
+      if (request.body.country !== undefined)
+        actions.push({ type: 'setCountry', country: request.body.country });
+      // After the country: an address names the country it ships to.
+      if (request.body.shippingAddress !== undefined)
+        actions.push({ type: 'setShippingAddress', address: request.body.shippingAddress });
       return change(request, reply, request.params.id, actions, 'cart.update');
     },
+  );
+
+  app.put(
+    '/carts/:id/shipping-option',
+    {
+      config: {
+        policy: cartChange('json'),
+        errors: [...CHANGE_ERRORS, 'SHIPPING_OPTION_UNAVAILABLE'],
+      },
+      schema: {
+        tags: ['carts'],
+        operationId: 'setShippingOption',
+        description:
+          "Chooses how the order ships, among the options of the cart's region (`GET /api/carts/{id}/shipping-options`); null clears the choice. The cart keeps the option's terms as of now, and checkout re-prices if they change. An option of another region answers `422 SHIPPING_OPTION_UNAVAILABLE`.",
+        summary: 'Choose the shipping option',
+        params: CartParams,
+        body: SetShippingOptionBody,
+        ...authHeader,
+        response: { 200: Cart },
+      },
+    },
+    (request, reply) =>
+      change(
+        request,
+        reply,
+        request.params.id,
+        [{ type: 'setShippingOption', shippingOptionId: request.body.shippingOptionId }],
+        'cart.setShippingOption',
+      ),
   );
 
   app.post(
@@ -250,6 +292,9 @@ export function cartChangeRoutes(
           'CART_LIMIT_EXCEEDED',
           'LINE_NOT_FOUND',
           'DISCOUNT_INVALID',
+          'PRODUCT_NOT_AVAILABLE',
+          'COUNTRY_NOT_SERVED',
+          'SHIPPING_OPTION_UNAVAILABLE',
         ],
       },
       schema: {

@@ -2,7 +2,7 @@
 // the cookie) and reading it with its ETag.
 import type { FastifyReply } from 'fastify';
 import * as z from 'zod';
-import { Cart, CreatedCart } from '@cart/core';
+import { Cart, CartShippingOptions, CreatedCart } from '@cart/core';
 import type { CartResult } from '../domain/cart-decision.ts';
 import { cartCredential, setCartCookie } from '../http/credentials.ts';
 import { HttpProblem } from '../http/problem.ts';
@@ -77,6 +77,33 @@ export function cartCreateReadRoutes(
         // No body at all (not even `null`): a 304 repeats only the validators.
         return (reply as FastifyReply).code(304).send();
       return cart;
+    },
+  );
+
+  app.get(
+    '/carts/:id/shipping-options',
+    {
+      config: { policy: CART_READ, errors: ['CART_NOT_FOUND'] },
+      schema: {
+        tags: ['carts'],
+        operationId: 'listCartShippingOptions',
+        description:
+          "The shipping options of the cart's region, each with `cost`: what it would cost this cart as it stands (0 once the cart reaches its `freeOverSubtotal` after discounts, or when no line is shipped). Choose one with `PUT /api/carts/{id}/shipping-option`.",
+        summary: "List the cart's shipping options",
+        params: CartParams,
+        ...authHeader,
+        response: { 200: CartShippingOptions },
+      },
+    },
+    async (request, reply) => {
+      const options = await service.shippingOptions(
+        request.params.id,
+        cartCredential(request).hash,
+        new Date(),
+      );
+      if (!options) throw new HttpProblem('CART_NOT_FOUND');
+      void reply.header('cache-control', 'no-store');
+      return options;
     },
   );
 }
