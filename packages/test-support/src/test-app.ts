@@ -120,6 +120,10 @@ export function productInput(overrides: Partial<ProductInput> = {}): ProductInpu
     name: `Mug ${sku}`,
     description: '',
     price: { amount: 1000, currency: 'USD' },
+    prices: [],
+    // Not shipped unless a test says so: checkout then needs no address or shipping
+    // option, and the tests about those set requiresShipping: true.
+    requiresShipping: false,
     stock: null,
     maxPerOrder: null,
     imageUrl: null,

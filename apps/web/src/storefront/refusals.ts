@@ -6,7 +6,8 @@ import { isCartNotice } from './components/cart-notice.tsx';
 /**
  * What a refusal is about, so the page can show it next to what caused it:
  * `product:<id>` (an add), `line:<id>` (a quantity change or removal; the id is the
- * line's real or temporary id), `promo`, `note`, `email`, or `cart` (the cart as a whole).
+ * line's real or temporary id), `promo`, `note`, `email`, `country`, `address`, `shipping`,
+ * or `cart` (the cart as a whole).
  */
 export type RefusalTarget = string;
 
@@ -28,6 +29,12 @@ export function targetOf(action: CartAction | null): RefusalTarget {
       return 'email';
     case 'clear':
       return 'cart';
+    case 'setCountry':
+      return 'country';
+    case 'setShippingAddress':
+      return 'address';
+    case 'setShippingOption':
+      return 'shipping';
   }
 }
 

@@ -21,10 +21,11 @@ export const LineState = z.strictObject({
   name: z.string().max(200),
   quantity: z.int().min(1),
   unitPrice: Money,
-  // A default, so a line stored before shipping existed reads as shipped.
+  // A default, so a line stored before shipping existed reads as not shipped, like its
+  // product (migration 007): such an order never needed an address or an option.
   requiresShipping: z
     .boolean()
-    .default(true)
+    .default(false)
     .describe("The product's requiresShipping when the line was added"),
   attributes: z.record(
     z.string().max(LIMITS.attributeKeyLength),

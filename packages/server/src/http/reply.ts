@@ -1,5 +1,4 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Discount, Product } from '@cart/core';
 import type { CatalogMeta, CatalogOutcome } from '../domain/catalog-service.ts';
 import type { CartOutcome, RequestMeta } from '../domain/cart-decision.ts';
 import type { Keyed, Ran, Refusal } from '../domain/mutation-runner.ts';

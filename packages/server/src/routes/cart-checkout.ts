@@ -24,7 +24,10 @@ export function cartCheckoutRoute(app: CartApp, { service, csrf }: CartRoutesOpt
           'OUT_OF_STOCK',
           'CART_EMPTY',
           'PRODUCT_NOT_FOUND',
+          'PRODUCT_NOT_AVAILABLE',
           'DISCOUNT_INVALID',
+          'SHIPPING_REQUIRED',
+          'SHIPPING_OPTION_UNAVAILABLE',
         ],
       },
       schema: {
@@ -32,7 +35,7 @@ export function cartCheckoutRoute(app: CartApp, { service, csrf }: CartRoutesOpt
         operationId: 'checkout',
         summary: 'Check out: close the cart and reserve its stock atomically',
         description:
-          'Places the order at the prices and code terms of the catalog now. If any changed since they were put in the cart, nothing is reserved and no order made: the cart is re-priced (version + 1) and the answer is `409 PRICES_CHANGED` with the re-priced `cart` and its `ETag`; check out again, with a new Idempotency-Key, to accept the new total. Also `409 OUT_OF_STOCK`, `422 CART_EMPTY`, `422 PRODUCT_NOT_FOUND`, `422 DISCOUNT_INVALID`; `410 CART_EXPIRED` for an expired cart. Idempotent by cart: asked again once the order exists, it answers that same order.',
+          "Places the order at the prices and code terms of the catalog now, and the chosen shipping option's terms and the region's tax rule now. A cart with a line to ship needs a `shippingAddress` and a shipping option first (`422 SHIPPING_REQUIRED`, its `errors` naming which); an option no longer offered answers `422 SHIPPING_OPTION_UNAVAILABLE`. If any price or term changed since it was put in the cart, nothing is reserved and no order made: the cart is re-priced (version + 1) and the answer is `409 PRICES_CHANGED` with the re-priced `cart` and its `ETag`; check out again, with a new Idempotency-Key, to accept the new total. Also `409 OUT_OF_STOCK`, `422 CART_EMPTY`, `422 PRODUCT_NOT_FOUND`, `422 PRODUCT_NOT_AVAILABLE`, `422 DISCOUNT_INVALID`; `410 CART_EXPIRED` for an expired cart. Idempotent by cart: asked again once the order exists, it answers that same order.",
         params: CartParams,
         body: EmptyBody,
         ...authHeader,

@@ -2,12 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Discount, Product } from '@cart/core';
+import { Discount, Product, Region, ShippingOption } from '@cart/core';
 import { verifyChain } from '../audit/chain.ts';
 import { AuditKeyring } from '../audit/keyring.ts';
 import { entry } from '../../test/storage-contract/fixtures.ts';
 import { SqliteStorage } from '../storage/sqlite/storage.ts';
-import { seedDemoCatalog } from './demo-catalog.ts';
+import { DEMO_REGIONS, DEMO_SHIPPING_OPTIONS, seedDemoCatalog } from './demo-catalog.ts';
 
 const NOW = new Date('2026-11-28T10:00:00.000Z');
 
@@ -35,6 +35,42 @@ describe('seedDemoCatalog', () => {
     const codes = await discounts();
     expect(codes.map((d) => d.code)).toEqual(['WELCOME10', 'SAVE5', 'BIGSPENDER', 'EXPIRED']);
     for (const d of codes) expect(Discount.parse(d)).toEqual(d);
+  });
+
+  it('prices every product in the currency of each demo region, and ships all but the gift card', async () => {
+    await seedDemoCatalog(storage, NOW);
+    const catalog = await products();
+    for (const p of catalog) {
+      expect(p.prices.map((m) => m.currency)).toEqual(['USD', 'EUR', 'GBP']);
+      expect(p.requiresShipping).toBe(p.id !== 'gift-card-25');
+    }
+    expect(catalog.find((p) => p.id === 'ceramic-mug')?.prices.map((m) => m.amount)).toEqual([
+      1400, 1299, 1099,
+    ]);
+    const codes = await discounts();
+    expect(codes.map((d) => d.currency)).toEqual([null, 'USD', 'USD', null]);
+  });
+
+  it('has three regions, the US the default, and two options each that the core schemas accept', () => {
+    expect(DEMO_REGIONS.map((r) => [r.id, r.currency, r.default])).toEqual([
+      ['us', 'USD', true],
+      ['eu', 'EUR', false],
+      ['uk', 'GBP', false],
+    ]);
+    for (const r of DEMO_REGIONS) expect(Region.parse(r)).toEqual(r);
+    expect(DEMO_SHIPPING_OPTIONS.map((o) => o.id)).toEqual([
+      'us-standard',
+      'us-express',
+      'eu-standard',
+      'eu-express',
+      'uk-standard',
+      'uk-express',
+    ]);
+    for (const o of DEMO_SHIPPING_OPTIONS) {
+      expect(ShippingOption.parse(o)).toEqual(o);
+      const region = DEMO_REGIONS.find((r) => r.id === o.regionId);
+      expect(o.amount.currency).toBe(region?.currency);
+    }
   });
 
   it('lists the catalog in the order the seed writes it, one millisecond apart', async () => {
@@ -131,6 +167,7 @@ describe('seedDemoCatalog', () => {
       endsAt: null,
       usageLimit: 1,
       combinable: false,
+      currency: 'USD' as const,
     };
     await storage.createDiscount(own, entry('admin.discount.create'));
     expect(await seedDemoCatalog(storage, NOW)).toBe(true);

@@ -1,12 +1,100 @@
-import type { DiscountInput, Product } from '@cart/core';
+import type { DiscountInput, Money, Product, Region, ShippingOption } from '@cart/core';
 import type { AuditEntry, Storage } from '../storage/port.ts';
 
-const usd = (amount: number) => ({ amount, currency: 'USD' as const });
+/**
+ * The demo shop's regions: the United States (the default, in USD, tax added at
+ * checkout, at 0 as the demo has no US tax rate), Europe and the United Kingdom (in EUR
+ * and GBP, 20% tax included in the prices).
+ */
+export const DEMO_REGIONS: Region[] = [
+  {
+    id: 'us',
+    name: 'United States',
+    currency: 'USD',
+    countries: ['US'],
+    taxRateBps: 0,
+    taxInclusive: false,
+    default: true,
+  },
+  {
+    id: 'eu',
+    name: 'Europe',
+    currency: 'EUR',
+    countries: ['DE', 'FR', 'NL', 'BE', 'AT', 'IE', 'IT', 'ES'],
+    taxRateBps: 2000,
+    taxInclusive: true,
+    default: false,
+  },
+  {
+    id: 'uk',
+    name: 'United Kingdom',
+    currency: 'GBP',
+    countries: ['GB'],
+    taxRateBps: 2000,
+    taxInclusive: true,
+    default: false,
+  },
+];
 
-type Demo = Omit<Product, 'price' | 'description' | 'imageUrl'> & {
+const NAMES = { standard: 'Standard', express: 'Express' } as const;
+
+const option = (
+  region: Region,
+  speed: keyof typeof NAMES,
+  amount: number,
+  freeOverSubtotal: number | null,
+): ShippingOption => ({
+  id: `${region.id}-${speed}`,
+  regionId: region.id,
+  name: NAMES[speed],
+  amount: { amount, currency: region.currency },
+  freeOverSubtotal,
+  taxable: true,
+});
+
+const [US, EU, UK] = DEMO_REGIONS as [Region, Region, Region];
+
+/** Two ways to ship in each demo region: standard (free over a subtotal) and express. */
+export const DEMO_SHIPPING_OPTIONS: ShippingOption[] = [
+  option(US, 'standard', 500, 5000),
+  option(US, 'express', 1500, null),
+  option(EU, 'standard', 450, 5000),
+  option(EU, 'express', 1200, null),
+  option(UK, 'standard', 399, 4000),
+  option(UK, 'express', 995, null),
+];
+
+/** EUR and GBP per USD, in hundredths: fixed, so the demo prices never change. */
+const PER_USD = { EUR: 95, GBP: 80 } as const;
+
+/**
+ * A USD price in EUR or GBP: converted, rounded to whole units, less one cent (a US
+ * price of $14.00 is €12.99 and £10.99). Deterministic: integer arithmetic only.
+ */
+const localPrice = (usdCents: number, currency: keyof typeof PER_USD): Money => ({
+  amount: Math.max(Math.round((usdCents * PER_USD[currency]) / 10_000), 1) * 100 - 1,
+  currency,
+});
+
+type Demo = Omit<Product, 'price' | 'prices' | 'requiresShipping' | 'description' | 'imageUrl'> & {
+  /** In USD cents; EUR and GBP follow from it (localPrice) unless `prices` says otherwise. */
   price: number;
   description: string;
+  prices?: Money[];
+  requiresShipping?: false;
 };
+
+/** A demo product as the catalog holds it: priced in USD, EUR and GBP. */
+function product({ price, prices, requiresShipping, ...rest }: Demo): Product {
+  const usd: Money = { amount: price, currency: 'USD' };
+  return {
+    ...rest,
+    price: usd,
+    prices: prices ?? [usd, localPrice(price, 'EUR'), localPrice(price, 'GBP')],
+    requiresShipping: requiresShipping ?? true,
+    imageUrl: null,
+  };
+}
 
 /** A small shop: about twenty products with a mix of unlimited, scarce and limited stock. */
 const PRODUCTS: Demo[] = [
@@ -157,9 +245,16 @@ const PRODUCTS: Demo[] = [
   {
     id: 'gift-card-25',
     sku: 'GIFT-25',
-    name: 'Gift Card $25',
-    description: 'Delivered by email.',
+    name: 'Gift Card 25',
+    description: 'Worth 25 in the currency of your region. Delivered by email.',
     price: 2500,
+    // Its face value in each currency, and nothing to ship.
+    prices: [
+      { amount: 2500, currency: 'USD' },
+      { amount: 2500, currency: 'EUR' },
+      { amount: 2500, currency: 'GBP' },
+    ],
+    requiresShipping: false,
     stock: null,
     maxPerOrder: 5,
   },
@@ -202,6 +297,7 @@ const DISCOUNTS: DiscountInput[] = [
     endsAt: null,
     usageLimit: null,
     combinable: true,
+    currency: null,
   },
   {
     code: 'SAVE5',
@@ -212,6 +308,8 @@ const DISCOUNTS: DiscountInput[] = [
     endsAt: null,
     usageLimit: null,
     combinable: true,
+    // Amounts: US carts only.
+    currency: 'USD',
   },
   {
     code: 'BIGSPENDER',
@@ -222,6 +320,7 @@ const DISCOUNTS: DiscountInput[] = [
     endsAt: null,
     usageLimit: 100,
     combinable: false,
+    currency: 'USD',
   },
   {
     code: 'EXPIRED',
@@ -232,6 +331,7 @@ const DISCOUNTS: DiscountInput[] = [
     endsAt: '2020-02-01T00:00:00.000Z',
     usageLimit: null,
     combinable: true,
+    currency: null,
   },
 ];
 
@@ -258,7 +358,7 @@ export function seedDemoCatalog(storage: Storage, now = new Date()): Promise<boo
   });
   return storage.seedCatalog({
     products: PRODUCTS.map((p) => ({
-      product: { ...p, price: usd(p.price), imageUrl: null },
+      product: product(p),
       audit: audit('seed.product.create', { productId: p.id, sku: p.sku }),
     })),
     discounts: DISCOUNTS.map((d) => ({

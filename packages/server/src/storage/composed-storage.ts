@@ -1,8 +1,8 @@
 /**
  * The part of the storage port both adapters answer the same way: by handing each method
  * to the module that owns it. An adapter (sqlite/storage.ts, postgres/storage.ts) opens
- * its connection, builds its modules (carts.ts, mutation.ts, catalog.ts, audit.ts,
- * monitoring.ts of its dialect) and answers for the lifecycle (`dialect`, `auditKeys`,
+ * its connection, builds its modules (carts.ts, mutation.ts, catalog.ts, regions.ts,
+ * audit.ts, monitoring.ts of its dialect) and answers for the lifecycle (`dialect`, `auditKeys`,
  * `migrate`, `ping`, `close`); every other method of `Storage` is one of these.
  */
 import type {
@@ -15,6 +15,10 @@ import type {
   Product,
   ProductInput,
   ProductPage,
+  Region,
+  RegionInput,
+  ShippingOption,
+  ShippingOptionInput,
 } from '@cart/core';
 import type {
   AlertEventInput,
@@ -38,6 +42,7 @@ import type {
   MutationDecision,
   MutationPlan,
   MutationSnapshot,
+  RegionStore,
   Storage,
   StoredCart,
 } from './port.ts';
@@ -50,6 +55,7 @@ export abstract class ComposedStorage implements Omit<Storage, Lifecycle> {
   /** The one transaction of a change (load, decide, write). */
   protected abstract readonly mutation: Pick<CartStore, 'mutate'>;
   protected abstract readonly catalog: CatalogStore;
+  protected abstract readonly regions: RegionStore;
   protected abstract readonly audit: Omit<AuditStore, 'auditKeys'>;
   protected abstract readonly monitoring: MonitoringStore;
 
@@ -163,6 +169,73 @@ export abstract class ComposedStorage implements Omit<Storage, Lifecycle> {
 
   seedCatalog(seed: CatalogSeed): Promise<boolean> {
     return this.catalog.seedCatalog(seed);
+  }
+
+  // ---- regions and shipping options (regions.ts) --------------------------------
+
+  listRegions(): Promise<Region[]> {
+    return this.regions.listRegions();
+  }
+
+  listShippingOptions(): Promise<ShippingOption[]> {
+    return this.regions.listShippingOptions();
+  }
+
+  createRegion(
+    region: Region,
+    audit: AuditEntry,
+    idempotency?: IdempotencyRecord | null,
+  ): Promise<Region> {
+    return this.regions.createRegion(region, audit, idempotency);
+  }
+
+  updateRegion(
+    id: string,
+    input: RegionInput,
+    audit: AuditEntry,
+    idempotency?: IdempotencyRecord | null,
+  ): Promise<Region | null> {
+    return this.regions.updateRegion(id, input, audit, idempotency);
+  }
+
+  deleteRegion(
+    id: string,
+    audit: AuditEntry,
+    idempotency?: IdempotencyRecord | null,
+  ): Promise<boolean> {
+    return this.regions.deleteRegion(id, audit, idempotency);
+  }
+
+  createShippingOption(
+    option: ShippingOption,
+    audit: AuditEntry,
+    idempotency?: IdempotencyRecord | null,
+  ): Promise<ShippingOption> {
+    return this.regions.createShippingOption(option, audit, idempotency);
+  }
+
+  updateShippingOption(
+    id: string,
+    input: ShippingOptionInput,
+    audit: AuditEntry,
+    idempotency?: IdempotencyRecord | null,
+  ): Promise<ShippingOption | null> {
+    return this.regions.updateShippingOption(id, input, audit, idempotency);
+  }
+
+  deleteShippingOption(
+    id: string,
+    audit: AuditEntry,
+    idempotency?: IdempotencyRecord | null,
+  ): Promise<boolean> {
+    return this.regions.deleteShippingOption(id, audit, idempotency);
+  }
+
+  seedRegions(
+    regions: readonly { region: Region; audit: AuditEntry }[],
+    options: readonly { option: ShippingOption; audit: AuditEntry }[],
+  ): Promise<boolean> {
+    return this.regions.seedRegions(regions, options);
   }
 
   // ---- audit (audit.ts) ---------------------------------------------------------

@@ -22,8 +22,7 @@ export * from './port/catalog.ts';
 export * from './port/monitoring.ts';
 export * from './port/regions.ts';
 
-export interface Storage
-  extends CartStore, CatalogStore, RegionStore, AuditStore, MonitoringStore {
+export interface Storage extends CartStore, CatalogStore, RegionStore, AuditStore, MonitoringStore {
   readonly dialect: 'sqlite' | 'postgres';
   /** Applies pending migrations; safe to call on every start. */
   migrate(): Promise<void>;

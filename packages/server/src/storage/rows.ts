@@ -1,29 +1,92 @@
 /**
  * Rows as both adapters' tables hold them (the column names are the same in SQLite and
  * PostgreSQL), and their mapping to the port's types and back: one mapping, whatever the
- * database. Carts, stored answers, the catalog and the audit log here; the monitoring
+ * database. Carts, stored answers, the catalog, regions and the audit log here; the monitoring
  * tables in monitoring-rows.ts. What differs by driver is said where it does (a JSON
  * column arrives as text from SQLite and parsed from PostgreSQL; SQLite binds no booleans).
  */
-import type { CartState, Discount, DiscountInput, Product, ProductInput } from '@cart/core';
+import {
+  pricesOf,
+  type AppliedDiscount,
+  type CartState,
+  type CurrencyCode,
+  type Discount,
+  type DiscountInput,
+  type LineState,
+  type Money,
+  type Product,
+  type ProductInput,
+  type Region,
+  type RegionInput,
+  type ShippingOption,
+  type ShippingOptionInput,
+} from '@cart/core';
 import type { AuditEntry, AuditRecord, IdempotencyRecord, StoredCart } from './port.ts';
+
+/** A JSON column: text from SQLite, parsed already from PostgreSQL (JSONB). */
+const fromJson = <T>(value: string | T): T =>
+  typeof value === 'string' ? (JSON.parse(value) as T) : value;
+
+/** A boolean column: BOOLEAN in PostgreSQL, 0/1 in SQLite. */
+const fromBoolean = (value: boolean | number): boolean => value === true || value === 1;
 
 // ---- carts --------------------------------------------------------------------------
 
-/**
- * A cart's `state` column as written, by this version or an earlier one: carts stored
- * before the applied-action window existed have no `appliedActionIds`.
- */
-export type StoredCartState = Omit<CartState, 'appliedActionIds'> &
-  Partial<Pick<CartState, 'appliedActionIds'>>;
+/** Fields a cart written by an earlier version may lack. */
+type Defaulted =
+  | 'appliedActionIds'
+  | 'regionId'
+  | 'country'
+  | 'shippingAddress'
+  | 'shippingOption'
+  | 'taxRateBps'
+  | 'taxInclusive';
 
 /**
- * The cart state a row holds, whichever version wrote it: a cart stored before the
- * window existed reads as having reported no applied actions (the schema's default), so
- * every reader (changes, answers, live events, sweepers) sees the field.
+ * A cart's `state` column as written, by this version or an earlier one: carts stored
+ * before the applied-action window existed have no `appliedActionIds`; those stored
+ * before regions existed have no region, country, address, shipping option or tax rule,
+ * lines without `requiresShipping` and codes without `currency`. Migration 007 gives
+ * the stored ones `regionId`, and the first regions seeded adopt them into the default
+ * region with their tax rule (`seedRegions`); a version still running during an upgrade
+ * may write more.
+ */
+export type StoredCartState = Omit<CartState, Defaulted | 'lines' | 'discounts'> &
+  Partial<Pick<CartState, Defaulted>> & {
+    lines: (Omit<LineState, 'requiresShipping'> & Partial<Pick<LineState, 'requiresShipping'>>)[];
+    discounts: (Omit<AppliedDiscount, 'currency'> & Partial<Pick<AppliedDiscount, 'currency'>>)[];
+  };
+
+/** The region of carts stored before regions existed (migration 007 writes it too). */
+export const LEGACY_REGION_ID = 'default';
+
+/**
+ * The cart state a row holds, whichever version wrote it: what an earlier version did
+ * not write reads as the schema's default (no applied actions reported, nothing chosen
+ * for shipping, lines shipped, codes of any currency) or as what that version meant (the
+ * legacy region; tax added on top, at a rate of 0 when none was recorded: checkout's
+ * re-pricing then brings in the region's), so every reader (changes, answers, live
+ * events, sweepers) sees every field. Rows are not parsed by the schema (too slow for
+ * every change), so the defaults are applied here.
  */
 export function toCartStateFromRow(stored: StoredCartState): CartState {
-  return { ...stored, appliedActionIds: stored.appliedActionIds ?? [] };
+  return {
+    ...stored,
+    regionId: stored.regionId ?? LEGACY_REGION_ID,
+    country: stored.country ?? null,
+    shippingAddress: stored.shippingAddress ?? null,
+    shippingOption: stored.shippingOption ?? null,
+    taxRateBps: stored.taxRateBps ?? 0,
+    taxInclusive: stored.taxInclusive ?? false,
+    // Lines and codes are copied only when one lacks its field: a current cart's are kept.
+    lines: stored.lines.every((l) => l.requiresShipping !== undefined)
+      ? (stored.lines as LineState[])
+      : stored.lines.map((l) => ({ ...l, requiresShipping: l.requiresShipping ?? false })),
+    discounts: stored.discounts.every((d) => d.currency !== undefined)
+      ? (stored.discounts as AppliedDiscount[])
+      : stored.discounts.map((d) => ({ ...d, currency: d.currency ?? null })),
+    appliedActionIds: stored.appliedActionIds ?? [],
+  };
 }
 
 /** A cart's state and credential; `state` as parsed from the JSON column. */
@@ -78,6 +141,10 @@ export interface ProductRow {
   description: string;
   price_amount: number;
   currency: string;
+  /** The prices in currencies other than `currency`'s: JSON text in SQLite, JSONB in PostgreSQL. */
+  prices: string | Money[];
+  /** BOOLEAN in PostgreSQL, 0/1 in SQLite. */
+  requires_shipping: boolean | number;
   stock: number | null;
   max_per_order: number | null;
   image_url: string | null;
@@ -85,20 +152,30 @@ export interface ProductRow {
 }
 
 export function toProduct(r: ProductRow): Product {
+  const price = { amount: r.price_amount, currency: r.currency as CurrencyCode };
   return {
     id: r.id,
     sku: r.sku,
     name: r.name,
     description: r.description,
-    price: { amount: r.price_amount, currency: r.currency as Product['price']['currency'] },
+    price,
+    prices: [price, ...fromJson<Money[]>(r.prices)],
+    requiresShipping: fromBoolean(r.requires_shipping),
     stock: r.stock,
     maxPerOrder: r.max_per_order,
     imageUrl: r.image_url,
   };
 }
 
-/** A product's columns as its creation, its update and the seed write them (timestamps aside). */
-export type ProductColumns = Omit<ProductRow, 'created_at'>;
+/**
+ * A product's columns as its creation, its update and the seed write them (timestamps
+ * aside). `prices` is JSON text, whatever the database: pg would send an array as a
+ * PostgreSQL array, not as JSON. `requires_shipping` is a boolean: SQLite binds it as 0/1.
+ */
+export type ProductColumns = Omit<ProductRow, 'created_at' | 'prices' | 'requires_shipping'> & {
+  prices: string;
+  requires_shipping: boolean;
+};
 
 export function toProductColumns(id: string, p: ProductInput): ProductColumns {
   return {
@@ -108,11 +185,21 @@ export function toProductColumns(id: string, p: ProductInput): ProductColumns {
     description: p.description,
     price_amount: p.price.amount,
     currency: p.price.currency,
+    // `price` is kept in its own columns; the others beside it.
+    prices: JSON.stringify(pricesOf(p).filter((m) => m.currency !== p.price.currency)),
+    requires_shipping: p.requiresShipping,
     stock: p.stock,
     max_per_order: p.maxPerOrder,
     image_url: p.imageUrl,
   };
 }
+
+/** A product as a read gives it back once written: `prices` with `price` first. */
+export const asStoredProduct = (id: string, p: ProductInput): Product => ({
+  ...p,
+  id,
+  prices: pricesOf(p),
+});
 
 export interface DiscountRow {
   code: string;
@@ -125,6 +212,7 @@ export interface DiscountRow {
   times_used: number;
   /** BOOLEAN in PostgreSQL, 0/1 in SQLite. */
   combinable: boolean | number;
+  currency: string | null;
   created_at: string;
 }
 
@@ -138,7 +226,8 @@ export function toDiscount(r: DiscountRow): Discount {
     endsAt: r.ends_at,
     usageLimit: r.usage_limit,
     timesUsed: r.times_used,
-    combinable: r.combinable === true || r.combinable === 1,
+    combinable: fromBoolean(r.combinable),
+    currency: r.currency as CurrencyCode | null,
   };
 }
 
@@ -160,6 +249,113 @@ export function toDiscountColumns(d: DiscountInput): DiscountColumns {
     ends_at: d.endsAt,
     usage_limit: d.usageLimit,
     combinable: d.combinable,
+    // Resolved by the caller (the default region's, when the code needs one): left out is none.
+    currency: d.currency ?? null,
+  };
+}
+
+/** A code as a read gives it back once created. */
+export const asStoredDiscount = (d: DiscountInput): Discount => ({
+  ...d,
+  currency: d.currency ?? null,
+  timesUsed: 0,
+});
+
+// ---- regions and shipping options ---------------------------------------------------
+
+export interface RegionRow {
+  id: string;
+  name: string;
+  currency: string;
+  /** JSON text in SQLite, JSONB in PostgreSQL. */
+  countries: string | string[];
+  tax_rate_bps: number;
+  /** BOOLEAN in PostgreSQL, 0/1 in SQLite (as is_default). */
+  tax_inclusive: boolean | number;
+  is_default: boolean | number;
+  created_at: string;
+  updated_at: string;
+}
+
+export function toRegion(r: RegionRow): Region {
+  return {
+    id: r.id,
+    name: r.name,
+    currency: r.currency as CurrencyCode,
+    countries: fromJson<string[]>(r.countries),
+    taxRateBps: r.tax_rate_bps,
+    taxInclusive: fromBoolean(r.tax_inclusive),
+    default: fromBoolean(r.is_default),
+  };
+}
+
+/**
+ * A region's columns as its creation, its update and the seed write them (timestamps
+ * aside): `countries` as JSON text (see ProductColumns), booleans that SQLite binds as 0/1.
+ */
+export interface RegionColumns {
+  id: string;
+  name: string;
+  currency: string;
+  countries: string;
+  tax_rate_bps: number;
+  tax_inclusive: boolean;
+  is_default: boolean;
+}
+
+export function toRegionColumns(id: string, r: RegionInput): RegionColumns {
+  return {
+    id,
+    name: r.name,
+    currency: r.currency,
+    countries: JSON.stringify(r.countries),
+    tax_rate_bps: r.taxRateBps,
+    tax_inclusive: r.taxInclusive,
+    is_default: r.default,
+  };
+}
+
+export interface ShippingOptionRow {
+  id: string;
+  region_id: string;
+  name: string;
+  amount: number;
+  currency: string;
+  free_over_subtotal: number | null;
+  /** BOOLEAN in PostgreSQL, 0/1 in SQLite. */
+  taxable: boolean | number;
+  created_at: string;
+  updated_at: string;
+}
+
+export function toShippingOption(r: ShippingOptionRow): ShippingOption {
+  return {
+    id: r.id,
+    regionId: r.region_id,
+    name: r.name,
+    amount: { amount: r.amount, currency: r.currency as CurrencyCode },
+    freeOverSubtotal: r.free_over_subtotal,
+    taxable: fromBoolean(r.taxable),
+  };
+}
+
+/** An option's columns as written (timestamps aside); `taxable` as SQLite binds it, 0/1, apart. */
+export type ShippingOptionColumns = Omit<
+  ShippingOptionRow,
+  'created_at' | 'updated_at' | 'taxable'
+> & {
+  taxable: boolean;
+};
+
+export function toShippingOptionColumns(id: string, o: ShippingOptionInput): ShippingOptionColumns {
+  return {
+    id,
+    region_id: o.regionId,
+    name: o.name,
+    amount: o.amount.amount,
+    currency: o.amount.currency,
+    free_over_subtotal: o.freeOverSubtotal,
+    taxable: o.taxable,
   };
 }
 

@@ -23,6 +23,7 @@ import { defineIdempotencyContract } from './idempotency-contract.ts';
 import { defineLinesContract } from './lines-contract.ts';
 import { defineMergeCheckoutContract } from './merge-checkout-contract.ts';
 import { defineProtocolContract } from './protocol-contract.ts';
+import { defineRegionsContract } from './regions-contract.ts';
 
 export type { StartServer } from './harness.ts';
 
@@ -40,6 +41,7 @@ export function defineCartContract(label: string, start: StartServer): void {
       defineCatalogAdminContract(h);
       defineAuditContract(h);
       defineProtocolContract(h);
+      defineRegionsContract(h);
     });
     defineConfigContract(start);
 

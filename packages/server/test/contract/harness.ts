@@ -123,6 +123,10 @@ export function productInput(overrides: Partial<ProductInput> = {}): ProductInpu
     name: `Mug ${sku}`,
     description: '',
     price: usd(1000),
+    prices: [],
+    // Not shipped unless a test says so: checkout then needs no address or shipping
+    // option, and the tests about those set requiresShipping: true.
+    requiresShipping: false,
     stock: null,
     maxPerOrder: null,
     imageUrl: null,

@@ -195,6 +195,7 @@ export function defineCatalogContract(subject: OpenedStorage): void {
         ...inputOf(p),
         name: 'Renamed',
         price: { amount: 2500, currency: 'USD' },
+        prices: [{ amount: 2500, currency: 'USD' }],
         stock: null,
         maxPerOrder: 1,
       };
@@ -293,6 +294,7 @@ export function defineCatalogContract(subject: OpenedStorage): void {
         endsAt: LATER,
         usageLimit: 3,
         combinable: false,
+        currency: 'USD',
       });
       const percent = discountInput({ value: 2500 });
       await expect(

@@ -53,7 +53,13 @@ export function cartState(overrides: Partial<CartState> = {}): CartState {
     id: randomUUID(),
     version: 1,
     status: 'active',
+    regionId: 'default',
     currency: 'USD',
+    country: null,
+    shippingAddress: null,
+    shippingOption: null,
+    taxRateBps: 0,
+    taxInclusive: false,
     lines: [],
     discounts: [],
     note: '',
@@ -74,18 +80,23 @@ export function line(product: Product, quantity: number): LineState {
     name: product.name,
     quantity,
     unitPrice: product.price,
+    requiresShipping: product.requiresShipping,
     attributes: { size: 'L', colour: 'blue' },
   };
 }
 
+/** A product sold in the currency of its price only, unless `prices` is given. */
 export function productFixture(overrides: Partial<Product> = {}): Product {
   const id = randomUUID();
+  const price = overrides.price ?? { amount: 1000, currency: 'USD' };
   return {
     id,
     sku: `SKU-${id.slice(0, 8)}`,
     name: 'Mug',
     description: '',
-    price: { amount: 1000, currency: 'USD' },
+    price,
+    prices: [price],
+    requiresShipping: true,
     stock: null,
     maxPerOrder: null,
     imageUrl: null,
@@ -107,6 +118,7 @@ export function discountInput(overrides: Partial<DiscountInput> = {}): DiscountI
     endsAt: null,
     usageLimit: null,
     combinable: true,
+    currency: null,
     ...overrides,
   };
 }

@@ -110,7 +110,14 @@ export function defineMutationContract(subject: OpenedStorage): void {
       const state = cartState({
         lines: [line(p, 2)],
         discounts: [
-          { code: 'WELCOME', kind: 'percent', value: 1000, minSubtotal: null, combinable: true },
+          {
+            code: 'WELCOME',
+            kind: 'percent',
+            value: 1000,
+            minSubtotal: null,
+            combinable: true,
+            currency: null,
+          },
         ],
         note: 'tab\tand newline\n, ünïcödé ✓ "quoted"',
         email: 'a@example.com',
@@ -202,6 +209,7 @@ export function defineMutationContract(subject: OpenedStorage): void {
               value: code.value,
               minSubtotal: null,
               combinable: true,
+              currency: null,
             },
           ],
         }),
@@ -241,6 +249,7 @@ export function defineMutationContract(subject: OpenedStorage): void {
               value: codeOnSource.value,
               minSubtotal: null,
               combinable: true,
+              currency: null,
             },
           ],
         }),
@@ -279,6 +288,9 @@ export function defineMutationContract(subject: OpenedStorage): void {
         source: null,
         products: new Map(),
         discounts: new Map(),
+        // The suite's database has no region: those tests open databases of their own.
+        regions: [],
+        shippingOptions: new Map(),
         appliedActionIds: new Set(),
         idempotent: null,
         orderId: null,

@@ -19,6 +19,8 @@ import { defineCatalogContract } from './catalog-contract.ts';
 import { defineLifecycleContract } from './lifecycle-contract.ts';
 import { defineMonitoringContract } from './monitoring-contract.ts';
 import { defineMutationContract } from './mutation-contract.ts';
+import { defineRegionsContract } from './regions-contract.ts';
+import { defineRegionsSeedContract } from './regions-seed-contract.ts';
 import { defineSeedContract } from './seed-contract.ts';
 import { defineSharedContract } from './shared-contract.ts';
 
@@ -65,6 +67,8 @@ export function defineStorageContract(label: string, open: () => Promise<Storage
     defineCatalogContract(subject);
     defineSeedContract(subject);
     defineMutationContract(subject);
+    defineRegionsContract(subject);
+    defineRegionsSeedContract(subject);
     defineAuditContract(subject);
     defineMonitoringContract(subject);
     defineSharedContract(subject);

@@ -15,6 +15,8 @@ import {
 } from '../port.ts';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
 import {
+  asStoredDiscount,
+  asStoredProduct,
   toDiscount,
   toDiscountColumns,
   toProduct,
@@ -26,8 +28,12 @@ import type { PostgresAudit } from './audit.ts';
 import { isUniqueViolation, type PostgresConnection } from './connection.ts';
 import type { PostgresMutation } from './mutation.ts';
 
-/** A product's columns and the instant of the change, as $1…$10 of the insert and the update. */
-function productParams(id: string, p: ProductInput, now: string): (string | number | null)[] {
+/** A product's columns and the instant of the change, as $1…$12 of the insert and the update. */
+function productParams(
+  id: string,
+  p: ProductInput,
+  now: string,
+): (string | number | boolean | null)[] {
   const r = toProductColumns(id, p);
   return [
     r.id,
@@ -36,6 +42,8 @@ function productParams(id: string, p: ProductInput, now: string): (string | numb
     r.description,
     r.price_amount,
     r.currency,
+    r.prices,
+    r.requires_shipping,
     r.stock,
     r.max_per_order,
     r.image_url,
@@ -43,7 +51,7 @@ function productParams(id: string, p: ProductInput, now: string): (string | numb
   ];
 }
 
-/** A code's columns and its creation instant, as $1…$9 of the insert. */
+/** A code's columns and its creation instant, as $1…$10 of the insert. */
 function discountParams(d: DiscountInput, now: string): (string | number | boolean | null)[] {
   const r = toDiscountColumns(d);
   return [
@@ -55,29 +63,30 @@ function discountParams(d: DiscountInput, now: string): (string | number | boole
     r.ends_at,
     r.usage_limit,
     r.combinable,
+    r.currency,
     now,
   ];
 }
 
 /** The seed's products, from one JSON array, in one statement. */
 const SEED_PRODUCTS = `
-INSERT INTO products (id, sku, name, description, price_amount, currency, stock,
-  max_per_order, image_url, created_at, updated_at)
-SELECT p.id, p.sku, p.name, p.description, p.price_amount, p.currency, p.stock,
-  p.max_per_order, p.image_url, p.at, p.at
+INSERT INTO products (id, sku, name, description, price_amount, currency, prices,
+  requires_shipping, stock, max_per_order, image_url, created_at, updated_at)
+SELECT p.id, p.sku, p.name, p.description, p.price_amount, p.currency, p.prices::jsonb,
+  p.requires_shipping, p.stock, p.max_per_order, p.image_url, p.at, p.at
 FROM jsonb_to_recordset($1::jsonb) AS p(id text, sku text, name text, description text,
-  price_amount bigint, currency text, stock bigint, max_per_order bigint, image_url text,
-  at text)`;
+  price_amount bigint, currency text, prices text, requires_shipping boolean, stock bigint,
+  max_per_order bigint, image_url text, at text)`;
 
 /** The seed's codes, from one JSON array: one that exists is left as it is (not returned). */
 const SEED_DISCOUNTS = `
 INSERT INTO discounts (code, kind, value, min_subtotal, starts_at, ends_at, usage_limit,
-  times_used, combinable, created_at)
+  times_used, combinable, currency, created_at)
 SELECT d.code, d.kind, d.value, d.min_subtotal, d.starts_at, d.ends_at, d.usage_limit, 0,
-  d.combinable, d.at
+  d.combinable, d.currency, d.at
 FROM jsonb_to_recordset($1::jsonb) AS d(code text, kind text, value bigint,
   min_subtotal bigint, starts_at text, ends_at text, usage_limit bigint, combinable boolean,
-  at text)
+  currency text, at text)
 ON CONFLICT (code) DO NOTHING
 RETURNING code`;
 
@@ -130,11 +139,11 @@ export class PostgresCatalog implements CatalogStore {
   ): Promise<Product> {
     return this.adminChange(`product with sku ${product.sku}`, audit, idempotency, async (c) => {
       await c.query(
-        `INSERT INTO products (id, sku, name, description, price_amount, currency, stock, max_per_order, image_url, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)`,
+        `INSERT INTO products (id, sku, name, description, price_amount, currency, prices, requires_shipping, stock, max_per_order, image_url, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10, $11, $12, $12)`,
         productParams(product.id, product, audit.at),
       );
-      return product;
+      return asStoredProduct(product.id, product);
     });
   }
 
@@ -147,10 +156,11 @@ export class PostgresCatalog implements CatalogStore {
     return this.adminChange(`product with sku ${input.sku}`, audit, idempotency, async (c) => {
       const updated = await c.query(
         `UPDATE products SET sku = $2, name = $3, description = $4, price_amount = $5, currency = $6,
-         stock = $7, max_per_order = $8, image_url = $9, updated_at = $10 WHERE id = $1`,
+         prices = $7::jsonb, requires_shipping = $8, stock = $9, max_per_order = $10, image_url = $11,
+         updated_at = $12 WHERE id = $1`,
         productParams(id, input, audit.at),
       );
-      return updated.rowCount === 0 ? null : { id, ...input };
+      return updated.rowCount === 0 ? null : asStoredProduct(id, input);
     });
   }
 
@@ -200,11 +210,11 @@ export class PostgresCatalog implements CatalogStore {
   ): Promise<Discount> {
     return this.adminChange(`discount ${d.code}`, audit, idempotency, async (c) => {
       await c.query(
-        `INSERT INTO discounts (code, kind, value, min_subtotal, starts_at, ends_at, usage_limit, times_used, combinable, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9)`,
+        `INSERT INTO discounts (code, kind, value, min_subtotal, starts_at, ends_at, usage_limit, times_used, combinable, currency, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9, $10)`,
         discountParams(d, audit.at),
       );
-      return { ...d, timesUsed: 0 };
+      return asStoredDiscount(d);
     });
   }
 

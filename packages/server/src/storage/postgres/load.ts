@@ -9,10 +9,14 @@ import {
   toDiscount,
   toIdempotency,
   toProduct,
+  toRegion,
+  toShippingOption,
   toStoredCart,
   type DiscountRow,
   type IdempotencyRow,
   type ProductRow,
+  type RegionRow,
+  type ShippingOptionRow,
   type StoredCartState,
 } from '../rows.ts';
 import type { Queryable } from './connection.ts';
@@ -24,7 +28,8 @@ const byId = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
  * instead of deadlocking) and reads, in the same statement, what the decisions need:
  * the products and codes asked for ($2, $3) and those on the locked carts' lines and
  * codes (catalogKeys), the applied action ids asked for ($4, $5 zipped), the idempotency
- * records ($6) and the orders of carts ($7).
+ * records ($6), the orders of carts ($7), and every region and shipping option (a
+ * handful of rows, shared by every snapshot of a group).
  *
  * One statement reads with one snapshot, taken before the lock was granted. The locked
  * carts themselves are their newest versions (a row lock re-reads the row it waited
@@ -55,7 +60,11 @@ SELECT
      WHERE (a.cart_id, a.action_id) IN (SELECT * FROM unnest($4::text[], $5::text[]))) AS applied,
   (SELECT coalesce(json_agg(k), '[]') FROM idempotency_keys k WHERE k.id = ANY($6::text[])) AS idempotency,
   (SELECT coalesce(json_agg(json_build_array(o.cart_id, o.id)), '[]')
-     FROM orders o WHERE o.cart_id = ANY($7::text[])) AS orders`;
+     FROM orders o WHERE o.cart_id = ANY($7::text[])) AS orders,
+  (SELECT coalesce(json_agg(r ORDER BY r.is_default DESC, r.created_at, r.id), '[]')
+     FROM regions r) AS regions,
+  (SELECT coalesce(json_agg(o ORDER BY r.is_default DESC, r.created_at, r.id, o.created_at, o.id), '[]')
+     FROM shipping_options o JOIN regions r ON r.id = o.region_id) AS shipping_options`;
 
 /** Waits for carts another transaction holds (one mutation on its own). */
 const LOAD_WAITING = { name: 'cart-load-waiting', text: loadSql('FOR UPDATE') };
@@ -75,6 +84,8 @@ interface LoadRow {
   applied: [string, string][];
   idempotency: IdempotencyRow[];
   orders: [string, string][];
+  regions: RegionRow[];
+  shipping_options: ShippingOptionRow[];
 }
 
 /**
@@ -144,6 +155,8 @@ function snapshotsOf(row: LoadRow, plans: readonly MutationPlan[]): (MutationSna
   const applied = new Set(row.applied.map(([cart, action]) => `${cart}\n${action}`));
   const records = new Map(row.idempotency.map((k) => [k.id, k]));
   const orders = new Map(row.orders.map(([cart, id]) => [cart, id]));
+  const regions = row.regions.map(toRegion);
+  const shippingOptions = new Map(row.shipping_options.map((o) => [o.id, toShippingOption(o)]));
   return plans.map((plan) => {
     if (busy.has(plan.cartId)) return null;
     if (plan.sourceCartId !== undefined && busy.has(plan.sourceCartId)) return null;
@@ -166,6 +179,8 @@ function snapshotsOf(row: LoadRow, plans: readonly MutationPlan[]): (MutationSna
           return d ? [[code, toDiscount(d)]] : [];
         }),
       ),
+      regions,
+      shippingOptions,
       appliedActionIds: new Set(plan.actionIds.filter((a) => applied.has(`${plan.cartId}\n${a}`))),
       idempotent: record ? toIdempotency(record) : null,
       orderId: plan.withOrder ? (orders.get(plan.cartId) ?? null) : null,

@@ -1,7 +1,7 @@
 /**
  * The PostgreSQL adapter of the storage port: the class that opens the pool
- * (connection.ts), composes the modules — carts.ts, mutation.ts, catalog.ts, audit.ts,
- * monitoring.ts — and answers for the lifecycle. Every other port method is one module's,
+ * (connection.ts), composes the modules — carts.ts, mutation.ts, catalog.ts, regions.ts,
+ * audit.ts, monitoring.ts — and answers for the lifecycle. Every other port method is one module's,
  * handed on by ComposedStorage (../composed-storage.ts).
  */
 import type pg from 'pg';
@@ -16,6 +16,7 @@ import type { GroupCommit, GroupCommitOptions } from './group-commit.ts';
 import { applyMigrations } from './migrations.ts';
 import { PostgresMonitoring } from './monitoring.ts';
 import { PostgresMutation } from './mutation.ts';
+import { PostgresRegions } from './regions.ts';
 
 export interface PostgresStorageOptions {
   /** `postgres://…`; a schema is chosen with `?options=-c%20search_path%3D<schema>`. */
@@ -71,6 +72,7 @@ export class PostgresStorage extends ComposedStorage implements Storage {
   protected readonly carts: PostgresCarts;
   protected readonly mutation: PostgresMutation;
   protected readonly catalog: PostgresCatalog;
+  protected readonly regions: PostgresRegions;
   protected readonly audit: PostgresAudit;
   protected readonly monitoring: PostgresMonitoring;
 
@@ -97,6 +99,7 @@ export class PostgresStorage extends ComposedStorage implements Storage {
     this.groups = this.mutation.groups;
     this.carts = new PostgresCarts(this.conn);
     this.catalog = new PostgresCatalog(this.conn, this.audit, this.mutation);
+    this.regions = new PostgresRegions(this.conn, this.audit, this.mutation);
   }
 
   // ---- lifecycle ----------------------------------------------------------------

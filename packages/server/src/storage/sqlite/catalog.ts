@@ -15,6 +15,8 @@ import {
 } from '../port.ts';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
 import {
+  asStoredDiscount,
+  asStoredProduct,
   toDiscount,
   toDiscountColumns,
   toProduct,
@@ -28,14 +30,21 @@ import type { SqliteAudit } from './audit.ts';
 import { isUniqueViolation, prepareOnBoth, type SqliteConnection } from './connection.ts';
 import type { SqliteMutation } from './mutation.ts';
 
-/** A product's columns and the instant of the change, as the insert and update bind them. */
-type ProductParams = ProductColumns & { now: string };
+/**
+ * A product's columns (`requires_shipping` as 0/1: SQLite binds no booleans) and the
+ * instant of the change, as the insert and update bind them.
+ */
+type ProductParams = Omit<ProductColumns, 'requires_shipping'> & {
+  requires_shipping: 0 | 1;
+  now: string;
+};
 
 /** A code's columns (`combinable` as 0/1: SQLite binds no booleans) and its creation instant. */
 type DiscountParams = Omit<DiscountColumns, 'combinable'> & { combinable: 0 | 1; now: string };
 
 const productParams = (id: string, p: ProductInput, now: string): ProductParams => ({
   ...toProductColumns(id, p),
+  requires_shipping: p.requiresShipping ? 1 : 0,
   now,
 });
 
@@ -45,8 +54,8 @@ const discountParams = (d: DiscountInput, now: string): DiscountParams => ({
   now,
 });
 
-const INSERT_DISCOUNT = `INSERT INTO discounts (code, kind, value, min_subtotal, starts_at, ends_at, usage_limit, times_used, combinable, created_at)
-   VALUES (@code, @kind, @value, @min_subtotal, @starts_at, @ends_at, @usage_limit, 0, @combinable, @now)`;
+const INSERT_DISCOUNT = `INSERT INTO discounts (code, kind, value, min_subtotal, starts_at, ends_at, usage_limit, times_used, combinable, currency, created_at)
+   VALUES (@code, @kind, @value, @min_subtotal, @starts_at, @ends_at, @usage_limit, 0, @combinable, @currency, @now)`;
 
 const statements = (db: Database.Database) => ({
   product: db.prepare<[string], ProductRow>('SELECT * FROM products WHERE id = ?'),
@@ -58,12 +67,12 @@ const statements = (db: Database.Database) => ({
   ),
   countProducts: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM products'),
   insertProduct: db.prepare<ProductParams>(
-    `INSERT INTO products (id, sku, name, description, price_amount, currency, stock, max_per_order, image_url, created_at, updated_at)
-     VALUES (@id, @sku, @name, @description, @price_amount, @currency, @stock, @max_per_order, @image_url, @now, @now)`,
+    `INSERT INTO products (id, sku, name, description, price_amount, currency, prices, requires_shipping, stock, max_per_order, image_url, created_at, updated_at)
+     VALUES (@id, @sku, @name, @description, @price_amount, @currency, @prices, @requires_shipping, @stock, @max_per_order, @image_url, @now, @now)`,
   ),
   updateProduct: db.prepare<ProductParams>(
     `UPDATE products SET sku = @sku, name = @name, description = @description, price_amount = @price_amount, currency = @currency,
-     stock = @stock, max_per_order = @max_per_order, image_url = @image_url, updated_at = @now WHERE id = @id`,
+     prices = @prices, requires_shipping = @requires_shipping, stock = @stock, max_per_order = @max_per_order, image_url = @image_url, updated_at = @now WHERE id = @id`,
   ),
   deleteProduct: db.prepare<[string]>('DELETE FROM products WHERE id = ?'),
   discountsFirst: db.prepare<[number], DiscountRow>(
@@ -123,7 +132,7 @@ export class SqliteCatalog implements CatalogStore {
   ): Promise<Product> {
     return this.adminChange(`product with sku ${product.sku}`, audit, idempotency, () => {
       this.stmt.insertProduct.run(productParams(product.id, product, audit.at));
-      return product;
+      return asStoredProduct(product.id, product);
     });
   }
 
@@ -136,7 +145,7 @@ export class SqliteCatalog implements CatalogStore {
     return this.adminChange(`product with sku ${input.sku}`, audit, idempotency, () =>
       this.stmt.updateProduct.run(productParams(id, input, audit.at)).changes === 0
         ? null
-        : { id, ...input },
+        : asStoredProduct(id, input),
     );
   }
 
@@ -179,7 +188,7 @@ export class SqliteCatalog implements CatalogStore {
   ): Promise<Discount> {
     return this.adminChange(`discount ${d.code}`, audit, idempotency, () => {
       this.stmt.insertDiscount.run(discountParams(d, audit.at));
-      return { ...d, timesUsed: 0 };
+      return asStoredDiscount(d);
     });
   }
 

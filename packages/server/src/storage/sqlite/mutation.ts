@@ -23,15 +23,20 @@ import {
   toIdempotency,
   toIdempotencyRow,
   toProduct,
+  toRegion,
+  toShippingOption,
   type DiscountRow,
   type IdempotencyRow,
   type ProductRow,
+  type RegionRow,
+  type ShippingOptionRow,
   type StoredCartState,
 } from '../rows.ts';
 import { VersionedCache } from '../versioned-cache.ts';
 import type { SqliteAudit } from './audit.ts';
 import type { SqliteConnection } from './connection.ts';
 import type { SqliteMonitoring } from './monitoring.ts';
+import { REGIONS_SQL, SHIPPING_OPTIONS_SQL } from './regions.ts';
 
 /** A mutation's statements: on the writer only, where every mutation runs. */
 const statements = (db: Database.Database) => ({
@@ -60,6 +65,10 @@ const statements = (db: Database.Database) => ({
   discountsByCodes: db.prepare<[string], DiscountRow>(
     'SELECT * FROM discounts WHERE code IN (SELECT value FROM json_each(?))',
   ),
+  // Whole tables, a handful of rows each: every decision may need the cart's region and
+  // options (pricing, a country chosen, an option chosen).
+  regions: db.prepare<[], RegionRow>(REGIONS_SQL),
+  shippingOptions: db.prepare<[], ShippingOptionRow>(SHIPPING_OPTIONS_SQL),
   takeStock: db.prepare(
     'UPDATE products SET stock = stock - ? WHERE id = ? AND (stock IS NULL OR stock >= ?)',
   ),
@@ -147,6 +156,8 @@ export class SqliteMutation implements Pick<CartStore, 'mutate'> {
           toDiscount(r),
         ]),
       ),
+      regions: s.regions.all().map(toRegion),
+      shippingOptions: new Map(s.shippingOptions.all().map((r) => [r.id, toShippingOption(r)])),
       appliedActionIds: new Set(
         plan.actionIds.length
           ? s.appliedActions

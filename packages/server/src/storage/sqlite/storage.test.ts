@@ -220,6 +220,7 @@ describe('SqliteStorage', () => {
         { version: 4, name: '004_audit_keys.sql' },
         { version: 5, name: '005_shared_secrets.sql' },
         { version: 6, name: '006_idempotency_cart_order.sql' },
+        { version: 7, name: '007_regions.sql' },
       ]);
     } finally {
       raw.close();

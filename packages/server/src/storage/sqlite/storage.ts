@@ -1,7 +1,7 @@
 /**
  * The SQLite adapter of the storage port: the class that opens the connections
- * (connection.ts), composes the modules — carts.ts, mutation.ts, catalog.ts, audit.ts,
- * monitoring.ts — and answers for the lifecycle. Every other port method is one module's,
+ * (connection.ts), composes the modules — carts.ts, mutation.ts, catalog.ts, regions.ts,
+ * audit.ts, monitoring.ts — and answers for the lifecycle. Every other port method is one module's,
  * handed on by ComposedStorage (../composed-storage.ts).
  */
 import { mkdirSync } from 'node:fs';
@@ -17,6 +17,7 @@ import { connect } from './connection.ts';
 import type { GroupCommit } from './group-commit.ts';
 import { SqliteMonitoring } from './monitoring.ts';
 import { SqliteMutation } from './mutation.ts';
+import { SqliteRegions } from './regions.ts';
 
 /** How writes are grouped into commits (group-commit.ts); the defaults suit most shops. */
 export interface SqliteOptions {
@@ -59,6 +60,7 @@ export class SqliteStorage extends ComposedStorage implements Storage {
   protected readonly carts: SqliteCarts;
   protected readonly mutation: SqliteMutation;
   protected readonly catalog: SqliteCatalog;
+  protected readonly regions: SqliteRegions;
   protected readonly audit: SqliteAudit;
   protected readonly monitoring: SqliteMonitoring;
 
@@ -90,6 +92,7 @@ export class SqliteStorage extends ComposedStorage implements Storage {
     );
     this.carts = new SqliteCarts(conn);
     this.catalog = new SqliteCatalog(conn, this.audit, this.mutation);
+    this.regions = new SqliteRegions(conn, this.audit, this.mutation);
   }
 
   // ---- lifecycle ----------------------------------------------------------------
