@@ -1,9 +1,11 @@
 import {
   Cart,
+  CartShippingOptions,
   CheckoutResult,
   CreatedCart,
   Product,
   ProductPage,
+  RegionList,
   type CartAction,
 } from '@cart/core';
 import { CartApiError, CartProtocolError } from './errors.ts';
@@ -167,6 +169,30 @@ export class CartApi {
       ...this.signalOf(signal),
     });
     return parse(Product, res);
+  }
+
+  /** `GET /regions`: the regions the shop sells to, with their currency and tax rule. */
+  async listRegions(signal?: AbortSignal): Promise<RegionList> {
+    const res = await this.transport.request({
+      method: 'GET',
+      path: `${this.prefix}/regions`,
+      ...this.signalOf(signal),
+    });
+    return parse(RegionList, res);
+  }
+
+  /**
+   * `GET /carts/:id/shipping-options`: the options of the cart's region, each with what
+   * it would cost the cart as the server holds it.
+   */
+  async listShippingOptions(cartId: string, signal?: AbortSignal): Promise<CartShippingOptions> {
+    const res = await this.transport.request({
+      method: 'GET',
+      path: `${this.prefix}/carts/${encodeURIComponent(cartId)}/shipping-options`,
+      headers: this.authHeaders(),
+      ...this.signalOf(signal),
+    });
+    return parse(CartShippingOptions, res);
   }
 
   /** Path of the live event stream of a cart. */

@@ -10,12 +10,20 @@ import {
   DEFAULT_LIMITS,
   DEFAULT_MAX_BATCH,
   apply,
+  type Address,
   type Cart,
   type CartError,
+  type CartShippingOptions,
   type CartState,
   type CheckoutResult,
+  type CountryCode,
+  type ErrorCode,
   type Product,
   type ProductPage,
+  type Region,
+  type RegionList,
+  type ShippingOption,
+  type TaxRule,
 } from '@cart/core';
 import { CartApi } from './cart-api.ts';
 import {
@@ -64,12 +72,26 @@ import {
 export type { CartActions, CartStoreOptions } from './store-options.ts';
 
 /**
+ * Refusals the device never makes on its own: they need facts only the server holds
+ * for sure (a code's terms, a product the device has not read, the shipping options and
+ * a product's prices in the region a queued move, not shown yet, takes the cart to), or
+ * a cart status that only starts a new cart.
+ */
+const SERVER_DECIDES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'DISCOUNT_INVALID',
+  'PRODUCT_NOT_FOUND',
+  'CART_CLOSED',
+  'PRODUCT_NOT_AVAILABLE',
+  'SHIPPING_OPTION_UNAVAILABLE',
+]);
+
+/**
  * The cart store: a facade over the sync state machine (sync-machine.ts). It turns the
  * shopper's calls into machine events, runs the machine's effects (requests, the wake-up
  * timer, settling callers), saves every step in one storage transaction before acting on
  * it, follows the cart's live events, and shares the state with the other tabs. The cart
  * shown is the core reducer applied to the confirmed cart and the queue — the very code
- * the server runs, with the tax rate the cart carries, so optimistic totals are the
+ * the server runs, with the tax rule the cart carries, so optimistic totals are the
  * server's totals. See README.md, "The state machine" and "Exactly once".
  */
 export class CartStore implements CartActions {
@@ -81,7 +103,10 @@ export class CartStore implements CartActions {
   private readonly tabs: TabCoordinator;
   private readonly newId: () => string;
   private readonly products = new Map<string, Product>();
-  private productsVersion = 0;
+  private regions: readonly Region[] = [];
+  private readonly shippingOptions = new Map<string, ShippingOption>();
+  /** Bumped when the facts of products, regions or shipping options change. */
+  private factsVersion = 0;
 
   private state: SyncState;
   private booting: Promise<void> | null = null;
@@ -92,7 +117,8 @@ export class CartStore implements CartActions {
   private leaderSync: SharedState['sync'] | null = null;
   private seenErrorAt = 0;
   private count = 0;
-  private taxRateBps: number | null;
+  /** The tax rule of the shop's carts (for carts not made yet), or null: none known. */
+  private taxRule: TaxRule | null;
   private unsubscribeOnline: (() => void) | null = null;
   private broadcastQueued = false;
   /** The last queued action this (following) tab told the leader of, once told. */
@@ -141,7 +167,10 @@ export class CartStore implements CartActions {
     this.onlineSignal = options.online ?? browserOnlineSignal();
     this.tabs =
       options.tabs ?? (inBrowser ? browserTabs({ name: `cart-sdk:${namespace}` }) : soloTab());
-    this.taxRateBps = options.taxRateBps ?? null;
+    this.taxRule =
+      options.taxRateBps === undefined && options.taxInclusive === undefined
+        ? null
+        : { taxRateBps: options.taxRateBps ?? 0, taxInclusive: options.taxInclusive ?? false };
     this.state = initialState(options.maxBatch ?? DEFAULT_MAX_BATCH);
     this.snapshot = this.build();
   }
@@ -182,6 +211,9 @@ export class CartStore implements CartActions {
     removeDiscount: (code) => this.removeDiscount(code),
     setNote: (note) => this.setNote(note),
     setEmail: (email) => this.setEmail(email),
+    setCountry: (country) => this.setCountry(country),
+    setShippingAddress: (address) => this.setShippingAddress(address),
+    setShippingOption: (shippingOptionId) => this.setShippingOption(shippingOptionId),
     clear: () => this.clear(),
     checkout: () => this.checkout(),
     retry: () => this.retry(),
@@ -231,6 +263,28 @@ export class CartStore implements CartActions {
 
   setEmail(email: string | null): Promise<ActionResult> {
     return this.enqueue({ type: 'setEmail', email });
+  }
+
+  /**
+   * Moves the cart to the region that sells to `country`: its currency, tax rule and
+   * prices follow. Shown at once when the regions are read (`loadRegions`) and every
+   * line's product is known with its prices; otherwise once the server has applied it.
+   */
+  setCountry(country: CountryCode): Promise<ActionResult> {
+    return this.enqueue({ type: 'setCountry', country });
+  }
+
+  /** Sets (null clears) where the order ships; its country moves the cart as `setCountry` does. */
+  setShippingAddress(address: Address | null): Promise<ActionResult> {
+    return this.enqueue({ type: 'setShippingAddress', address });
+  }
+
+  /**
+   * Chooses (null clears) a shipping option of the cart's region. Shown at once when the
+   * option was read (`loadShippingOptions`), otherwise once the server has applied it.
+   */
+  setShippingOption(shippingOptionId: string | null): Promise<ActionResult> {
+    return this.enqueue({ type: 'setShippingOption', shippingOptionId });
   }
 
   clear(): Promise<ActionResult> {
@@ -298,7 +352,7 @@ export class CartStore implements CartActions {
   /** Keeps product facts for optimistic adds. */
   rememberProducts(products: readonly Product[]): void {
     for (const p of products) this.products.set(p.id, p);
-    this.productsVersion++;
+    this.factsVersion++;
     this.emit();
   }
 
@@ -307,6 +361,47 @@ export class CartStore implements CartActions {
     const page = await this.api.listProducts(query);
     this.rememberProducts(page.items);
     return page;
+  }
+
+  /**
+   * Keeps the shop's regions (all of them, as `GET /api/regions` lists them), for
+   * optimistic moves (`setCountry`) and for a cart not made yet, shown in the default one.
+   */
+  rememberRegions(regions: readonly Region[]): void {
+    this.regions = [...regions];
+    this.factsVersion++;
+    this.emit();
+  }
+
+  /** Reads the shop's regions and keeps them (see `rememberRegions`). */
+  async loadRegions(): Promise<RegionList> {
+    const list = await this.api.listRegions();
+    this.rememberRegions(list.items);
+    return list;
+  }
+
+  /** Keeps shipping options' terms, for optimistic choices (`setShippingOption`). */
+  rememberShippingOptions(options: readonly ShippingOption[]): void {
+    // The terms only: what a cart holds of a chosen option (an answer's `cost` is not one).
+    for (const { id, regionId, name, amount, freeOverSubtotal, taxable } of options)
+      this.shippingOptions.set(id, { id, regionId, name, amount, freeOverSubtotal, taxable });
+    this.factsVersion++;
+    this.emit();
+  }
+
+  /**
+   * Reads the shipping options of the cart's region, each with what it would cost the
+   * cart as the server holds it, and keeps them (see `rememberShippingOptions`). They are
+   * the options of the region the server has the cart in: read them again once a change
+   * of country or address has settled. With no cart yet, there are none.
+   */
+  async loadShippingOptions(): Promise<CartShippingOptions> {
+    await this.start();
+    const cartId = activeCartId(this.state);
+    if (cartId === null) return { items: [] };
+    const list = await this.api.listShippingOptions(cartId);
+    this.rememberShippingOptions(list.items);
+    return list;
   }
 
   /** Tries again now: after an error, or to skip the wait of an offline backoff. */
@@ -390,7 +485,7 @@ export class CartStore implements CartActions {
         clock: Math.max(s.clock, meta.clock),
         lastOrder: meta.lastOrder ?? s.lastOrder,
       };
-      this.noteTaxRate(confirmedCart(s));
+      this.noteTaxRule(confirmedCart(s));
     }
     const known = new Set(s.outbox.map((i) => i.actionId));
     this.state = s;
@@ -457,7 +552,7 @@ export class CartStore implements CartActions {
     const { state, effects } = step(this.state, event, this.ctx());
     this.state = state;
     this.useToken();
-    this.noteTaxRate(confirmedCart(state));
+    this.noteTaxRule(confirmedCart(state));
     // Only the leading tab writes the meta record; the others only add their actions.
     const saved = this.leader ? this.saver.save(state) : Promise.resolve();
     this.followLive();
@@ -588,8 +683,8 @@ export class CartStore implements CartActions {
     const result = apply(state, resolved, applyContext(state, facts, actionId));
     if (result.ok) return null;
     const code = result.error.code;
-    if (action.type === 'applyDiscount' || code === 'DISCOUNT_INVALID') return null;
-    if (code === 'PRODUCT_NOT_FOUND' || code === 'CART_CLOSED') return null;
+    if (action.type === 'applyDiscount' || SERVER_DECIDES.has(code)) return null;
+    if (code === 'COUNTRY_NOT_SERVED' && this.regions.length === 0) return null;
     return result.error;
   }
 
@@ -706,7 +801,8 @@ export class CartStore implements CartActions {
     this.useToken();
     this.leaderStatus = shared.status;
     this.leaderSync = shared.sync;
-    if (shared.taxRateBps !== null) this.taxRateBps = shared.taxRateBps;
+    if (shared.taxRateBps !== null)
+      this.taxRule = { taxRateBps: shared.taxRateBps, taxInclusive: shared.taxInclusive };
     this.emit();
   }
 
@@ -728,7 +824,8 @@ export class CartStore implements CartActions {
         lastOrder: s.lastOrder,
         status: this.status(),
         sync: phaseOf(s),
-        taxRateBps: this.taxRateBps,
+        taxRateBps: this.taxRule?.taxRateBps ?? null,
+        taxInclusive: this.taxRule?.taxInclusive ?? false,
       };
       this.post({ type: 'state', v: TAB_PROTOCOL, state });
     });
@@ -736,9 +833,9 @@ export class CartStore implements CartActions {
 
   // ---- the view -----------------------------------------------------------------------
 
-  /** Remembers the shop's tax rate from the carts it sends (for carts not made yet). */
-  private noteTaxRate(cart: Cart | null): void {
-    if (cart) this.taxRateBps = cart.taxRateBps;
+  /** Remembers the shop's tax rule from the carts it sends (for carts not made yet). */
+  private noteTaxRule(cart: Cart | null): void {
+    if (cart) this.taxRule = { taxRateBps: cart.taxRateBps, taxInclusive: cart.taxInclusive };
   }
 
   private watch(check: () => void): () => void {
@@ -751,13 +848,21 @@ export class CartStore implements CartActions {
     return {
       product: (id) => this.products.get(id),
       limits: this.options.limits ?? DEFAULT_LIMITS,
-      taxRateBps: confirmedCart(this.state)?.taxRateBps ?? this.taxRateBps ?? 0,
+      taxRule: this.taxRule ?? { taxRateBps: 0, taxInclusive: false },
+      regions: this.regions,
+      shippingOption: (id) => this.shippingOptions.get(id),
       now: new Date(this.runtime.now()).toISOString(),
     };
   }
 
   private base(): CartState | null {
-    return viewBase(this.state, this.ready, this.options.currency, this.runtime.now());
+    return viewBase(
+      this.state,
+      this.ready,
+      this.options.currency,
+      this.facts(),
+      this.runtime.now(),
+    );
   }
 
   private status(): SyncStatus {
@@ -782,7 +887,7 @@ export class CartStore implements CartActions {
       lineIds: s.lineIds,
       base: this.base(),
       facts: this.facts(),
-      productsVersion: this.productsVersion,
+      factsVersion: this.factsVersion,
       status: this.status(),
       sync: this.leader ? phaseOf(s) : (this.leaderSync ?? phaseOf(s)),
       leader: this.leader,

@@ -31,7 +31,7 @@ describe('errors', () => {
   });
 
   it('keeps the current cart a VERSION_CONFLICT carries', () => {
-    const cart = computeTotals(placeholderCart('USD', NOW), 0);
+    const cart = computeTotals(placeholderCart('USD', { taxRateBps: 0, taxInclusive: false }, NOW));
     cart.id = 'c';
     cart.version = 4;
     const e = errorFromResponse(

@@ -16,7 +16,11 @@ const cart = (overrides: Partial<Cart> = {}): Cart => ({
   id: 'c1',
   version: 3,
   status: 'active',
+  regionId: 'r_us',
   currency: 'USD',
+  country: null,
+  shippingAddress: null,
+  shippingOption: null,
   lines: [],
   discounts: [],
   note: '',
@@ -28,9 +32,12 @@ const cart = (overrides: Partial<Cart> = {}): Cart => ({
   itemCount: 0,
   subtotal: usd(0),
   discountTotal: usd(0),
+  shippingTotal: usd(0),
   taxTotal: usd(0),
   total: usd(0),
+  shippingOptionId: null,
   taxRateBps: 0,
+  taxInclusive: false,
   ...overrides,
 });
 
@@ -40,6 +47,8 @@ const mug: Product = {
   name: 'Mug',
   description: '',
   price: usd(1400),
+  prices: [usd(1400)],
+  requiresShipping: true,
   stock: 3,
   maxPerOrder: null,
   imageUrl: null,
@@ -122,6 +131,18 @@ describe('readState', () => {
     expect(setAside[1]?.reason).toContain('priority');
   });
 
+  it('reads an add queued before products had prices and requiresShipping, filling them in', () => {
+    const { prices: _p, requiresShipping: _r, ...before } = mug;
+    const queued = action('old', '1', { product: before as never });
+    const { outbox, setAside } = readState({ meta: null, outbox: [queued] });
+    expect(setAside).toEqual([]);
+    expect(outbox).toEqual([action('old', '1')]);
+    // Only a record with neither field is one of the previous bundle.
+    expect(
+      parseActionRecord(action('half', '1', { product: { ...before, prices: [] } as never })),
+    ).toBeNull();
+  });
+
   it('sets aside an action that carries its own id inside, and a second copy of one', () => {
     const inside = action('i', '1', {
       action: { type: 'clear', actionId: 'i' },
@@ -171,7 +192,12 @@ describe('readState', () => {
       lastOrder: null,
     });
     expect(state.setAside).toEqual([
-      { record: old, reason: expect.stringMatching(/^meta: cart\.confirmed\.lines: /) as string },
+      {
+        record: old,
+        reason: expect.stringMatching(
+          /^meta: cart\.confirmed\.taxRateBps: .*; cart\.confirmed\.lines: /,
+        ) as string,
+      },
       {
         record: lastOrder,
         reason: expect.stringMatching(/^meta: lastOrder\.cart\.total: /) as string,

@@ -41,6 +41,20 @@ const QueuedAction = CartAction.refine((a) => a.actionId === undefined, {
 });
 
 /**
+ * The product facts an addLine record carries. A record written before products had
+ * `prices` and `requiresShipping` is read with them filled in as the server fills in a
+ * product given without them (sold in the currency of `price` only; shipped), so an add
+ * queued before an upgrade is still shown after it, and sent.
+ */
+const QueuedProduct = z.preprocess(
+  (raw) =>
+    isObject(raw) && !('prices' in raw) && !('requiresShipping' in raw) && 'price' in raw
+      ? { ...raw, prices: [raw.price], requiresShipping: true }
+      : raw,
+  Product,
+);
+
+/**
  * A queued action. Action records carry no version field: their shape is the one the
  * first bundle wrote (v1) and is unchanged. A bundle that changes it must add `v` then;
  * until it does, a record this bundle cannot read (an action type or a field it does not
@@ -62,7 +76,7 @@ export const ActionRecord = z.strictObject({
    * For an addLine: the product's facts as the page showed them, kept with the action so
    * the line can be shown (named, priced) after a reload, before the server confirms it.
    */
-  product: Product.optional(),
+  product: QueuedProduct.optional(),
 });
 export type ActionRecord = z.infer<typeof ActionRecord>;
 

@@ -12,8 +12,8 @@ export interface SnapshotInput {
   /** What the queue is shown on (the confirmed cart, or a stand-in), or null: nothing yet. */
   base: CartState | null;
   facts: ViewFacts;
-  /** Bumped when the product facts change. */
-  productsVersion: number;
+  /** Bumped when the facts of products, regions or shipping options change. */
+  factsVersion: number;
   status: SyncStatus;
   sync: SyncPhase;
   leader: boolean;
@@ -30,16 +30,17 @@ export class SnapshotBuilder {
     base: string | null;
     outbox: readonly PendingAction[] | null;
     lineIds: unknown;
-    taxRateBps: number;
-    products: number;
+    /** The tax rule of a cart not made yet, as `bps:inclusive`. */
+    taxRule: string;
+    facts: number;
     cart: ShownCart | null;
     pending: readonly PendingAction[];
   } = {
     base: null,
     outbox: null,
     lineIds: null,
-    taxRateBps: -1,
-    products: -1,
+    taxRule: '',
+    facts: -1,
     cart: null,
     pending: Object.freeze([]),
   };
@@ -48,24 +49,24 @@ export class SnapshotBuilder {
   build(input: SnapshotInput): CartSnapshot {
     const m = this.memo;
     // The base is rebuilt on every call (a stand-in carries the time); its identity is
-    // the cart's id and version, or the stand-in's currency.
-    const base = input.base
-      ? `${input.base.id}@${input.base.version}:${input.base.status}:${input.base.currency}`
-      : null;
+    // the cart's id and version, or the stand-in's region and currency.
+    const b = input.base;
+    const base = b ? `${b.id}@${b.version}:${b.status}:${b.regionId}:${b.currency}` : null;
+    const taxRule = `${input.facts.taxRule.taxRateBps}:${input.facts.taxRule.taxInclusive}`;
     if (
       m.base !== base ||
       m.outbox !== input.outbox ||
       m.lineIds !== input.lineIds ||
-      m.taxRateBps !== input.facts.taxRateBps ||
-      m.products !== input.productsVersion ||
+      m.taxRule !== taxRule ||
+      m.facts !== input.factsVersion ||
       (input.base !== null && m.cart === null)
     ) {
       this.memo = {
         base,
         outbox: input.outbox,
         lineIds: input.lineIds,
-        taxRateBps: input.facts.taxRateBps,
-        products: input.productsVersion,
+        taxRule,
+        facts: input.factsVersion,
         cart: input.base
           ? showCart(input.base, input.outbox, input.lineIds, input.facts).cart
           : null,

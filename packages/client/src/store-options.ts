@@ -1,4 +1,11 @@
-import type { CartLimits, CheckoutResult, CurrencyCode, Product } from '@cart/core';
+import type {
+  Address,
+  CartLimits,
+  CheckoutResult,
+  CountryCode,
+  CurrencyCode,
+  Product,
+} from '@cart/core';
 import type { RetryPolicy } from './backoff.ts';
 import type { AuthMode } from './cart-api.ts';
 import type { ActionResult } from './cart-snapshot.ts';
@@ -32,13 +39,23 @@ export interface CartStoreOptions {
   /** Follow changes made elsewhere over Server-Sent Events (default true). */
   live?: boolean;
   /**
-   * The tax rate to show a cart with before the shop has sent one (every cart carries
-   * its own rate, which is used from then on). Default 0.
+   * The tax rate (basis points) to show a cart with before the shop has sent one: every
+   * cart carries its own tax rule, which is used from then on, and once the regions are
+   * read (`loadRegions`) the default region's is. Default 0.
    */
   taxRateBps?: number;
+  /**
+   * Whether prices include the tax of `taxRateBps` (the total then states the tax it
+   * contains), for a cart shown before the shop has sent one, as `taxRateBps`. Default
+   * false: tax is added to the total.
+   */
+  taxInclusive?: boolean;
   /** The shop's cart limits, for refusing on the device (default: the server's defaults). */
   limits?: CartLimits;
-  /** Currency of the cart shown before the server has made one (default USD). */
+  /**
+   * Currency of the cart shown before the server has made one (default USD); once the
+   * regions are read (`loadRegions`), the default region's.
+   */
   currency?: CurrencyCode;
   /** Most actions in one batch (default 100, the server's default). */
   maxBatch?: number;
@@ -61,6 +78,9 @@ export interface CartActions {
   removeDiscount(code: string): Promise<ActionResult>;
   setNote(note: string): Promise<ActionResult>;
   setEmail(email: string | null): Promise<ActionResult>;
+  setCountry(country: CountryCode): Promise<ActionResult>;
+  setShippingAddress(address: Address | null): Promise<ActionResult>;
+  setShippingOption(shippingOptionId: string | null): Promise<ActionResult>;
   clear(): Promise<ActionResult>;
   checkout(): Promise<CheckoutResult>;
   retry(): void;

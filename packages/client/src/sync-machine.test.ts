@@ -37,7 +37,13 @@ function cart(
     id,
     version,
     status: 'active',
+    regionId: 'r_us',
     currency: 'USD',
+    country: null,
+    shippingAddress: null,
+    shippingOption: null,
+    taxRateBps: 810,
+    taxInclusive: false,
     lines: [],
     discounts: [],
     note: '',
@@ -48,7 +54,7 @@ function cart(
     appliedActionIds: applied,
     ...patch,
   };
-  return computeTotals(state, 810);
+  return computeTotals(state);
 }
 
 const seqAt = (time: number, n = 0) =>

@@ -10,6 +10,11 @@ import type { SyncPhase } from './sync-state.ts';
  * deploy two tabs can run two versions of this bundle, so nothing received is trusted:
  * a message of another protocol version is ignored, a queued action this bundle cannot
  * read is left out, and nothing here throws on what it receives.
+ *
+ * A field added to a message keeps the version: the schemas below are loose, so a tab of
+ * the previous version ignores it, and it is optional (defaulted) here, since that tab
+ * leaves it out. The version changes only for what a tab of the previous version would
+ * misread.
  */
 export const TAB_PROTOCOL = 2;
 
@@ -31,8 +36,12 @@ export interface SharedState {
   lastOrder: CheckoutResult | null;
   status: SyncStatus;
   sync: SyncPhase;
-  /** The tax rate of the shop's carts, for optimistic totals before a cart exists. */
+  /**
+   * The tax rule of the shop's carts, for optimistic totals before a cart exists: its
+   * rate (null: none known yet), and whether prices include it.
+   */
   taxRateBps: number | null;
+  taxInclusive: boolean;
 }
 
 /** A request of a following tab, run by the leader (the tab that talks to the server). */
@@ -81,6 +90,9 @@ const Shared = z.looseObject({
   status: z.enum(['idle', 'loading', 'syncing', 'offline', 'error']),
   sync: z.looseObject({ kind: z.enum(['idle', 'sending', 'checking-out', 'waiting']) }),
   taxRateBps: z.int().min(0).nullable(),
+  // Added within TAB_PROTOCOL 2: a tab of the previous version leaves it out, and only
+  // knew tax-exclusive prices.
+  taxInclusive: z.boolean().default(false),
 });
 
 const Call = z.discriminatedUnion('kind', [

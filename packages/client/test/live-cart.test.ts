@@ -7,7 +7,11 @@ const cart = (version: number): Cart => ({
   id: 'c1',
   version,
   status: 'active',
+  regionId: 'us',
   currency: 'USD',
+  country: null,
+  shippingAddress: null,
+  shippingOption: null,
   lines: [],
   discounts: [],
   note: '',
@@ -15,6 +19,7 @@ const cart = (version: number): Cart => ({
   itemCount: 0,
   subtotal: { amount: 0, currency: 'USD' },
   discountTotal: { amount: 0, currency: 'USD' },
+  shippingTotal: { amount: 0, currency: 'USD' },
   taxTotal: { amount: 0, currency: 'USD' },
   total: { amount: 0, currency: 'USD' },
   createdAt: '2026-11-28T10:00:00.000Z',
@@ -22,6 +27,8 @@ const cart = (version: number): Cart => ({
   expiresAt: '2026-12-28T10:00:00.000Z',
   appliedActionIds: [],
   taxRateBps: 0,
+  taxInclusive: false,
+  shippingOptionId: null,
 });
 
 /** A stream the test writes to; it ends when the request is aborted. */

@@ -7,7 +7,8 @@
  * sends with):
  *
  *   - every answer the SDK reads (the 2xx JSON of getCart, createCart, the changes,
- *     checkout, the catalog) is assignable to the core type the SDK parses it as;
+ *     checkout, the catalog, the regions and a cart's shipping options) is assignable to
+ *     the core type the SDK parses it as;
  *   - every body the SDK sends (actions, merge, and the single-purpose addLine) is
  *     assignable to the request body the document declares;
  *   - every problem+json answer of those operations is assignable to core's `Problem`.
@@ -38,6 +39,8 @@ const CHECKS: Record<string, string> = {
   'checkout 200 is a CheckoutResult': `Json<Op<'/api/carts/{id}/checkout', 'post'>, 200>`,
   'listProducts 200 is a ProductPage': `Json<Op<'/api/products', 'get'>, 200>`,
   'getProduct 200 is a Product': `Json<Op<'/api/products/{id}', 'get'>, 200>`,
+  'listRegions 200 is a RegionList': `Json<Op<'/api/regions', 'get'>, 200>`,
+  'listShippingOptions 200 is a CartShippingOptions': `Json<Op<'/api/carts/{id}/shipping-options', 'get'>, 200>`,
   // Requests: the SDK's body → generated.
   'the ActionBatch body fits postActions': `RequestJson<Op<'/api/carts/{id}/actions', 'post'>>`,
   'the AddLine body fits addLine': `RequestJson<Op<'/api/carts/{id}/lines', 'post'>>`,
@@ -50,6 +53,8 @@ const CHECKS: Record<string, string> = {
   'mergeCart problems are Problems': `Problems<Op<'/api/carts/{id}/merge', 'post'>>`,
   'checkout problems are Problems': `Problems<Op<'/api/carts/{id}/checkout', 'post'>>`,
   'getProduct problems are Problems': `Problems<Op<'/api/products/{id}', 'get'>>`,
+  'listRegions problems are Problems': `Problems<Op<'/api/regions', 'get'>>`,
+  'listShippingOptions problems are Problems': `Problems<Op<'/api/carts/{id}/shipping-options', 'get'>>`,
 };
 
 /** Checks that must fail: they show the others can. */
@@ -69,6 +74,8 @@ const SIDES: Record<string, { sdk: string; sdkToGenerated?: true }> = {
   'checkout 200 is a CheckoutResult': { sdk: 'CheckoutResult' },
   'listProducts 200 is a ProductPage': { sdk: 'ProductPage' },
   'getProduct 200 is a Product': { sdk: 'Product' },
+  'listRegions 200 is a RegionList': { sdk: 'RegionList' },
+  'listShippingOptions 200 is a CartShippingOptions': { sdk: 'CartShippingOptions' },
   'the ActionBatch body fits postActions': { sdk: 'ActionBatch', sdkToGenerated: true },
   'the AddLine body fits addLine': { sdk: 'z.infer<typeof AddLineBody>', sdkToGenerated: true },
   'the Merge body fits mergeCart': { sdk: 'z.infer<typeof MergeBody>', sdkToGenerated: true },
@@ -82,12 +89,14 @@ import type {
   ActionBatch,
   AddLineBody,
   Cart,
+  CartShippingOptions,
   CheckoutResult,
   CreatedCart,
   MergeBody,
   Problem,
   Product,
   ProductPage,
+  RegionList,
 } from '@cart/core';
 import type * as z from 'zod';
 import type { paths } from './api.ts';

@@ -14,6 +14,8 @@ export const actionRecord = (actionId: string, seq: string, createdAt = 1): Acti
     name: 'Mug',
     description: '',
     price: { amount: 1400, currency: 'USD' },
+    prices: [{ amount: 1400, currency: 'USD' }],
+    requiresShipping: true,
     stock: 3,
     maxPerOrder: null,
     imageUrl: null,

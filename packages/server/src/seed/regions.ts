@@ -7,14 +7,13 @@
 import type { Region, ShippingOption } from '@cart/core';
 import type { Config } from '../config.ts';
 import type { AuditEntry, Storage } from '../storage/port.ts';
-
-/** The id of the region made from the settings; carts stored before regions are in it. */
-export const DEFAULT_REGION_ID = 'default';
+import { LEGACY_REGION_ID } from '../storage/rows.ts';
 
 /** The default region of a server that has no other: everywhere, in CURRENCY, TAX_RATE_BPS added. */
 export function settingsRegion(config: Config): Region {
   return {
-    id: DEFAULT_REGION_ID,
+    // The region carts stored before regions name (migration 007).
+    id: LEGACY_REGION_ID,
     name: 'Default',
     currency: config.CURRENCY,
     countries: [],
