@@ -29,6 +29,12 @@ export type CountryCode = z.infer<typeof CountryCode>;
 
 const unique = (items: readonly string[]) => new Set(items).size === items.length;
 
+/**
+ * Bounds on what a shop configures: one region per country and one without any (the
+ * default before a country is chosen), and a few ways to ship within each.
+ */
+export const REGION_LIMITS = { regions: 250, shippingOptionsPerRegion: 20 } as const;
+
 const regionFields = {
   name: singleLineText(100).trim().min(1, 'must not be empty'),
   currency: CurrencyCode.describe('Every price, discount and shipping cost in the region is in it'),
@@ -132,15 +138,25 @@ export const Address = z
 export type Address = z.infer<typeof Address>;
 
 /** The public list of regions, `GET /api/regions`. */
-export const RegionList = z.strictObject({ items: z.array(Region) });
+export const RegionList = z.strictObject({ items: z.array(Region).max(REGION_LIMITS.regions) });
 export type RegionList = z.infer<typeof RegionList>;
 
 /** A region's options, each with what it would cost this cart: `GET /api/carts/:id/shipping-options`. */
 export const CartShippingOptions = z.strictObject({
-  items: z.array(
-    ShippingOption.extend({
-      cost: Money.describe('What the option costs this cart as it stands (0 once it is free)'),
-    }),
-  ),
+  items: z
+    .array(
+      ShippingOption.extend({
+        cost: Money.describe('What the option costs this cart as it stands (0 once it is free)'),
+      }),
+    )
+    .max(REGION_LIMITS.shippingOptionsPerRegion),
 });
+
+/** Every shipping option of the shop, `GET /api/admin/shipping-options`. */
+export const ShippingOptionList = z.strictObject({
+  items: z
+    .array(ShippingOption)
+    .max(REGION_LIMITS.regions * REGION_LIMITS.shippingOptionsPerRegion),
+});
+export type ShippingOptionList = z.infer<typeof ShippingOptionList>;
 export type CartShippingOptions = z.infer<typeof CartShippingOptions>;

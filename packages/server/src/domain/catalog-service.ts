@@ -5,6 +5,7 @@ import {
   type DiscountInput,
   type Product,
   type ProductInput,
+  REGION_LIMITS,
   type Region,
   type RegionInput,
   type ShippingOption,
@@ -25,6 +26,12 @@ import {
   type Ran,
   type Refusal,
 } from './mutation-runner.ts';
+
+/** A refusal of a body that parses but cannot be: 400 VALIDATION_FAILED, at `path` if one. */
+function invalid(path: string | null, message: string): CatalogResult {
+  const errors = path === null ? {} : { errors: [{ path, message }] };
+  return { kind: 'decided', outcome: refusal('VALIDATION_FAILED', message, errors) };
+}
 
 /** What an admin catalog change came to, in domain terms (the HTTP edge renders it). */
 export type CatalogOutcome =
@@ -109,7 +116,9 @@ export class CatalogService {
     );
   }
 
-  createRegion(input: RegionInput, meta: CatalogMeta): Promise<CatalogResult> {
+  async createRegion(input: RegionInput, meta: CatalogMeta): Promise<CatalogResult> {
+    if ((await this.storage.listRegions()).length >= REGION_LIMITS.regions)
+      return invalid(null, `A shop has at most ${REGION_LIMITS.regions} regions.`);
     const region: Region = { id: randomUUID(), ...input };
     return this.change(
       meta,
@@ -168,8 +177,8 @@ export class CatalogService {
     input: ShippingOptionInput,
     meta: CatalogMeta,
   ): Promise<CatalogResult> {
-    const invalid = await this.checkOption(input);
-    if (invalid) return invalid;
+    const refused = await this.checkOption(input, null);
+    if (refused) return refused;
     const option: ShippingOption = { id: randomUUID(), ...input };
     return this.change(
       meta,
@@ -189,8 +198,8 @@ export class CatalogService {
     input: ShippingOptionInput,
     meta: CatalogMeta,
   ): Promise<CatalogResult> {
-    const invalid = await this.checkOption(input);
-    if (invalid) return invalid;
+    const refused = await this.checkOption(input, id);
+    if (refused) return refused;
     return this.change(
       meta,
       { kind: 'replaced', resource: { id, ...input } },
@@ -213,17 +222,29 @@ export class CatalogService {
     );
   }
 
-  private async checkOption(input: ShippingOptionInput): Promise<CatalogResult | null> {
+  /**
+   * An option ships within a region that exists, priced in its currency; a new one only
+   * while the region has fewer than REGION_LIMITS.shippingOptionsPerRegion (`id` is the
+   * option being replaced, which does not count).
+   */
+  private async checkOption(
+    input: ShippingOptionInput,
+    id: string | null,
+  ): Promise<CatalogResult | null> {
     const region = (await this.storage.listRegions()).find((r) => r.id === input.regionId);
-    const invalid = (path: string, message: string): CatalogResult => ({
-      kind: 'decided',
-      outcome: refusal('VALIDATION_FAILED', message, { errors: [{ path, message }] }),
-    });
     if (!region) return invalid('/regionId', `There is no region ${input.regionId}.`);
     if (region.currency !== input.amount.currency)
       return invalid(
         '/amount/currency',
         `${region.name} is priced in ${region.currency}: give the amount in it.`,
+      );
+    const others = (await this.storage.listShippingOptions()).filter(
+      (o) => o.regionId === region.id && o.id !== id,
+    );
+    if (others.length >= REGION_LIMITS.shippingOptionsPerRegion)
+      return invalid(
+        '/regionId',
+        `${region.name} has ${others.length} shipping options, the most a region may have.`,
       );
     return null;
   }

@@ -10,6 +10,7 @@ import {
   RegionList,
   ShippingOption,
   ShippingOptionInput,
+  ShippingOptionList,
 } from '@cart/core';
 import type { Config } from '../config.ts';
 import type { CatalogService } from '../domain/catalog-service.ts';
@@ -19,7 +20,6 @@ import { ADMIN_READ, adminChange, PUBLIC_READ } from '../http/route-policy.ts';
 import type { Storage } from '../storage/port.ts';
 
 const IdParams = z.strictObject({ id: Id });
-const ShippingOptionList = z.strictObject({ items: z.array(ShippingOption) });
 
 /** `GET /api/regions`: where the shop sells, in what currency, and how it taxes. */
 export const regionRoutes: FastifyPluginAsyncZod<{ storage: Storage }> = (app, { storage }) => {

@@ -99,14 +99,21 @@ export function defineCatalogAdminContract(h: Harness): void {
         body: input,
       });
       expect(created.status, created.text).toBe(201);
-      expect(created.body).toEqual({ id: created.body.id, ...input });
+      // `prices` is given back with `price` among them.
+      expect(created.body).toEqual({ id: created.body.id, ...input, prices: [input.price] });
       expect(Product.safeParse(created.body).error?.issues ?? []).toEqual([]);
       const id = created.body.id;
 
       const listed = await listAll<Product>(h, '/api/admin/products', h.adminToken);
       expect(listed.filter((p) => p.id === id)).toEqual([created.body]);
 
-      const replacement = { ...input, name: 'Renamed mug', price: usd(1499), stock: null };
+      const replacement = {
+        ...input,
+        name: 'Renamed mug',
+        price: usd(1499),
+        prices: [usd(1499)],
+        stock: null,
+      };
       const put = await h.http.put<Product>(`/api/admin/products/${id}`, {
         token: h.adminToken,
         body: replacement,
@@ -193,6 +200,8 @@ export function defineCatalogAdminContract(h: Harness): void {
         endsAt: null,
         usageLimit: null,
         combinable: true,
+        // A fixed value is an amount: in the default region's currency, as none was given.
+        currency: 'USD',
         timesUsed: 0,
       });
       const listed = await listAll<Discount>(h, '/api/admin/discounts', h.adminToken);
@@ -225,7 +234,7 @@ export function defineCatalogAdminContract(h: Harness): void {
         combinable: false,
       };
       const created = await createDiscount(h, body);
-      expect(created).toEqual({ ...body, timesUsed: 0 });
+      expect(created).toEqual({ ...body, currency: 'USD', timesUsed: 0 });
     });
 
     it('refuses a duplicate code, in any case, with 409 ALREADY_EXISTS', async () => {

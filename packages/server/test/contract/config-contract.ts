@@ -135,6 +135,7 @@ export function defineConfigContract(start: StartServer): void {
           name: product.name,
           description: product.description,
           price: usd(510),
+          requiresShipping: product.requiresShipping,
           stock: product.stock,
           maxPerOrder: product.maxPerOrder,
           imageUrl: product.imageUrl,

@@ -45,6 +45,7 @@ export function defineDiscountsContract(h: Harness): void {
           value: 1000,
           minSubtotal: null,
           combinable: true,
+          currency: null,
           amount: usd(200),
           applicable: true,
         },

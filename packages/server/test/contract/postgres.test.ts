@@ -1,9 +1,9 @@
 /**
- * The HTTP contract suite, unchanged, on PostgreSQL: one fresh schema for this file,
- * shared by every server the suite starts (the suite's tests make their own data), and
- * dropped at the end.
+ * The HTTP contract suite, unchanged, on PostgreSQL: each server the suite starts gets a
+ * fresh schema of its own, as each SQLite server gets a fresh database (a server's
+ * settings such as TAX_RATE_BPS seed the regions of a new store only), dropped at the end.
  */
-import { afterAll, beforeAll, describe } from 'vitest';
+import { afterAll, describe } from 'vitest';
 import { createTestSchema, postgresUnavailable, type TestSchema } from '../support/postgres.ts';
 import { startTestServer } from '@cart/test-support/test-server.ts';
 import { defineCartContract } from './cart-contract.ts';
@@ -12,16 +12,14 @@ const unavailable = await postgresUnavailable();
 if (unavailable !== null) console.warn(`skipping the PostgreSQL contract suite: ${unavailable}`);
 
 describe.skipIf(unavailable !== null)('PostgreSQL', () => {
-  let schema: TestSchema | undefined;
-  beforeAll(async () => {
-    schema = await createTestSchema();
-  });
+  const schemas: TestSchema[] = [];
   afterAll(async () => {
-    await schema?.drop();
+    await Promise.all(schemas.map((s) => s.drop()));
   });
 
-  defineCartContract('postgres', (env) => {
-    if (!schema) throw new Error('the test schema was not created');
+  defineCartContract('postgres', async (env) => {
+    const schema = await createTestSchema();
+    schemas.push(schema);
     return startTestServer({ env: { ...env, DATABASE_URL: schema.databaseUrl } });
   });
 });
