@@ -64,7 +64,8 @@ describe('npm run audit:verify (SQLite)', () => {
 
   it('accepts an intact chain, keyed with the audit.key made next to the database', () => {
     const { code, out } = verify(`sqlite:${dbPath}`);
-    expect(out).toContain('audit chain intact: 7 records');
+    // The default region's seed, the product, the cart and its five adds.
+    expect(out).toContain('audit chain intact: 8 records');
     expect(out).toContain('legacyRecords: 0');
     expect(code).toBe(0);
     expect(statSync(join(dirname(dbPath), 'audit.key')).mode & 0o777).toBe(0o600);
@@ -76,7 +77,7 @@ describe('npm run audit:verify (SQLite)', () => {
       const copy = join(elsewhere, 'cart.db');
       copyFileSync(dbPath, copy);
       const { code, out } = verify(`sqlite:${copy}`);
-      expect(out).toContain('audit chain unverifiable from record 1: 7 records');
+      expect(out).toContain('audit chain unverifiable from record 1: 8 records');
       expect(code).toBe(1);
       expect(existsSync(join(elsewhere, 'audit.key'))).toBe(false);
     } finally {

@@ -313,7 +313,8 @@ describe.each(backends)('keyed audit chain on $name', (backend) => {
     }
 
     it('writes every record keyed, with the key outside the database, and verifies it', async () => {
-      expect(intact).toHaveLength(7);
+      // The default region's seed, then the activity.
+      expect(intact).toHaveLength(8);
       const keyIds = new Set(intact.map((r) => r.key_id));
       expect(keyIds.size).toBe(1);
       expect([...keyIds][0]).toMatch(/^[A-Za-z0-9._-]+$/);
@@ -328,7 +329,7 @@ describe.each(backends)('keyed audit chain on $name', (backend) => {
         expect(file.includes(Buffer.from(secret))).toBe(false);
       }
       const { code, out } = await run('audit-verify', db.env);
-      expect(out).toContain('audit chain intact: 7 records');
+      expect(out).toContain('audit chain intact: 8 records');
       expect(out).toContain('legacyRecords: 0');
       expect(code).toBe(0);
     });
@@ -354,10 +355,10 @@ describe.each(backends)('keyed audit chain on $name', (backend) => {
       const head = JSON.parse(readFileSync(checkpoint, 'utf8')) as Record<string, unknown>;
       expect(head).toMatchObject({
         format: 'cart-audit-checkpoint/1',
-        seq: 7,
-        hash: intact[6]?.hash,
+        seq: 8,
+        hash: intact[7]?.hash,
         legacyRecords: 0,
-        keyId: intact[6]?.key_id,
+        keyId: intact[7]?.key_id,
       });
       expect(head.signature).toMatch(/^[0-9a-f]{64}$/);
       expect(typeof head.at).toBe('string');
@@ -367,15 +368,15 @@ describe.each(backends)('keyed audit chain on $name', (backend) => {
       expect(holds.code).toBe(0);
 
       // The newest two records cut off: what is left still walks from the genesis.
-      const [alone, against] = await tampered(intact.slice(0, 5), async () => [
+      const [alone, against] = await tampered(intact.slice(0, 6), async () => [
         await run('audit-verify', db.env),
         await run('audit-verify', db.env, ['--checkpoint', checkpoint]),
       ]);
       expect(alone.code).toBe(0);
       expect(against.out).toContain(
-        'audit chain truncated: checkpoint', // … signed record 7, but the chain now ends at record 5
+        'audit chain truncated: checkpoint', // … signed record 8, but the chain now ends at record 6
       );
-      expect(against.out).toContain('signed record 7, but the chain now ends at record 5');
+      expect(against.out).toContain('signed record 8, but the chain now ends at record 6');
       expect(against.code).toBe(1);
     });
 
@@ -391,8 +392,8 @@ describe.each(backends)('keyed audit chain on $name', (backend) => {
         await run('audit-verify', db.env),
         await run('audit-verify', db.env, ['--checkpoint', checkpoint]),
       ]);
-      expect(alone.out).toContain('legacyRecords: 7');
-      expect(against.out).toContain('audit chain rewritten: record 7 no longer has the hash');
+      expect(alone.out).toContain('legacyRecords: 8');
+      expect(against.out).toContain('audit chain rewritten: record 8 no longer has the hash');
       expect(against.code).toBe(1);
     });
 
@@ -444,24 +445,31 @@ describe.each(backends)('keyed audit chain on $name', (backend) => {
       const db = await backend.fresh(KEY_A);
       try {
         const first = await startTestServer({ env: { ...db.env, AUDIT_KEYS: KEY_A } });
-        await activity(first.url, 2); // records 1–3, key a
+        await activity(first.url, 2); // records 1–4 (the default region's seed first), key a
         await first.close();
         const second = await startTestServer({
           env: { ...db.env, AUDIT_KEYS: `${KEY_B},${KEY_A}` },
         });
-        await activity(second.url, 1); // records 4–5, key b
+        await activity(second.url, 1); // records 5–6, key b
         await second.close();
 
         const attacker = await db.attacker();
-        expect((await attacker.rows()).map((r) => r.key_id)).toEqual(['a', 'a', 'a', 'b', 'b']);
+        expect((await attacker.rows()).map((r) => r.key_id)).toEqual([
+          'a',
+          'a',
+          'a',
+          'a',
+          'b',
+          'b',
+        ]);
         await attacker.close();
 
         const both = await run('audit-verify', { ...db.env, AUDIT_KEYS: `${KEY_B},${KEY_A}` });
-        expect(both.out).toContain('audit chain intact: 5 records');
+        expect(both.out).toContain('audit chain intact: 6 records');
         expect(both.code).toBe(0);
         const onlyB = await run('audit-verify', { ...db.env, AUDIT_KEYS: KEY_B });
         expect(onlyB.out).toContain(
-          'audit chain unverifiable from record 1: 3 records, the first 1, are signed with key "a"',
+          'audit chain unverifiable from record 1: 4 records, the first 1, are signed with key "a"',
         );
         expect(onlyB.code).toBe(1);
         // A checkpoint signed with b is checked with b.
@@ -472,7 +480,7 @@ describe.each(backends)('keyed audit chain on $name', (backend) => {
             file,
           ]);
           expect(cp.code, cp.out).toBe(0);
-          expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ keyId: 'b', seq: 5 });
+          expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ keyId: 'b', seq: 6 });
           const withA = await run('audit-verify', { ...db.env, AUDIT_KEYS: KEY_A }, [
             '--checkpoint',
             file,
@@ -594,7 +602,8 @@ describe('the first full walk of the chain', () => {
       expect(app.monitoring.auditChain.status).toBeNull();
       release();
       const status = await app.monitoring.auditChain.verify(true);
-      expect(status).toMatchObject({ intact: true, records: 1 });
+      // The default region's seed and the cart.
+      expect(status).toMatchObject({ intact: true, records: 2 });
     } finally {
       release();
       await app.close();
