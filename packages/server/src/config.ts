@@ -79,6 +79,8 @@ export const ConfigSchema = z.object({
     .optional(),
   SEED_DEMO: flag(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // The default region a store without regions gets on its first start (seed/regions.ts);
+  // regions are admin data from then on.
   TAX_RATE_BPS: int(0, 0, 10_000),
   CURRENCY: z.literal('USD').default('USD'),
   CART_TTL_SECONDS: int(30 * 24 * 3600, 1, 10 * 365 * 24 * 3600),
