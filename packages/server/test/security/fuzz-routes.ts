@@ -29,7 +29,15 @@ import {
   ProductInput,
   ProductPage,
   SetLineQuantityBody,
+  SetShippingOptionBody,
   UpdateCartBody,
+  CartShippingOptions,
+  Region,
+  RegionInput,
+  RegionList,
+  ShippingOption,
+  ShippingOptionInput,
+  ShippingOptionList,
 } from '@cart/core';
 import { fuzzText, mutationArb, type Mutation } from './fuzz-mutations.ts';
 import { isRef, ref, type FuzzCart, type World } from './fuzz-world.ts';
@@ -60,6 +68,10 @@ const fields: SchemaArbitraryOptions = {
     sourceToken: fc.oneof(
       { arbitrary: ref('token'), weight: 8 },
       { arbitrary: fc.base64String({ minLength: 44, maxLength: 44 }), weight: 2 },
+    ),
+    shippingOptionId: fc.oneof(
+      { arbitrary: fc.constant(null), weight: 1 },
+      { arbitrary: fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/), weight: 2 },
     ),
     quantity: fc.oneof(
       { arbitrary: fc.integer({ min: 1, max: 5 }), weight: 9 },
@@ -96,6 +108,11 @@ const adminFields: SchemaArbitraryOptions = {
     ),
     stock: fc.oneof(fc.constant(null), fc.integer({ min: 0, max: 20 })),
     maxPerOrder: fc.oneof(fc.constant(null), fc.integer({ min: 1, max: 5 })),
+    // Options mostly for the server's default region (made from CURRENCY: USD).
+    regionId: fc.oneof(
+      { arbitrary: fc.constant('default'), weight: 8 },
+      { arbitrary: fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/), weight: 1 },
+    ),
   },
 };
 
@@ -303,6 +320,17 @@ export const ROUTES: Route[] = [
   }),
   route('POST /carts/:id/merge', 'cart', cartPath('/merge'), { 200: Cart }, 3, { body: mergeBody }),
   route('POST /carts/:id/checkout', 'cart', cartPath('/checkout'), { 200: CheckoutResult }, 2),
+  route(
+    'GET /carts/:id/shipping-options',
+    'cart',
+    cartPath('/shipping-options'),
+    { 200: CartShippingOptions },
+    2,
+  ),
+  route('PUT /carts/:id/shipping-option', 'cart', cartPath('/shipping-option'), { 200: Cart }, 3, {
+    body: bodyFrom(SetShippingOptionBody, fields),
+  }),
+  route('GET /regions', 'public', () => '/api/regions', { 200: RegionList }, 1),
   route('GET /csrf', 'public', () => '/api/csrf', { 200: CsrfAnswer }, 1),
   route('GET /products', 'public', () => '/api/products', { 200: ProductPage }, 3, {
     query: pageQuery,
@@ -348,6 +376,55 @@ export const ROUTES: Route[] = [
     'admin',
     (w, c, p) =>
       `/api/admin/discounts/${p.code % 4 === 0 ? (nth(w.codes, p.code) ?? 'X') : 'NOSUCHCODE'}`,
+    { 204: 'empty' },
+    1,
+  ),
+  route('GET /admin/regions', 'admin', () => '/api/admin/regions', { 200: RegionList }, 1),
+  route('POST /admin/regions', 'admin', () => '/api/admin/regions', { 201: Region }, 2, {
+    body: bodyFrom(RegionInput, adminFields),
+  }),
+  route(
+    'PUT /admin/regions/:id',
+    'admin',
+    (w, c, p) => `/api/admin/regions/${p.product % 2 === 0 ? 'default' : 'no-such-region'}`,
+    { 200: Region },
+    1,
+    { body: bodyFrom(RegionInput, adminFields) },
+  ),
+  route(
+    'DELETE /admin/regions/:id',
+    'admin',
+    (w, c, p) => `/api/admin/regions/${p.product % 2 === 0 ? 'default' : 'no-such-region'}`,
+    { 204: 'empty' },
+    1,
+  ),
+  route(
+    'GET /admin/shipping-options',
+    'admin',
+    () => '/api/admin/shipping-options',
+    { 200: ShippingOptionList },
+    1,
+  ),
+  route(
+    'POST /admin/shipping-options',
+    'admin',
+    () => '/api/admin/shipping-options',
+    { 201: ShippingOption },
+    2,
+    { body: bodyFrom(ShippingOptionInput, adminFields) },
+  ),
+  route(
+    'PUT /admin/shipping-options/:id',
+    'admin',
+    () => '/api/admin/shipping-options/no-such-option',
+    { 200: ShippingOption },
+    1,
+    { body: bodyFrom(ShippingOptionInput, adminFields) },
+  ),
+  route(
+    'DELETE /admin/shipping-options/:id',
+    'admin',
+    () => '/api/admin/shipping-options/no-such-option',
     { 204: 'empty' },
     1,
   ),
