@@ -113,6 +113,31 @@ export class CartApi {
     });
   }
 
+  /**
+   * Ships the cart to a US address by the demo shop's standard option (SEED_DEMO), as a
+   * shopper at checkout does: the cart stays in the default region, priced in dollars.
+   */
+  async shipToUs(cart: { id: string; token: string }): Promise<void> {
+    await this.send('PATCH', `/api/carts/${cart.id}`, {
+      token: cart.token,
+      body: {
+        shippingAddress: {
+          name: 'Bench Shopper',
+          line1: '1 Main Street',
+          line2: '',
+          city: 'Springfield',
+          postalCode: '10118',
+          province: 'NY',
+          country: 'US',
+        },
+      },
+    });
+    await this.send('PUT', `/api/carts/${cart.id}/shipping-option`, {
+      token: cart.token,
+      body: { shippingOptionId: 'us-standard' },
+    });
+  }
+
   /** `count` carts, each with one line of quantity 1 per product in `productIds`. */
   cartsWithLines(count: number, productIds: string[]): Promise<BenchCart[]> {
     return inParallel(count, PARALLEL, async () => {

@@ -79,6 +79,15 @@ export function goals(rows: Row[]): Goal[] {
     met: lines === null ? null : lines >= 0.5,
   });
 
+  const shipped = ok('many-carts-shipped')?.result;
+  const plain = ok('many-carts')?.result;
+  const shipping = shipped && plain ? round(shipped.reqPerSec / plain.reqPerSec) : null;
+  result.push({
+    goal: 'a mutation of a cart with an address and a shipping option within 10% of many-carts',
+    value: shipping === null ? null : `req/s ratio ${shipping}`,
+    met: shipping === null ? null : shipping >= 0.9,
+  });
+
   result.push(
     ratioGoal('PostgreSQL many-carts ≥ 25% of bare POST', 'pg-many-carts', 0.25, 'bare POST'),
   );

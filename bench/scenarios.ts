@@ -5,7 +5,7 @@
  * a fresh Idempotency-Key and the cart's bearer token, and is designed to be answered
  * 2xx however long it runs: a non-2xx answer fails the scenario.
  */
-import type { BenchCart, CartApi } from './cart-api.ts';
+import { inParallel, type BenchCart, type CartApi } from './cart-api.ts';
 import type { RequestMix, Slot } from './load-spec.ts';
 
 /**
@@ -174,6 +174,21 @@ export const SCENARIOS: Scenario[] = [
     baseline: 'bare-post',
     what: `PATCH /api/carts/:id/lines/:lineId round-robin over ${MANY_CARTS} carts of one line`,
     prepare: manyCarts,
+  },
+  {
+    name: 'many-carts-shipped',
+    backend: 'sqlite',
+    baseline: 'bare-post',
+    what:
+      `many-carts, each cart with a US address and standard shipping chosen: every change ` +
+      `prices the shipping and its tax too (its ratio to many-carts is the goal)`,
+    prepare: async (api) => {
+      const products = await api.createProducts(1);
+      const carts = await api.cartsWithLines(MANY_CARTS, products);
+      await inParallel(carts.length, 8, (i) => api.shipToUs(carts[i] as BenchCart));
+      return setQuantity(carts);
+    },
+    needs: ['many-carts'],
   },
   {
     name: 'p99-at-half-rate',
