@@ -164,15 +164,32 @@ describe('mergeInto', () => {
     });
   });
 
-  it('VALIDATION_FAILED for carts in different currencies', () => {
-    const result = mergeInto(cart(), cart({ id: 'guest', currency: 'EUR' }), ctx());
-    expect(result).toEqual({
+  it("brings a guest cart of another currency in at the target's prices, or refuses it whole", () => {
+    const both = product({
+      id: 'both',
+      name: 'Tin',
+      price: { amount: 800, currency: 'USD' },
+      prices: [
+        { amount: 800, currency: 'USD' },
+        { amount: 700, currency: 'EUR' },
+      ],
+    });
+    const euros = cart({
+      id: 'guest',
+      regionId: 'eu',
+      currency: 'EUR',
+      lines: [line('s1', 2, 700, { productId: 'both' }, 'EUR')],
+      discounts: [applied('FIVE', { kind: 'fixed', value: 500, currency: 'EUR' })],
+    });
+    const merged = expectOk(mergeInto(cart(), euros, ctx({ products: [both] })));
+    expect(merged.lines.map((l) => [l.productId, l.quantity, l.unitPrice])).toEqual([
+      ['both', 2, { amount: 800, currency: 'USD' }],
+    ]);
+    expect(merged.discounts).toEqual([]);
+    const onlyEuros = product({ id: 'both', price: { amount: 700, currency: 'EUR' } });
+    expect(mergeInto(cart(), euros, ctx({ products: [onlyEuros] }))).toMatchObject({
       ok: false,
-      error: {
-        code: 'VALIDATION_FAILED',
-        message: 'Cannot merge a EUR cart into a USD cart.',
-        path: '/sourceCartId',
-      },
+      error: { code: 'PRODUCT_NOT_AVAILABLE', path: '/productId' },
     });
   });
 

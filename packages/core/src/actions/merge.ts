@@ -12,7 +12,10 @@ import type { ApplyContext } from './context.ts';
  * - a line only in the guest cart is added;
  * - the guest cart's codes are added when they can be; a code that is no longer valid
  *   is dropped rather than block the merge;
- * - the note and email of the target win unless it has none.
+ * - the note and email of the target win unless it has none;
+ * - a guest cart in another region (another currency) comes in at the prices of the
+ *   target's: a product not sold there refuses the merge (PRODUCT_NOT_AVAILABLE), and a
+ *   code tied to the guest cart's currency is dropped like any code that cannot apply.
  * Every step runs through `apply`, so every limit holds; if one would be passed the
  * whole merge is refused and neither cart changes.
  */
@@ -28,13 +31,6 @@ export function mergeInto(
     return fail(
       'CART_CLOSED',
       `The cart being merged is ${source.status.replace('_', ' ')}.`,
-      '/sourceCartId',
-    );
-  }
-  if (source.currency !== target.currency) {
-    return fail(
-      'VALIDATION_FAILED',
-      `Cannot merge a ${source.currency} cart into a ${target.currency} cart.`,
       '/sourceCartId',
     );
   }
