@@ -46,6 +46,7 @@ describe('the SDK against the real server', () => {
         stock: null,
         maxPerOrder: null,
         imageUrl: null,
+        requiresShipping: false,
         ...overrides,
       },
     });

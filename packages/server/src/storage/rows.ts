@@ -9,6 +9,7 @@ import {
   pricesOf,
   type AppliedDiscount,
   type CartState,
+  type CountryCode,
   type CurrencyCode,
   type Discount,
   type DiscountInput,
@@ -268,7 +269,7 @@ export interface RegionRow {
   name: string;
   currency: string;
   /** JSON text in SQLite, JSONB in PostgreSQL. */
-  countries: string | string[];
+  countries: string | CountryCode[];
   tax_rate_bps: number;
   /** BOOLEAN in PostgreSQL, 0/1 in SQLite (as is_default). */
   tax_inclusive: boolean | number;
@@ -282,7 +283,7 @@ export function toRegion(r: RegionRow): Region {
     id: r.id,
     name: r.name,
     currency: r.currency as CurrencyCode,
-    countries: fromJson<string[]>(r.countries),
+    countries: fromJson<CountryCode[]>(r.countries),
     taxRateBps: r.tax_rate_bps,
     taxInclusive: fromBoolean(r.tax_inclusive),
     default: fromBoolean(r.is_default),

@@ -111,6 +111,7 @@ describe('monitoring dashboard in headless Chromium', () => {
     http = new HttpClient(server.url);
 
     // Traffic: products, carts with lines, some checked out, and a browser error report.
+    // The products need no shipping, so a cart checks out without an address or option.
     const products: Product[] = [];
     for (const [sku, name, amount] of [
       ['E2E-MUG', 'Dashboard mug', 1200],
@@ -123,6 +124,7 @@ describe('monitoring dashboard in headless Chromium', () => {
           name,
           description: '',
           price: { amount, currency: 'USD' },
+          requiresShipping: false,
           stock: null,
           maxPerOrder: null,
           imageUrl: null,

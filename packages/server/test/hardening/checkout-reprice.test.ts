@@ -56,7 +56,9 @@ const checkout = (cart: OpenCart, headers: Record<string, string> = {}) =>
   h.http.post<CheckoutResult>(cartPath(cart, '/checkout'), { token: cart.token, headers });
 
 async function updateProduct(product: Product, change: Partial<Product>): Promise<void> {
-  const { id: _id, ...input } = { ...product, ...change };
+  // Without `prices` the product is sold in the currency of its (new) price only: the
+  // prices it was answered with would contradict a new price, or keep it sold in dollars.
+  const { id: _id, prices: _prices, ...input } = { ...product, ...change };
   const put = await h.http.put(`/api/admin/products/${product.id}`, {
     token: h.adminToken,
     body: input,
@@ -179,12 +181,13 @@ describe('checkout re-prices the cart (issue 10, finding 12)', () => {
     expectProblem(await checkout(first), 422, 'PRODUCT_NOT_FOUND');
     expect(await getCart(h, first)).toMatchObject({ version: 3, status: 'active' });
 
-    // Now priced in euros: it cannot be re-priced into a dollar cart.
+    // Now priced in euros only: it cannot be re-priced into a dollar cart. Since regions
+    // came, a product that exists but has no price in the cart's currency says so.
     const euro = await createProduct(h, { price: usd(1000) });
     const second = await createCart(h);
     await addLine(h, second, euro.id, 1);
     await updateProduct(euro, { price: { amount: 900, currency: 'EUR' } });
-    const refused = expectProblem(await checkout(second), 422, 'PRODUCT_NOT_FOUND');
+    const refused = expectProblem(await checkout(second), 422, 'PRODUCT_NOT_AVAILABLE');
     expect(refused.detail).toContain(euro.name);
     expect(await getCart(h, second)).toMatchObject({ version: 2, subtotal: usd(1000) });
 

@@ -72,6 +72,7 @@ describe('metrics after scripted traffic', () => {
           stock: null,
           maxPerOrder: null,
           imageUrl: null,
+          requiresShipping: false,
         },
       });
       expect(res.status, res.text).toBe(201);

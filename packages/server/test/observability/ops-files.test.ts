@@ -123,6 +123,7 @@ describe('ops/ files', () => {
         stock: null,
         maxPerOrder: null,
         imageUrl: null,
+        requiresShipping: false,
       }),
     }).then((r) => r.json())) as { id: string };
     const statuses: number[] = [];

@@ -336,6 +336,7 @@ export async function createProduct(
       stock,
       maxPerOrder: null,
       imageUrl: null,
+      requiresShipping: false,
     },
   });
   if (reply.status !== 201) throw new Error(`creating ${sku}: ${reply.status} ${reply.text}`);

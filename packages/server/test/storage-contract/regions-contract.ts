@@ -186,7 +186,7 @@ export function defineRegionsContract(subject: OpenedStorage): void {
       await create(s, a);
       await create(s, b);
       const head = await auditHead(s);
-      const changed = { ...b, name: 'Nordics', countries: ['SE', 'FI'], taxRateBps: 2500 };
+      const changed: Region = { ...b, name: 'Nordics', countries: ['SE', 'FI'], taxRateBps: 2500 };
       await expect(update(s, changed)).resolves.toEqual(changed);
       expect(await update(s, regionFixture())).toBeNull();
       await refusedInUse(update(s, { ...a, default: false }), /default/);
