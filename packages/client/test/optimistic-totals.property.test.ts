@@ -1,6 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Cart, DiscountInput, Product } from '@cart/core';
+import {
+  priceIn,
+  type Cart,
+  type DiscountInput,
+  type Product,
+  type Region,
+  type ShippingOption,
+} from '@cart/core';
 import {
   adminAuth,
   bearer,
@@ -26,7 +33,18 @@ type Step =
   /** Removes the n-th code on the cart (shown at once). */
   | { kind: 'remove-code'; code: number }
   /** Several changes made offline: all shown on top of each other, then sent together. */
-  | { kind: 'offline'; changes: LineChange[] };
+  | { kind: 'offline'; changes: LineChange[] }
+  /** Moves the cart to a country's region (shown at once; refused whole when a line is not sold there). */
+  | { kind: 'country'; country: Country }
+  /** Sets an address in a country (moves the cart as `country` does). */
+  | { kind: 'address'; country: Country }
+  /** Chooses the n-th shipping option of the cart's region. */
+  | { kind: 'ship'; option: number };
+
+/** The countries of the run's three regions: the default one, and two it makes. */
+const COUNTRIES = ['US', 'GB', 'DE'] as const;
+type Country = (typeof COUNTRIES)[number];
+const POSTAL_CODES: Record<Country, string> = { US: '10118', GB: 'SW1A 2AA', DE: '10117' };
 
 const lineChange: fc.Arbitrary<LineChange> = fc.oneof(
   {
@@ -66,7 +84,36 @@ const step: fc.Arbitrary<Step> = fc.oneof(
       changes: fc.array(lineChange, { minLength: 2, maxLength: 4 }),
     }),
   },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('country' as const),
+      country: fc.constantFrom(...COUNTRIES),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('address' as const),
+      country: fc.constantFrom(...COUNTRIES),
+    }),
+  },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('ship' as const), option: fc.nat(2) }) },
 );
+
+/** A region's tax rule and its shipping options' terms (amounts in its minor units). */
+const regionTerms = fc.record({
+  taxRateBps: fc.oneof(fc.integer({ min: 0, max: 10_000 }), fc.constantFrom(0, 2000)),
+  taxInclusive: fc.boolean(),
+  options: fc.array(
+    fc.record({
+      amount: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 3000 })),
+      freeOverSubtotal: fc.option(fc.integer({ min: 0, max: 20_000 }), { freq: 2 }),
+      taxable: fc.boolean(),
+    }),
+    { minLength: 1, maxLength: 3 },
+  ),
+});
 
 /** Unit prices in cents: small ones (rounding shows there) and ordinary ones. */
 const price = fc.oneof(fc.integer({ min: 0, max: 99 }), fc.integer({ min: 100, max: 100_000 }));
@@ -91,6 +138,13 @@ const scenario = fc.record({
   /** The shop's TAX_RATE_BPS. */
   taxRateBps: fc.oneof(fc.integer({ min: 0, max: 10_000 }), fc.constantFrom(0, 810, 825, 10_000)),
   prices: fc.array(price, { minLength: 1, maxLength: 4 }),
+  /** Each product's prices in GBP and EUR: null when it is not sold in that currency. */
+  otherPrices: fc.array(fc.tuple(fc.option(price, { freq: 4 }), fc.option(price, { freq: 4 })), {
+    minLength: 4,
+    maxLength: 4,
+  }),
+  /** The default region (USD, the shop's TAX_RATE_BPS added), the UK's (GBP) and Germany's (EUR). */
+  regions: fc.tuple(regionTerms, regionTerms, regionTerms),
   discounts: fc.array(discountTerms, { minLength: 1, maxLength: 4 }),
   /**
    * The first change is made before the store has a cart (it is told the shop's tax
@@ -104,10 +158,14 @@ const scenario = fc.record({
 function totalsOf(cart: Cart | ShownCart) {
   return {
     currency: cart.currency,
+    regionId: cart.regionId,
     taxRateBps: cart.taxRateBps,
+    taxInclusive: cart.taxInclusive,
     itemCount: cart.itemCount,
     subtotal: cart.subtotal,
     discountTotal: cart.discountTotal,
+    shippingOptionId: cart.shippingOptionId,
+    shippingTotal: cart.shippingTotal,
     taxTotal: cart.taxTotal,
     total: cart.total,
     discounts: cart.discounts.map((d) => ({
@@ -139,19 +197,71 @@ describe('optimistic totals equal the server’s', () => {
     await fc.assert(
       fc.asyncProperty(
         scenario,
-        async ({ taxRateBps, prices, discounts, beforeAnyCart, steps }) => {
+        async ({ taxRateBps, prices, otherPrices, regions, discounts, beforeAnyCart, steps }) => {
           const t: TestApp = await buildTestApp({
             env: { RATE_LIMITS: 'off', LOG_LEVEL: 'silent', TAX_RATE_BPS: String(taxRateBps) },
           });
           const r: ShopRun = startRun(t.app);
           try {
+            // Three regions: the default one (made from TAX_RATE_BPS, tax added) takes the
+            // US and the terms drawn for it but its tax, then the UK's and Germany's.
+            const admin = async <T>(method: 'POST' | 'PUT', url: string, payload: object) => {
+              const res = await t.app.inject({ method, url, headers: adminAuth, payload });
+              expect(res.statusCode, res.body).toBeLessThan(300);
+              return res.json<T>();
+            };
+            const made: Region[] = [
+              await admin<Region>('PUT', '/api/admin/regions/default', {
+                name: 'Default',
+                currency: 'USD',
+                countries: ['US'],
+                taxRateBps,
+                taxInclusive: false,
+                default: true,
+              }),
+            ];
+            for (const [name, currency, country, terms] of [
+              ['United Kingdom', 'GBP', 'GB', regions[1]],
+              ['Germany', 'EUR', 'DE', regions[2]],
+            ] as const)
+              made.push(
+                await admin<Region>('POST', '/api/admin/regions', {
+                  name,
+                  currency,
+                  countries: [country],
+                  taxRateBps: terms.taxRateBps,
+                  taxInclusive: terms.taxInclusive,
+                  default: false,
+                }),
+              );
+            const options: ShippingOption[] = [];
+            for (const [i, region] of made.entries())
+              for (const [j, o] of (regions[i]?.options ?? []).entries())
+                options.push(
+                  await admin<ShippingOption>('POST', '/api/admin/shipping-options', {
+                    regionId: region.id,
+                    name: `Option ${j}`,
+                    amount: { amount: o.amount, currency: region.currency },
+                    freeOverSubtotal: o.freeOverSubtotal,
+                    taxable: o.taxable,
+                  }),
+                );
+
             const products: Product[] = [];
-            for (const amount of prices) {
+            for (const [i, amount] of prices.entries()) {
+              const [gbp, eur] = otherPrices[i] ?? [null, null];
               const res = await t.app.inject({
                 method: 'POST',
                 url: '/api/admin/products',
                 headers: adminAuth,
-                payload: productInput({ price: { amount, currency: 'USD' } }),
+                payload: productInput({
+                  price: { amount, currency: 'USD' },
+                  prices: [
+                    ...(gbp === null ? [] : [{ amount: gbp, currency: 'GBP' as const }]),
+                    ...(eur === null ? [] : [{ amount: eur, currency: 'EUR' as const }]),
+                  ],
+                  requiresShipping: i % 2 === 0,
+                }),
               });
               expect(res.statusCode, res.body).toBe(201);
               products.push(res.json<Product>());
@@ -161,6 +271,8 @@ describe('optimistic totals equal the server’s', () => {
               const input: DiscountInput = {
                 code: `CODE${i}`,
                 ...terms,
+                // A plain percent code follows the cart anywhere; one with an amount is in dollars.
+                currency: terms.kind === 'percent' && terms.minSubtotal === null ? null : 'USD',
                 startsAt: null,
                 endsAt: null,
                 usageLimit: null,
@@ -176,6 +288,10 @@ describe('optimistic totals equal the server’s', () => {
             }
 
             const store: CartStore = r.store(beforeAnyCart ? { taxRateBps } : {});
+            // What the storefront reads (GET /api/regions, the cart's options): the facts
+            // that let a move or a choice be shown before the server answers.
+            store.rememberRegions(made);
+            store.rememberShippingOptions(options);
             await r.settle(store.start());
             if (!beforeAnyCart) await r.settle(store.createCart());
 
@@ -194,6 +310,12 @@ describe('optimistic totals equal the server’s', () => {
             };
             /** Makes a change, if there is a line for it; answers its result promise. */
             const change = (c: LineChange): Promise<ActionResult> | null => {
+              // A storefront offers only what is sold in the cart's currency.
+              const currency = store.getSnapshot().cart?.currency ?? 'USD';
+              if (c.kind === 'add') {
+                const product = products[c.product % products.length] as Product;
+                if (!priceIn(product, currency)) return null;
+              }
               if (c.kind === 'add')
                 return store.addLine(
                   products[c.product % products.length] as Product,
@@ -273,6 +395,44 @@ describe('optimistic totals equal the server’s', () => {
                   // cart shown once it has answered is the server's.
                   await r.settle(store.applyDiscount(code));
                   expect(await r.drive(idle), 'the store gets idle').toBe(true);
+                  break;
+                }
+                case 'country':
+                case 'address':
+                case 'ship': {
+                  const cart = store.getSnapshot().cart;
+                  if (!cart) break;
+                  const choices = options.filter((o) => o.regionId === cart.regionId);
+                  const option =
+                    s.kind === 'ship' ? choices[s.option % Math.max(1, choices.length)] : undefined;
+                  const result =
+                    s.kind === 'country'
+                      ? store.setCountry(s.country)
+                      : s.kind === 'address'
+                        ? store.setShippingAddress({
+                            name: 'Ada Lovelace',
+                            line1: '1 Main Street',
+                            line2: '',
+                            city: 'Springfield',
+                            postalCode: POSTAL_CODES[s.country],
+                            province: '',
+                            country: s.country,
+                          })
+                        : option
+                          ? store.setShippingOption(option.id)
+                          : null;
+                  if (!result) break;
+                  const shown = totalsOf(store.getSnapshot().cart as ShownCart);
+                  const got = await r.settle(result);
+                  expect(await r.drive(idle), 'the store gets idle').toBe(true);
+                  // A move the server refuses (a line not sold there, a code in dollars)
+                  // changes nothing; one it takes was shown, re-priced, before it answered.
+                  if (got.ok)
+                    expect(shown, `${at}: shown before the answer`).toEqual(
+                      totalsOf(await onServer()),
+                    );
+                  else
+                    expect(['PRODUCT_NOT_AVAILABLE', 'DISCOUNT_INVALID']).toContain(got.error.code);
                   break;
                 }
                 case 'remove-code': {
