@@ -1,8 +1,9 @@
 /**
  * The dashboard's one way to the server: same-origin JSON requests that carry the
- * admin session cookie, answers checked against the core schemas, and problem+json
- * errors turned into `ApiError`s with the server's words. A 401 on any admin request
- * means the session ended: the app is told once, and shows the sign-in screen.
+ * admin session cookie (and, for a change, the CSRF token), answers checked against the
+ * core schemas, and problem+json errors turned into `ApiError`s with the server's words
+ * (the fields it refused included). A 401 on any admin request means the session ended:
+ * the app is told once, and shows the sign-in screen.
  */
 
 /** What a core zod schema offers; kept structural so this file needs no zod import. */
@@ -14,6 +15,12 @@ export interface Schema<T> {
     | { success: false; error: { issues: readonly { path: PropertyKey[]; message: string }[] } };
 }
 
+/** A part of a request the server refused: a JSON pointer into the body, and why. */
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
 export class ApiError extends Error {
   override name = 'ApiError';
   constructor(
@@ -21,6 +28,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string | null = null,
     readonly requestId: string | null = null,
+    /** The problem document's `errors` (a refused body: which field, in the server's words). */
+    readonly errors: readonly FieldError[] = [],
   ) {
     super(message);
   }
@@ -37,19 +46,28 @@ async function problemOf(response: Response): Promise<ApiError> {
   let detail = `The server answered ${response.status} ${response.statusText}.`.replace(' .', '.');
   let code: string | null = null;
   let requestId = response.headers.get('x-request-id');
+  let errors: FieldError[] = [];
   try {
     const body = (await response.json()) as {
       detail?: unknown;
       code?: unknown;
       requestId?: unknown;
+      errors?: unknown;
     };
     if (typeof body.detail === 'string') detail = body.detail;
     if (typeof body.code === 'string') code = body.code;
     if (typeof body.requestId === 'string') requestId = body.requestId;
+    if (Array.isArray(body.errors)) errors = body.errors.filter(isFieldError);
   } catch {
     // Not a problem document (a proxy's error page): keep the status line.
   }
-  return new ApiError(detail, response.status, code, requestId);
+  return new ApiError(detail, response.status, code, requestId, errors);
+}
+
+function isFieldError(value: unknown): value is FieldError {
+  if (typeof value !== 'object' || value === null) return false;
+  const { path, message } = value as Record<string, unknown>;
+  return typeof path === 'string' && typeof message === 'string';
 }
 
 async function send(path: string, init: RequestInit = {}): Promise<Response> {
@@ -74,11 +92,20 @@ export async function getJson<T>(
   signal?: AbortSignal,
 ): Promise<T> {
   const response = await send(path, signal ? { signal } : {});
+  await refuseUnlessOk(response);
+  return parseAnswer(path, response, schema);
+}
+
+/** Throws the server's problem unless the answer is a success; a 401 ends the session. */
+async function refuseUnlessOk(response: Response): Promise<void> {
   if (response.status === 401) {
     onSessionEnded?.();
     throw await problemOf(response);
   }
   if (!response.ok) throw await problemOf(response);
+}
+
+async function parseAnswer<T>(path: string, response: Response, schema: Schema<T>): Promise<T> {
   const parsed = schema.safeParse(await response.json());
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -89,6 +116,70 @@ export async function getJson<T>(
     );
   }
   return parsed.data;
+}
+
+/**
+ * The CSRF token every change carries (a change made with the session cookie needs one):
+ * asked for once, and again when the server no longer takes it (the storefront in
+ * another tab may have replaced the cookie it is checked against).
+ */
+let csrfToken: Promise<string> | null = null;
+
+function csrf(): Promise<string> {
+  if (csrfToken) return csrfToken;
+  const asked = askCsrf();
+  csrfToken = asked;
+  // A failed ask is not kept: the next change asks again.
+  asked.catch(() => {
+    if (csrfToken === asked) csrfToken = null;
+  });
+  return asked;
+}
+
+async function askCsrf(): Promise<string> {
+  const response = await send('/api/csrf');
+  await refuseUnlessOk(response);
+  const body = (await response.json()) as { token?: unknown };
+  if (typeof body.token !== 'string')
+    throw new ApiError("The server's answer to /api/csrf has no token.", response.status);
+  return body.token;
+}
+
+async function sendChange(method: 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown) {
+  const attempt = async () =>
+    send(path, {
+      method,
+      headers: {
+        'x-csrf-token': await csrf(),
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  let response = await attempt();
+  if (response.status === 403) {
+    const problem = await problemOf(response.clone());
+    if (problem.code === 'CSRF_TOKEN_INVALID') {
+      csrfToken = null;
+      response = await attempt();
+    }
+  }
+  await refuseUnlessOk(response);
+  return response;
+}
+
+/** POSTs or PUTs an admin resource and checks the answer against its schema. */
+export async function saveJson<T>(
+  method: 'POST' | 'PUT',
+  path: string,
+  body: unknown,
+  schema: Schema<T>,
+): Promise<T> {
+  return parseAnswer(path, await sendChange(method, path, body), schema);
+}
+
+/** DELETEs an admin resource. */
+export async function remove(path: string): Promise<void> {
+  await sendChange('DELETE', path);
 }
 
 /** Trades the admin token for a session cookie (POST /api/admin/session). */

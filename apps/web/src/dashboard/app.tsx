@@ -9,6 +9,9 @@ import { AnalyticsView } from './views/analytics.tsx';
 import { Audit } from './views/audit.tsx';
 import { ErrorDetail, ErrorsList } from './views/errors.tsx';
 import { Overview } from './views/overview.tsx';
+import { RegionEditor } from './views/region-editor.tsx';
+import { Regions } from './views/regions.tsx';
+import { ShippingOptionEditor } from './views/shipping-option-editor.tsx';
 
 type Auth =
   | { state: 'checking' }
@@ -22,6 +25,11 @@ const NAV: { to: string; label: string; views: Route['view'][] }[] = [
   { to: pathOf({ view: 'audit' }), label: 'Audit', views: ['audit'] },
   { to: pathOf({ view: 'analytics' }), label: 'Analytics', views: ['analytics'] },
   { to: pathOf({ view: 'alerts' }), label: 'Alerts', views: ['alerts'] },
+  {
+    to: pathOf({ view: 'regions' }),
+    label: 'Regions',
+    views: ['regions', 'region-new', 'region', 'shipping-option-new', 'shipping-option'],
+  },
 ];
 
 const TITLES: Record<Route['view'], string> = {
@@ -31,6 +39,11 @@ const TITLES: Record<Route['view'], string> = {
   audit: 'Audit log',
   analytics: 'Analytics',
   alerts: 'Alerts',
+  regions: 'Regions and shipping',
+  'region-new': 'New region',
+  region: 'Region',
+  'shipping-option-new': 'New shipping option',
+  'shipping-option': 'Shipping option',
   'not-found': 'Not found',
 };
 
@@ -144,6 +157,24 @@ function View({ route }: { route: Route }) {
       return <AnalyticsView />;
     case 'alerts':
       return <Alerts />;
+    case 'regions':
+      return <Regions />;
+    case 'region-new':
+      return <RegionEditor key="new" regionId={null} />;
+    case 'region':
+      return <RegionEditor key={route.regionId} regionId={route.regionId} />;
+    case 'shipping-option-new':
+      return (
+        <ShippingOptionEditor
+          key={`new:${route.regionId}`}
+          optionId={null}
+          regionId={route.regionId}
+        />
+      );
+    case 'shipping-option':
+      return (
+        <ShippingOptionEditor key={route.optionId} optionId={route.optionId} regionId={null} />
+      );
     case 'not-found':
       return (
         <>

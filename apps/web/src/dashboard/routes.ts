@@ -11,6 +11,12 @@ const DASHBOARD_ROUTES = {
   audit: '/audit',
   analytics: '/analytics',
   alerts: '/alerts',
+  regions: '/regions',
+  // Before `region`: the first pattern that fits a path is its view.
+  'region-new': '/regions/new',
+  region: '/regions/:regionId',
+  'shipping-option-new': '/regions/:regionId/shipping-options/new',
+  'shipping-option': '/shipping-options/:optionId',
 } as const;
 
 export type Route = RouteOf<typeof DASHBOARD_ROUTES>;
