@@ -8,8 +8,9 @@
  *   storefront path answers the same page, stored under `/`).
  * - `/assets/…`: hashed build files, so cache first. A new build is detected from the
  *   page: its files are fetched into a new cache and the old cache is dropped.
- * - `GET /api/products…`: network first, the last answer offline (the catalogue to
- *   browse; an add made from it is checked by the server when it is sent).
+ * - `GET /api/products…` and `GET /api/regions`: network first, the last answer offline
+ *   (the catalogue to browse and the countries to ship to; a change made from them is
+ *   checked by the server when it is sent).
  * - Everything else (carts, checkout, live events, the dashboard, the docs) is not
  *   touched: it goes to the network as if there were no worker.
  */
@@ -38,7 +39,7 @@ self.addEventListener('fetch', (event) => {
     event.respondWith(page(event));
   } else if (url.pathname.startsWith('/assets/')) {
     event.respondWith(asset(request));
-  } else if (/^\/api\/products(?:\/[^/]+)?$/.test(url.pathname)) {
+  } else if (/^\/api\/(?:products(?:\/[^/]+)?|regions)$/.test(url.pathname)) {
     event.respondWith(networkFirst(request));
   }
 });

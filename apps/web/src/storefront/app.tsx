@@ -5,6 +5,7 @@ import { LiveRegions } from './announcer.tsx';
 import { CartDrawer } from './components/cart-drawer.tsx';
 import { Header } from './components/header.tsx';
 import { isCartNotice } from './components/cart-notice.tsx';
+import { KeepCountry } from './keep-country.tsx';
 import { spoken } from './components/problem.tsx';
 import { StatusBar } from './components/status-bar.tsx';
 import { useRoute, type Route } from './routes.ts';
@@ -63,6 +64,7 @@ function Shell() {
       <StatusBar />
       <CartDrawer open={drawerOpen} onClose={() => setDrawerOpen(false)} />
       <Announcements />
+      <KeepCountry />
     </>
   );
 }

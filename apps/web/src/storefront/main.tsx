@@ -8,6 +8,7 @@ import { createStorefrontStore } from './cart-store.ts';
 import { Catalog } from './catalog.ts';
 import { prepareMoneyFormat } from './money.ts';
 import { RefusalLog } from './refusals.ts';
+import { Regions } from './regions.ts';
 import { parseRoute } from './routes.ts';
 import './storefront.css';
 
@@ -29,13 +30,16 @@ const services = {
   catalog: new Catalog(store),
   refusals: new RefusalLog(store),
   announcer: new Announcer(),
+  regions: new Regions(store),
 };
 
 const root = document.getElementById('root');
 if (!root) throw new Error('the storefront page has no #root element');
 
 const route = parseRoute(window.location.pathname);
-const needed: Promise<unknown>[] = [store.start()];
+// The regions too: the header's countries, and a cart not made yet priced in the
+// default region's currency rather than a guess replaced a moment later.
+const needed: Promise<unknown>[] = [store.start(), services.regions.load()];
 if (route.view === 'home') needed.push(services.catalog.firstPage());
 if (route.view === 'product') needed.push(services.catalog.product(route.productId));
 prepareMoneyFormat();
@@ -43,6 +47,9 @@ await Promise.race([
   Promise.all(needed).catch(() => undefined),
   new Promise((resolve) => setTimeout(resolve, FIRST_PAINT_BUDGET_MS)),
 ]);
+// And the formatter of the cart's own currency, when the shopper chose another country.
+const currency = store.getSnapshot().cart?.currency;
+if (currency) prepareMoneyFormat(currency);
 
 // As a transition: React renders the page in slices of a few milliseconds, yielding to
 // the browser between them, rather than in one long task a slow phone cannot interrupt.

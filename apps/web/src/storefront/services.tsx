@@ -3,6 +3,7 @@ import type { CartStore } from '@cart/client';
 import type { Announcer } from './announcer.tsx';
 import type { Catalog } from './catalog.ts';
 import type { RefusalLog } from './refusals.ts';
+import type { Regions } from './regions.ts';
 
 /** What the storefront's views share: made once per page in main.tsx. */
 export interface Services {
@@ -10,6 +11,7 @@ export interface Services {
   catalog: Catalog;
   refusals: RefusalLog;
   announcer: Announcer;
+  regions: Regions;
 }
 
 const ServicesContext = createContext<Services | null>(null);

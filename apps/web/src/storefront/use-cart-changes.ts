@@ -1,6 +1,6 @@
 import { useMemo } from 'react';
 import type { ShownLine } from '@cart/client';
-import type { Product } from '@cart/core';
+import type { Address, CountryCode, CurrencyCode, Product } from '@cart/core';
 import { useCartActions } from '@cart/react';
 import { useServices } from './services.tsx';
 
@@ -62,6 +62,24 @@ export function useCartChanges() {
         refusals.clear('email');
         void actions.setEmail(email);
         announcer.say(email ? 'Email updated.' : 'Email removed.');
+      },
+      /** Moves the cart to the country's region: its prices and currency follow. */
+      setCountry(country: CountryCode, name: string, currency: CurrencyCode) {
+        refusals.clear('country');
+        void actions.setCountry(country);
+        announcer.say(`Shipping to ${name}. Prices are in ${currency}.`);
+      },
+      setShippingAddress(address: Address | null) {
+        // An address moves the cart to its country, as a choice of country does.
+        refusals.clear('address', 'country');
+        void actions.setShippingAddress(address);
+        announcer.say(address ? 'Shipping address saved.' : 'Shipping address removed.');
+      },
+      /** `label` is what the shopper chose, in words ("Express, £9.95"). */
+      setShippingOption(id: string, label: string) {
+        refusals.clear('shipping');
+        void actions.setShippingOption(id);
+        announcer.say(`Shipping method: ${label}.`);
       },
     };
   }, [store, refusals, announcer, actions]);

@@ -5,7 +5,8 @@
  * and its live subscribers are told); the shopper adds another product. The SDK starts
  * a new cart with that add in it, and the page says so in a calm notice the shopper can
  * dismiss: not an error, not "offline", no "Try again". The new cart is the one the
- * device keeps after a reload.
+ * device keeps after a reload, and it is in the shopper's country (the page chooses it
+ * again: a new cart starts in the shop's default region).
  *
  * Needs the built web app (`npm run build`; `npm test` builds it first).
  */
@@ -136,6 +137,45 @@ describe('an expired cart in the storefront', () => {
     await settled(page);
     expect(await page.getByTestId('cart-notice').count()).toBe(0);
     expect(await refusalsShown(page)).toEqual([]);
+  }, 90_000);
+
+  it("keeps the shopper's country in the new cart: its prices stay in pounds", async () => {
+    const other = await shop.browser.newContext({ serviceWorkers: 'block' });
+    try {
+      const page = await other.newPage();
+      watchConsole(page, problems, [/status of 4(09|10)/]);
+      await openShop(page, shop.server.url);
+      const country = page.getByRole('combobox', { name: 'Ship to' });
+      await country.selectOption({ label: 'United Kingdom (GBP)' });
+      await addButton(page, 'Ceramic Mug').click();
+      await countIs(page, 1);
+      await settled(page);
+
+      const since = new Date().toISOString();
+      await shop.server.app.sweep(new Date(Date.now() + 31 * DAY_MS));
+      await addButton(page, 'Glass Dripper').click();
+      await page.getByTestId('cart-notice').waitFor(WAIT);
+      await countIs(page, 1);
+
+      // The new cart starts in the shop's default region (US dollars); the page chooses
+      // the shopper's country for it again, and the add is priced in pounds.
+      const carts = async () =>
+        (await shop.createdSince(since))
+          .filter((c) => c.lines.length > 0)
+          .map((c) => ({
+            country: c.country,
+            currency: c.currency,
+            lines: c.lines.map((l) => [l.productId, l.unitPrice.currency]),
+          }));
+      await expect
+        .poll(carts, { timeout: WAIT.timeout })
+        .toEqual([{ country: 'GB', currency: 'GBP', lines: [['glass-dripper', 'GBP']] }]);
+      await settled(page);
+      expect(await country.inputValue()).toBe('GB');
+      expect(await refusalsShown(page)).toEqual([]);
+    } finally {
+      await other.close().catch(() => undefined);
+    }
   }, 90_000);
 
   it('logged no script error and no Content-Security-Policy violation', () => {

@@ -6,11 +6,12 @@
  * code the schema refuses is explained next to its field first), picks express shipping
  * from the "Shipping method" radio group, whose options show their cost, and places the
  * order. The summary states the shipping and the VAT the tax-inclusive total contains;
- * the server holds the same order. axe-core on checkout, with a refused field on show.
+ * the server holds the same order, and the next cart is in pounds too. axe-core on
+ * checkout, with a refused field on show; checkout on a 360 px phone.
  *
  * Needs the built web app (`npm run build`; `npm test` builds it first).
  */
-import type { BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Cart, CreatedCart } from '@cart/core';
 import {
@@ -42,10 +43,6 @@ function cartCreated(page: Page): Promise<CreatedCart> {
 const overflows = (page: Page) =>
   page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
 
-/** The text of a row of the totals, by its test id. */
-const total = (page: Page, testId: string) =>
-  page.locator('.checkout-side, .order-page').getByTestId(testId).first().textContent();
-
 describe('regions, shipping and currencies in the storefront', () => {
   let shop: Storefront;
   const contexts: BrowserContext[] = [];
@@ -60,7 +57,8 @@ describe('regions, shipping and currencies in the storefront', () => {
     await shop?.close();
   });
 
-  async function shopper(options: Parameters<Storefront['browser']['newContext']>[0] = {}) {
+  /** A new shopper: a fresh browser profile. */
+  async function shopper(options: BrowserContextOptions = {}): Promise<Page> {
     const context = await shop.browser.newContext({ serviceWorkers: 'block', ...options });
     contexts.push(context);
     const page = await context.newPage();
@@ -109,7 +107,9 @@ describe('regions, shipping and currencies in the storefront', () => {
 
     await page.getByLabel('Email for your receipt').fill('shopper@example.co.uk');
     // The address's country is the cart's.
-    expect(await page.getByRole('combobox', { name: 'Country' }).inputValue()).toBe('GB');
+    expect(await page.getByRole('combobox', { name: 'Country', exact: true }).inputValue()).toBe(
+      'GB',
+    );
     await page.getByLabel('Full name').fill('Jo Bloggs');
     await page.getByLabel('Address line 1').fill('1 High Street');
     await page.getByLabel('Town or city').fill('London');
@@ -136,7 +136,13 @@ describe('regions, shipping and currencies in the storefront', () => {
     const standard = methods.getByRole('radio', { name: 'Standard £3.99' });
     const express = methods.getByRole('radio', { name: 'Express £9.95' });
     await standard.waitFor(WAIT);
-    await express.check();
+    await express.waitFor(WAIT);
+    // Chosen with the keyboard: Tab from the address (saving it) into the group, an arrow on.
+    await page.getByRole('combobox', { name: 'Country', exact: true }).focus();
+    await page.keyboard.press('Tab');
+    expect(await standard.evaluate((el) => el === document.activeElement)).toBe(true);
+    await page.keyboard.press('ArrowDown');
+    expect(await express.isChecked()).toBe(true);
     await page.waitForFunction(
       () =>
         document.querySelector('.checkout-side [data-testid="shipping-total"]')?.textContent ===
@@ -145,10 +151,9 @@ describe('regions, shipping and currencies in the storefront', () => {
       WAIT,
     );
     // £20.98 + £9.95 = £30.93, which contains 30.93 × 20/120 = £5.155, half to even £5.16.
-    expect(await total(page, 'total')).toBe('£30.93');
-    expect(await page.locator('.checkout-side [data-testid="tax-row"]').textContent()).toBe(
-      'Including tax (20%)£5.16',
-    );
+    const summary = page.locator('.checkout-side');
+    expect(await summary.getByTestId('total').textContent()).toBe('£30.93');
+    expect(await summary.getByTestId('tax-row').textContent()).toBe('Including tax (20%)£5.16');
     await settled(page);
     expect(await seriousViolations(page), 'checkout').toEqual([]);
 
@@ -159,6 +164,12 @@ describe('regions, shipping and currencies in the storefront', () => {
     expect(await order.getByTestId('tax-row').textContent()).toBe('Including tax (20%)£5.16');
     expect(await order.getByTestId('total').textContent()).toBe('£30.93');
     expect(await order.locator('address').textContent()).toContain('SW1A 1AA');
+    // The next cart is in pounds too: the country stays the shopper's.
+    await page.waitForFunction(
+      () => document.querySelector<HTMLSelectElement>('#country')?.value === 'GB',
+      undefined,
+      WAIT,
+    );
 
     const { id } = await created;
     const cart: Cart = await shop.stored(id);

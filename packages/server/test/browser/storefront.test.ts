@@ -66,6 +66,21 @@ const isActions = (url: string) => /\/api\/carts\/[^/]+\/actions$/.test(new URL(
 const overflows = (page: Page) =>
   page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
 
+/**
+ * At checkout, where the order ships (a US address: the demo shop's default region) and
+ * how, through the form as a shopper fills it in: every demo product is shipped.
+ */
+async function shipTo(page: Page, method: 'Standard' | 'Express' = 'Standard'): Promise<void> {
+  await page.getByLabel('Full name').fill('Sam Shopper');
+  await page.getByLabel('Address line 1').fill('1 Market Street');
+  await page.getByLabel('Town or city').fill('San Francisco');
+  await page.getByLabel('Postal code').fill('94103');
+  await page
+    .getByRole('group', { name: 'Shipping method' })
+    .getByRole('radio', { name: new RegExp(`^${method} `) })
+    .check();
+}
+
 describe('storefront in headless Chromium', () => {
   let shop: Storefront;
   let server: TestServer;
@@ -319,6 +334,7 @@ describe('storefront in headless Chromium', () => {
     await page.getByRole('button', { name: 'Checkout' }).click();
     await page.getByRole('heading', { level: 1, name: 'Checkout' }).waitFor(WAIT);
     await page.getByLabel('Email for your receipt').fill('shopper@example.com');
+    await shipTo(page);
     await page.getByRole('button', { name: 'Place order' }).click();
     await page.getByRole('heading', { level: 1, name: /your order is placed/ }).waitFor(WAIT);
     const orderId = await page.getByTestId('order-id').textContent();
@@ -332,6 +348,8 @@ describe('storefront in headless Chromium', () => {
     expect(cart.status).toBe('checked_out');
     expect(cart.email).toBe('shopper@example.com');
     expect(cart.lines.map((l) => l.productId).sort()).toEqual(['paper-filters', 'tea-earl-grey']);
+    expect(cart.shippingOptionId).toBe('us-standard');
+    expect(cart.shippingAddress).toMatchObject({ postalCode: '94103', country: 'US' });
   }, 60_000);
 
   it('shows new prices next to the total when the catalog changed before the order, then places it at them', async () => {
@@ -361,12 +379,21 @@ describe('storefront in headless Chromium', () => {
     await page.getByRole('heading', { level: 1, name: 'Checkout' }).waitFor(WAIT);
     const total = page.locator('.checkout-side').getByTestId('total');
     expect(await total.textContent()).toBe('$40.00');
+    // $40.00 and standard shipping ($5.00: free from $50.00).
+    await shipTo(page);
+    await page.waitForFunction(
+      () =>
+        document.querySelector('.checkout-side [data-testid="total"]')?.textContent === '$45.00',
+      undefined,
+      WAIT,
+    );
 
     // While the shopper fills in the form, the shop corrects the price.
     const { id: _id, ...input } = product;
+    const newPrice = { amount: 4500, currency: 'USD' };
     const put = await http.request('PUT', `/api/admin/products/${product.id}`, {
       token: server.adminToken,
-      body: { ...input, price: { amount: 4500, currency: 'USD' } },
+      body: { ...input, price: newPrice, prices: [newPrice] },
     });
     expect(put.status, put.text).toBe(200);
 
@@ -377,10 +404,11 @@ describe('storefront in headless Chromium', () => {
     const words = await problem.textContent();
     expect(words).toContain(ERROR_CATALOG.PRICES_CHANGED.message);
     expect(words).toContain('Repriced Kettle now costs $45.00 (was $40.00).');
-    // The total beside it, and the order's lines, show the new price: no order yet.
+    // The total beside it (the new price and the shipping), and the order's lines, show
+    // the new price: no order yet.
     await page.waitForFunction(
       () =>
-        document.querySelector('.checkout-side [data-testid="total"]')?.textContent === '$45.00',
+        document.querySelector('.checkout-side [data-testid="total"]')?.textContent === '$50.00',
       undefined,
       WAIT,
     );
@@ -389,7 +417,8 @@ describe('storefront in headless Chromium', () => {
     const { id, token } = await created;
     expect(await serverCart(id, token)).toMatchObject({
       status: 'active',
-      total: { amount: 4500 },
+      subtotal: { amount: 4500 },
+      total: { amount: 5000 },
     });
 
     // Placing the order again accepts the new total.
@@ -397,7 +426,8 @@ describe('storefront in headless Chromium', () => {
     await page.getByRole('heading', { level: 1, name: /your order is placed/ }).waitFor(WAIT);
     expect(await serverCart(id, token)).toMatchObject({
       status: 'checked_out',
-      total: { amount: 4500, currency: 'USD' },
+      subtotal: { amount: 4500, currency: 'USD' },
+      total: { amount: 5000, currency: 'USD' },
     });
   }, 60_000);
 
@@ -428,6 +458,15 @@ describe('storefront in headless Chromium', () => {
 
     await page.goto(`${server.url}/checkout`);
     await page.getByRole('button', { name: 'Place order' }).waitFor(WAIT);
+    // With the shipping methods read, and the address form's messages on show.
+    await page
+      .getByRole('group', { name: 'Shipping method' })
+      .getByRole('radio')
+      .first()
+      .waitFor(WAIT);
+    await page.getByLabel('Postal code').fill('123');
+    await page.getByLabel('Postal code').blur();
+    await page.locator('#address-postalCode-error').waitFor(WAIT);
     expect(await seriousViolations(page), 'checkout').toEqual([]);
   }, 90_000);
 

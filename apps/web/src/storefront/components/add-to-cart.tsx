@@ -2,6 +2,7 @@ import type { Product } from '@cart/core';
 import { useRefusal } from '../refusals.ts';
 import { useServices } from '../services.tsx';
 import { useCartChanges } from '../use-cart-changes.ts';
+import { useProductPrice } from './price.tsx';
 import { Problem } from './problem.tsx';
 
 /**
@@ -23,12 +24,15 @@ export function AddToCart({
   const refusal = useRefusal(refusals, `product:${product.id}`);
   const problemId = `add-problem-${product.id}`;
   const soldOut = product.stock === 0;
+  // A cart in a currency the product has no price in cannot hold it (the price says so).
+  const unpriced = useProductPrice(product) === undefined;
 
   return (
     <div className={`add-to-cart ${className}`}>
-      {soldOut ? (
+      {soldOut || unpriced ? (
         <button type="button" className="button button-primary" disabled>
-          Sold out<span className="sr-only">: {product.name}</span>
+          {soldOut ? 'Sold out' : 'Not available'}
+          <span className="sr-only">: {product.name}</span>
         </button>
       ) : (
         <button

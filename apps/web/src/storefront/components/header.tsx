@@ -1,11 +1,12 @@
 import { useCart, useCartStatus } from '@cart/react';
 import { Link } from '../../shared/link.tsx';
 import { pathOf, type Route } from '../routes.ts';
+import { CountryPicker, CountryProblem } from './country-picker.tsx';
 
 /**
- * The banner: the shop's name (home), the catalogue, and the "Cart" control that
- * opens the drawer and shows the item count — the cart as shown, so an add counts at
- * once, before the server has answered.
+ * The banner: the shop's name (home), the country the prices are for, the catalogue,
+ * and the "Cart" control that opens the drawer and shows the item count — the cart as
+ * shown, so an add counts at once, before the server has answered.
  */
 export function Header({ route, onOpenCart }: { route: Route; onOpenCart: () => void }) {
   const cart = useCart();
@@ -21,6 +22,7 @@ export function Header({ route, onOpenCart }: { route: Route; onOpenCart: () => 
           </span>
           Brew &amp; Leaf
         </Link>
+        <CountryPicker />
         <nav aria-label="Main" className="main-nav">
           <Link to={pathOf({ view: 'home' })} current={route.view === 'home'} className="nav-link">
             Shop
@@ -47,6 +49,7 @@ export function Header({ route, onOpenCart }: { route: Route; onOpenCart: () => 
           </button>
         </nav>
       </div>
+      <CountryProblem />
     </header>
   );
 }

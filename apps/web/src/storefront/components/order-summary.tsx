@@ -3,11 +3,21 @@ import type { ReactNode } from 'react';
 import { formatDiscount, formatMoney } from '../money.ts';
 
 /**
- * Subtotal, discounts, tax and total, as the cart states them: computed by the core
- * reducer (on the server, and on the device for changes not yet confirmed — the same
- * code), never added up here.
+ * Subtotal, discounts, shipping, tax and total, as the cart states them: computed by
+ * the core reducer (on the server, and on the device for changes not yet confirmed —
+ * the same code), never added up here.
  */
-type Totals = Pick<Cart, 'subtotal' | 'discountTotal' | 'taxTotal' | 'total'>;
+type Totals = Pick<
+  Cart,
+  | 'subtotal'
+  | 'discountTotal'
+  | 'shippingTotal'
+  | 'taxTotal'
+  | 'total'
+  | 'taxRateBps'
+  | 'taxInclusive'
+  | 'shippingOption'
+> & { lines: readonly Pick<Line, 'requiresShipping'>[] };
 
 type OrderSummaryProps =
   /** In the cart drawer: the subtotal alone, and where to find the rest. */
@@ -31,7 +41,7 @@ export function OrderSummary(props: OrderSummaryProps) {
     return (
       <>
         <TotalsList cart={props.cart} brief />
-        <p className="muted small">Discounts and tax are shown in the cart.</p>
+        <p className="muted small">Discounts, shipping and tax are shown in the cart.</p>
       </>
     );
   }
@@ -48,7 +58,22 @@ export function OrderSummary(props: OrderSummaryProps) {
   );
 }
 
+const percent = new Intl.NumberFormat('en-US', { style: 'percent', maximumFractionDigits: 2 });
+
+/** A tax rate in words: 2000 basis points → "20%". */
+export function formatTaxRate(bps: number): string {
+  return percent.format(bps / 10_000);
+}
+
 function TotalsList({ cart, brief }: { cart: Totals; brief: boolean }) {
+  const ships = cart.lines.some((line) => line.requiresShipping);
+  // Tax-inclusive prices contain the tax: it is stated under the total, not added to it.
+  const tax = (
+    <div className="totals-row" data-testid="tax-row">
+      <dt>{cart.taxInclusive ? `Including tax (${formatTaxRate(cart.taxRateBps)})` : 'Tax'}</dt>
+      <dd data-testid="tax-total">{formatMoney(cart.taxTotal)}</dd>
+    </div>
+  );
   return (
     <dl className="totals" data-testid="totals">
       <div className="totals-row">
@@ -63,14 +88,31 @@ function TotalsList({ cart, brief }: { cart: Totals; brief: boolean }) {
               <dd data-testid="discount-total">{formatDiscount(cart.discountTotal)}</dd>
             </div>
           ) : null}
-          <div className="totals-row">
-            <dt>Tax</dt>
-            <dd data-testid="tax-total">{formatMoney(cart.taxTotal)}</dd>
-          </div>
+          {ships ? (
+            <div className="totals-row" data-testid="shipping-row">
+              <dt>
+                Shipping
+                {cart.shippingOption ? (
+                  <span className="muted"> ({cart.shippingOption.name})</span>
+                ) : null}
+              </dt>
+              <dd data-testid="shipping-total">
+                {cart.shippingOption === null ? (
+                  <span className="muted">Not chosen yet</span>
+                ) : cart.shippingTotal.amount === 0 ? (
+                  'Free'
+                ) : (
+                  formatMoney(cart.shippingTotal)
+                )}
+              </dd>
+            </div>
+          ) : null}
+          {cart.taxInclusive ? null : tax}
           <div className="totals-row totals-total">
             <dt>Total</dt>
             <dd data-testid="total">{formatMoney(cart.total)}</dd>
           </div>
+          {cart.taxInclusive ? tax : null}
         </>
       )}
     </dl>

@@ -58,7 +58,8 @@ export function explain(report: Pick<CartErrorReport, 'message' | 'detail' | 'er
   return out;
 }
 
-function sentence(text: string): string {
+/** A message as a sentence: a capital first, a full stop last ("enter a city" → "Enter a city."). */
+export function sentence(text: string): string {
   const t = text.trim();
   if (!t) return '';
   const capital = t[0]?.toUpperCase() + t.slice(1);

@@ -1,8 +1,8 @@
 import type { Product } from '@cart/core';
 import { Link } from '../../shared/link.tsx';
-import { formatMoney } from '../money.ts';
 import { pathOf } from '../routes.ts';
 import { AddToCart } from './add-to-cart.tsx';
+import { ProductPrice } from './price.tsx';
 import { ProductArt } from './product-art.tsx';
 
 /** How much is left, in words, when it matters to the shopper. */
@@ -13,7 +13,7 @@ export function stockNote(product: Pick<Product, 'stock'>): string | null {
   return null;
 }
 
-/** A product in the grid: picture, name (a link to its page), price, stock, "Add". */
+/** A product in the grid: picture, name (a link to its page), price in the cart's currency, stock, "Add". */
 export function ProductCard({ product }: { product: Product }) {
   const note = stockNote(product);
   return (
@@ -25,7 +25,7 @@ export function ProductCard({ product }: { product: Product }) {
         </h3>
         <p className="card-price">
           <span className="sr-only">Price: </span>
-          {formatMoney(product.price)}
+          <ProductPrice product={product} />
           <span className="stock-note">{note ?? ''}</span>
         </p>
         <AddToCart product={product} />

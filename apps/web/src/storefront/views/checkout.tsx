@@ -6,6 +6,8 @@ import { navigate } from '../../shared/router.ts';
 import { EmailField, NoteField } from '../components/cart-fields.tsx';
 import { OrderSummary, OrderedLines } from '../components/order-summary.tsx';
 import { Problem } from '../components/problem.tsx';
+import { ShippingAddress, useAddressForm } from '../components/shipping-address.tsx';
+import { ShippingMethod } from '../components/shipping-method.tsx';
 import { rememberOrder } from '../orders.ts';
 import { pathOf } from '../routes.ts';
 import { useServices } from '../services.tsx';
@@ -44,9 +46,10 @@ function problemOf(error: unknown): CheckoutProblem {
 }
 
 /**
- * Checkout: the email for the receipt, the order as it will be placed, and "Place
- * order". Checking out is never optimistic: the SDK first sends every queued change,
- * then the server reserves the stock and closes the cart, answering with the order.
+ * Checkout: the email for the receipt, where to ship and how, the order as it will be
+ * placed, and "Place order". Checking out is never optimistic: the SDK first sends every
+ * queued change, then the server reserves the stock and closes the cart, answering with
+ * the order.
  */
 export function CheckoutView() {
   const snapshot = useCartSnapshot();
@@ -74,27 +77,61 @@ export function CheckoutView() {
   );
 }
 
+/** Where focus goes when no method is chosen: the first one (their heading while they load). */
+const firstShippingChoice = () =>
+  document.querySelector<HTMLInputElement>('input[name="shippingOption"]') ??
+  document.getElementById('shipping-heading');
+
+/** The email as typed (the field saves it only when the shopper leaves it). */
+function typedEmail(): string {
+  const field = document.getElementById('cart-email');
+  return field instanceof HTMLInputElement ? field.value.trim() : '';
+}
+
 function CheckoutForm({ cart }: { cart: ShownCart }) {
   const store = useCartStore();
   const actions = useCartActions();
   const { announcer } = useServices();
   const [placing, setPlacing] = useState(false);
   const [problem, setProblem] = useState<CheckoutProblem | null>(null);
+  const address = useAddressForm(cart);
+  // Asked once the order was placed without a method, until one is chosen.
+  const [askedForMethod, setAskedForMethod] = useState(false);
+  const ships = cart.lines.some((line) => line.requiresShipping);
+
+  /** What is missing before the order can be placed, said next to the total; focus on the first. */
+  const missing = (): boolean => {
+    const reasons: string[] = [];
+    let focus: HTMLElement | null = null;
+    if (!typedEmail()) {
+      reasons.push('Enter an email address for your receipt.');
+      focus = document.getElementById('cart-email');
+    }
+    if (ships) {
+      const checked = address.validate();
+      if (checked.address) address.save(checked.address);
+      else {
+        reasons.push('Check your shipping address.');
+        focus ??= document.getElementById(checked.firstInvalid);
+      }
+      // After the address: one in another region drops the method chosen in the old one.
+      if (!store.getSnapshot().cart?.shippingOptionId) {
+        reasons.push('Choose a shipping method.');
+        setAskedForMethod(true);
+        focus ??= firstShippingChoice();
+      }
+    }
+    const [first, ...rest] = reasons;
+    if (first === undefined) return false;
+    setProblem({ message: first, detail: rest.join(' '), errors: [], retryable: false });
+    focus?.focus();
+    return true;
+  };
 
   const place = async () => {
     if (placing) return;
-    const email =
-      (document.getElementById('cart-email') as HTMLInputElement | null)?.value.trim() ?? '';
-    if (!email) {
-      setProblem({
-        message: 'Enter an email address for your receipt.',
-        detail: '',
-        errors: [],
-        retryable: false,
-      });
-      document.getElementById('cart-email')?.focus();
-      return;
-    }
+    if (missing()) return;
+    const email = typedEmail();
     setProblem(null);
     setPlacing(true);
     announcer.say('Placing your order…');
@@ -111,6 +148,16 @@ function CheckoutForm({ cart }: { cart: ShownCart }) {
       setProblem(p);
       announcer.alert(`${p.message} ${p.detail}`);
       setPlacing(false);
+      // The shop's SHIPPING_REQUIRED names what it lacks: show it there.
+      if (error instanceof CartApiError && error.code === 'SHIPPING_REQUIRED') {
+        if (error.errors[0]?.path === '/shippingOptionId') {
+          setAskedForMethod(true);
+          firstShippingChoice()?.focus();
+        } else {
+          const checked = address.validate();
+          document.getElementById(checked.firstInvalid ?? 'address-name')?.focus();
+        }
+      }
     }
   };
 
@@ -129,6 +176,15 @@ function CheckoutForm({ cart }: { cart: ShownCart }) {
           <EmailField cart={cart} required />
           <NoteField cart={cart} />
         </section>
+        {ships ? (
+          <>
+            <ShippingAddress cart={cart} form={address} />
+            <ShippingMethod
+              cart={cart}
+              error={askedForMethod && !cart.shippingOptionId ? 'Choose a shipping method.' : null}
+            />
+          </>
+        ) : null}
         <section className="panel" aria-labelledby="review-heading">
           <h2 id="review-heading" className="section-title">
             Your order

@@ -4,9 +4,9 @@ import { Link } from '../../shared/link.tsx';
 import { useProduct } from '../catalog.ts';
 import { AddToCart } from '../components/add-to-cart.tsx';
 import { Problem } from '../components/problem.tsx';
+import { ProductPrice } from '../components/price.tsx';
 import { ProductArt } from '../components/product-art.tsx';
 import { stockNote } from '../components/product-card.tsx';
-import { formatMoney } from '../money.ts';
 import { pathOf } from '../routes.ts';
 import { useServices } from '../services.tsx';
 import { NotFound } from './not-found.tsx';
@@ -71,7 +71,7 @@ function ProductDetail({ product }: { product: Product }) {
         </h1>
         <p className="product-price">
           <span className="sr-only">Price: </span>
-          {formatMoney(product.price)}
+          <ProductPrice product={product} />
         </p>
         <p className="stock-line">
           {note ?? (product.stock === null ? 'In stock' : `${product.stock} in stock`)}
