@@ -103,6 +103,9 @@ describe('npm start (scripts/start.js)', () => {
     const asset = await fetch(`${started.url}${script?.[1]}`);
     expect(asset.status).toBe(200);
     expect(asset.headers.get('content-type')).toMatch(/javascript/);
+    // Read to the end, as a browser does: an answer left unread holds its connection open
+    // (the storefront bundle is larger than the socket buffers), and the drain waits for it.
+    expect((await asset.arrayBuffer()).byteLength).toBeGreaterThan(0);
     await stop(started);
   }, 60_000);
 
