@@ -5,6 +5,7 @@
  */
 export * from './schemas/common.ts';
 export * from './schemas/product.ts';
+export * from './schemas/country.ts';
 export * from './schemas/region.ts';
 export * from './schemas/discount.ts';
 export * from './schemas/cart.ts';

@@ -1,6 +1,7 @@
 import type { Discount } from '../schemas/discount.ts';
 import type { Product } from '../schemas/product.ts';
-import type { CountryCode, Region, ShippingOption } from '../schemas/region.ts';
+import type { CountryCode } from '../schemas/country.ts';
+import type { Region, ShippingOption } from '../schemas/region.ts';
 
 /** Limits a cart is held to; every change that would pass one is refused whole. */
 export interface CartLimits {

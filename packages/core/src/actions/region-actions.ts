@@ -2,13 +2,8 @@ import { fail, ok, type Result } from '../errors/problem.ts';
 import type { CurrencyCode } from '../money/currency.ts';
 import type { AppliedDiscount, CartState, LineState } from '../schemas/cart.ts';
 import { priceIn } from '../schemas/product.ts';
-import type {
-  Address,
-  AppliedShippingOption,
-  CountryCode,
-  Region,
-  ShippingOption,
-} from '../schemas/region.ts';
+import type { CountryCode } from '../schemas/country.ts';
+import type { Address, AppliedShippingOption, Region, ShippingOption } from '../schemas/region.ts';
 import type { ApplyContext } from './context.ts';
 import { regionOf, snapshot } from './line-pricing.ts';
 

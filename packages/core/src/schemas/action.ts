@@ -1,7 +1,8 @@
 import * as z from 'zod';
 import { ActionId, Attributes, Email, Id, LIMITS, multiLineText } from './common.ts';
 import { DiscountCode } from './discount.ts';
-import { Address, CountryCode } from './region.ts';
+import { CountryCode } from './country.ts';
+import { Address } from './region.ts';
 
 /** Quantities a request may carry at all; the cart limits (999 by default) apply after. */
 export const MAX_REQUEST_QUANTITY = 1_000_000;

@@ -4,7 +4,8 @@ import { Money } from '../money/money.ts';
 import { ActionId, Id, LIMITS, Timestamp } from './common.ts';
 import { DiscountCode, DiscountKind } from './discount.ts';
 import { Sku } from './product.ts';
-import { Address, AppliedShippingOption, CountryCode } from './region.ts';
+import { CountryCode } from './country.ts';
+import { Address, AppliedShippingOption } from './region.ts';
 
 export const CartStatus = z.enum(['active', 'merged', 'checked_out', 'expired']);
 export type CartStatus = z.infer<typeof CartStatus>;

@@ -1,13 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  Address,
-  COUNTRY_CODES,
-  CountryCode,
-  Region,
-  RegionInput,
-  ShippingOption,
-  ShippingOptionInput,
-} from './region.ts';
+import { Address, Region, RegionInput, ShippingOption, ShippingOptionInput } from './region.ts';
+import { COUNTRY_CODES, CountryCode } from './country.ts';
 
 const region = (over: Partial<Region> = {}): Region => ({
   id: 'uk',

@@ -1,3 +1,6 @@
+// Over 400 lines on purpose: one table of an example request and answer for every
+// operation of the API (the document's own test holds each against its schemas), kept in
+// one place so that a new operation has one place to get its example.
 import type * as z from 'zod';
 import type {
   ActionBatch,

@@ -1,5 +1,6 @@
 import type { DiscountInput, Money, Product, Region, ShippingOption } from '@cart/core';
-import type { AuditEntry, Storage } from '../storage/port.ts';
+import type { Storage } from '../storage/port.ts';
+import { seedAuditor } from './regions.ts';
 
 /**
  * The demo shop's regions: the United States (the default, in USD, tax added at
@@ -343,19 +344,7 @@ const DISCOUNTS: DiscountInput[] = [
  */
 export function seedDemoCatalog(storage: Storage, now = new Date()): Promise<boolean> {
   // One millisecond apart, so that the catalog lists in the order written here.
-  let tick = 0;
-  const audit = (action: string, detail: Record<string, unknown>): AuditEntry => ({
-    at: new Date(now.getTime() + tick++).toISOString(),
-    actorType: 'system',
-    actorId: null,
-    requestId: null,
-    clientAddress: null,
-    action,
-    cartId: null,
-    beforeVersion: null,
-    afterVersion: null,
-    detail,
-  });
+  const audit = seedAuditor(now);
   return storage.seedCatalog({
     products: PRODUCTS.map((p) => ({
       product: product(p),

@@ -9,6 +9,28 @@ import type { Config } from '../config.ts';
 import type { AuditEntry, Storage } from '../storage/port.ts';
 import { LEGACY_REGION_ID } from '../storage/rows.ts';
 
+/**
+ * The audit entries of a seed, by the system: each a millisecond after the one before,
+ * from `now`, so that what is seeded lists in the order it was written.
+ */
+export function seedAuditor(
+  now: Date,
+): (action: string, detail: Record<string, unknown>) => AuditEntry {
+  let tick = 0;
+  return (action, detail) => ({
+    at: new Date(now.getTime() + tick++).toISOString(),
+    actorType: 'system',
+    actorId: null,
+    requestId: null,
+    clientAddress: null,
+    action,
+    cartId: null,
+    beforeVersion: null,
+    afterVersion: null,
+    detail,
+  });
+}
+
 /** The default region of a server that has no other: everywhere, in CURRENCY, TAX_RATE_BPS added. */
 export function settingsRegion(config: Config): Region {
   return {
@@ -33,19 +55,7 @@ export function seedRegions(
   options: readonly ShippingOption[],
   now = new Date(),
 ): Promise<boolean> {
-  let tick = 0;
-  const audit = (action: string, detail: Record<string, unknown>): AuditEntry => ({
-    at: new Date(now.getTime() + tick++).toISOString(),
-    actorType: 'system',
-    actorId: null,
-    requestId: null,
-    clientAddress: null,
-    action,
-    cartId: null,
-    beforeVersion: null,
-    afterVersion: null,
-    detail,
-  });
+  const audit = seedAuditor(now);
   return storage.seedRegions(
     regions.map((region) => ({
       region,

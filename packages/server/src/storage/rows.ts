@@ -1,15 +1,14 @@
 /**
  * Rows as both adapters' tables hold them (the column names are the same in SQLite and
  * PostgreSQL), and their mapping to the port's types and back: one mapping, whatever the
- * database. Carts, stored answers, the catalog, regions and the audit log here; the monitoring
- * tables in monitoring-rows.ts. What differs by driver is said where it does (a JSON
+ * database. Carts, stored answers, the catalog and the audit log here; regions and shipping
+ * options in region-rows.ts, the monitoring tables in monitoring-rows.ts. What differs by driver is said where it does (a JSON
  * column arrives as text from SQLite and parsed from PostgreSQL; SQLite binds no booleans).
  */
 import {
   pricesOf,
   type AppliedDiscount,
   type CartState,
-  type CountryCode,
   type CurrencyCode,
   type Discount,
   type DiscountInput,
@@ -17,19 +16,15 @@ import {
   type Money,
   type Product,
   type ProductInput,
-  type Region,
-  type RegionInput,
-  type ShippingOption,
-  type ShippingOptionInput,
 } from '@cart/core';
 import type { AuditEntry, AuditRecord, IdempotencyRecord, StoredCart } from './port.ts';
 
 /** A JSON column: text from SQLite, parsed already from PostgreSQL (JSONB). */
-const fromJson = <T>(value: string | T): T =>
+export const fromJson = <T>(value: string | T): T =>
   typeof value === 'string' ? (JSON.parse(value) as T) : value;
 
 /** A boolean column: BOOLEAN in PostgreSQL, 0/1 in SQLite. */
-const fromBoolean = (value: boolean | number): boolean => value === true || value === 1;
+export const fromBoolean = (value: boolean | number): boolean => value === true || value === 1;
 
 // ---- carts --------------------------------------------------------------------------
 
@@ -261,104 +256,6 @@ export const asStoredDiscount = (d: DiscountInput): Discount => ({
   currency: d.currency ?? null,
   timesUsed: 0,
 });
-
-// ---- regions and shipping options ---------------------------------------------------
-
-export interface RegionRow {
-  id: string;
-  name: string;
-  currency: string;
-  /** JSON text in SQLite, JSONB in PostgreSQL. */
-  countries: string | CountryCode[];
-  tax_rate_bps: number;
-  /** BOOLEAN in PostgreSQL, 0/1 in SQLite (as is_default). */
-  tax_inclusive: boolean | number;
-  is_default: boolean | number;
-  created_at: string;
-  updated_at: string;
-}
-
-export function toRegion(r: RegionRow): Region {
-  return {
-    id: r.id,
-    name: r.name,
-    currency: r.currency as CurrencyCode,
-    countries: fromJson<CountryCode[]>(r.countries),
-    taxRateBps: r.tax_rate_bps,
-    taxInclusive: fromBoolean(r.tax_inclusive),
-    default: fromBoolean(r.is_default),
-  };
-}
-
-/**
- * A region's columns as its creation, its update and the seed write them (timestamps
- * aside): `countries` as JSON text (see ProductColumns), booleans that SQLite binds as 0/1.
- */
-export interface RegionColumns {
-  id: string;
-  name: string;
-  currency: string;
-  countries: string;
-  tax_rate_bps: number;
-  tax_inclusive: boolean;
-  is_default: boolean;
-}
-
-export function toRegionColumns(id: string, r: RegionInput): RegionColumns {
-  return {
-    id,
-    name: r.name,
-    currency: r.currency,
-    countries: JSON.stringify(r.countries),
-    tax_rate_bps: r.taxRateBps,
-    tax_inclusive: r.taxInclusive,
-    is_default: r.default,
-  };
-}
-
-export interface ShippingOptionRow {
-  id: string;
-  region_id: string;
-  name: string;
-  amount: number;
-  currency: string;
-  free_over_subtotal: number | null;
-  /** BOOLEAN in PostgreSQL, 0/1 in SQLite. */
-  taxable: boolean | number;
-  created_at: string;
-  updated_at: string;
-}
-
-export function toShippingOption(r: ShippingOptionRow): ShippingOption {
-  return {
-    id: r.id,
-    regionId: r.region_id,
-    name: r.name,
-    amount: { amount: r.amount, currency: r.currency as CurrencyCode },
-    freeOverSubtotal: r.free_over_subtotal,
-    taxable: fromBoolean(r.taxable),
-  };
-}
-
-/** An option's columns as written (timestamps aside); `taxable` as SQLite binds it, 0/1, apart. */
-export type ShippingOptionColumns = Omit<
-  ShippingOptionRow,
-  'created_at' | 'updated_at' | 'taxable'
-> & {
-  taxable: boolean;
-};
-
-export function toShippingOptionColumns(id: string, o: ShippingOptionInput): ShippingOptionColumns {
-  return {
-    id,
-    region_id: o.regionId,
-    name: o.name,
-    amount: o.amount.amount,
-    currency: o.amount.currency,
-    free_over_subtotal: o.freeOverSubtotal,
-    taxable: o.taxable,
-  };
-}
 
 // ---- audit log ----------------------------------------------------------------------
 

@@ -9,16 +9,18 @@ import {
   toDiscount,
   toIdempotency,
   toProduct,
-  toRegion,
-  toShippingOption,
   toStoredCart,
   type DiscountRow,
   type IdempotencyRow,
   type ProductRow,
-  type RegionRow,
-  type ShippingOptionRow,
   type StoredCartState,
 } from '../rows.ts';
+import {
+  toRegion,
+  toShippingOption,
+  type RegionRow,
+  type ShippingOptionRow,
+} from '../region-rows.ts';
 import type { Queryable } from './connection.ts';
 
 const byId = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

@@ -25,7 +25,7 @@ import {
   toShippingOptionColumns,
   type RegionRow,
   type ShippingOptionRow,
-} from '../rows.ts';
+} from '../region-rows.ts';
 import type { PostgresAudit } from './audit.ts';
 import type { PostgresConnection } from './connection.ts';
 import type { PostgresMutation } from './mutation.ts';

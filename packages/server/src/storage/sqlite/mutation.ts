@@ -23,15 +23,17 @@ import {
   toIdempotency,
   toIdempotencyRow,
   toProduct,
-  toRegion,
-  toShippingOption,
   type DiscountRow,
   type IdempotencyRow,
   type ProductRow,
-  type RegionRow,
-  type ShippingOptionRow,
   type StoredCartState,
 } from '../rows.ts';
+import {
+  toRegion,
+  toShippingOption,
+  type RegionRow,
+  type ShippingOptionRow,
+} from '../region-rows.ts';
 import { VersionedCache } from '../versioned-cache.ts';
 import type { SqliteAudit } from './audit.ts';
 import type { SqliteConnection } from './connection.ts';

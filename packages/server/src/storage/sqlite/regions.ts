@@ -23,7 +23,7 @@ import {
   type RegionRow,
   type ShippingOptionColumns,
   type ShippingOptionRow,
-} from '../rows.ts';
+} from '../region-rows.ts';
 import type { SqliteAudit } from './audit.ts';
 import { prepareOnBoth, read, type SqliteConnection } from './connection.ts';
 import type { SqliteMutation } from './mutation.ts';
