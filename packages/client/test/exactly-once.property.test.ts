@@ -531,7 +531,23 @@ describe('exactly once, under any faults', () => {
   it('tells every change once, and the server applied each as told', async () => {
     await fc.assert(
       fc.asyncProperty(plans, (plan) => play(plan, 'told')),
-      { numRuns: 50 },
+      {
+        numRuns: 50,
+        // Found by CI (a checkout's answers lost until its key was forgotten, then asked
+        // again under its old If-Match): run first, every time.
+        examples: [
+          [
+            [
+              { kind: 'lose', what: 'checkout', answers: 4 },
+              { kind: 'add', product: 0, quantity: 1 },
+              { kind: 'add', product: 0, quantity: 1 },
+              { kind: 'checkout' },
+              { kind: 'lose', what: 'actions', answers: 1 },
+              { kind: 'expire' },
+            ],
+          ],
+        ],
+      },
     );
   }, 120_000);
 

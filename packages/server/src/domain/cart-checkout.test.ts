@@ -83,6 +83,36 @@ describe('checkout', () => {
     });
   });
 
+  describe('checkout asked again', () => {
+    it('answers the same order under the If-Match the first checkout was asked with', async () => {
+      // The first answer was lost and its Idempotency-Key forgotten since: the retry still
+      // names the version before the order, which the order moved on.
+      const cart = await createCart(t.app);
+      const filled = await addLine(t.app, cart, product.id);
+      const ask = (key: string) =>
+        t.app.inject({
+          method: 'POST',
+          url: `/api/carts/${cart.id}/checkout`,
+          headers: {
+            ...bearer(cart.token),
+            'if-match': `"${filled.version}"`,
+            'idempotency-key': key,
+          },
+        });
+      const first = await ask('first-try');
+      expect(first.statusCode, first.body).toBe(200);
+      const again = await ask('key-forgotten');
+      expect(again.statusCode, again.body).toBe(200);
+      expect(again.json<{ orderId: string }>().orderId).toBe(
+        first.json<{ orderId: string }>().orderId,
+      );
+      expect(await stored(cart.id)).toMatchObject({
+        status: 'checked_out',
+        version: filled.version + 1,
+      });
+    });
+  });
+
   describe('checkout and discount use', () => {
     it('counts a code as used only when it took something off', async () => {
       for (const code of ['MIN2000', 'FLAT100']) {

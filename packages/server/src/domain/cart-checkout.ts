@@ -52,12 +52,14 @@ export function checkoutUseCase(
     wholeCatalog: true,
   };
   const decide: CartUseCase['decide'] = (snap) => {
-    const gate = steps.open(snap.cart, presented, meta);
+    // Asked again once the order exists (its answer was lost, and its Idempotency-Key
+    // forgotten since): checkout is idempotent by cart, so the answer is that order, even
+    // under the If-Match of the version the checkout was asked on (the order moved it on).
+    const ordered = snap.cart?.state.status === 'checked_out' && snap.orderId !== null;
+    const gate = steps.open(snap.cart, presented, ordered ? { ...meta, ifMatch: null } : meta);
     if ('outcome' in gate) return gate;
     const state = gate.stored.state;
-    // Asked again once the order exists (its answer was lost, and its Idempotency-Key
-    // forgotten since): checkout is idempotent by cart, so the answer is that order.
-    if (state.status === 'checked_out' && snap.orderId !== null) {
+    if (ordered && snap.orderId !== null) {
       const cart = steps.view(state, meta.now);
       return {
         outcome: { kind: 'checkedOut', orderId: snap.orderId, cart },
