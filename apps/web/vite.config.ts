@@ -8,13 +8,29 @@ import { defaultClientConditions, defineConfig, type Plugin } from 'vite';
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
 /**
- * One build, several pages (Vite multi-page): each page is an HTML entry, and the
- * server serves `dist/<page>/index.html` at its path and `dist/assets/` for all of them.
- * - `dashboard/index.html` → `/dashboard` (the operators' monitoring dashboard)
- * - `index.html` → `/` (the storefront), built as soon as that file exists.
+ * Two pages, each an HTML entry; the server serves `dist/<page>/index.html` at its path
+ * and `dist/assets/` for both:
+ * - `index.html` → `/` (the storefront);
+ * - `dashboard/index.html` → `/dashboard` (the operators' monitoring dashboard).
+ *
+ * Built one at a time (`vite build --mode storefront`, then `--mode dashboard`: see
+ * package.json), so that neither page loads a byte of the other: built together, the
+ * modules both use (React, zod, @cart/core) become one chunk with what either page needs
+ * of them, and a shopper on a phone downloads the dashboard's share. The dev server
+ * (`vite`) serves both.
  */
-const pages: Record<string, string> = { dashboard: here('./dashboard/index.html') };
-if (existsSync(here('./index.html'))) pages.storefront = here('./index.html');
+const PAGES = {
+  storefront: here('./index.html'),
+  dashboard: here('./dashboard/index.html'),
+} as const;
+
+/**
+ * The storefront's views a first visit does not need, and what only they use: loaded
+ * when first needed (src/storefront/lazy-views.tsx). Everything else the storefront
+ * loads is one chunk, rather than a chunk for each set of views that shares a module.
+ */
+const LAZY_ONLY =
+  /apps\/web\/src\/storefront\/(?:views\/(?:product|cart|checkout|order)\.tsx|components\/(?:shipping-address|shipping-method|promo-code|cart-fields)\.tsx)/;
 
 /**
  * Writes `<file>.br` and `<file>.gz` next to every built text asset, once at build time:
@@ -43,20 +59,36 @@ function precompress(): Plugin {
   };
 }
 
-export default defineConfig({
-  root: here('.'),
-  base: '/',
-  plugins: [react(), precompress()],
-  // `@cart/core`, `@cart/client` and `@cart/react` from their TypeScript sources (their
-  // `@cart/source` export condition), never from a build in their dist/. A list given
-  // here replaces Vite's own, so its defaults follow.
-  resolve: { conditions: ['@cart/source', ...defaultClientConditions] },
-  build: {
-    outDir: here('./dist'),
-    emptyOutDir: true,
-    assetsDir: 'assets',
-    rolldownOptions: { input: pages },
-  },
-  // `npm run dev -w @cart/web`: pages from Vite, the API from a server on port 3000.
-  server: { proxy: { '/api': 'http://localhost:3000' } },
+export default defineConfig(({ command, mode }) => {
+  const page = mode === 'dashboard' ? 'dashboard' : 'storefront';
+  return {
+    root: here('.'),
+    base: '/',
+    plugins: [react(), precompress()],
+    // `@cart/core`, `@cart/client` and `@cart/react` from their TypeScript sources (their
+    // `@cart/source` export condition), never from a build in their dist/. A list given
+    // here replaces Vite's own, so its defaults follow.
+    resolve: { conditions: ['@cart/source', ...defaultClientConditions] },
+    build: {
+      outDir: here('./dist'),
+      // The storefront is built first and starts from an empty dist/.
+      emptyOutDir: page === 'storefront',
+      assetsDir: 'assets',
+      // Every browser the shop supports preloads modules itself.
+      modulePreload: { polyfill: false },
+      rolldownOptions: {
+        input: command === 'serve' ? PAGES : { [page]: PAGES[page] },
+        output:
+          page === 'storefront'
+            ? {
+                codeSplitting: {
+                  groups: [{ name: 'shop', test: (id: string) => !LAZY_ONLY.test(id) }],
+                },
+              }
+            : {},
+      },
+    },
+    // `npm run dev -w @cart/web`: pages from Vite, the API from a server on port 3000.
+    server: { proxy: { '/api': 'http://localhost:3000' } },
+  };
 });

@@ -7,7 +7,8 @@
  * - Storefront pages: network first; offline, the last page the network gave (every
  *   storefront path answers the same page, stored under `/`).
  * - `/assets/…`: hashed build files, so cache first. A new build is detected from the
- *   page: its files are fetched into a new cache and the old cache is dropped.
+ *   page: its files, and the views' chunks its scripts name, are fetched into a new
+ *   cache and the old cache is dropped.
  * - `GET /api/products…` and `GET /api/regions`: network first, the last answer offline
  *   (the catalogue to browse and the countries to ship to; a change made from them is
  *   checked by the server when it is sent).
@@ -99,6 +100,11 @@ async function adoptBuild(response) {
   const missing = [];
   for (const file of files) if (!(await cache.match(file))) missing.push(file);
   await cache.addAll(missing);
+  // The views the page loads later (storefront/lazy-views.tsx), named in its scripts, so
+  // that a page opened offline can still go to the cart or checkout. Best effort: a name
+  // that is not a file is skipped.
+  for (const file of await chunksNamedIn(cache, files))
+    if (!(await cache.match(file))) await cache.add(file).catch(() => undefined);
   for (const key of await caches.keys()) {
     if (key.startsWith(PREFIX) && key !== name) {
       // The catalogue answers are kept across builds.
@@ -110,6 +116,18 @@ async function adoptBuild(response) {
       await caches.delete(key);
     }
   }
+}
+
+/** The build files the scripts among `files` import (`./name.js`) or preload (`assets/name.js`). */
+async function chunksNamedIn(cache, files) {
+  const found = new Set();
+  for (const file of files.filter((f) => f.endsWith('.js'))) {
+    const script = await cache.match(file);
+    const text = script ? await script.text() : '';
+    for (const m of text.matchAll(/["'`](?:\.\/|assets\/)([\w-]+(?:\.[\w-]+)*\.(?:js|css))["'`]/g))
+      found.add(`/assets/${m[1]}`);
+  }
+  return [...found].filter((f) => !files.includes(f));
 }
 
 async function currentCache() {

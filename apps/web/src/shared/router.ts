@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { startTransition, useEffect, useMemo, useRef, useState } from 'react';
 
 /**
  * The History-API router of both pages (no router library: a handful of routes do not
@@ -129,7 +129,9 @@ export function navigate(path: string, options: { replace?: boolean } = {}): voi
 function usePathname(): string {
   const [pathname, setPathname] = useState(window.location.pathname);
   useEffect(() => {
-    const update = () => setPathname(window.location.pathname);
+    // A transition: a view still loading (see storefront/lazy-views.tsx) leaves the page
+    // shown in place until it is ready, rather than a fallback.
+    const update = () => startTransition(() => setPathname(window.location.pathname));
     listeners.add(update);
     window.addEventListener('popstate', update);
     return () => {

@@ -1,4 +1,4 @@
-import { memo, useEffect, useRef, useState } from 'react';
+import { Suspense, memo, useEffect, useRef, useState } from 'react';
 import { CartProvider, useCartStatus } from '@cart/react';
 import { useFocusAfterNavigation } from '../shared/router.ts';
 import { LiveRegions } from './announcer.tsx';
@@ -8,14 +8,11 @@ import { isCartNotice } from './components/cart-notice.tsx';
 import { KeepCountry } from './keep-country.tsx';
 import { spoken } from './components/problem.tsx';
 import { StatusBar } from './components/status-bar.tsx';
+import { Cart, Checkout, Order, Product } from './lazy-views.tsx';
 import { useRoute, type Route } from './routes.ts';
 import { ServicesProvider, useServices, type Services } from './services.tsx';
-import { CartView } from './views/cart.tsx';
-import { CheckoutView } from './views/checkout.tsx';
 import { Home } from './views/home.tsx';
 import { NotFound } from './views/not-found.tsx';
-import { OrderView } from './views/order.tsx';
-import { ProductView } from './views/product.tsx';
 
 const SHOP = 'Brew & Leaf';
 
@@ -52,7 +49,10 @@ function Shell() {
       </a>
       <Header route={route} onOpenCart={() => setDrawerOpen(true)} />
       <main id="main" className="main" tabIndex={-1}>
-        <View route={route} />
+        {/* Shown only when a view's chunk is still on its way (see lazy-views.tsx). */}
+        <Suspense fallback={<p className="muted">Loading…</p>}>
+          <View route={route} />
+        </Suspense>
       </main>
       <footer className="site-footer">
         <p>
@@ -75,13 +75,13 @@ const View = memo(function View({ route }: { route: Route }) {
     case 'home':
       return <Home />;
     case 'product':
-      return <ProductView key={route.productId} productId={route.productId} />;
+      return <Product.View key={route.productId} productId={route.productId} />;
     case 'cart':
-      return <CartView />;
+      return <Cart.View />;
     case 'checkout':
-      return <CheckoutView />;
+      return <Checkout.View />;
     case 'order':
-      return <OrderView orderId={route.orderId} />;
+      return <Order.View orderId={route.orderId} />;
     case 'not-found':
       return <NotFound />;
   }

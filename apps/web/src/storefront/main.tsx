@@ -6,6 +6,7 @@ import { Announcer } from './announcer.tsx';
 import { App } from './app.tsx';
 import { createStorefrontStore } from './cart-store.ts';
 import { Catalog } from './catalog.ts';
+import { preloadView, preloadViewsWhenIdle } from './lazy-views.tsx';
 import { prepareMoneyFormat } from './money.ts';
 import { RefusalLog } from './refusals.ts';
 import { Regions } from './regions.ts';
@@ -39,7 +40,11 @@ if (!root) throw new Error('the storefront page has no #root element');
 const route = parseRoute(window.location.pathname);
 // The regions too: the header's countries, and a cart not made yet priced in the
 // default region's currency rather than a guess replaced a moment later.
-const needed: Promise<unknown>[] = [store.start(), services.regions.load()];
+const needed: Promise<unknown>[] = [
+  store.start(),
+  services.regions.load(),
+  preloadView(route.view),
+];
 if (route.view === 'home') needed.push(services.catalog.firstPage());
 if (route.view === 'product') needed.push(services.catalog.product(route.productId));
 prepareMoneyFormat();
@@ -60,6 +65,9 @@ startTransition(() =>
     </StrictMode>,
   ),
 );
+
+// The other views' chunks, for navigations to come and for the service worker's cache.
+preloadViewsWhenIdle();
 
 // The service worker (public/sw.js) lets the page open offline; the queued changes are
 // the SDK's (IndexedDB). Registered once the page has loaded, off the critical path (the

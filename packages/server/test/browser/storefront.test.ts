@@ -213,6 +213,17 @@ describe('storefront in headless Chromium', () => {
     await banner.waitFor(WAIT);
     expect(await banner.textContent()).toContain('3 changes waiting to be sent');
     expect(await page.getByTestId('cart-button').getAttribute('data-pending')).toBe('3');
+    // Checkout's code is not in the first load (storefront/lazy-views.tsx): offline, it
+    // comes from the worker's cache too.
+    await page.getByRole('button', { name: /^Cart/ }).click();
+    await page
+      .getByRole('dialog', { name: 'Your cart' })
+      .getByRole('button', { name: 'Checkout' })
+      .click();
+    await page.getByRole('heading', { level: 1, name: 'Checkout' }).waitFor(WAIT);
+    await page.getByRole('heading', { name: 'Your order' }).waitFor(WAIT);
+    await page.goBack();
+    await page.getByRole('heading', { level: 1 }).first().waitFor(WAIT);
 
     await context.setOffline(false);
     await settled(page);
@@ -524,7 +535,7 @@ describe('storefront in headless Chromium', () => {
     }
   }, 60_000);
 
-  it('loads a small page: no dashboard code, no uPlot, under the byte budget', () => {
+  it('loads a small page: no dashboard code, no uPlot, no checkout, under the byte budget', () => {
     const html = readFileSync(join(WEB_DIST, 'index.html'), 'utf8');
     const files = [...html.matchAll(/(?:src|href)="\/assets\/([^"]+)"/g)].map(
       (m) => m[1] as string,
@@ -534,7 +545,10 @@ describe('storefront in headless Chromium', () => {
     let compressed = 0;
     for (const file of files) {
       const path = join(WEB_DIST, 'assets', file);
-      expect(readFileSync(path, 'utf8'), file).not.toMatch(/uPlot|uplot/);
+      const text = readFileSync(path, 'utf8');
+      expect(text, file).not.toMatch(/uPlot|uplot/);
+      // The views a first visit does not need come later (storefront/lazy-views.tsx).
+      expect(text, file).not.toContain('Choose a shipping method.');
       // What a browser downloads: the Brotli copy the server sends (routes/web.ts).
       compressed += statSync(existsSync(`${path}.br`) ? `${path}.br` : path).size;
     }
