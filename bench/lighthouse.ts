@@ -1,15 +1,22 @@
 /**
- * Lighthouse (12.2.3, Debian Chromium) on the storefront, recorded under the benchmarks:
- * `npm run bench:lighthouse`. The server runs with its real stack and the demo catalog on
- * 127.0.0.1; Lighthouse audits the product grid (`/`) and the cart page (`/cart`) with its
- * default mobile emulation and throttling. Scores are recorded, not asserted: they move
- * with the machine's load. The full JSON reports are written next to the summary.
+ * Lighthouse (12.2.3, Debian Chromium) on every page of the web app, recorded under the
+ * benchmarks: `npm run bench:lighthouse`. The server runs with its real stack and the demo
+ * catalog on 127.0.0.1; Lighthouse audits each page with its default mobile emulation and
+ * throttling:
+ * - as a first visit sees them (storage cleared): the product grid (`/`), a product page,
+ *   the dashboard's sign-in;
+ * - as a shopper with a cart sees them (storage kept): the cart page and checkout with two
+ *   products in the cart, then the order confirmation of that cart, placed through the
+ *   page itself (playwright-core drives the same Chromium over CDP).
+ * Scores are recorded, not asserted: they move with the machine's load. The full JSON
+ * reports are written next to the summary.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as chromeLauncher from 'chrome-launcher';
 import lighthouse from 'lighthouse';
+import { chromium, type Page } from 'playwright-core';
 import { buildApp } from '../packages/server/src/app.ts';
 import { loadConfig } from '../packages/server/src/config.ts';
 
@@ -21,10 +28,59 @@ const CHROME_FLAGS = [
   '--disable-component-update',
   '--disable-sync',
 ];
-const PAGES = [
+/** Pages a first visit sees. */
+const FIRST_VISIT = [
   { name: 'storefront', path: '/' },
-  { name: 'cart', path: '/cart' },
+  { name: 'product', path: '/products/ceramic-mug' },
+  { name: 'dashboard', path: '/dashboard' },
 ];
+/** Pages of a shopper with two products in the cart (see `fillCart`). */
+const WITH_CART = [
+  { name: 'cart', path: '/cart' },
+  { name: 'checkout', path: '/checkout' },
+];
+
+const WAIT = { timeout: 30_000 };
+
+/** Adds two products through the page, as a shopper does; the SDK keeps the cart in IndexedDB. */
+async function fillCart(page: Page, origin: string): Promise<void> {
+  await page.goto(origin);
+  for (const name of ['Ceramic Mug', 'House Blend Beans'])
+    await page.getByRole('button', { name: `Add ${name} to cart`, exact: true }).click();
+  await settled(page);
+}
+
+/** Places the order of the cart through checkout; answers the confirmation's path. */
+async function placeOrder(page: Page, origin: string): Promise<string> {
+  await page.goto(`${origin}/checkout`);
+  await page.getByLabel(/^Email/).fill('lighthouse@example.com');
+  await page.getByLabel('Full name').fill('Sam Shopper');
+  await page.getByLabel('Address line 1').fill('1 Market Street');
+  await page.getByLabel('Town or city').fill('San Francisco');
+  await page.getByLabel('Postal code').fill('94103');
+  await page
+    .getByRole('group', { name: 'Shipping method' })
+    .getByRole('radio', { name: /^Standard / })
+    .check();
+  await settled(page);
+  await page.getByRole('button', { name: 'Place order' }).click();
+  await page.waitForURL(/\/orders\//, WAIT);
+  return new URL(page.url()).pathname;
+}
+
+async function settled(page: Page): Promise<void> {
+  await page.waitForFunction(
+    () => {
+      const button = document.querySelector('[data-testid="cart-button"]');
+      return (
+        button?.getAttribute('data-status') === 'idle' &&
+        button.getAttribute('data-pending') === '0'
+      );
+    },
+    undefined,
+    WAIT,
+  );
+}
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'cart-lighthouse-'));
@@ -45,27 +101,44 @@ async function main(): Promise<void> {
   const outDir = join('bench', 'results', 'lighthouse');
   mkdirSync(outDir, { recursive: true });
   const summary: Record<string, Record<string, number | null>> = {};
+  const audit = async (name: string, path: string, keepStorage: boolean) => {
+    const result = await lighthouse(`${origin}${path}`, {
+      port: chrome.port,
+      output: 'json',
+      logLevel: 'error',
+      onlyCategories: ['performance', 'accessibility', 'best-practices', 'seo'],
+      disableStorageReset: keepStorage,
+    });
+    if (!result) throw new Error(`Lighthouse gave no result for ${path}`);
+    const { categories, audits } = result.lhr;
+    summary[name] = {
+      performance: score(categories.performance?.score),
+      accessibility: score(categories.accessibility?.score),
+      bestPractices: score(categories['best-practices']?.score),
+      seo: score(categories.seo?.score),
+      firstContentfulPaintMs: round(audits['first-contentful-paint']?.numericValue),
+      largestContentfulPaintMs: round(audits['largest-contentful-paint']?.numericValue),
+      totalBlockingTimeMs: round(audits['total-blocking-time']?.numericValue),
+      cumulativeLayoutShift: audits['cumulative-layout-shift']?.numericValue ?? null,
+    };
+    writeFileSync(join(outDir, `${name}.json`), result.report as string);
+  };
   try {
-    for (const page of PAGES) {
-      const result = await lighthouse(`${origin}${page.path}`, {
-        port: chrome.port,
-        output: 'json',
-        logLevel: 'error',
-        onlyCategories: ['performance', 'accessibility', 'best-practices', 'seo'],
-      });
-      if (!result) throw new Error(`Lighthouse gave no result for ${page.path}`);
-      const { categories, audits } = result.lhr;
-      summary[page.name] = {
-        performance: score(categories.performance?.score),
-        accessibility: score(categories.accessibility?.score),
-        bestPractices: score(categories['best-practices']?.score),
-        seo: score(categories.seo?.score),
-        firstContentfulPaintMs: round(audits['first-contentful-paint']?.numericValue),
-        largestContentfulPaintMs: round(audits['largest-contentful-paint']?.numericValue),
-        totalBlockingTimeMs: round(audits['total-blocking-time']?.numericValue),
-        cumulativeLayoutShift: audits['cumulative-layout-shift']?.numericValue ?? null,
-      };
-      writeFileSync(join(outDir, `${page.name}.json`), result.report as string);
+    for (const page of FIRST_VISIT) await audit(page.name, page.path, false);
+    // A shopper's cart, made through the page in the same browser profile.
+    const browser = await chromium.connectOverCDP(`http://127.0.0.1:${chrome.port}`);
+    try {
+      const context = browser.contexts()[0] ?? (await browser.newContext());
+      const page = await context.newPage();
+      await fillCart(page, origin);
+      await page.close();
+      for (const p of WITH_CART) await audit(p.name, p.path, true);
+      const shopper = await context.newPage();
+      const orderPath = await placeOrder(shopper, origin);
+      await shopper.close();
+      await audit('order', orderPath, true);
+    } finally {
+      await browser.close();
     }
   } finally {
     chrome.kill();
