@@ -182,6 +182,31 @@ export async function remove(path: string): Promise<void> {
   await sendChange('DELETE', path);
 }
 
+/**
+ * Whether this browser signed in and has not signed out since: a hint, not a credential
+ * (the session is the HttpOnly cookie, which scripts cannot see). Without it the page
+ * shows the sign-in at once, rather than asking the server and getting a 401 that the
+ * browser logs as an error on every first visit.
+ */
+const SIGNED_IN_HINT = 'cart-dashboard-signed-in';
+
+function hint(on: boolean): void {
+  try {
+    if (on) localStorage.setItem(SIGNED_IN_HINT, '1');
+    else localStorage.removeItem(SIGNED_IN_HINT);
+  } catch {
+    // Storage refused (a private mode): the page asks the server every time.
+  }
+}
+
+function hinted(): boolean {
+  try {
+    return localStorage.getItem(SIGNED_IN_HINT) !== null;
+  } catch {
+    return true;
+  }
+}
+
 /** Trades the admin token for a session cookie (POST /api/admin/session). */
 export async function signIn(token: string): Promise<void> {
   const response = await send('/api/admin/session', {
@@ -190,17 +215,21 @@ export async function signIn(token: string): Promise<void> {
     body: JSON.stringify({ token }),
   });
   if (response.status !== 204) throw await problemOf(response);
+  hint(true);
 }
 
 /** Ends the session (DELETE /api/admin/session); harmless when there is none. */
 export async function signOut(): Promise<void> {
+  hint(false);
   const response = await send('/api/admin/session', { method: 'DELETE' });
   if (!response.ok) throw await problemOf(response);
 }
 
 /** Whether the browser holds a valid session (GET /api/admin/session). */
 export async function hasSession(): Promise<boolean> {
+  if (!hinted()) return false;
   const response = await send('/api/admin/session');
+  hint(response.status !== 401);
   if (response.status === 401) return false;
   if (!response.ok) throw await problemOf(response);
   return true;

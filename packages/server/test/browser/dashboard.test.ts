@@ -12,7 +12,13 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AxeBuilder } from '@axe-core/playwright';
-import type { Browser, BrowserContext, ConsoleMessage, Page } from 'playwright-core';
+import type {
+  Browser,
+  BrowserContext,
+  ConsoleMessage,
+  Page,
+  Response as PlaywrightResponse,
+} from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CreatedCart, ErrorGroupPage, Product } from '@cart/core';
 import { WEB_DIST } from '../../src/routes/web.ts';
@@ -41,7 +47,7 @@ function watchConsole(page: Page, problems: string[]): void {
   page.on('console', (message: ConsoleMessage) => {
     if (message.type() !== 'error') return;
     const text = message.text();
-    // The sign-in screen probes the session (401) and the wrong token is refused (401):
+    // A session ended or a wrong token is refused (401):
     // Chromium logs both failed loads, which are expected here.
     if (/Failed to load resource: the server responded with a status of 401/.test(text)) return;
     problems.push(`console: ${text}`);
@@ -162,8 +168,16 @@ describe('monitoring dashboard in headless Chromium', () => {
   });
 
   it('refuses a wrong token with a message in words, then signs in', async () => {
+    const refused: string[] = [];
+    const onResponse = (r: PlaywrightResponse) => {
+      if (r.status() === 401) refused.push(`${r.request().method()} ${new URL(r.url()).pathname}`);
+    };
+    page.on('response', onResponse);
     await page.goto(`${server.url}/dashboard`);
     await page.getByLabel('Admin token').waitFor(WAIT);
+    // A first visit is not refused anything (which the browser would log as an error).
+    expect(refused).toEqual([]);
+    page.off('response', onResponse);
     expect(await accessibilityProblems(page), 'sign-in screen').toEqual([]);
     await signIn(page, 'not-the-admin-token-at-all');
     const alert = page.getByRole('alert');
