@@ -51,7 +51,7 @@ async function discountedCart(page: Page, baseUrl: string): Promise<void> {
   await countIs(page, 2);
   await page.getByRole('textbox', { name: 'Promo code' }).fill('WELCOME10');
   await page.getByRole('button', { name: 'Apply' }).click();
-  await page.getByTestId('line-saving').waitFor(WAIT);
+  await page.getByTestId('discount-total').waitFor(WAIT);
   await settled(page);
 }
 
