@@ -62,7 +62,12 @@ export function checkoutUseCase(
     if (ordered && snap.order !== null) {
       const cart = steps.view(state, meta.now);
       return {
-        outcome: { kind: 'checkedOut', orderId: snap.order.id, orderNumber: snap.order.number, cart },
+        outcome: {
+          kind: 'checkedOut',
+          orderId: snap.order.id,
+          orderNumber: snap.order.number,
+          cart,
+        },
         write: null,
         changed: null,
       };

@@ -1,7 +1,8 @@
-import type { Cart, CartDiscount, Line } from '@cart/core';
+import type { Cart, CartDiscount, CountryCode, Line } from '@cart/core';
 import type { ReactNode } from 'react';
 import { formatDiscount, formatMoney } from '../money.ts';
-import { countryName } from '../regions.ts';
+import { countryName, shownCountry, useRegions } from '../regions.ts';
+import { useServices } from '../services.tsx';
 
 /**
  * Subtotal, discounts, shipping, tax and total, as the cart states them: computed by
@@ -20,11 +21,11 @@ type Totals = Pick<
   | 'shippingOption'
   | 'shippingAddress'
   | 'country'
+  | 'regionId'
 > & { lines: readonly Pick<Line, 'requiresShipping'>[]; discounts: readonly DiscountShown[] };
 
 /** A code as the totals name it: "Discounts (WELCOME10)". */
 type DiscountShown = Pick<CartDiscount, 'code' | 'applicable' | 'amount'>;
-
 
 type OrderSummaryProps =
   /** In the cart drawer: the subtotal alone, and where to find the rest. */
@@ -75,13 +76,15 @@ export function formatTaxRate(bps: number): string {
 /**
  * The tax row's words, so its amount explains itself: a bare "Tax $0.00" left the shopper
  * wondering whether tax was still to come. The cart's own tax rule says which: contained
- * in the prices, added at a rate, or none where the cart is priced (the address's country,
- * else the one chosen, else its region).
+ * in the prices, added at a rate, or none where the cart is priced (`country`: the
+ * address's, else the one the cart is shown shipping to, else unknown: "this region").
  */
-export function taxLabel(cart: Pick<Totals, 'taxRateBps' | 'taxInclusive' | 'shippingAddress' | 'country'>): string {
+export function taxLabel(
+  cart: Pick<Totals, 'taxRateBps' | 'taxInclusive'>,
+  country: CountryCode | null,
+): string {
   if (cart.taxInclusive) return `Including tax (${formatTaxRate(cart.taxRateBps)})`;
   if (cart.taxRateBps > 0) return `Tax (${formatTaxRate(cart.taxRateBps)})`;
-  const country = cart.shippingAddress?.country ?? cart.country;
   return `Tax (none ${country ? `on orders to ${countryName(country)}` : 'in this region'})`;
 }
 
@@ -92,10 +95,12 @@ export function codesOf(discounts: readonly DiscountShown[]): string[] {
 
 function TotalsList({ cart, brief }: { cart: Totals; brief: boolean }) {
   const ships = cart.lines.some((line) => line.requiresShipping);
+  const { items: regions } = useRegions(useServices().regions);
+  const country = cart.shippingAddress?.country ?? shownCountry(cart, regions);
   // Tax-inclusive prices contain the tax: it is stated under the total, not added to it.
   const tax = (
     <div className="totals-row" data-testid="tax-row">
-      <dt>{taxLabel(cart)}</dt>
+      <dt>{taxLabel(cart, country)}</dt>
       <dd data-testid="tax-total">{formatMoney(cart.taxTotal)}</dd>
     </div>
   );

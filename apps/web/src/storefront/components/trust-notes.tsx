@@ -30,7 +30,12 @@ export function TrustNotes({ cart, id }: { cart: TrustCart; id?: string }) {
         }.`
       : 'Delivery: choose a shipping method at checkout; its cost is shown before you order.';
   return (
-    <ul className="trust-notes" id={id} aria-label="Delivery, returns and payment" data-testid="trust-notes">
+    <ul
+      className="trust-notes"
+      id={id}
+      aria-label="Delivery, returns and payment"
+      data-testid="trust-notes"
+    >
       <li>{delivery}</li>
       <li>{RETURNS_POLICY}</li>
       <li>{PAYMENT_NOTE}</li>

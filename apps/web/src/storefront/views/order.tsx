@@ -16,10 +16,9 @@ export function OrderView({ orderId }: { orderId: string }) {
           Order details not on this device
         </h1>
         <p>
-          An order's details are kept only in the browser that placed it (its last{' '}
-          {ORDERS_KEPT} orders), for privacy: this shop has no accounts, so another browser or
-          device cannot show them.{' '}
-          <Link to={pathOf({ view: 'home' })}>Continue shopping</Link>.
+          An order's details are kept only in the browser that placed it (its last {ORDERS_KEPT}{' '}
+          orders), for privacy: this shop has no accounts, so another browser or device cannot show
+          them. <Link to={pathOf({ view: 'home' })}>Continue shopping</Link>.
         </p>
       </section>
     );
