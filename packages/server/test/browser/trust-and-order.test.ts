@@ -176,6 +176,12 @@ describe('costs, trust and the order confirmation', () => {
     const gap = await gapBetween(summary.getByRole('button', { name: 'Checkout' }), notes);
     expect(gap).toBeGreaterThanOrEqual(0);
     expect(gap).toBeLessThan(32);
+
+    // All of it fits a 360 px phone: no sideways scrolling.
+    await page.setViewportSize({ width: 360, height: 740 });
+    expect(
+      await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth),
+    ).toBe(false);
     expect(problems).toEqual([]);
   }, 60_000);
 
