@@ -183,7 +183,11 @@ describe('readState', () => {
 
   it('keeps the cart and its token when only the confirmed cart is unreadable', () => {
     const old = { ...cart(), taxRateBps: undefined, lines: 'none' };
-    const lastOrder = { orderId: 'o1', cart: { ...cart(), status: 'checked_out', total: 5 } };
+    const lastOrder = {
+      orderId: 'o1',
+      orderNumber: 1,
+      cart: { ...cart(), status: 'checked_out', total: 5 },
+    };
     const raw = { ...meta, cart: { ...meta.cart, confirmed: old }, lastOrder };
     const state = readState({ meta: raw, outbox: [] });
     expect(state.meta).toEqual({

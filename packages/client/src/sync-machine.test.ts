@@ -223,7 +223,7 @@ describe('the sync machine', () => {
     expect(s.link).toBe('down');
     ({ s, effects } = run({ ...s, waitUntil: NOW }, { type: 'wake' }));
     expect(sent(effects)).toMatchObject([{ kind: 'checkout', key: 'order-key' }]);
-    const order = { orderId: 'o1', cart: cart(2, [], { status: 'checked_out' }) };
+    const order = { orderId: 'o1', orderNumber: 1, cart: cart(2, [], { status: 'checked_out' }) };
     ({ s, effects } = answer(s, { ok: true, order }));
     expect(s).toMatchObject({ lastOrder: order, checkout: null, cart: { kind: 'closed' } });
     expect(effects).toContainEqual({ type: 'checkout-ended', order, report: null });
@@ -244,7 +244,7 @@ describe('the sync machine', () => {
     expect(sent(effects)).toEqual([
       { kind: 'checkout', cartId: 'c1', key: 'order-key', version: 1 },
     ]);
-    const order = { orderId: 'o1', cart: closed };
+    const order = { orderId: 'o1', orderNumber: 1, cart: closed };
     ({ s, effects } = answer(s, { ok: true, order }));
     expect(effects).toContainEqual({ type: 'checkout-ended', order, report: null });
     expect(s.lastError).toBeNull();

@@ -144,6 +144,13 @@ export type CreatedCart = z.infer<typeof CreatedCart>;
 
 export const CheckoutResult = z.strictObject({
   orderId: Id,
+  orderNumber: z
+    .int()
+    .min(1)
+    .max(Number.MAX_SAFE_INTEGER)
+    .describe(
+      'The order number people read and quote: unique and increasing, not necessarily without gaps',
+    ),
   cart: Cart,
 });
 export type CheckoutResult = z.infer<typeof CheckoutResult>;

@@ -72,7 +72,7 @@ describe('parse(parse(x)) equals parse(x)', () => {
     expect(
       checkRoundTrip(
         CheckoutResult,
-        cartArb.map((cart) => ({ orderId: 'order-1', cart })),
+        cartArb.map((cart) => ({ orderId: 'order-1', orderNumber: 1, cart })),
       ),
     ).toBe(200);
   });

@@ -55,14 +55,19 @@ export function checkoutUseCase(
     // Asked again once the order exists (its answer was lost, and its Idempotency-Key
     // forgotten since): checkout is idempotent by cart, so the answer is that order, even
     // under the If-Match of the version the checkout was asked on (the order moved it on).
-    const ordered = snap.cart?.state.status === 'checked_out' && snap.orderId !== null;
+    const ordered = snap.cart?.state.status === 'checked_out' && snap.order !== null;
     const gate = steps.open(snap.cart, presented, ordered ? { ...meta, ifMatch: null } : meta);
     if ('outcome' in gate) return gate;
     const state = gate.stored.state;
-    if (ordered && snap.orderId !== null) {
+    if (ordered && snap.order !== null) {
       const cart = steps.view(state, meta.now);
       return {
-        outcome: { kind: 'checkedOut', orderId: snap.orderId, cart },
+        outcome: {
+          kind: 'checkedOut',
+          orderId: snap.order.id,
+          orderNumber: snap.order.number,
+          cart,
+        },
         write: null,
         changed: null,
       };
@@ -137,11 +142,14 @@ export function checkoutUseCase(
     };
     const cart = steps.view(next, meta.now);
     const orderId = randomUUID();
+    // Reserved by the storage for this checkout (the plan's `withOrder`).
+    const orderNumber = snap.newOrderNumber;
+    if (orderNumber === null) throw new Error('checkout loaded no order number');
     const reserve = [...wanted]
       .filter(([id]) => snap.products.get(id)?.stock !== null)
       .map(([productId, quantity]) => ({ productId, quantity }));
     return {
-      outcome: { kind: 'checkedOut', orderId, cart },
+      outcome: { kind: 'checkedOut', orderId, orderNumber, cart },
       changed: cart,
       write: {
         cart: next,
@@ -151,6 +159,7 @@ export function checkoutUseCase(
         useDiscounts: used,
         order: {
           id: orderId,
+          number: orderNumber,
           cartId,
           total: cart.total.amount,
           currency: cart.currency,
@@ -160,6 +169,7 @@ export function checkoutUseCase(
         audit: [
           cartAudit(meta, 'cart.checkout', cartId, state.version, next.version, {
             orderId,
+            orderNumber,
             total: cart.total.amount,
             codes: used,
           }),

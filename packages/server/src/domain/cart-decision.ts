@@ -44,7 +44,7 @@ export interface RequestMeta extends ChangeMeta<CartOutcome> {
 export type CartOutcome =
   | { kind: 'created'; cart: Cart; token: string }
   | { kind: 'changed'; cart: Cart }
-  | { kind: 'checkedOut'; orderId: string; cart: Cart }
+  | { kind: 'checkedOut'; orderId: string; orderNumber: number; cart: Cart }
   /** Nothing to do (the expiry sweeper's cart is not, or no longer, due). */
   | { kind: 'unchanged' }
   | Refusal;

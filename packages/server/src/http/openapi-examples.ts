@@ -196,6 +196,7 @@ const SHIPPED: Cart = {
 
 const CHECKED_OUT: CheckoutResult = {
   orderId: '279fab63-02ca-4ccf-923f-dc500fe566b9',
+  orderNumber: 1042,
   cart: { ...SHIPPED, version: 6, status: 'checked_out' },
 };
 
@@ -377,7 +378,12 @@ export const OPERATION_EXAMPLES: Record<string, OperationExample> = {
           cartId: CART_ID,
           beforeVersion: 3,
           afterVersion: 4,
-          detail: { orderId: CHECKED_OUT.orderId, total: 3020, codes: ['WELCOME10'] },
+          detail: {
+            orderId: CHECKED_OUT.orderId,
+            orderNumber: CHECKED_OUT.orderNumber,
+            total: 3020,
+            codes: ['WELCOME10'],
+          },
           prevHash: '4e18695df738ed75655060030cb64e66eb140eca4bdf5345ba091224521a8de5',
           hash: '3e574839985d52b49922cef34a44b073471a8bd213b34e324fbc4e7568ccd1ea',
           keyId: 'k20261207-8ce4',

@@ -71,7 +71,7 @@ export function renderCart(outcome: CartOutcome, facts: Facts): StoredReply {
       return {
         status: 200,
         headers: { etag: etagOf(outcome.cart.version) },
-        body: { orderId: outcome.orderId, cart: outcome.cart },
+        body: { orderId: outcome.orderId, orderNumber: outcome.orderNumber, cart: outcome.cart },
       };
     case 'unchanged':
       return { status: 204, headers: {}, body: null };

@@ -138,6 +138,7 @@ export function defineMergeCheckoutContract(h: Harness): void {
       expect(again.status, again.text).toBe(200);
       expect(again.body).toMatchObject({
         orderId: reply.body.orderId,
+        orderNumber: reply.body.orderNumber,
         cart: { id: cart.id, status: 'checked_out', version: 4 },
       });
       expect(await stockOf(product)).toBe(7);
@@ -161,6 +162,32 @@ export function defineMergeCheckoutContract(h: Harness): void {
       );
       expect(await getCart(h, cart)).toMatchObject({ status: 'checked_out', version: 4 });
       expect(await stockOf(product)).toBe(7);
+    });
+
+    it('numbers orders for people: a short number, unique and increasing, kept with the order', async () => {
+      const product = await createProduct(h);
+      const numbers: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const cart = await createCart(h);
+        await addLine(h, cart, product.id, 1);
+        const reply = await checkout(cart);
+        expect(reply.status, reply.text).toBe(200);
+        expect(Number.isSafeInteger(reply.body.orderNumber)).toBe(true);
+        expect(reply.body.orderNumber).toBeGreaterThan(0);
+        numbers.push(reply.body.orderNumber);
+        // Asked again, the order keeps its number.
+        expect((await checkout(cart)).body.orderNumber).toBe(reply.body.orderNumber);
+      }
+      expect(numbers).toEqual([...numbers].sort((a, b) => a - b));
+      expect(new Set(numbers).size).toBe(3);
+      // A checkout refused takes no number from the orders placed after it on SQLite; on
+      // PostgreSQL it may leave a gap (a sequence), never a repeat.
+      const empty = await createCart(h);
+      expectProblem(await checkout(empty), 422, 'CART_EMPTY');
+      const later = await createCart(h);
+      await addLine(h, later, product.id, 1);
+      const after = await checkout(later);
+      expect(after.body.orderNumber).toBeGreaterThan(numbers[2] ?? Infinity);
     });
 
     it('refuses an empty cart with 422 CART_EMPTY', async () => {

@@ -6,7 +6,7 @@
  * uses, order, events, audit records, idempotency record — is committed together or not
  * at all. A conditional write that finds the world changed is a WriteConflictError.
  */
-import { randomUUID } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { CartState, Product } from '@cart/core';
 import {
@@ -86,6 +86,9 @@ async function checkoutFixture(t: StorageUnderTest, stock: number, usageLimit: n
   return { p, code, state };
 }
 
+/** An order number no order of the suite's database has (they count up from 1). */
+const unusedOrderNumber = () => randomInt(2 ** 40, 2 ** 47);
+
 const checkoutWrite = (state: CartState, p: Product, code: string) =>
   next(state, {
     cart: { ...state, version: state.version + 1, status: 'checked_out' },
@@ -94,6 +97,7 @@ const checkoutWrite = (state: CartState, p: Product, code: string) =>
     useDiscounts: [code],
     order: {
       id: randomUUID(),
+      number: unusedOrderNumber(),
       cartId: state.id,
       total: 1800,
       currency: 'USD',
@@ -293,7 +297,8 @@ export function defineMutationContract(subject: OpenedStorage): void {
         shippingOptions: new Map(),
         appliedActionIds: new Set(),
         idempotent: null,
-        orderId: null,
+        order: null,
+        newOrderNumber: null,
       });
     });
 
@@ -337,8 +342,10 @@ export function defineMutationContract(subject: OpenedStorage): void {
       );
       const key = idempotencyRecord();
       const head = await auditHead(storage);
+      const opened = await snapshotOf(t, state.id, { withOrder: true });
       const order = {
         id: randomUUID(),
+        number: opened.newOrderNumber ?? 0,
         cartId: state.id,
         total: 10_000_000_000,
         currency: 'USD',
@@ -385,8 +392,11 @@ export function defineMutationContract(subject: OpenedStorage): void {
       const applied = await snapshotOf(t, state.id, { actionIds: ['act-1', 'act-2', 'act-3'] });
       expect([...applied.appliedActionIds].sort()).toEqual(['act-1', 'act-2']);
       // The order made from the cart is loaded when asked for (a checkout asked again).
-      expect(applied.orderId).toBeNull();
-      expect((await snapshotOf(t, state.id, { withOrder: true })).orderId).toBe(order.id);
+      expect(applied.order).toBeNull();
+      expect(await snapshotOf(t, state.id, { withOrder: true })).toMatchObject({
+        order: { id: order.id, number: order.number },
+        newOrderNumber: null,
+      });
       expect((await storage.getProduct(first.id))?.stock).toBe(2);
       expect((await storage.getProduct(second.id))?.stock).toBe(2);
       expect((await storage.getDiscount(limited.code))?.timesUsed).toBe(1);

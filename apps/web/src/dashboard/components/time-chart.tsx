@@ -1,9 +1,10 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useSyncExternalStore } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 
 export interface ChartSeries {
   label: string;
+  /** A colour, or a token of dashboard.css (`var(--chart-blue)`) to follow the scheme. */
   color: string;
   /** One value per x; null where there is nothing to draw (a gap). */
   values: (number | null)[];
@@ -33,6 +34,30 @@ function heightFor(width: number): number {
   return width < 480 ? PHONE_HEIGHT : HEIGHT;
 }
 
+const DARK = '(prefers-color-scheme: dark)';
+
+/** Whether the dark scheme is on now: the canvas is drawn again when it changes. */
+function useDarkScheme(): boolean {
+  return useSyncExternalStore(
+    (changed) => {
+      const query = window.matchMedia(DARK);
+      query.addEventListener('change', changed);
+      return () => query.removeEventListener('change', changed);
+    },
+    () => window.matchMedia(DARK).matches,
+  );
+}
+
+/**
+ * A colour for the canvas, which knows no CSS variables: `var(--name)` read from the
+ * stylesheet's tokens as they are in the scheme now; any other colour as it is.
+ */
+function resolveColor(el: Element, color: string): string {
+  const token = /^var\((--[\w-]+)\)$/.exec(color)?.[1];
+  if (token === undefined) return color;
+  return getComputedStyle(el).getPropertyValue(token).trim() || 'currentColor';
+}
+
 /** What a screen reader hears instead of the canvas: the latest and highest values. */
 function describe(title: string, series: ChartSeries[], format: (v: number) => string): string {
   const parts = series.map((s) => {
@@ -60,6 +85,7 @@ export function TimeChart({ title, x, series, format, minMax = 1 }: TimeChartPro
   const data: uPlot.AlignedData = [x, ...series.map((s) => s.values)];
   const dataRef = useRef(data);
   dataRef.current = data;
+  const dark = useDarkScheme();
 
   useEffect(() => {
     const el = holder.current;
@@ -67,6 +93,14 @@ export function TimeChart({ title, x, series, format, minMax = 1 }: TimeChartPro
     const width = Math.max(el.clientWidth, 200);
     const fmt = (v: number | null | undefined) =>
       v === null || v === undefined ? '–' : formatRef.current(v);
+    const ink = (color: string) => resolveColor(el, color);
+    // The axes' words and lines in the scheme's colours (grey on white was unreadable on
+    // the dark scheme's card).
+    const axis = {
+      stroke: ink('var(--chart-axis)'),
+      grid: { stroke: ink('var(--chart-grid)') },
+      ticks: { stroke: ink('var(--chart-tick)') },
+    };
     const options: uPlot.Options = {
       width,
       height: heightFor(width),
@@ -79,11 +113,9 @@ export function TimeChart({ title, x, series, format, minMax = 1 }: TimeChartPro
         },
       },
       axes: [
-        { stroke: '#5b6472', grid: { stroke: '#eceef2' }, ticks: { stroke: '#d5d9e0' } },
+        axis,
         {
-          stroke: '#5b6472',
-          grid: { stroke: '#eceef2' },
-          ticks: { stroke: '#d5d9e0' },
+          ...axis,
           size: 64,
           values: (_u, splits) => splits.map((v) => fmt(v)),
         },
@@ -92,9 +124,9 @@ export function TimeChart({ title, x, series, format, minMax = 1 }: TimeChartPro
         { label: 'Time' },
         ...series.map((s): uPlot.Series => ({
           label: s.label,
-          stroke: s.color,
+          stroke: ink(s.color),
           width: 2,
-          points: s.sparse ? { show: true, size: 5, fill: s.color } : { show: false },
+          points: s.sparse ? { show: true, size: 5, fill: ink(s.color) } : { show: false },
           value: (_u, v) => fmt(v),
         })),
       ],
@@ -118,8 +150,9 @@ export function TimeChart({ title, x, series, format, minMax = 1 }: TimeChartPro
       u.destroy();
       plot.current = null;
     };
-    // The plot is rebuilt only when the set of series changes; data flows in below.
-  }, [shape, minMax]);
+    // The plot is rebuilt only when the set of series (or the scheme) changes; data
+    // flows in below.
+  }, [shape, minMax, dark]);
 
   useEffect(() => {
     plot.current?.setData(data);

@@ -12,14 +12,15 @@ import { useResource, type Resource } from '../use-resource.ts';
 export const LIVE_INTERVAL_MS = 2000;
 const WINDOWS = [5, 15, 60] as const;
 
+/** Tokens of dashboard.css, so the lines follow the light or dark scheme. */
 const COLORS = {
-  requests: '#2563eb',
-  errors: '#dc2626',
-  p50: '#059669',
-  p95: '#d97706',
-  p99: '#7c3aed',
-  carts: '#2563eb',
-  checkouts: '#059669',
+  requests: 'var(--chart-blue)',
+  errors: 'var(--chart-red)',
+  p50: 'var(--chart-green)',
+  p95: 'var(--chart-amber)',
+  p99: 'var(--chart-violet)',
+  carts: 'var(--chart-blue)',
+  checkouts: 'var(--chart-green)',
 };
 
 interface Totals {

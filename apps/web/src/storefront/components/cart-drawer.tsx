@@ -5,6 +5,7 @@ import { Link } from '../../shared/link.tsx';
 import { pathOf } from '../routes.ts';
 import { CartLine } from './cart-line.tsx';
 import { OrderSummary } from './order-summary.tsx';
+import { TrustNotes } from './trust-notes.tsx';
 
 /**
  * The cart drawer: a modal `<dialog>` (the browser traps focus in it, makes the page
@@ -86,6 +87,7 @@ function DrawerPanel({ onClose }: { onClose: () => void }) {
                 Checkout
               </button>
             </div>
+            <TrustNotes cart={cart} />
           </div>
         </>
       )}

@@ -1,10 +1,11 @@
 import type { ShownLine } from '@cart/client';
 import { Link } from '../../shared/link.tsx';
-import { formatDiscount, formatMoney } from '../money.ts';
+import { formatMoney } from '../money.ts';
 import { pathOf } from '../routes.ts';
 import { useRefusal } from '../refusals.ts';
 import { useServices } from '../services.tsx';
 import { useCartChanges } from '../use-cart-changes.ts';
+import { LineTotal } from './line-price.tsx';
 import { Problem } from './problem.tsx';
 import { ProductArt } from './product-art.tsx';
 
@@ -100,16 +101,7 @@ export function CartLine({
           />
         ) : null}
       </div>
-      <p className="line-total">
-        <span className="sr-only">Line total </span>
-        {formatMoney(line.subtotal)}
-        {line.discountTotal.amount > 0 ? (
-          <span className="line-discount">
-            <span className="sr-only">, discount </span>
-            {formatDiscount(line.discountTotal)}
-          </span>
-        ) : null}
-      </p>
+      <LineTotal line={line} />
     </li>
   );
 }

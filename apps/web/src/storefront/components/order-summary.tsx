@@ -1,6 +1,8 @@
-import type { Cart, Line } from '@cart/core';
+import type { Cart, CartDiscount, CountryCode, Line } from '@cart/core';
 import type { ReactNode } from 'react';
 import { formatDiscount, formatMoney } from '../money.ts';
+import { countryName, shownCountry, useRegions } from '../regions.ts';
+import { useServices } from '../services.tsx';
 
 /**
  * Subtotal, discounts, shipping, tax and total, as the cart states them: computed by
@@ -17,7 +19,13 @@ type Totals = Pick<
   | 'taxRateBps'
   | 'taxInclusive'
   | 'shippingOption'
-> & { lines: readonly Pick<Line, 'requiresShipping'>[] };
+  | 'shippingAddress'
+  | 'country'
+  | 'regionId'
+> & { lines: readonly Pick<Line, 'requiresShipping'>[]; discounts: readonly DiscountShown[] };
+
+/** A code as the totals name it: "Discounts (WELCOME10)". */
+type DiscountShown = Pick<CartDiscount, 'code' | 'applicable' | 'amount'>;
 
 type OrderSummaryProps =
   /** In the cart drawer: the subtotal alone, and where to find the rest. */
@@ -65,12 +73,34 @@ export function formatTaxRate(bps: number): string {
   return percent.format(bps / 10_000);
 }
 
+/**
+ * The tax row's words, so its amount explains itself: a bare "Tax $0.00" left the shopper
+ * wondering whether tax was still to come. The cart's own tax rule says which: contained
+ * in the prices, added at a rate, or none where the cart is priced (`country`: the
+ * address's, else the one the cart is shown shipping to, else unknown: "this region").
+ */
+export function taxLabel(
+  cart: Pick<Totals, 'taxRateBps' | 'taxInclusive'>,
+  country: CountryCode | null,
+): string {
+  if (cart.taxInclusive) return `Including tax (${formatTaxRate(cart.taxRateBps)})`;
+  if (cart.taxRateBps > 0) return `Tax (${formatTaxRate(cart.taxRateBps)})`;
+  return `Tax (none ${country ? `on orders to ${countryName(country)}` : 'in this region'})`;
+}
+
+/** The codes taking something off now, as the shopper typed them (upper case). */
+export function codesOf(discounts: readonly DiscountShown[]): string[] {
+  return discounts.filter((d) => d.applicable && d.amount.amount > 0).map((d) => d.code);
+}
+
 function TotalsList({ cart, brief }: { cart: Totals; brief: boolean }) {
   const ships = cart.lines.some((line) => line.requiresShipping);
+  const { items: regions } = useRegions(useServices().regions);
+  const country = cart.shippingAddress?.country ?? shownCountry(cart, regions);
   // Tax-inclusive prices contain the tax: it is stated under the total, not added to it.
   const tax = (
     <div className="totals-row" data-testid="tax-row">
-      <dt>{cart.taxInclusive ? `Including tax (${formatTaxRate(cart.taxRateBps)})` : 'Tax'}</dt>
+      <dt>{taxLabel(cart, country)}</dt>
       <dd data-testid="tax-total">{formatMoney(cart.taxTotal)}</dd>
     </div>
   );
@@ -84,7 +114,13 @@ function TotalsList({ cart, brief }: { cart: Totals; brief: boolean }) {
         <>
           {cart.discountTotal.amount > 0 ? (
             <div className="totals-row">
-              <dt>Discounts</dt>
+              <dt>
+                Discounts
+                <span className="muted" data-testid="discount-codes">
+                  {' '}
+                  ({codesOf(cart.discounts).join(', ')})
+                </span>
+              </dt>
               <dd data-testid="discount-total">{formatDiscount(cart.discountTotal)}</dd>
             </div>
           ) : null}

@@ -7,6 +7,7 @@ import { EmailField, NoteField } from '../components/cart-fields.tsx';
 import { OrderSummary } from '../components/order-summary.tsx';
 import { Problem } from '../components/problem.tsx';
 import { PromoCode } from '../components/promo-code.tsx';
+import { TrustNotes } from '../components/trust-notes.tsx';
 import { useRefusal } from '../refusals.ts';
 import { pathOf } from '../routes.ts';
 import { useServices } from '../services.tsx';
@@ -74,6 +75,7 @@ export function CartView() {
               >
                 Checkout
               </button>
+              <TrustNotes cart={cart} />
               {snapshot.pendingCount > 0 ? (
                 <p className="muted small" data-testid="pending-note">
                   {offline

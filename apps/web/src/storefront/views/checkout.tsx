@@ -8,6 +8,7 @@ import { OrderSummary, OrderedLines } from '../components/order-summary.tsx';
 import { Problem } from '../components/problem.tsx';
 import { ShippingAddress, useAddressForm } from '../components/shipping-address.tsx';
 import { ShippingMethod } from '../components/shipping-method.tsx';
+import { TrustNotes } from '../components/trust-notes.tsx';
 import { rememberOrder } from '../orders.ts';
 import { pathOf } from '../routes.ts';
 import { useServices } from '../services.tsx';
@@ -212,7 +213,7 @@ function CheckoutForm({ cart }: { cart: ShownCart }) {
           >
             {placing ? 'Placing order…' : 'Place order'}
           </button>
-          <p className="muted small">No payment is taken in this demo shop.</p>
+          <TrustNotes cart={cart} />
         </OrderSummary>
       </div>
     </form>

@@ -1,9 +1,10 @@
 import type { Address } from '@cart/core';
 import { Link } from '../../shared/link.tsx';
 import { OrderSummary, OrderedLines } from '../components/order-summary.tsx';
-import { findOrder } from '../orders.ts';
+import { findOrder, formatOrderNumber, ORDERS_KEPT } from '../orders.ts';
 import { countryName } from '../regions.ts';
 import { pathOf } from '../routes.ts';
+import './order.css';
 
 /** The order confirmation: its number, where and how it ships, what was bought, the totals charged. */
 export function OrderView({ orderId }: { orderId: string }) {
@@ -12,11 +13,12 @@ export function OrderView({ orderId }: { orderId: string }) {
     return (
       <section className="order-page" aria-labelledby="page-title">
         <h1 id="page-title" tabIndex={-1}>
-          Order {orderId}
+          Order details not on this device
         </h1>
         <p>
-          This order was placed, but its details are only kept in the tab that placed it.{' '}
-          <Link to={pathOf({ view: 'home' })}>Continue shopping</Link>.
+          An order's details are kept only in the browser that placed it (its last {ORDERS_KEPT}{' '}
+          orders), for privacy: this shop has no accounts, so another browser or device cannot show
+          them. <Link to={pathOf({ view: 'home' })}>Continue shopping</Link>.
         </p>
       </section>
     );
@@ -29,8 +31,8 @@ export function OrderView({ orderId }: { orderId: string }) {
       </h1>
       <p className="order-id">
         Order number{' '}
-        <strong className="mono" data-testid="order-id">
-          {order.orderId}
+        <strong className="mono" data-testid="order-number">
+          {formatOrderNumber(order.orderNumber)}
         </strong>
       </p>
       {cart.email ? <p>A receipt goes to {cart.email}.</p> : null}
@@ -43,6 +45,16 @@ export function OrderView({ orderId }: { orderId: string }) {
           {cart.shippingOption ? (
             <p className="ships-by">{cart.shippingOption.name} shipping</p>
           ) : null}
+        </section>
+      ) : null}
+      {cart.note ? (
+        <section className="panel" aria-labelledby="note-heading">
+          <h2 id="note-heading" className="section-title">
+            Your note for the shop
+          </h2>
+          <p className="order-note" data-testid="order-note">
+            {cart.note}
+          </p>
         </section>
       ) : null}
       <OrderSummary

@@ -39,6 +39,8 @@ export interface IdempotencyRecord {
 
 export interface OrderRecord {
   id: string;
+  /** The number people quote (`MutationSnapshot.newOrderNumber`): unique, increasing. */
+  number: number;
   cartId: string;
   total: number;
   currency: string;
@@ -64,7 +66,10 @@ export interface MutationPlan {
   wholeCatalog?: boolean;
   actionIds: readonly string[];
   idempotencyId: string | null;
-  /** Also load the id of the order made from the cart, if any (a checkout asked again). */
+  /**
+   * Also load the order made from the cart, if any (a checkout asked again), or else
+   * reserve a number for the order the decision may make.
+   */
   withOrder?: boolean;
 }
 
@@ -80,7 +85,13 @@ export interface MutationSnapshot {
   appliedActionIds: ReadonlySet<string>;
   idempotent: IdempotencyRecord | null;
   /** The order made from the cart, when the plan asked (`withOrder`) and there is one. */
-  orderId: string | null;
+  order: { id: string; number: number } | null;
+  /**
+   * When the plan asked (`withOrder`) and the cart is active (no order yet): the number a new
+   * order gets, greater than every number given before and given to no other mutation.
+   * A number not used (the checkout refused) may be lost: numbers can have gaps.
+   */
+  newOrderNumber: number | null;
 }
 
 /** What to write. Everything in one decision is committed together, or nothing is. */

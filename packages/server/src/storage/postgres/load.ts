@@ -30,8 +30,10 @@ const byId = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
  * instead of deadlocking) and reads, in the same statement, what the decisions need:
  * the products and codes asked for ($2, $3) and those on the locked carts' lines and
  * codes (catalogKeys), the applied action ids asked for ($4, $5 zipped), the idempotency
- * records ($6), the orders of carts ($7), and every region and shipping option (a
- * handful of rows, shared by every snapshot of a group).
+ * records ($6), the orders of carts ($7) and a number from the sequence for each of
+ * those carts still active (migration 008: taken now, lost if the checkout is refused), and
+ * every region and shipping option (a handful of rows, shared by every snapshot of a
+ * group).
  *
  * One statement reads with one snapshot, taken before the lock was granted. The locked
  * carts themselves are their newest versions (a row lock re-reads the row it waited
@@ -61,8 +63,11 @@ SELECT
      FROM cart_applied_actions a
      WHERE (a.cart_id, a.action_id) IN (SELECT * FROM unnest($4::text[], $5::text[]))) AS applied,
   (SELECT coalesce(json_agg(k), '[]') FROM idempotency_keys k WHERE k.id = ANY($6::text[])) AS idempotency,
-  (SELECT coalesce(json_agg(json_build_array(o.cart_id, o.id)), '[]')
+  (SELECT coalesce(json_agg(json_build_array(o.cart_id, o.id, o.number)), '[]')
      FROM orders o WHERE o.cart_id = ANY($7::text[])) AS orders,
+  (SELECT coalesce(json_agg(json_build_array(l.id, nextval('order_numbers'))), '[]')
+     FROM locked l WHERE l.id = ANY($7::text[]) AND l.state ->> 'status' = 'active'
+       AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.cart_id = l.id)) AS order_numbers,
   (SELECT coalesce(json_agg(r ORDER BY r.is_default DESC, r.created_at, r.id), '[]')
      FROM regions r) AS regions,
   (SELECT coalesce(json_agg(o ORDER BY r.is_default DESC, r.created_at, r.id, o.created_at, o.id), '[]')
@@ -85,7 +90,10 @@ interface LoadRow {
   discounts: DiscountRow[];
   applied: [string, string][];
   idempotency: IdempotencyRow[];
-  orders: [string, string][];
+  /** cart id, order id, order number. */
+  orders: [string, string, number][];
+  /** cart id, the number a new order of it gets. */
+  order_numbers: [string, number][];
   regions: RegionRow[];
   shipping_options: ShippingOptionRow[];
 }
@@ -156,7 +164,8 @@ function snapshotsOf(row: LoadRow, plans: readonly MutationPlan[]): (MutationSna
   const discounts = new Map(row.discounts.map((d) => [d.code, d]));
   const applied = new Set(row.applied.map(([cart, action]) => `${cart}\n${action}`));
   const records = new Map(row.idempotency.map((k) => [k.id, k]));
-  const orders = new Map(row.orders.map(([cart, id]) => [cart, id]));
+  const orders = new Map(row.orders.map(([cart, id, number]) => [cart, { id, number }]));
+  const orderNumbers = new Map(row.order_numbers);
   const regions = row.regions.map(toRegion);
   const shippingOptions = new Map(row.shipping_options.map((o) => [o.id, toShippingOption(o)]));
   return plans.map((plan) => {
@@ -185,7 +194,8 @@ function snapshotsOf(row: LoadRow, plans: readonly MutationPlan[]): (MutationSna
       shippingOptions,
       appliedActionIds: new Set(plan.actionIds.filter((a) => applied.has(`${plan.cartId}\n${a}`))),
       idempotent: record ? toIdempotency(record) : null,
-      orderId: plan.withOrder ? (orders.get(plan.cartId) ?? null) : null,
+      order: plan.withOrder ? (orders.get(plan.cartId) ?? null) : null,
+      newOrderNumber: plan.withOrder ? (orderNumbers.get(plan.cartId) ?? null) : null,
     };
   });
 }

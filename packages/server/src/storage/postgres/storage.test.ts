@@ -61,6 +61,7 @@ interface EventRow {
 
 interface OrderRow {
   id: string;
+  number: number;
   cart_id: string;
   total_amount: number;
   currency: string;
@@ -112,6 +113,7 @@ describe.skipIf(unavailable !== null)('PostgresStorage', () => {
         (await peek.query<OrderRow>('SELECT * FROM orders WHERE cart_id = $1', [cartId])).rows.map(
           (r): OrderRecord => ({
             id: r.id,
+            number: r.number,
             cartId: r.cart_id,
             total: r.total_amount,
             currency: r.currency,
@@ -176,6 +178,7 @@ describe.skipIf(unavailable !== null)('PostgresStorage, PostgreSQL only', () => 
           { version: 5, name: '005_shared_secrets.sql' },
           { version: 6, name: '006_audit_chain_head.sql' },
           { version: 7, name: '007_regions.sql' },
+          { version: 8, name: '008_order_numbers.sql' },
         ]);
         const leaked = await raw.query(
           'SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1',
@@ -218,6 +221,7 @@ describe.skipIf(unavailable !== null)('PostgresStorage, PostgreSQL only', () => 
           { version: 5 },
           { version: 6 },
           { version: 7 },
+          { version: 8 },
         ]);
         expect(await s.countProducts()).toBe(0);
       } finally {

@@ -90,10 +90,10 @@ WITH updated AS (
     AND (d.usage_limit IS NULL OR d.times_used + u.n <= d.usage_limit)
   RETURNING d.code
 ), ordered AS (
-  INSERT INTO orders (id, cart_id, total_amount, currency, cart, created_at)
-  SELECT o.id, o.cart_id, o.total, o.currency, o.cart, o.created_at
-  FROM jsonb_to_recordset($1::jsonb -> 'orders') AS o(id text, cart_id text, total bigint,
-    currency text, cart jsonb, created_at text)
+  INSERT INTO orders (id, number, cart_id, total_amount, currency, cart, created_at)
+  SELECT o.id, o.number, o.cart_id, o.total, o.currency, o.cart, o.created_at
+  FROM jsonb_to_recordset($1::jsonb -> 'orders') AS o(id text, number bigint, cart_id text,
+    total bigint, currency text, cart jsonb, created_at text)
   RETURNING 1
 ), events AS (
   INSERT INTO analytics_events (at, type, cart_id, product_id, quantity, amount, currency)
@@ -188,6 +188,7 @@ interface WriteDoc {
   uses: { code: string; n: number }[];
   orders: {
     id: string;
+    number: number;
     cart_id: string;
     total: number;
     currency: string;
@@ -258,6 +259,7 @@ function writeDoc(items: readonly WriteItem[]): WriteDoc {
       if (o) {
         doc.orders.push({
           id: o.id,
+          number: o.number,
           cart_id: o.cartId,
           total: o.total,
           currency: o.currency,

@@ -90,9 +90,15 @@ const statements = (db: Database.Database) => ({
        ORDER BY created_at DESC, id DESC LIMIT -1 OFFSET ?)`,
   ),
   deleteIdempotency: db.prepare<[string]>('DELETE FROM idempotency_keys WHERE id = ?'),
-  orderOfCart: db.prepare<[string], { id: string }>('SELECT id FROM orders WHERE cart_id = ?'),
+  orderOfCart: db.prepare<[string], { id: string; number: number }>(
+    'SELECT id, number FROM orders WHERE cart_id = ?',
+  ),
+  // One writer at a time (migration 008): the next number is the greatest so far + 1.
+  nextOrderNumber: db.prepare<[], { n: number }>(
+    'SELECT coalesce(max(number), 0) + 1 AS n FROM orders',
+  ),
   insertOrder: db.prepare(
-    'INSERT INTO orders (id, cart_id, total_amount, currency, cart, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+    'INSERT INTO orders (id, number, cart_id, total_amount, currency, cart, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
   ),
 });
 
@@ -168,7 +174,7 @@ export class SqliteMutation implements Pick<CartStore, 'mutate'> {
           : [],
       ),
       idempotent: plan.idempotencyId === null ? null : this.readIdempotency(plan.idempotencyId),
-      orderId: plan.withOrder ? (s.orderOfCart.get(plan.cartId)?.id ?? null) : null,
+      ...this.orderOf(plan, cart),
     };
     const decision = decide(snapshot);
     if (decision.write) this.write(decision.write, written);
@@ -181,6 +187,17 @@ export class SqliteMutation implements Pick<CartStore, 'mutate'> {
       this.states.put(state.id, state.version, state, w.bytes);
     }
     return decision.reply;
+  }
+
+  /** The cart's order, or the number a new one gets (`withOrder`). */
+  private orderOf(
+    plan: MutationPlan,
+    cart: StoredCart | null,
+  ): Pick<MutationSnapshot, 'order' | 'newOrderNumber'> {
+    if (!plan.withOrder) return { order: null, newOrderNumber: null };
+    const order = this.stmt.orderOfCart.get(plan.cartId) ?? null;
+    const open = order === null && cart?.state.status === 'active';
+    return { order, newOrderNumber: open ? (this.stmt.nextOrderNumber.get()?.n ?? 1) : null };
   }
 
   /**
@@ -269,7 +286,15 @@ export class SqliteMutation implements Pick<CartStore, 'mutate'> {
     }
     if (w.order) {
       const o = w.order;
-      s.insertOrder.run(o.id, o.cartId, o.total, o.currency, JSON.stringify(o.cart), o.createdAt);
+      s.insertOrder.run(
+        o.id,
+        o.number,
+        o.cartId,
+        o.total,
+        o.currency,
+        JSON.stringify(o.cart),
+        o.createdAt,
+      );
     }
     this.audit.append(w.audit);
     this.monitoring.appendEvents(w.events);

@@ -33,6 +33,7 @@ interface EventRow {
 
 interface OrderRow {
   id: string;
+  number: number;
   cart_id: string;
   total_amount: number;
   currency: string;
@@ -87,6 +88,7 @@ defineStorageContract('sqlite', () => {
           .all(cartId)
           .map((r): OrderRecord => ({
             id: r.id,
+            number: r.number,
             cartId: r.cart_id,
             total: r.total_amount,
             currency: r.currency,
@@ -221,6 +223,7 @@ describe('SqliteStorage', () => {
         { version: 5, name: '005_shared_secrets.sql' },
         { version: 6, name: '006_idempotency_cart_order.sql' },
         { version: 7, name: '007_regions.sql' },
+        { version: 8, name: '008_order_numbers.sql' },
       ]);
     } finally {
       raw.close();
