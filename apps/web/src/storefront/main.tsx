@@ -7,6 +7,7 @@ import { App } from './app.tsx';
 import { createStorefrontStore } from './cart-store.ts';
 import { Catalog } from './catalog.ts';
 import { prepareMoneyFormat } from './money.ts';
+import { PromoMemory } from './promo-memory.ts';
 import { RefusalLog } from './refusals.ts';
 import { Regions } from './regions.ts';
 import { parseRoute } from './routes.ts';
@@ -29,6 +30,7 @@ const services = {
   store,
   catalog: new Catalog(store),
   refusals: new RefusalLog(store),
+  promos: new PromoMemory(store),
   announcer: new Announcer(),
   regions: new Regions(store),
 };

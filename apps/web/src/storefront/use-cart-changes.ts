@@ -17,6 +17,20 @@ export function useCartChanges() {
   const actions = useCartActions();
   return useMemo(() => {
     const count = () => items(store.getSnapshot().cart?.itemCount ?? 0);
+    /**
+     * Whether the server accepted the code (never settles while offline). `saying` is
+     * what is announced meanwhile, when the page applies a code the shopper did not just
+     * type (one they tried before, now that the cart qualifies, or a switch).
+     */
+    const applyCode = (code: string, saying = `Applying promo code ${code.toUpperCase()}…`) => {
+      refusals.clear('promo');
+      const accepted = actions.applyDiscount(code).then((result) => {
+        if (result.ok) announcer.say(`Promo code ${code.toUpperCase()} applied.`);
+        return result.ok;
+      });
+      announcer.say(saying);
+      return accepted;
+    };
     return {
       add(product: Product, quantity = 1) {
         refusals.clear(`product:${product.id}`);
@@ -41,12 +55,11 @@ export function useCartChanges() {
           if (heading && !document.activeElement?.closest('li')) heading.focus();
         });
       },
-      applyCode(code: string) {
-        refusals.clear('promo');
-        void actions.applyDiscount(code).then((result) => {
-          if (result.ok) announcer.say(`Promo code ${code.toUpperCase()} applied.`);
-        });
-        announcer.say(`Applying promo code ${code.toUpperCase()}…`);
+      applyCode,
+      /** Takes `replaced` off the cart and applies `code` instead, in that order. */
+      switchCode(replaced: readonly string[], code: string): Promise<boolean> {
+        for (const old of replaced) void actions.removeDiscount(old);
+        return applyCode(code, `Switching to promo code ${code}…`);
       },
       removeCode(code: string) {
         refusals.clear('promo');
