@@ -1,6 +1,13 @@
 import { useSyncExternalStore } from 'react';
 import type { CartStore } from '@cart/client';
-import { shortfall, type AppliedDiscount } from '@cart/core';
+import {
+  DEFAULT_LIMITS,
+  adviceFor,
+  formatMoney,
+  shortfall,
+  toCartState,
+  type AppliedDiscount,
+} from '@cart/core';
 
 /** A code the shopper tried that the server refused only for now, with its terms. */
 export interface TriedCode {
@@ -22,13 +29,24 @@ export interface TriedCode {
  * minimum, or not combinable), kept for this page so the storefront can compare them
  * with the codes on the cart as the cart changes (components/promo-advice.tsx). Filled
  * from the store's refusals: one that carries the code's terms remembers it, one that
- * does not (unknown, expired, used up) forgets it. Forgotten too once an order is placed.
+ * does not (unknown, expired, used up) forgets it. Forgotten once on the cart (unless
+ * the page applied it, which the cart page then says), and once an order is placed.
+ *
+ * A code refused for its minimum is applied, on whichever page, as soon as the cart
+ * shown reaches it (core's `adviceFor`, pending changes included: the apply is queued
+ * after them). The server stays the judge: a refusal is remembered again, and the code
+ * is not sent again until the subtotal changes.
  */
 export class PromoMemory {
   private codes: readonly TriedCode[] = [];
   private readonly listeners = new Set<() => void>();
+  private following = false;
 
-  constructor(store: CartStore) {
+  constructor(
+    private readonly store: CartStore,
+    /** Applies a code the shopper tried before, saying so (`useCartChanges().applyCode`). */
+    private readonly apply: (code: string, saying: string) => void,
+  ) {
     store.onRefusal((report) => {
       if (report.action?.type !== 'applyDiscount') return;
       const code = report.action.code.trim().toUpperCase();
@@ -48,7 +66,45 @@ export class PromoMemory {
       const now = store.getSnapshot().lastOrder;
       if (now !== order && now !== null) this.set([]);
       order = now;
+      this.follow();
     });
+    this.subscribe(() => this.follow());
+  }
+
+  /**
+   * Forgets the codes the cart now holds, and applies those whose minimum it reached.
+   * Not re-entered: what it changes (the store, this memory) calls it again, and it reads
+   * both afresh for each code.
+   */
+  private follow(): void {
+    if (this.following) return;
+    this.following = true;
+    try {
+      for (const { terms } of this.codes) this.followCode(terms.code);
+    } finally {
+      this.following = false;
+    }
+  }
+
+  private followCode(code: string): void {
+    const t = this.get(code);
+    const { cart, pending } = this.store.getSnapshot();
+    if (!t || cart === null) return;
+    if (cart.discounts.some((d) => d.code === code)) {
+      if (!t.appliedForYou) this.forget(code);
+      return;
+    }
+    if (!t.waitsForMinimum || t.triedAt === cart.subtotal.amount) return;
+    const queued = pending.some(
+      ({ action }) => action.type === 'applyDiscount' && action.code.toUpperCase() === code,
+    );
+    if (queued) return;
+    if (adviceFor(toCartState(cart), t.terms, DEFAULT_LIMITS.maxDiscounts)?.kind !== 'apply')
+      return;
+    // Noted first: the apply changes the store, which calls `follow` again.
+    this.appliedAt(code, cart.subtotal.amount);
+    const min = formatMoney({ amount: t.terms.minSubtotal ?? 0, currency: cart.currency });
+    this.apply(code, `Your cart reached ${min}: applying ${code}…`);
   }
 
   readonly subscribe = (listener: () => void) => {

@@ -135,12 +135,20 @@ describe('promo codes in the storefront', () => {
     await advice(page).getByText('Add $2.00 to use SAVE5').waitFor(WAIT);
     await settled(page);
 
-    // $42.00: the page applies it, says so, and the server has it.
-    await page.getByRole('button', { name: 'Increase quantity of Ceramic Mug' }).click();
+    // $42.00, reached from the shop's page: the code is applied there (the cart page is
+    // not needed), the server has it, and the cart page says so.
+    await page.getByRole('link', { name: 'Shop', exact: true }).click();
+    await addButton(page, 'Ceramic Mug').click();
+    await countIs(page, 3);
+    await expect
+      .poll(async () => (await shop.stored(await cartId)).discounts.map((d) => d.code), WAIT)
+      .toEqual(['SAVE5']);
+    await settled(page);
+    await page.getByTestId('cart-button').click();
+    await page.getByRole('link', { name: 'View cart' }).click();
     await codesOnCart(page).getByText('SAVE5').waitFor(WAIT);
     await advice(page).getByText('SAVE5 applied: your cart reached $30.00.').waitFor(WAIT);
     expect(await page.getByText(/Add \$[\d.]+ to use SAVE5/).count()).toBe(0);
-    await settled(page);
     const stored = await shop.stored(await cartId);
     expect(stored.discounts.map((d) => [d.code, d.amount.amount])).toEqual([['SAVE5', 500]]);
     await pageIsSound(page);

@@ -1,4 +1,4 @@
-import { useEffect, useMemo } from 'react';
+import { useMemo } from 'react';
 import type { ShownCart } from '@cart/client';
 import { DEFAULT_LIMITS, adviceFor, toCartState, type CodeAdvice } from '@cart/core';
 import { formatMoney } from '../money.ts';
@@ -20,14 +20,12 @@ export const adviceId = (code: string) => `promo-advice-${code}`;
 
 /**
  * The codes tried, compared live with the cart shown (pending changes included) by
- * core's best-deal maths; and the one the page applies itself: a code refused for its
- * minimum, once the cart reaches it. The device only suggests: each apply goes to the
- * server, whose refusal wins (and is remembered, so it is not sent again at the same
- * subtotal).
+ * core's best-deal maths. (The one the page applies itself, a code refused for its
+ * minimum once the cart reaches it, is PromoMemory's: on whichever page.) The device only
+ * suggests: each apply goes to the server, whose refusal wins.
  */
-export function usePromoAdvice(cart: ShownCart, pendingCodes: readonly string[]): TriedAdvice[] {
+export function usePromoAdvice(cart: ShownCart): TriedAdvice[] {
   const { promos } = useServices();
-  const changes = useCartChanges();
   const tried = useTriedCodes(promos);
   const rows = useMemo(() => {
     const state = toCartState(cart);
@@ -38,19 +36,6 @@ export function usePromoAdvice(cart: ShownCart, pendingCodes: readonly string[])
       return { tried: t, advice, onCart };
     });
   }, [cart, tried]);
-
-  const subtotal = cart.subtotal.amount;
-  useEffect(() => {
-    for (const { tried: t, advice, onCart } of rows) {
-      const code = t.terms.code;
-      // Applied by the shopper (typed again, or switched to): nothing left to say.
-      if (onCart && !t.appliedForYou) promos.forget(code);
-      if (advice?.kind !== 'apply' || !t.waitsForMinimum) continue;
-      if (t.triedAt === subtotal || pendingCodes.includes(code)) continue;
-      promos.appliedAt(code, subtotal);
-      void changes.applyCode(code, `Your cart reached ${minimumOf(t, cart)}: applying ${code}…`);
-    }
-  }, [rows, subtotal, pendingCodes, promos, changes, cart]);
   return rows;
 }
 

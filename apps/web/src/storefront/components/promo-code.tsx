@@ -23,7 +23,7 @@ export function PromoCode({ cart, pendingCodes }: { cart: ShownCart; pendingCode
   const [code, setCode] = useState('');
   const form = useRef<HTMLFormElement>(null);
   const input = useRef<HTMLInputElement>(null);
-  const rows = usePromoAdvice(cart, pendingCodes);
+  const rows = usePromoAdvice(cart);
   // A refusal for now is said by its advice (live, as the cart changes), not in the
   // server's words of the moment; the server's words stay when the device has none.
   const refusedCode = refusal?.discount?.code;
