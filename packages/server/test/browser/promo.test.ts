@@ -165,6 +165,7 @@ describe('promo codes in the storefront', () => {
     await codesOnCart(page).getByText('SAVE5').waitFor(WAIT);
     await applyCode(page, 'BIGSPENDER');
     await advice(page).getByText('BIGSPENDER saves $27.40 more – switch?').waitFor(WAIT);
+    expect(await field(page).inputValue()).toBe('BIGSPENDER');
     await pageIsSound(page);
 
     await page.getByRole('button', { name: 'Switch to BIGSPENDER' }).click();
@@ -172,6 +173,8 @@ describe('promo codes in the storefront', () => {
     await settled(page);
     expect(await codesOnCart(page).getByText('SAVE5').count()).toBe(0);
     expect(await advice(page).count()).toBe(0);
+    // Accepted by the switch: the field that held it is cleared.
+    expect(await field(page).inputValue()).toBe('');
     const stored = await shop.stored(await cartId);
     expect(stored.discounts.map((d) => [d.code, d.amount.amount])).toEqual([['BIGSPENDER', 3240]]);
     await pageIsSound(page);

@@ -66,11 +66,12 @@ export function PromoAdvice({
     <ul className="promo-advice" aria-label="Codes you tried">
       {shown.map(({ tried, advice, onCart }) => {
         const code = tried.terms.code;
-        const forgetButton = (label: string) => (
+        // Each name starts with its visible words (WCAG 2.5.3), then says which code.
+        const forgetButton = (label: string, name = `${label} ${code}`) => (
           <button
             type="button"
             className="button-link"
-            aria-label={`${label} code ${code}`}
+            aria-label={name}
             onClick={() => forget(code)}
           >
             {label}
@@ -83,7 +84,7 @@ export function PromoAdvice({
               <p className="advice-text advice-done">
                 {code} applied: your cart reached {minimumOf(tried, cart)}.
               </p>
-              {forgetButton('OK')}
+              {forgetButton('OK', `OK, ${code} is applied`)}
             </>
           );
         } else if (advice?.kind === 'addMore') {
@@ -119,7 +120,7 @@ export function PromoAdvice({
               >
                 Switch to {code}
               </button>
-              {forgetButton('Keep mine, forget')}
+              {forgetButton('Keep mine', `Keep mine, not ${code}`)}
             </>
           );
         } else if (advice?.kind === 'keep') {
@@ -133,11 +134,12 @@ export function PromoAdvice({
             </>
           );
         } else if (advice?.kind === 'apply') {
-          const applying = tried.appliedForYou || pendingCodes.includes(code);
-          body = applying ? (
+          body = tried.appliedForYou ? (
             <p className="advice-text">
               Your cart reached {minimumOf(tried, cart)}: applying {code}…
             </p>
+          ) : pendingCodes.includes(code) ? (
+            <p className="advice-text">Applying {code}…</p>
           ) : (
             <>
               <p className="advice-text">{code} can be used on your cart now.</p>

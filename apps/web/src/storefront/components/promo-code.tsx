@@ -1,4 +1,4 @@
-import { useRef, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { ShownCart } from '@cart/client';
 import { shortfall } from '@cart/core';
 import { formatDiscount, formatMoney } from '../money.ts';
@@ -33,6 +33,15 @@ export function PromoCode({ cart, pendingCodes }: { cart: ShownCart; pendingCode
     : advised
       ? adviceId(refusedCode ?? '')
       : 'promo-problem';
+
+  // A code typed, refused for now, then put on the cart another way (a switch to it, or
+  // applied once the cart reached its minimum) was accepted all the same: clear it then.
+  const applied = cart.discounts.map((d) => d.code).join(' ');
+  useEffect(() => {
+    const typed = code.trim().toUpperCase();
+    if (typed && applied.split(' ').includes(typed)) setCode('');
+    // Only when the codes on the cart change (`code` left out): not as the shopper types.
+  }, [applied]);
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
