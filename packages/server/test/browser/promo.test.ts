@@ -127,7 +127,9 @@ describe('promo codes in the storefront', () => {
     // The advice stands in for the server's "needs a subtotal of at least $30.00".
     expect(await page.getByTestId('problem').count()).toBe(0);
     expect(await field(page).inputValue()).toBe('save5');
-    expect(await advice(page).textContent()).toContain('We’ll apply it when your cart reaches it');
+    expect(await advice(page).textContent()).toContain(
+      'We’ll apply it when your cart reaches $30.00.',
+    );
     await pageIsSound(page);
 
     // $28.00: computed from the cart shown, before the server has answered the change.

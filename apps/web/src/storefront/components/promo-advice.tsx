@@ -92,10 +92,13 @@ export function PromoAdvice({
             <>
               <p className="advice-text">
                 <strong>
-                  Add {money(advice.amount)} to use {code}
+                  Add {money(advice.amount)} to use {code}.
                 </strong>
                 {tried.waitsForMinimum ? (
-                  <span className="muted"> We’ll apply it when your cart reaches it.</span>
+                  <span className="muted">
+                    {' '}
+                    We’ll apply it when your cart reaches {minimumOf(tried, cart)}.
+                  </span>
                 ) : null}
               </p>
               {forgetButton('Forget')}
