@@ -3,6 +3,7 @@
  * and every reason a code is refused with 422 DISCOUNT_INVALID.
  */
 import { describe, expect, it } from 'vitest';
+import { AppliedDiscount, outlook, shortfall, toCartState } from '@cart/core';
 import {
   addLine,
   cartPath,
@@ -115,9 +116,15 @@ export function defineDiscountsContract(h: Harness): void {
         combinable: true,
         currency: 'USD',
       });
-      await addLine(h, cart, product.id, 1);
+      const terms = AppliedDiscount.parse((below as { discount?: unknown }).discount);
+      expect(shortfall(terms, one.subtotal.amount)).toBe(1000);
+      const grown = await addLine(h, cart, product.id, 1);
+      // What the device predicts from those terms is what the server then answers.
+      const predicted = outlook(toCartState(grown), terms, 5);
+      expect(predicted?.shortfall).toBe(0);
       const applied = expectCart(await apply(cart, discount.code));
       expect(applied.discounts[0]).toMatchObject({ amount: usd(300), applicable: true });
+      expect(applied.discountTotal.amount).toBe(predicted?.savingWith);
       const lower = expectCart(
         await h.http.patch(cartPath(cart, `/lines/${one.lines[0]?.id}`), {
           token: cart.token,
