@@ -1,5 +1,6 @@
 import {
   ERROR_CATALOG,
+  type AppliedDiscount,
   type Cart,
   type CartAction,
   type CartError,
@@ -42,6 +43,12 @@ export interface CartErrorReport {
   retryable: boolean;
   /** When it happened (ms since the epoch). */
   at: number;
+  /**
+   * A promo code the server refused only for now (below its minimum subtotal, or not
+   * combinable with the codes on the cart): its public terms, so the page can say how
+   * much more the cart needs or offer a switch. Absent otherwise.
+   */
+  discount?: AppliedDiscount;
 }
 
 /** What the UI renders. Immutable; the same object until something changes. */
@@ -93,6 +100,7 @@ export function reportFromApi(
     source: 'server',
     retryable,
     at,
+    ...(error.discount ? { discount: error.discount } : {}),
   };
 }
 
@@ -131,6 +139,7 @@ export function errorFromReport(report: CartErrorReport | null): Error {
     detail: report.detail,
     errors: report.errors,
     requestId: report.requestId,
+    discount: report.discount ?? null,
   });
 }
 

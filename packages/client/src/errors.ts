@@ -1,4 +1,5 @@
 import {
+  AppliedDiscount,
   Cart,
   ERROR_CATALOG,
   ErrorCodeSchema,
@@ -35,6 +36,11 @@ export class CartApiError extends Error {
   readonly problem: boolean;
   /** The action a refused batch was refused for (`actionId` of the problem document). */
   readonly actionId: string | null;
+  /**
+   * A promo code refused only for now (below its minimum, not combinable): its public
+   * terms (`discount` of the problem document), to compare it on the device.
+   */
+  readonly discount: AppliedDiscount | null;
 
   constructor(init: {
     code: ErrorCode;
@@ -46,6 +52,7 @@ export class CartApiError extends Error {
     retryAfterMs?: number | null;
     problem?: boolean;
     actionId?: string | null;
+    discount?: AppliedDiscount | null;
   }) {
     const entry = ERROR_CATALOG[init.code];
     super(entry.message);
@@ -59,6 +66,7 @@ export class CartApiError extends Error {
     this.retryAfterMs = init.retryAfterMs ?? null;
     this.problem = init.problem ?? true;
     this.actionId = init.actionId ?? null;
+    this.discount = init.discount ?? null;
   }
 
   /** Whether sending the very same request again may succeed (core's `isRetryableAnswer`). */
@@ -130,12 +138,18 @@ export function errorFromResponse(
   body: unknown,
   retryAfterMs: number | null,
 ): CartApiError {
-  const parsed = Problem.safeParse(withKnownCode(status, body));
+  // A code's terms are only a hint for the device: terms it cannot read are left out,
+  // and never cost the rest of the problem.
+  const isObject = body !== null && typeof body === 'object';
+  const { discount: terms, ...rest } = isObject ? (body as { discount?: unknown }) : {};
+  const parsed = Problem.safeParse(withKnownCode(status, isObject ? rest : body));
   if (parsed.success) {
     const p = parsed.data;
     const cart = readTolerant(Cart, (p as { cart?: unknown }).cart);
     const actionId = (p as { actionId?: unknown }).actionId;
+    const discount = readTolerant(AppliedDiscount, terms);
     return new CartApiError({
+      discount: discount.success ? discount.data : null,
       actionId: typeof actionId === 'string' ? actionId : null,
       code: p.code,
       status,

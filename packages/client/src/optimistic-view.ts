@@ -106,8 +106,9 @@ export function placeholderCart(
  * facts the client has. A product the catalog cache does not hold but a line does is
  * taken from the line's snapshot (priced in the cart's currency only) with no stock or
  * order limit known, so the change is shown and the server, which knows the stock,
- * decides. Discount terms are the server's secret: an applyDiscount is never shown before
- * it is confirmed. Regions and shipping options are those the client has read; a move to
+ * decides. Whether a code applies is the server's to say: an applyDiscount is never shown
+ * before it is confirmed (a page may know a code's terms from a refusal, and compare it
+ * with core's `adviceFor`, but not whether it is still valid or used up). Regions and shipping options are those the client has read; a move to
  * a country, or an option, it knows nothing of is refused here, so it is shown once the
  * server has applied it. The cart's own region is always known: from the regions read,
  * else from what the cart itself carries (its currency and tax rule).

@@ -54,6 +54,30 @@ describe('errors', () => {
     // A cart that cannot be read is left out rather than handed on half-made.
     expect(e.cart).toBeUndefined();
   });
+
+  it("keeps a refused code's terms, and drops terms it cannot read without the rest", () => {
+    const body = {
+      type: 't',
+      title: 't',
+      status: 422,
+      detail: 'Not yet.',
+      code: 'DISCOUNT_INVALID',
+    };
+    const terms = {
+      code: 'SAVE5',
+      kind: 'fixed',
+      value: 500,
+      minSubtotal: 3000,
+      combinable: true,
+      currency: 'USD',
+    };
+    expect(errorFromResponse(422, { ...body, discount: terms }, null).discount).toEqual(terms);
+    const odd = errorFromResponse(422, { ...body, discount: { code: 'SAVE5' } }, null);
+    expect(odd.discount).toBeNull();
+    expect(odd.detail).toBe('Not yet.');
+    expect(odd.problem).toBe(true);
+    expect(errorFromResponse(422, body, null).discount).toBeNull();
+  });
 });
 
 describe('online signals', () => {

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { CheckoutResult, ErrorCodeSchema } from '@cart/core';
+import { AppliedDiscount, CheckoutResult, ErrorCodeSchema } from '@cart/core';
 import type { CartErrorReport, SyncStatus } from './cart-snapshot.ts';
 import type { LineIdMap, PendingAction } from './outbox.ts';
 import { StoredCart, parseActionRecord } from './records.ts';
@@ -77,6 +77,9 @@ const Report = z.looseObject({
   source: z.enum(['local', 'server']),
   retryable: z.boolean(),
   at: z.number(),
+  // A hint for the page only: terms a tab of another version sends that cannot be read
+  // are dropped rather than the whole report.
+  discount: AppliedDiscount.optional().catch(undefined),
 });
 
 const Shared = z.looseObject({

@@ -17,6 +17,7 @@ export * from './money/money.ts';
 export * from './money/allocate.ts';
 export * from './totals/compute-totals.ts';
 export * from './discounts/check-discount.ts';
+export * from './discounts/best-deal.ts';
 export * from './actions/context.ts';
 export { apply, applyAll, checkCheckout, sameAttributes } from './actions/apply.ts';
 export { regionOf } from './actions/line-pricing.ts';

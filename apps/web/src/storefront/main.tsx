@@ -8,9 +8,11 @@ import { createStorefrontStore } from './cart-store.ts';
 import { Catalog } from './catalog.ts';
 import { preloadView, preloadViewsWhenIdle } from './lazy-views.tsx';
 import { prepareMoneyFormat } from './money.ts';
+import { PromoMemory } from './promo-memory.ts';
 import { RefusalLog } from './refusals.ts';
 import { Regions } from './regions.ts';
 import { parseRoute } from './routes.ts';
+import { applyPromoCode } from './use-cart-changes.ts';
 import './storefront.css';
 
 installErrorReporter();
@@ -26,11 +28,18 @@ const FIRST_PAINT_BUDGET_MS = 1000;
 // Made once for the page, outside React: the store restores the queued changes from
 // IndexedDB and reads the cart while the page fetches its products.
 const store = createStorefrontStore();
+const refusals = new RefusalLog(store);
+const announcer = new Announcer();
 const services = {
   store,
   catalog: new Catalog(store),
-  refusals: new RefusalLog(store),
-  announcer: new Announcer(),
+  refusals,
+  // Applies a code the shopper tried once the cart reaches its minimum, on whichever
+  // page the cart gets there.
+  promos: new PromoMemory(store, (code, saying) => {
+    void applyPromoCode({ store, refusals, announcer }, code, saying);
+  }),
+  announcer,
   regions: new Regions(store),
 };
 

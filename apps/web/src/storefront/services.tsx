@@ -2,6 +2,7 @@ import { createContext, useContext, type ReactNode } from 'react';
 import type { CartStore } from '@cart/client';
 import type { Announcer } from './announcer.tsx';
 import type { Catalog } from './catalog.ts';
+import type { PromoMemory } from './promo-memory.ts';
 import type { RefusalLog } from './refusals.ts';
 import type { Regions } from './regions.ts';
 
@@ -10,6 +11,8 @@ export interface Services {
   store: CartStore;
   catalog: Catalog;
   refusals: RefusalLog;
+  /** Promo codes refused for now, compared with the cart as it changes. */
+  promos: PromoMemory;
   announcer: Announcer;
   regions: Regions;
 }

@@ -2,7 +2,28 @@ import { useMemo } from 'react';
 import type { ShownLine } from '@cart/client';
 import type { Address, CountryCode, CurrencyCode, Product } from '@cart/core';
 import { useCartActions } from '@cart/react';
-import { useServices } from './services.tsx';
+import { useServices, type Services } from './services.tsx';
+
+/**
+ * Applies a promo code: clears the old promo refusal, queues the code, and says so.
+ * Whether the server accepted it (never settles while offline). `saying` is what is
+ * announced meanwhile, when the page applies a code the shopper did not just type (one
+ * they tried before, now that the cart qualifies, or a switch). Outside React too: the
+ * promo memory (promo-memory.ts) applies a code on whichever page the cart qualifies.
+ */
+export function applyPromoCode(
+  { store, refusals, announcer }: Pick<Services, 'store' | 'refusals' | 'announcer'>,
+  code: string,
+  saying = `Applying promo code ${code.toUpperCase()}…`,
+): Promise<boolean> {
+  refusals.clear('promo');
+  const accepted = store.actions.applyDiscount(code).then((result) => {
+    if (result.ok) announcer.say(`Promo code ${code.toUpperCase()} applied.`);
+    return result.ok;
+  });
+  announcer.say(saying);
+  return accepted;
+}
 
 const items = (n: number) => `${n} ${n === 1 ? 'item' : 'items'}`;
 
@@ -17,6 +38,8 @@ export function useCartChanges() {
   const actions = useCartActions();
   return useMemo(() => {
     const count = () => items(store.getSnapshot().cart?.itemCount ?? 0);
+    const applyCode = (code: string, saying?: string) =>
+      applyPromoCode({ store, refusals, announcer }, code, saying);
     return {
       add(product: Product, quantity = 1) {
         refusals.clear(`product:${product.id}`);
@@ -41,12 +64,11 @@ export function useCartChanges() {
           if (heading && !document.activeElement?.closest('li')) heading.focus();
         });
       },
-      applyCode(code: string) {
-        refusals.clear('promo');
-        void actions.applyDiscount(code).then((result) => {
-          if (result.ok) announcer.say(`Promo code ${code.toUpperCase()} applied.`);
-        });
-        announcer.say(`Applying promo code ${code.toUpperCase()}…`);
+      applyCode,
+      /** Takes `replaced` off the cart and applies `code` instead, in that order. */
+      switchCode(replaced: readonly string[], code: string): Promise<boolean> {
+        for (const old of replaced) void actions.removeDiscount(old);
+        return applyCode(code, `Switching to promo code ${code}…`);
       },
       removeCode(code: string) {
         refusals.clear('promo');

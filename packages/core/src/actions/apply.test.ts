@@ -394,11 +394,20 @@ describe('apply: discounts', () => {
       'The code OVER50 needs a subtotal of at least $50.00.',
     ],
   ])('DISCOUNT_INVALID for %s', (_what, code, message) => {
-    expect(errorOf(applyCode(filled, code))).toEqual({
+    expect(errorOf(applyCode(filled, code))).toMatchObject({
       code: 'DISCOUNT_INVALID',
       message,
       path: '/code',
     });
+  });
+
+  it('a code refused only for now carries its terms; one refused for good does not', () => {
+    expect(errorOf(applyCode(filled, 'OVER50'))?.discount).toMatchObject({
+      code: 'OVER50',
+      minSubtotal: 5000,
+    });
+    for (const code of ['NOPE', 'SOON', 'OLD', 'GONE'])
+      expect(errorOf(applyCode(filled, code))).not.toHaveProperty('discount');
   });
 
   it('DISCOUNT_INVALID for codes that cannot be combined, both ways', () => {

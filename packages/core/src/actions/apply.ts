@@ -68,6 +68,7 @@ export function applyAll(
           message: result.error.message,
           path,
           ...(action.actionId === undefined ? {} : { actionId: action.actionId }),
+          ...(result.error.discount === undefined ? {} : { discount: result.error.discount }),
         },
       };
     }

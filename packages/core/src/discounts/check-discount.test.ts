@@ -11,6 +11,15 @@ const applied = (code: string, combinable = true): AppliedDiscount => ({
   combinable,
   currency: 'USD',
 });
+const terms = (over: Partial<AppliedDiscount> = {}): AppliedDiscount => ({
+  code: 'SAVE10',
+  kind: 'percent',
+  value: 1000,
+  minSubtotal: null,
+  combinable: true,
+  currency: null,
+  ...over,
+});
 const codeOf = (r: { ok: boolean; error?: { code: string; message: string } }) =>
   r.ok ? 'OK' : r.error?.message;
 
@@ -93,6 +102,7 @@ describe('checkDiscountForCart', () => {
         code: 'DISCOUNT_INVALID',
         message: 'The code SAVE10 cannot be combined with other codes.',
         path: '/code',
+        discount: terms({ combinable: false }),
       },
     });
     expect(check(cart({ discounts: [applied('ALONE', false)] }), discount())).toEqual({
@@ -101,9 +111,21 @@ describe('checkDiscountForCart', () => {
         code: 'DISCOUNT_INVALID',
         message: 'The code ALONE cannot be combined with other codes.',
         path: '/code',
+        discount: terms(),
       },
     });
     expect(check(cart({ discounts: [applied('A'), applied('B')] }), discount()).ok).toBe(true);
+  });
+
+  it('carries the terms of a code refused for now, and only then', () => {
+    const refused = check(cart(), discount({ minSubtotal: 5000, currency: 'USD' }), 4999);
+    expect(refused.ok ? null : refused.error.discount).toEqual(
+      terms({ minSubtotal: 5000, currency: 'USD' }),
+    );
+    const expired = check(cart(), discount({ endsAt: NOW, minSubtotal: 5000, currency: 'USD' }), 1);
+    expect(expired.ok ? null : expired.error).not.toHaveProperty('discount');
+    const full = check(cart(), discount(), 10_000, 0);
+    expect(full.ok ? null : full.error).not.toHaveProperty('discount');
   });
 
   it('holds the cart to the most codes', () => {

@@ -40,40 +40,39 @@ export function checkDiscountForCart(
       '/code',
     );
   }
+  // Refused for now (the cart may grow to its minimum; the other codes may go): the
+  // refusal carries the code's terms, so the device can say how much more is needed or
+  // which code saves more. Only for the code the shopper named, found by the server.
+  const terms = termsOf(discount);
+  const forNow = (message: string) => withTerms(fail('DISCOUNT_INVALID', message, '/code'), terms);
   if (discount.minSubtotal !== null && subtotalAmount < discount.minSubtotal) {
     const min = formatMoney({ amount: discount.minSubtotal, currency: state.currency });
-    return fail(
-      'DISCOUNT_INVALID',
-      `The code ${discount.code} needs a subtotal of at least ${min}.`,
-      '/code',
-    );
+    return forNow(`The code ${discount.code} needs a subtotal of at least ${min}.`);
   }
   if (state.discounts.length > 0) {
     const blocker = state.discounts.find((d) => !d.combinable);
-    if (blocker) {
-      return fail(
-        'DISCOUNT_INVALID',
-        `The code ${blocker.code} cannot be combined with other codes.`,
-        '/code',
-      );
-    }
-    if (!discount.combinable) {
-      return fail(
-        'DISCOUNT_INVALID',
-        `The code ${discount.code} cannot be combined with other codes.`,
-        '/code',
-      );
-    }
+    if (blocker) return forNow(`The code ${blocker.code} cannot be combined with other codes.`);
+    if (!discount.combinable)
+      return forNow(`The code ${discount.code} cannot be combined with other codes.`);
   }
   if (state.discounts.length >= maxDiscounts) {
     return fail('DISCOUNT_INVALID', `A cart can hold at most ${maxDiscounts} codes.`, '/code');
   }
-  return ok({
+  return ok(terms);
+}
+
+/** A code's public terms: what a cart holding it copies (and what prices it). */
+export function termsOf(discount: Discount): AppliedDiscount {
+  return {
     code: discount.code,
     kind: discount.kind,
     value: discount.value,
     minSubtotal: discount.minSubtotal,
     combinable: discount.combinable,
     currency: discount.currency,
-  });
+  };
+}
+
+function withTerms(result: Result<never>, discount: AppliedDiscount): Result<never> {
+  return result.ok ? result : { ok: false, error: { ...result.error, discount } };
 }

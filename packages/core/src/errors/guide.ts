@@ -146,7 +146,7 @@ export const ERROR_GUIDE: Record<ErrorCode, ErrorGuideEntry> = {
   DISCOUNT_INVALID: {
     cause:
       'The promo code is unknown, not yet valid, expired, used up, needs a larger subtotal, cannot be combined with the codes applied, or would pass `MAX_DISCOUNTS_PER_CART`; removing a code the cart does not hold, and a checkout whose code is no longer valid, answer it too.',
-    fix: 'Read the `detail` for which, then remove the code or change the cart (at checkout, remove the code it names).',
+    fix: 'Read the `detail` for which, then remove the code or change the cart (at checkout, remove the code it names). Below its minimum or not combinable, the problem carries the terms of the code as `discount`: the subtotal it needs (`minSubtotal`), and what it would take off.',
   },
   AMOUNT_TOO_LARGE: {
     cause:

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { AppliedDiscount } from '../schemas/cart.ts';
 import { ActionId } from '../schemas/common.ts';
 import { ERROR_CODES, type ErrorCode } from './catalog.ts';
 
@@ -22,8 +23,10 @@ export type FieldError = z.infer<typeof FieldError>;
 /**
  * An RFC 9457 problem document, as every error answers (`application/problem+json`).
  * Extension members: `code` (stable), `requestId`, `errors` (validation), `actionId`
- * (the action a change was refused for), and `cart` (the current cart, on
- * VERSION_CONFLICT; the re-priced one, on PRICES_CHANGED).
+ * (the action a change was refused for), `cart` (the current cart, on
+ * VERSION_CONFLICT; the re-priced one, on PRICES_CHANGED), and `discount` (the public
+ * terms of a promo code the shopper typed and the server found, on DISCOUNT_INVALID
+ * when it was refused only for now: below its minimum subtotal, or not combinable).
  */
 export const Problem = z.looseObject({
   type: z.string().max(PROBLEM_LIMITS.text),
@@ -37,6 +40,9 @@ export const Problem = z.looseObject({
   actionId: ActionId.optional().describe(
     'The `actionId` of the action the change was refused for, when one action was the cause and it carried an id',
   ),
+  discount: AppliedDiscount.optional().describe(
+    'On DISCOUNT_INVALID for a code that exists but is refused for now (the cart is below its minimum subtotal, or it cannot be combined with the codes on the cart): its public terms, so a client can show how much more the cart needs or which code saves more',
+  ),
 });
 export type Problem = z.infer<typeof Problem>;
 
@@ -49,6 +55,11 @@ export interface CartError {
   path?: string;
   /** The id of the action refused, when one action with an id was the cause. */
   actionId?: string;
+  /**
+   * A promo code refused for now (below its minimum subtotal, or not combinable): its
+   * public terms, as it would be applied. Only ever for the code the request named.
+   */
+  discount?: AppliedDiscount;
 }
 
 export type Result<T, E = CartError> = { ok: true; value: T } | { ok: false; error: E };

@@ -12,7 +12,6 @@ import {
   type CartLimits,
   type CartState,
   type ErrorCode,
-  type FieldError,
 } from '@cart/core';
 import type { Config } from '../config.ts';
 import { cartJson } from '../json.ts';
@@ -76,7 +75,7 @@ export interface CartUseCase {
 export const refused = (
   code: ErrorCode,
   detail: string,
-  extras: { errors?: FieldError[]; actionId?: string; cart?: Cart } = {},
+  extras: Parameters<typeof refusal>[2] = {},
 ): Decision => ({ outcome: refusal(code, detail, extras), write: null, changed: null });
 
 /**
@@ -87,6 +86,7 @@ export function refuse(error: CartError, cart?: Cart): Decision {
   return refused(error.code, error.message, {
     ...(error.path !== undefined ? { errors: [{ path: error.path, message: error.message }] } : {}),
     ...(error.actionId !== undefined ? { actionId: error.actionId } : {}),
+    ...(error.discount !== undefined ? { discount: error.discount } : {}),
     ...(cart ? { cart } : {}),
   });
 }

@@ -1,4 +1,4 @@
-import type { ErrorCode, FieldError, Cart } from '@cart/core';
+import type { AppliedDiscount, ErrorCode, FieldError, Cart } from '@cart/core';
 import {
   idempotencyRecord,
   isStorable,
@@ -27,12 +27,14 @@ export interface Refusal {
   actionId?: string;
   /** The cart as it now is, sent with the refusal (VERSION_CONFLICT, PRICES_CHANGED). */
   cart?: Cart;
+  /** The public terms of a promo code refused for now (core's `CartError.discount`). */
+  discount?: AppliedDiscount;
 }
 
 export const refusal = (
   code: ErrorCode,
   detail: string,
-  extras: { errors?: FieldError[]; actionId?: string; cart?: Cart } = {},
+  extras: Pick<Refusal, 'errors' | 'actionId' | 'cart' | 'discount'> = {},
 ): Refusal => ({ kind: 'refused', code, detail, ...extras });
 
 /** The request's Idempotency-Key, with the edge's renderer of the answer to keep for it. */

@@ -2,6 +2,7 @@ import {
   ERROR_CATALOG,
   PROBLEM_LIMITS,
   errorType,
+  type AppliedDiscount,
   type Cart,
   type ErrorCode,
   type FieldError,
@@ -13,6 +14,8 @@ export interface ProblemExtras {
   /** The action a change was refused for (its client-made id). */
   actionId?: string;
   cart?: Cart;
+  /** A promo code refused for now: its public terms (the problem's `discount`). */
+  discount?: AppliedDiscount;
   headers?: Record<string, string>;
 }
 
@@ -65,6 +68,7 @@ export function problemBody(
       : {}),
     ...(extras.actionId !== undefined ? { actionId: extras.actionId } : {}),
     ...(extras.cart ? { cart: extras.cart } : {}),
+    ...(extras.discount ? { discount: extras.discount } : {}),
   };
 }
 

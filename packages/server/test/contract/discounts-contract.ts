@@ -3,6 +3,7 @@
  * and every reason a code is refused with 422 DISCOUNT_INVALID.
  */
 import { describe, expect, it } from 'vitest';
+import { AppliedDiscount, outlook, shortfall, toCartState } from '@cart/core';
 import {
   addLine,
   cartPath,
@@ -79,13 +80,16 @@ export function defineDiscountsContract(h: Harness): void {
 
     it('refuses an unknown code, an expired one and one not yet valid', async () => {
       const cart = await cartWorth(2000);
-      expectProblem(await apply(cart, uniqueCode('NOPE')), 422, 'DISCOUNT_INVALID');
+      const unknown = expectProblem(await apply(cart, uniqueCode('NOPE')), 422, 'DISCOUNT_INVALID');
+      // Refused for good: nothing of a code is told (nor whether it exists but expired).
+      expect(unknown).not.toHaveProperty('discount');
       const now = Date.now();
       const expired = await createDiscount(h, {
         startsAt: new Date(now - 2 * HOUR).toISOString(),
         endsAt: new Date(now - HOUR).toISOString(),
       });
-      expectProblem(await apply(cart, expired.code), 422, 'DISCOUNT_INVALID');
+      const old = expectProblem(await apply(cart, expired.code), 422, 'DISCOUNT_INVALID');
+      expect(old).not.toHaveProperty('discount');
       const future = await createDiscount(h, { startsAt: new Date(now + HOUR).toISOString() });
       expectProblem(await apply(cart, future.code), 422, 'DISCOUNT_INVALID');
       const current = await createDiscount(h, {
@@ -101,10 +105,26 @@ export function defineDiscountsContract(h: Harness): void {
       const product = await createProduct(h, { price: usd(1000) });
       const cart = await createCart(h);
       const one = await addLine(h, cart, product.id, 1);
-      expectProblem(await apply(cart, discount.code), 422, 'DISCOUNT_INVALID');
-      await addLine(h, cart, product.id, 1);
+      // Refused for now: the problem carries the code's public terms, so the device can
+      // say how much more the cart needs.
+      const below = expectProblem(await apply(cart, discount.code), 422, 'DISCOUNT_INVALID');
+      expect((below as { discount?: unknown }).discount).toEqual({
+        code: discount.code,
+        kind: 'fixed',
+        value: 300,
+        minSubtotal: 2000,
+        combinable: true,
+        currency: 'USD',
+      });
+      const terms = AppliedDiscount.parse((below as { discount?: unknown }).discount);
+      expect(shortfall(terms, one.subtotal.amount)).toBe(1000);
+      const grown = await addLine(h, cart, product.id, 1);
+      // What the device predicts from those terms is what the server then answers.
+      const predicted = outlook(toCartState(grown), terms, 5);
+      expect(predicted?.shortfall).toBe(0);
       const applied = expectCart(await apply(cart, discount.code));
       expect(applied.discounts[0]).toMatchObject({ amount: usd(300), applicable: true });
+      expect(applied.discountTotal.amount).toBe(predicted?.savingWith);
       const lower = expectCart(
         await h.http.patch(cartPath(cart, `/lines/${one.lines[0]?.id}`), {
           token: cart.token,
@@ -125,10 +145,24 @@ export function defineDiscountsContract(h: Harness): void {
       const social = await createDiscount(h);
       const first = await cartWorth(2000);
       expectCart(await apply(first, social.code));
-      expectProblem(await apply(first, alone.code), 422, 'DISCOUNT_INVALID');
+      const refusedAlone = expectProblem(await apply(first, alone.code), 422, 'DISCOUNT_INVALID');
+      // Each refusal carries the terms of the code the request named (the one on the cart
+      // is on the cart), so the device can compare the two.
+      expect((refusedAlone as { discount?: unknown }).discount).toMatchObject({
+        code: alone.code,
+        combinable: false,
+      });
       const second = await cartWorth(2000);
       expectCart(await apply(second, alone.code));
-      expectProblem(await apply(second, social.code), 422, 'DISCOUNT_INVALID');
+      const refusedSocial = expectProblem(
+        await apply(second, social.code),
+        422,
+        'DISCOUNT_INVALID',
+      );
+      expect((refusedSocial as { discount?: unknown }).discount).toMatchObject({
+        code: social.code,
+        combinable: true,
+      });
       expect((await getCart(h, second)).discounts.map((d) => d.code)).toEqual([alone.code]);
     });
 
