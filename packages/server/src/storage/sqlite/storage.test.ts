@@ -221,6 +221,7 @@ describe('SqliteStorage', () => {
         { version: 5, name: '005_shared_secrets.sql' },
         { version: 6, name: '006_idempotency_cart_order.sql' },
         { version: 7, name: '007_regions.sql' },
+        { version: 9, name: '009_refusals.sql' },
       ]);
     } finally {
       raw.close();
