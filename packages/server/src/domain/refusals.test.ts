@@ -91,6 +91,28 @@ describe('refusals: lost demand and refused checkouts', () => {
     ]);
   });
 
+  it('counts a raised line refused for its limit by the units it was raised by', async () => {
+    const mug = await createProduct(t.app, { name: 'Raised Mug', maxPerOrder: 4 });
+    const cart = await createCart(t.app);
+    const line = (await addLine(t.app, cart, mug.id, 3)).lines[0];
+    const raised = await t.app.inject({
+      method: 'PATCH',
+      url: `/api/carts/${cart.id}/lines/${line?.id ?? ''}`,
+      headers: bearer(cart.token),
+      payload: { quantity: 9 },
+    });
+    expectProblem(raised, 422, 'QUANTITY_LIMIT_EXCEEDED');
+    const a = await analytics((x) => x.lostDemand.some((p) => p.productId === mug.id));
+    expect(a.lostDemand.find((p) => p.productId === mug.id)).toEqual({
+      productId: mug.id,
+      name: 'Raised Mug',
+      reason: 'limit',
+      refusals: 1,
+      units: 6,
+      carts: 1,
+    });
+  });
+
   it('counts checkout attempts, refusals by code and successes apart', async () => {
     const empty = await createCart(t.app);
     expectProblem(await checkout(empty), 422, 'CART_EMPTY');
