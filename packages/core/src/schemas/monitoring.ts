@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import type { ErrorCode } from '../errors/catalog.ts';
 import { ErrorCodeSchema } from '../errors/problem.ts';
 import { CurrencyCode } from '../money/currency.ts';
 import { Id, Timestamp } from './common.ts';
@@ -153,6 +154,17 @@ export type RefusalEvent = z.infer<typeof RefusalEvent>;
  */
 export const LostDemandReason = z.enum(['stock', 'limit']);
 export type LostDemandReason = z.infer<typeof LostDemandReason>;
+
+/** The refusal codes that are lost demand for a product, and the reason each stands for. */
+export const LOST_DEMAND_CODES = {
+  OUT_OF_STOCK: 'stock',
+  QUANTITY_LIMIT_EXCEEDED: 'limit',
+} as const satisfies Partial<Record<ErrorCode, LostDemandReason>>;
+export type LostDemandCode = keyof typeof LOST_DEMAND_CODES;
+
+/** Whether a refusal code is lost demand (LOST_DEMAND_CODES). */
+export const isLostDemand = (code: string): code is LostDemandCode =>
+  Object.hasOwn(LOST_DEMAND_CODES, code);
 
 export const Analytics = z.strictObject({
   window: AnalyticsWindow,

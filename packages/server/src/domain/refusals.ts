@@ -2,16 +2,14 @@
 // to stock or to a limit, per product, and checkouts refused. The decisions say what was
 // refused; CartService hands it to the observers once answered, and the refusal recorder
 // (observability/refusal-recorder.ts) writes it, apart from any cart change.
-import type { CartAction, CartState, ErrorCode } from '@cart/core';
+import { isLostDemand, type CartAction, type CartState, type ErrorCode } from '@cart/core';
 import type { RefusalEvent } from '../storage/port.ts';
 import type { Decision, RequestMeta } from './cart-decision.ts';
 
-/** The codes of an add that are lost demand for a product (the reasons: monitoring-rows.ts). */
-const LOST_DEMAND: ReadonlySet<ErrorCode> = new Set(['OUT_OF_STOCK', 'QUANTITY_LIMIT_EXCEEDED']);
-
 /**
  * The refusal of a change for the product it asked more of, when it is lost demand (an
- * `addLine`, or a `setLineQuantity` raising a line, refused for stock or a limit): the
+ * `addLine`, or a `setLineQuantity` raising a line, refused with one of core's
+ * LOST_DEMAND_CODES — for stock or a limit): the
  * refused action is the one the error's path points at (`/actions/2/quantity`); the
  * units asked are the ones added, or the raise over the line as the cart held it.
  */
@@ -23,7 +21,7 @@ export function addRefusal(
   path: string | undefined,
   meta: RequestMeta,
 ): RefusalEvent | null {
-  if (!LOST_DEMAND.has(code)) return null;
+  if (!isLostDemand(code)) return null;
   const index = /^\/actions\/(\d+)(\/|$)/.exec(path ?? '')?.[1];
   const action = index === undefined ? undefined : actions[Number(index)];
   let productId: string;

@@ -2,13 +2,15 @@
  * The monitoring tables' rows (analytics events, error groups, alert events) as both
  * adapters hold them, and their mapping to the port's types and back, as in rows.ts.
  */
-import type {
-  AlertEvent,
-  ErrorCode,
-  ErrorGroup,
-  ErrorGroupSummary,
-  ErrorSource,
-  LostDemandReason,
+import {
+  isLostDemand,
+  LOST_DEMAND_CODES,
+  type AlertEvent,
+  type ErrorCode,
+  type ErrorGroup,
+  type ErrorGroupSummary,
+  type ErrorSource,
+  type LostDemandReason,
 } from '@cart/core';
 import type { AnalyticsCounts, AnalyticsEvent, RefusalCounts, RefusalEvent } from './port.ts';
 
@@ -153,16 +155,9 @@ export function toRefusalRow(e: RefusalEvent): RefusalRow {
   };
 }
 
-/** The codes that are lost demand for a product, and the reason each stands for. */
-export const LOST_DEMAND_CODES: Readonly<Record<string, LostDemandReason>> = {
-  OUT_OF_STOCK: 'stock',
-  QUANTITY_LIMIT_EXCEEDED: 'limit',
-};
-
 function lostDemandReason(code: string): LostDemandReason {
-  const reason = LOST_DEMAND_CODES[code];
-  if (!reason) throw new Error(`${code} is not a lost-demand code`);
-  return reason;
+  if (!isLostDemand(code)) throw new Error(`${code} is not a lost-demand code`);
+  return LOST_DEMAND_CODES[code];
 }
 
 export interface RefusedCodeRow {

@@ -3,7 +3,13 @@
  * written with the change they record, write.ts), the idle sweep, error groups and alert
  * history. The SQL mirrors sqlite/monitoring.ts.
  */
-import type { AlertEvent, CartState, ErrorGroup, ErrorGroupSummary } from '@cart/core';
+import {
+  LOST_DEMAND_CODES,
+  type AlertEvent,
+  type CartState,
+  type ErrorGroup,
+  type ErrorGroupSummary,
+} from '@cart/core';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
 import type {
   AlertEventInput,
@@ -19,7 +25,6 @@ import type {
 } from '../port.ts';
 import {
   ANALYTICS_WINDOW_TYPES,
-  LOST_DEMAND_CODES,
   toAlertEvent,
   toAnalyticsCounts,
   toAnalyticsEventRow,

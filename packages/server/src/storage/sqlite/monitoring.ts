@@ -3,7 +3,13 @@
  * they record) and their counts, the idle sweep, error groups and alert history.
  */
 import type Database from 'better-sqlite3';
-import type { AlertEvent, CartState, ErrorGroup, ErrorGroupSummary } from '@cart/core';
+import {
+  LOST_DEMAND_CODES,
+  type AlertEvent,
+  type CartState,
+  type ErrorGroup,
+  type ErrorGroupSummary,
+} from '@cart/core';
 import type {
   AlertEventInput,
   AnalyticsCounts,
@@ -19,7 +25,6 @@ import type {
 import { decodeCursor, encodeCursor } from '../cursor.ts';
 import {
   ANALYTICS_WINDOW_TYPES,
-  LOST_DEMAND_CODES,
   toAlertEvent,
   toAnalyticsCounts,
   toAnalyticsEventRow,
