@@ -28,6 +28,7 @@ import { connectRedis, rateLimitOptions } from './plugins/app/rate-limit-config.
 import tracingPlugin from './plugins/app/tracing.ts';
 import { ErrorTracker } from './observability/error-tracker.ts';
 import { instrumentStorage } from './observability/instrumented-storage.ts';
+import { RefusalRecorder } from './observability/refusal-recorder.ts';
 import { startTracing } from './observability/tracing.ts';
 import { serverSecret } from './security/server-secret.ts';
 import adminRoutes from './routes/admin.ts';
@@ -222,6 +223,11 @@ export async function buildApp(
   if (tracing) await app.register(tracingPlugin, { tracing });
   await app.register(monitoring, { storage, config });
   observers.add(app.monitoring.series);
+  const refusals = new RefusalRecorder(
+    storage,
+    throttled((error) => app.log.warn({ err: error }, 'refusal not recorded')),
+  );
+  observers.add(refusals);
   if (config.RATE_LIMITS === 'on')
     await app.register(
       rateLimit,
@@ -325,6 +331,7 @@ export async function buildApp(
   });
   app.addHook('onClose', async () => {
     await errorTracker.flush();
+    await refusals.flush();
     await events.close();
     redis?.disconnect();
     if (!options.storage) await storage.close();

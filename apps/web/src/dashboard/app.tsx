@@ -7,6 +7,7 @@ import { pathOf, useRoute, type Route } from './routes.ts';
 import { Alerts } from './views/alerts.tsx';
 import { AnalyticsView } from './views/analytics.tsx';
 import { Audit } from './views/audit.tsx';
+import { AuditRecordView } from './views/audit-record.tsx';
 import { ErrorDetail, ErrorsList } from './views/errors.tsx';
 import { Overview } from './views/overview.tsx';
 import { RegionEditor } from './views/region-editor.tsx';
@@ -22,7 +23,7 @@ type Auth =
 const NAV: { to: string; label: string; views: Route['view'][] }[] = [
   { to: pathOf({ view: 'overview' }), label: 'Overview', views: ['overview'] },
   { to: pathOf({ view: 'errors' }), label: 'Errors', views: ['errors', 'error'] },
-  { to: pathOf({ view: 'audit' }), label: 'Audit', views: ['audit'] },
+  { to: pathOf({ view: 'audit' }), label: 'Audit', views: ['audit', 'audit-record'] },
   { to: pathOf({ view: 'analytics' }), label: 'Analytics', views: ['analytics'] },
   { to: pathOf({ view: 'alerts' }), label: 'Alerts', views: ['alerts'] },
   {
@@ -37,6 +38,7 @@ const TITLES: Record<Route['view'], string> = {
   errors: 'Errors',
   error: 'Error group',
   audit: 'Audit log',
+  'audit-record': 'Audit record',
   analytics: 'Analytics',
   alerts: 'Alerts',
   regions: 'Regions and shipping',
@@ -153,6 +155,8 @@ function View({ route }: { route: Route }) {
       return <ErrorDetail fingerprint={route.fingerprint} />;
     case 'audit':
       return <Audit />;
+    case 'audit-record':
+      return <AuditRecordView key={route.seq} seq={route.seq} />;
     case 'analytics':
       return <AnalyticsView />;
     case 'alerts':

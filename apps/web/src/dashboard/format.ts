@@ -21,3 +21,19 @@ export function formatAmount(amount: number, currency: string): string {
   const code = CurrencyCode.safeParse(currency);
   return code.success ? formatMoney({ amount, currency: code.data }) : `${amount} ${currency}`;
 }
+
+/** A length of time in the largest whole unit it fills: "1 hour", "90 minutes", "45 seconds". */
+export function formatDuration(seconds: number): string {
+  const units = [
+    [86_400, 'day'],
+    [3600, 'hour'],
+    [60, 'minute'],
+  ] as const;
+  for (const [size, name] of units) {
+    if (seconds >= size && seconds % size === 0) {
+      const n = seconds / size;
+      return `${formatCount(n)} ${name}${n === 1 ? '' : 's'}`;
+    }
+  }
+  return `${formatCount(seconds)} second${seconds === 1 ? '' : 's'}`;
+}

@@ -9,6 +9,7 @@ const DASHBOARD_ROUTES = {
   errors: '/errors',
   error: '/errors/:fingerprint',
   audit: '/audit',
+  'audit-record': '/audit/:seq',
   analytics: '/analytics',
   alerts: '/alerts',
   regions: '/regions',

@@ -41,6 +41,7 @@ function followLink(event: MouseEvent<HTMLAnchorElement>): boolean {
   if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey)
     return false;
   event.preventDefault();
-  navigate(event.currentTarget.pathname);
+  // The query too: a link may carry a view's state (the audit log's filters).
+  navigate(event.currentTarget.pathname + event.currentTarget.search);
   return true;
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   ALERT_HISTORY,
+  ANALYTICS_LOST_DEMAND,
   ANALYTICS_TOP_PRODUCTS,
   AlertEvent,
   AlertsView,
@@ -297,6 +298,20 @@ describe('Analytics', () => {
     revenue: 7560,
     averageOrderValue: 2520,
     abandonedCarts: 4,
+    abandonAfterSeconds: 3600,
+    checkouts: {
+      attempts: 5,
+      succeeded: 3,
+      refused: 2,
+      refusedByCode: [
+        { code: 'OUT_OF_STOCK', count: 1 },
+        { code: 'CART_EMPTY', count: 1 },
+      ],
+    },
+    lostDemand: [
+      { productId: 'p1', name: 'Blue Mug', reason: 'stock', refusals: 2, units: 5, carts: 2 },
+      { productId: 'p2', name: null, reason: 'limit', refusals: 1, units: 9, carts: 1 },
+    ],
     topProducts: [
       { productId: 'p1', name: 'Blue Mug', quantityAdded: 12, carts: 5 },
       { productId: 'p2', name: null, quantityAdded: 1, carts: 1 },
@@ -315,6 +330,8 @@ describe('Analytics', () => {
       revenue: 0,
       averageOrderValue: null,
       abandonedCarts: 0,
+      checkouts: { attempts: 0, succeeded: 0, refused: 0, refusedByCode: [] },
+      lostDemand: [],
       topProducts: [],
     };
     expect(Analytics.parse(quiet)).toEqual(quiet);
@@ -351,6 +368,28 @@ describe('Analytics', () => {
       'a product with negative units',
       { topProducts: [{ ...analytics.topProducts[0], quantityAdded: -1 }] },
     ],
+    ['an idle time under a second', { abandonAfterSeconds: 0 }],
+    [
+      'a refusal code that is not an error code',
+      { checkouts: { ...analytics.checkouts, refusedByCode: [{ code: 'NOPE', count: 1 }] } },
+    ],
+    [
+      'a lost-demand reason that is not stock or limit',
+      { lostDemand: [{ ...analytics.lostDemand[0], reason: 'price' }] },
+    ],
+    [
+      'a lost-demand row without a refusal',
+      { lostDemand: [{ ...analytics.lostDemand[0], refusals: 0 }] },
+    ],
+    [
+      'more lost-demand rows than listed',
+      {
+        lostDemand: Array.from(
+          { length: ANALYTICS_LOST_DEMAND + 1 },
+          () => analytics.lostDemand[0],
+        ),
+      },
+    ],
   ])('refuses %s', (_what, change) => {
     expect(Analytics.safeParse({ ...analytics, ...change }).success).toBe(false);
   });
@@ -381,8 +420,11 @@ describe('MonitoringSeries', () => {
       cartsCreated: 0,
       checkouts: 0,
     };
-    const series = { resolutionSeconds: 10, points: [point, idle] };
+    const window = { timed: 120, p50: 3.5, p95: 12, p99: 40.25 };
+    const series = { resolutionSeconds: 10, points: [point, idle], window };
     expect(MonitoringSeries.parse(series)).toEqual(series);
+    const quiet = { timed: 0, p50: null, p95: null, p99: null };
+    expect(MonitoringSeries.parse({ ...series, window: quiet }).window).toEqual(quiet);
   });
 
   it.each([
@@ -397,7 +439,10 @@ describe('MonitoringSeries', () => {
   });
 
   it('needs buckets of at least a second', () => {
-    expect(MonitoringSeries.safeParse({ resolutionSeconds: 0, points: [] }).success).toBe(false);
+    const window = { timed: 0, p50: null, p95: null, p99: null };
+    expect(MonitoringSeries.safeParse({ resolutionSeconds: 0, points: [], window }).success).toBe(
+      false,
+    );
   });
 });
 

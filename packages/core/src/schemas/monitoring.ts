@@ -1,4 +1,6 @@
 import * as z from 'zod';
+import type { ErrorCode } from '../errors/catalog.ts';
+import { ErrorCodeSchema } from '../errors/problem.ts';
 import { CurrencyCode } from '../money/currency.ts';
 import { Id, Timestamp } from './common.ts';
 
@@ -121,6 +123,48 @@ export type FunnelStep = z.infer<typeof FunnelStep>;
 
 /** How many products the analytics list. */
 export const ANALYTICS_TOP_PRODUCTS = 10;
+/** How many product rows "Lost demand" lists. */
+export const ANALYTICS_LOST_DEMAND = 20;
+
+/**
+ * Where a refused change was asked: adding to the cart (an addLine, or a quantity
+ * raised) or checking out. Refusals change no cart, so they are recorded apart from the
+ * events above, after the refusal is decided (docs/operations.md#lost-demand).
+ */
+export const RefusalStage = z.enum(['add', 'checkout']);
+export type RefusalStage = z.infer<typeof RefusalStage>;
+
+/** One refused change, as recorded: no personal data, only ids, the code and the units. */
+export const RefusalEvent = z.strictObject({
+  at: Timestamp,
+  stage: RefusalStage,
+  code: ErrorCodeSchema,
+  cartId: Id,
+  /** The product refused (stock or limit), or null when the refusal is not about one. */
+  productId: Id.nullable(),
+  /** Units asked for that product: added, raised by, or wanted at checkout. */
+  quantity: z.int().min(1).nullable(),
+});
+export type RefusalEvent = z.infer<typeof RefusalEvent>;
+
+/**
+ * Why demand for a product was lost: `stock` (refused OUT_OF_STOCK: restock it) or
+ * `limit` (refused QUANTITY_LIMIT_EXCEEDED: its per-order or per-line limit turned the
+ * buyer away).
+ */
+export const LostDemandReason = z.enum(['stock', 'limit']);
+export type LostDemandReason = z.infer<typeof LostDemandReason>;
+
+/** The refusal codes that are lost demand for a product, and the reason each stands for. */
+export const LOST_DEMAND_CODES = {
+  OUT_OF_STOCK: 'stock',
+  QUANTITY_LIMIT_EXCEEDED: 'limit',
+} as const satisfies Partial<Record<ErrorCode, LostDemandReason>>;
+export type LostDemandCode = keyof typeof LOST_DEMAND_CODES;
+
+/** Whether a refusal code is lost demand (LOST_DEMAND_CODES). */
+export const isLostDemand = (code: string): code is LostDemandCode =>
+  Object.hasOwn(LOST_DEMAND_CODES, code);
 
 export const Analytics = z.strictObject({
   window: AnalyticsWindow,
@@ -141,6 +185,36 @@ export const Analytics = z.strictObject({
   /** Mean order total, minor units, rounded half-even; null without orders. */
   averageOrderValue: z.int().min(0).nullable(),
   abandonedCarts: z.int().min(0),
+  /** How long a cart with items must sit idle to count as abandoned (ABANDON_AFTER_SECONDS). */
+  abandonAfterSeconds: z.int().min(1),
+  /**
+   * Checkouts asked in the window: `attempts` = `succeeded` (orders) + `refused`, and the
+   * refusals by code, most first. A refused checkout changes no cart.
+   */
+  checkouts: z.strictObject({
+    attempts: z.int().min(0),
+    succeeded: z.int().min(0),
+    refused: z.int().min(0),
+    refusedByCode: z
+      .array(z.strictObject({ code: ErrorCodeSchema, count: z.int().min(1) }))
+      .max(64),
+  }),
+  /**
+   * Lost demand: per product and reason, the refusals (adds and checkouts) in the window,
+   * the units they asked for and the distinct carts; most refusals first.
+   */
+  lostDemand: z
+    .array(
+      z.strictObject({
+        productId: Id,
+        name: z.string().max(200).nullable(),
+        reason: LostDemandReason,
+        refusals: z.int().min(1),
+        units: z.int().min(0),
+        carts: z.int().min(1),
+      }),
+    )
+    .max(ANALYTICS_LOST_DEMAND),
   topProducts: z
     .array(
       z.strictObject({
@@ -179,6 +253,17 @@ export const MonitoringSeries = z.strictObject({
   resolutionSeconds: z.int().min(1),
   /** Oldest first; buckets without traffic are present with zeros. */
   points: z.array(SeriesPoint),
+  /**
+   * The whole window of `points`: its timed requests and their latency quantiles in
+   * milliseconds, read from the window's summed latency histogram (exact to its bucket,
+   * never an average of the points' quantiles); null without a timed request.
+   */
+  window: z.strictObject({
+    timed: z.int().min(0),
+    p50: z.number().nullable(),
+    p95: z.number().nullable(),
+    p99: z.number().nullable(),
+  }),
 });
 export type MonitoringSeries = z.infer<typeof MonitoringSeries>;
 

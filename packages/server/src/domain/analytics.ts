@@ -1,4 +1,5 @@
 import {
+  ANALYTICS_LOST_DEMAND,
   ANALYTICS_TOP_PRODUCTS,
   divideHalfEven,
   type Analytics,
@@ -23,31 +24,42 @@ function rate(part: number, whole: number): number {
  * Usage analytics for the window ending `now` (docs/operations.md#analytics), from the
  * events committed with each change: the funnel (distinct carts reaching each step),
  * conversion and abandonment rates, orders, revenue, the average order value and the
- * top products. Only ids, counts and amounts: nothing in it identifies a shopper.
+ * top products; checkout attempts against refusals and successes, and lost demand (adds
+ * and checkouts refused for stock or a limit, per product). Only ids, counts and amounts:
+ * nothing in it identifies a shopper.
  *
  * Every count is of events inside the window, so a cart created before it and checked
  * out inside it counts as checked out but not as created: over a short window, steps
- * can exceed the ones before them, and the rates are capped at 1.
+ * can exceed the ones before them, and the rates are capped at 1. "Checkout started"
+ * counts the carts that asked to check out, refused or not (a refused checkout writes no
+ * event of the cart's, only its refusal).
  */
 export async function buildAnalytics(
   storage: Storage,
   window: AnalyticsWindow,
   now: Date,
-  currency: string,
+  settings: { currency: string; abandonAfterSeconds: number },
 ): Promise<Analytics> {
   const to = now.toISOString();
   const from = new Date(now.getTime() - WINDOW_SECONDS[window] * 1000).toISOString();
   const counts = await storage.analyticsCounts(from, to, ANALYTICS_TOP_PRODUCTS);
-  const { funnel } = counts;
+  const refusals = await storage.refusalCounts(from, to, ANALYTICS_LOST_DEMAND);
+  const funnel = { ...counts.funnel, checkout_started: refusals.checkoutCarts };
   // A product deleted since shows with its id and no name.
-  const names = await Promise.all(
-    counts.topProducts.map(async (p) => (await storage.getProduct(p.productId))?.name ?? null),
+  const named = new Map<string, string | null>();
+  const ids = new Set([
+    ...counts.topProducts.map((p) => p.productId),
+    ...refusals.lostDemand.map((p) => p.productId),
+  ]);
+  await Promise.all(
+    [...ids].map(async (id) => named.set(id, (await storage.getProduct(id))?.name ?? null)),
   );
+  const name = (id: string) => named.get(id) ?? null;
   return {
     window,
     from,
     to,
-    currency,
+    currency: settings.currency,
     funnel: (['cart_created', 'line_added', 'checkout_started', 'checked_out'] as const).map(
       (step) => ({ step, carts: funnel[step] }),
     ),
@@ -60,6 +72,14 @@ export async function buildAnalytics(
         ? null
         : Number(divideHalfEven(BigInt(counts.revenue), BigInt(counts.orders))),
     abandonedCarts: counts.abandonedCarts,
-    topProducts: counts.topProducts.map((p, i) => ({ ...p, name: names[i] ?? null })),
+    abandonAfterSeconds: settings.abandonAfterSeconds,
+    checkouts: {
+      attempts: counts.orders + refusals.checkoutsRefused,
+      succeeded: counts.orders,
+      refused: refusals.checkoutsRefused,
+      refusedByCode: refusals.refusedByCode,
+    },
+    lostDemand: refusals.lostDemand.map((p) => ({ ...p, name: name(p.productId) })),
+    topProducts: counts.topProducts.map((p) => ({ ...p, name: name(p.productId) })),
   };
 }

@@ -8,6 +8,7 @@ import {
   type Presented,
   type RequestMeta,
 } from './cart-decision.ts';
+import { addRefusal } from './refusals.ts';
 
 /**
  * The applied-action window a change leaves on its cart (`CartState.appliedActionIds`,
@@ -89,7 +90,12 @@ export function changeUseCase(
     // re-sending them learns they took effect before it starts a new cart.
     if (!result.ok && result.error.code === 'CART_CLOSED' && skip.size > 0)
       return refuse(result.error, asItIs());
-    if (!result.ok) return refuse(result.error);
+    if (!result.ok) {
+      // Refused for stock or a limit: demand lost for that product, counted apart.
+      const { code, path } = result.error;
+      const lost = addRefusal(cartId, stored.state, actions, code, path, meta);
+      return { ...refuse(result.error), ...(lost ? { refusals: [lost] } : {}) };
+    }
     const fresh = actions.filter((_, index) => !skip.has(index));
     const next = steps.advance(
       {

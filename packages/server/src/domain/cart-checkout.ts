@@ -26,6 +26,7 @@ import {
   type RequestMeta,
 } from './cart-decision.ts';
 import { refusal } from './mutation-runner.ts';
+import { checkoutRefusal, withCheckoutRefusal } from './refusals.ts';
 
 /**
  * Closes the cart and reserves its stock in one transaction: every product is checked
@@ -51,7 +52,9 @@ export function checkoutUseCase(
     withOrder: true,
     wholeCatalog: true,
   };
-  const decide: CartUseCase['decide'] = (snap) => {
+  // Every refused checkout is counted (refusals.ts): the attempt changed no cart.
+  const decide: CartUseCase['decide'] = (snap) => withCheckoutRefusal(cartId, decideOn(snap), meta);
+  const decideOn: CartUseCase['decide'] = (snap) => {
     // Asked again once the order exists (its answer was lost, and its Idempotency-Key
     // forgotten since): checkout is idempotent by cart, so the answer is that order, even
     // under the If-Match of the version the checkout was asked on (the order moved it on).
@@ -103,7 +106,10 @@ export function checkoutUseCase(
       if (product.stock !== null && product.stock < quantity) {
         const detail =
           product.stock === 0 ? `${name} is sold out.` : `Only ${product.stock} of ${name} left.`;
-        return refused('OUT_OF_STOCK', detail);
+        return {
+          ...refused('OUT_OF_STOCK', detail),
+          refusals: [checkoutRefusal(cartId, 'OUT_OF_STOCK', meta, { productId, quantity })],
+        };
       }
     }
     const priced = steps.view(state, meta.now);

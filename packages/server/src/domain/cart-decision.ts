@@ -22,6 +22,7 @@ import type {
   MutationPlan,
   MutationSnapshot,
   MutationWrite,
+  RefusalEvent,
   StoredCart,
 } from '../storage/port.ts';
 import { analyticsFor } from './analytics-events.ts';
@@ -60,6 +61,11 @@ export interface Decision {
   write: MutationWrite | null;
   /** The cart to announce to live subscribers once committed. */
   changed: Cart | null;
+  /**
+   * A refused add or checkout, for the refusal observers once answered (refusals.ts):
+   * not part of `write`, which a refusal does not have (or has for a re-pricing only).
+   */
+  refusals?: readonly RefusalEvent[];
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { AnalyticsEvent } from '../storage/port.ts';
+import type { AnalyticsEvent, RefusalEvent } from '../storage/port.ts';
 
 /**
  * What the cart service tells the rest of the process after a change is committed:
@@ -8,6 +8,11 @@ import type { AnalyticsEvent } from '../storage/port.ts';
 export interface CartObserver {
   /** A change was committed with these usage events (never called for replays or refusals). */
   committed(events: readonly AnalyticsEvent[], context: { requestId: string }): void;
+  /**
+   * A refused add or checkout was answered (domain/refusals.ts): no cart changed. Never
+   * called for a replay of a refusal, which was counted when first answered.
+   */
+  refused?(events: readonly RefusalEvent[], context: { requestId: string }): void;
 }
 
 /** Calls every observer, isolating each: one that throws does not stop the others. */
@@ -25,6 +30,17 @@ export class CartObservers implements CartObserver {
     for (const observer of this.list) {
       try {
         observer.committed(events, context);
+      } catch (error) {
+        this.onError(error);
+      }
+    }
+  }
+
+  refused(events: readonly RefusalEvent[], context: { requestId: string }): void {
+    if (events.length === 0) return;
+    for (const observer of this.list) {
+      try {
+        observer.refused?.(events, context);
       } catch (error) {
         this.onError(error);
       }

@@ -216,7 +216,8 @@ export class CartService {
    * One change through the mutation runner: `decide` runs on the snapshot loaded (and
    * locked) in the storage transaction, unless the request's key replays or is refused;
    * what it decides is written with the key's sealed answer. Once committed, the
-   * usage events go to the observers and the changed cart to live subscribers.
+   * usage events go to the observers and the changed cart to live subscribers; a refusal
+   * decided now (not a replay) goes to the observers too (domain/refusals.ts).
    */
   private async run(meta: RequestMeta, { plan, decide }: CartUseCase): Promise<CartResult> {
     const keyed = meta.idempotency;
@@ -242,6 +243,8 @@ export class CartService {
     const decision = settled.decision;
     if (decision?.write)
       this.observer.committed(decision.write.events, { requestId: meta.requestId });
+    if (decision?.refusals)
+      this.observer.refused?.(decision.refusals, { requestId: meta.requestId });
     if (decision?.changed) {
       this.remember(decision.changed);
       this.events.publish(decision.changed);

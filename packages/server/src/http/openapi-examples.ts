@@ -410,6 +410,16 @@ export const OPERATION_EXAMPLES: Record<string, OperationExample> = {
       revenue: 2520,
       averageOrderValue: 2520,
       abandonedCarts: 1,
+      abandonAfterSeconds: 3600,
+      checkouts: {
+        attempts: 2,
+        succeeded: 1,
+        refused: 1,
+        refusedByCode: [{ code: 'OUT_OF_STOCK', count: 1 }],
+      },
+      lostDemand: [
+        { productId: MUG.id, name: MUG.name, reason: 'stock', refusals: 2, units: 5, carts: 2 },
+      ],
       topProducts: [{ productId: MUG.id, name: MUG.name, quantityAdded: 2, carts: 1 }],
     } satisfies Analytics,
   },
@@ -433,6 +443,7 @@ export const OPERATION_EXAMPLES: Record<string, OperationExample> = {
           checkouts: 0,
         },
       ],
+      window: { timed: 12, p50: 2.1, p95: 6.4, p99: 9.8 },
     } satisfies MonitoringSeries,
   },
   listAlerts: {

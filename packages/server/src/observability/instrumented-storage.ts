@@ -50,6 +50,8 @@ const OPERATIONS: Record<StorageOperation, true> = {
   findIdleCarts: true,
   markAbandoned: true,
   analyticsCounts: true,
+  recordRefusals: true,
+  refusalCounts: true,
   recordError: true,
   purgeErrorGroups: true,
   listErrorGroups: true,

@@ -51,6 +51,35 @@ describe('RequestSeries', () => {
     });
   });
 
+  it("answers the window's quantiles from its summed buckets, not the latest second's", () => {
+    const { s, advance } = series();
+    // 19 fast seconds and one slow one: every per-second p95 is 2 ms or 80 ms, and the
+    // latest busy second is fast; the window's p95 is the 95th of 100 requests.
+    for (let second = 0; second < 20; second++) {
+      const slow = second === 3;
+      for (let i = 0; i < 5; i++) s.record(ok(slow ? 80 : 2));
+      advance(1000);
+    }
+    const { points, window } = s.series(1);
+    expect(points.at(-1)?.p95).toBeLessThan(2 * BUCKET_RATIO);
+    expect(window.timed).toBe(100);
+    // 95 fast, 5 slow: the 95th is the last fast one; the 99th is slow.
+    expect(window.p95).toBeLessThan(2 * BUCKET_RATIO);
+    expect(window.p99).toBeGreaterThan(80 / BUCKET_RATIO);
+    for (let i = 0; i < 10; i++) s.record(ok(80));
+    advance(1000);
+    // 15 slow of 110: now the 95th is slow too.
+    expect(s.series(1).window.p95).toBeGreaterThan(80 / BUCKET_RATIO);
+    expect(s.series(1).window.timed).toBe(110);
+  });
+
+  it('answers no quantiles for a window without timed requests', () => {
+    const { s, advance } = series();
+    s.record({ status: 200, durationMs: 5, timed: false });
+    advance(1000);
+    expect(s.series(1).window).toEqual({ timed: 0, p50: null, p95: null, p99: null });
+  });
+
   it('leaves out the bucket still being filled', () => {
     const { s, advance } = series();
     s.record(ok(5));

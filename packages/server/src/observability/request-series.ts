@@ -160,7 +160,8 @@ export class RequestSeries implements CartObserver {
   /**
    * The last `minutes` of complete buckets, oldest first: 1-second buckets up to the
    * fine retention (15 minutes), 1-minute buckets beyond. The bucket still being filled
-   * is left out, so the newest point never shows a partial second as a dip.
+   * is left out, so the newest point never shows a partial second as a dip. `window`
+   * holds the quantiles of the whole window, from its summed latency buckets.
    */
   series(minutes: number): MonitoringSeries {
     const ring = minutes * 60 <= this.fine.slots - 1 ? this.fine : this.coarse;
@@ -168,8 +169,17 @@ export class RequestSeries implements CartObserver {
     const count = Math.max(1, Math.min(wanted, ring.slots - 1));
     const end = ring.index(this.now()); // exclusive: the bucket being filled
     const points: SeriesPoint[] = [];
+    // The window's latency histogram: the points' buckets summed, so that its quantiles
+    // are the window's own, not an average of per-point quantiles.
+    const summed = new Array<number>(LATENCY_BUCKETS).fill(0);
+    let timed = 0;
     for (let index = end - count; index < end; index++) {
       const slot = ring.find(index);
+      if (slot >= 0) {
+        timed += ring.count(slot, FIELD.timed);
+        for (let b = 0; b < LATENCY_BUCKETS; b++)
+          summed[b] = (summed[b] ?? 0) + (ring.latency[slot * LATENCY_BUCKETS + b] ?? 0);
+      }
       const quantile = (q: number) =>
         slot < 0 ? null : round(latencyQuantile(ring.latency, q, slot * LATENCY_BUCKETS));
       points.push({
@@ -184,7 +194,16 @@ export class RequestSeries implements CartObserver {
         checkouts: ring.count(slot, FIELD.checkouts),
       });
     }
-    return { resolutionSeconds: ring.resolutionMs / 1000, points };
+    return {
+      resolutionSeconds: ring.resolutionMs / 1000,
+      points,
+      window: {
+        timed,
+        p50: round(latencyQuantile(summed, 0.5)),
+        p95: round(latencyQuantile(summed, 0.95)),
+        p99: round(latencyQuantile(summed, 0.99)),
+      },
+    };
   }
 
   /**

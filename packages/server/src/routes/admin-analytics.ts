@@ -31,12 +31,16 @@ const adminAnalyticsRoutes: FastifyPluginAsyncZod<{
         security: ADMIN_SECURITY,
         summary: 'Usage analytics over a window ending now',
         description:
-          'The funnel (distinct carts reaching each step), conversion and abandonment rates, orders, revenue, average order value and top products, from the events committed in the window (`1h`, `24h` — the default —, `7d`, `30d`). No personal data.',
+          'The funnel (distinct carts reaching each step; "checkout_started" counts refused checkouts too), conversion and abandonment rates (a cart counts as abandoned after `abandonAfterSeconds` idle with items), orders, revenue, average order value, checkout attempts (succeeded + refused, refusals by code), lost demand (adds and checkouts refused for stock or a per-order/per-line limit, per product: refusals, units asked, carts) and top products, over the window (`1h`, `24h` — the default —, `7d`, `30d`). No personal data.',
         querystring: AnalyticsQuery,
         response: { 200: Analytics },
       },
     },
-    (request) => buildAnalytics(storage, request.query.window ?? '24h', now(), config.CURRENCY),
+    (request) =>
+      buildAnalytics(storage, request.query.window ?? '24h', now(), {
+        currency: config.CURRENCY,
+        abandonAfterSeconds: config.ABANDON_AFTER_SECONDS,
+      }),
   );
 
   return Promise.resolve();

@@ -38,6 +38,8 @@ import type {
   ErrorOccurrence,
   ErrorRecordOutcome,
   IdempotencyRecord,
+  RefusalCounts,
+  RefusalEvent,
   MonitoringStore,
   MutationDecision,
   MutationPlan,
@@ -260,6 +262,14 @@ export abstract class ComposedStorage implements Omit<Storage, Lifecycle> {
 
   analyticsCounts(from: string, to: string, topLimit: number): Promise<AnalyticsCounts> {
     return this.monitoring.analyticsCounts(from, to, topLimit);
+  }
+
+  recordRefusals(events: readonly RefusalEvent[]): Promise<void> {
+    return this.monitoring.recordRefusals(events);
+  }
+
+  refusalCounts(from: string, to: string, lostDemandLimit: number): Promise<RefusalCounts> {
+    return this.monitoring.refusalCounts(from, to, lostDemandLimit);
   }
 
   recordError(occurrence: ErrorOccurrence, limits: ErrorGroupLimits): Promise<ErrorRecordOutcome> {

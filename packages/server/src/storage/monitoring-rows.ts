@@ -2,8 +2,17 @@
  * The monitoring tables' rows (analytics events, error groups, alert events) as both
  * adapters hold them, and their mapping to the port's types and back, as in rows.ts.
  */
-import type { AlertEvent, ErrorGroup, ErrorGroupSummary, ErrorSource } from '@cart/core';
-import type { AnalyticsCounts, AnalyticsEvent } from './port.ts';
+import {
+  isLostDemand,
+  LOST_DEMAND_CODES,
+  type AlertEvent,
+  type ErrorCode,
+  type ErrorGroup,
+  type ErrorGroupSummary,
+  type ErrorSource,
+  type LostDemandReason,
+} from '@cart/core';
+import type { AnalyticsCounts, AnalyticsEvent, RefusalCounts, RefusalEvent } from './port.ts';
 
 /** An `analytics_events` row as written (its id is the database's). */
 export interface AnalyticsEventRow {
@@ -120,6 +129,65 @@ export function toAnalyticsCounts(
     topProducts: top.map((r) => ({
       productId: r.product_id,
       quantityAdded: r.quantity_added,
+      carts: r.carts,
+    })),
+  };
+}
+
+/** A `refusals` row as written (its id is the database's). */
+export interface RefusalRow {
+  at: string;
+  stage: string;
+  code: string;
+  cart_id: string;
+  product_id: string | null;
+  quantity: number | null;
+}
+
+export function toRefusalRow(e: RefusalEvent): RefusalRow {
+  return {
+    at: e.at,
+    stage: e.stage,
+    code: e.code,
+    cart_id: e.cartId,
+    product_id: e.productId,
+    quantity: e.quantity,
+  };
+}
+
+function lostDemandReason(code: string): LostDemandReason {
+  if (!isLostDemand(code)) throw new Error(`${code} is not a lost-demand code`);
+  return LOST_DEMAND_CODES[code];
+}
+
+export interface RefusedCodeRow {
+  code: string;
+  count: number;
+}
+
+export interface LostDemandRow {
+  product_id: string;
+  code: string;
+  refusals: number;
+  units: number;
+  carts: number;
+}
+
+/** The port's RefusalCounts from the three window queries, the same on every adapter. */
+export function toRefusalCounts(
+  byCode: readonly RefusedCodeRow[],
+  checkoutCarts: number,
+  lost: readonly LostDemandRow[],
+): RefusalCounts {
+  return {
+    checkoutsRefused: byCode.reduce((n, r) => n + r.count, 0),
+    checkoutCarts,
+    refusedByCode: byCode.map((r) => ({ code: r.code as ErrorCode, count: r.count })),
+    lostDemand: lost.map((r) => ({
+      productId: r.product_id,
+      reason: lostDemandReason(r.code),
+      refusals: r.refusals,
+      units: r.units,
       carts: r.carts,
     })),
   };

@@ -180,6 +180,10 @@ describe('usage analytics', () => {
       // 7505 / 2 = 3752.5: half to even is 3752 (half up would say 3753).
       averageOrderValue: 3752,
       abandonedCarts: 2,
+      abandonAfterSeconds: 1,
+      // Nothing refused here (refusals and lost demand: src/domain/refusals.test.ts).
+      checkouts: { attempts: 2, succeeded: 2, refused: 0, refusedByCode: [] },
+      lostDemand: [],
       topProducts: [
         // p1: 2 (A) + 1 (B) + 2 (B's increase) in 2 carts; p2: 1 (A) + 2 (D, later removed).
         { productId: p1.id, name: 'Mug', quantityAdded: 5, carts: 2 },

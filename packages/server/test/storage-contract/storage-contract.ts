@@ -19,6 +19,7 @@ import { defineCatalogContract } from './catalog-contract.ts';
 import { defineLifecycleContract } from './lifecycle-contract.ts';
 import { defineMonitoringContract } from './monitoring-contract.ts';
 import { defineMutationContract } from './mutation-contract.ts';
+import { defineRefusalsContract } from './refusals-contract.ts';
 import { defineRegionsContract } from './regions-contract.ts';
 import { defineRegionsSeedContract } from './regions-seed-contract.ts';
 import { defineSeedContract } from './seed-contract.ts';
@@ -71,6 +72,7 @@ export function defineStorageContract(label: string, open: () => Promise<Storage
     defineRegionsSeedContract(subject);
     defineAuditContract(subject);
     defineMonitoringContract(subject);
+    defineRefusalsContract(subject);
     defineSharedContract(subject);
   });
 }

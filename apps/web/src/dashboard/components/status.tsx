@@ -105,14 +105,29 @@ export function Panel({
   );
 }
 
-/** A headline number. */
-export function Stat({ label, value, hint }: { label: string; value: string; hint?: string }) {
+/**
+ * A headline number. `definition` says, visibly, what it counts and over which window
+ * ("carts idle 1 h with items ÷ carts with an item added, last 24 hours"): a number
+ * without one invites the wrong reading.
+ */
+export function Stat({
+  label,
+  value,
+  hint,
+  definition,
+}: {
+  label: string;
+  value: string;
+  hint?: string;
+  definition?: string;
+}) {
   return (
     <div className="stat">
       <dt>{label}</dt>
       <dd>
         <span className="stat-value">{value}</span>
         {hint ? <span className="stat-hint">{hint}</span> : null}
+        {definition ? <span className="stat-definition">{definition}</span> : null}
       </dd>
     </div>
   );

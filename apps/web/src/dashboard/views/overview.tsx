@@ -7,6 +7,7 @@ import { TimeChart } from '../components/time-chart.tsx';
 import { formatCount, formatMs, formatNumber, formatRate, formatTime } from '../format.ts';
 import { pathOf } from '../routes.ts';
 import { useResource, type Resource } from '../use-resource.ts';
+import '../honest.css';
 
 /** How often the charts refresh. */
 export const LIVE_INTERVAL_MS = 2000;
@@ -42,9 +43,6 @@ function totals(points: SeriesPoint[]): Totals {
   }
   return t;
 }
-
-const latest = (points: SeriesPoint[], pick: (p: SeriesPoint) => number | null) =>
-  points.reduce<number | null>((found, p) => pick(p) ?? found, null);
 
 /** The overview: headline numbers, live charts (polled every 2 s) and firing alerts. */
 export function Overview() {
@@ -99,8 +97,9 @@ export function Overview() {
 }
 
 function Live({ data, minutes }: { data: MonitoringSeries; minutes: number }) {
-  const { points, resolutionSeconds } = data;
+  const { points, resolutionSeconds, window } = data;
   const t = totals(points);
+  const span = `last ${minutes} minutes`;
   const seconds = Math.max(1, points.length * resolutionSeconds);
   const x = points.map((p) => p.t / 1000);
   const perBucket = resolutionSeconds === 1 ? 'per second' : `per ${resolutionSeconds} s`;
@@ -112,18 +111,25 @@ function Live({ data, minutes }: { data: MonitoringSeries; minutes: number }) {
             label="Requests"
             value={formatCount(t.requests)}
             hint={`${formatNumber(t.requests / seconds)} per second`}
+            definition={`Shop requests this server answered in the ${span}`}
           />
           <Stat
             label="Error rate"
             value={t.requests === 0 ? '–' : formatRate(t.errors / t.requests)}
             hint={`${formatCount(t.errors)} answers with 5xx`}
+            definition={`5xx answers ÷ requests, ${span}`}
           />
           <Stat
             label="Latency p95"
-            value={formatMs(latest(points, (p) => p.p95))}
-            hint={`p99 ${formatMs(latest(points, (p) => p.p99))}`}
+            value={formatMs(window.p95)}
+            hint={`p99 ${formatMs(window.p99)}`}
+            definition={`95% of the ${formatCount(window.timed)} timed requests of the ${span} were faster`}
           />
-          <Stat label="Carts created" value={formatCount(t.cartsCreated)} />
+          <Stat
+            label="Carts created"
+            value={formatCount(t.cartsCreated)}
+            definition={`New carts in the ${span}`}
+          />
           <Stat
             label="Checkouts"
             value={formatCount(t.checkouts)}
@@ -132,8 +138,13 @@ function Live({ data, minutes }: { data: MonitoringSeries; minutes: number }) {
                 ? undefined
                 : `${formatRate(Math.min(1, t.checkouts / t.cartsCreated))} of carts created`
             }
+            definition={`Orders placed in the ${span}`}
           />
-          <Stat label="Rate-limited" value={formatCount(t.rateLimited)} />
+          <Stat
+            label="Rate-limited"
+            value={formatCount(t.rateLimited)}
+            definition={`Requests answered 429 in the ${span}`}
+          />
         </dl>
       </Panel>
       <div className="charts">

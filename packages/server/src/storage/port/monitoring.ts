@@ -6,12 +6,15 @@ import type {
   CartState,
   ErrorGroup,
   ErrorGroupSummary,
+  ErrorCode,
   ErrorSource,
   FunnelStep,
+  LostDemandReason,
+  RefusalEvent,
 } from '@cart/core';
 
 /** Usage events and their types: core's schemas (packages/core/src/schemas/monitoring.ts). */
-export type { AnalyticsEvent, AnalyticsEventType } from '@cart/core';
+export type { AnalyticsEvent, AnalyticsEventType, RefusalEvent } from '@cart/core';
 
 /** One occurrence of a server error or a browser-reported error, for error tracking. */
 export interface ErrorOccurrence {
@@ -68,6 +71,28 @@ export interface AnalyticsCounts {
   topProducts: { productId: string; quantityAdded: number; carts: number }[];
 }
 
+/** The raw counts of refusals behind `GET /api/admin/analytics`, for from <= at < to. */
+export interface RefusalCounts {
+  /** Refused checkouts. */
+  checkoutsRefused: number;
+  /** Distinct carts that asked to check out: a checkout_started event or a refused checkout. */
+  checkoutCarts: number;
+  /** Refused checkouts by code, most first, ties by code. */
+  refusedByCode: { code: ErrorCode; count: number }[];
+  /**
+   * Per product and reason (OUT_OF_STOCK is `stock`, QUANTITY_LIMIT_EXCEEDED `limit`), at
+   * adds and checkouts alike: refusals, units asked and distinct carts; most refusals
+   * first, then most units, ties by product id and reason.
+   */
+  lostDemand: {
+    productId: string;
+    reason: LostDemandReason;
+    refusals: number;
+    units: number;
+    carts: number;
+  }[];
+}
+
 export interface MonitoringStore {
   /**
    * The states of at most `limit` active carts holding at least one line, last changed
@@ -81,6 +106,9 @@ export interface MonitoringStore {
    */
   markAbandoned(cartId: string, idleBefore: string, event: AnalyticsEvent): Promise<boolean>;
   analyticsCounts(from: string, to: string, topLimit: number): Promise<AnalyticsCounts>;
+  /** Records refused changes (they change no cart: written on their own, in one transaction). */
+  recordRefusals(events: readonly RefusalEvent[]): Promise<void>;
+  refusalCounts(from: string, to: string, lostDemandLimit: number): Promise<RefusalCounts>;
 
   /**
    * Adds one occurrence to its group, creating the group on first sight when `limits`

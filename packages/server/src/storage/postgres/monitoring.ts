@@ -3,13 +3,21 @@
  * written with the change they record, write.ts), the idle sweep, error groups and alert
  * history. The SQL mirrors sqlite/monitoring.ts.
  */
-import type { AlertEvent, CartState, ErrorGroup, ErrorGroupSummary } from '@cart/core';
+import {
+  LOST_DEMAND_CODES,
+  type AlertEvent,
+  type CartState,
+  type ErrorGroup,
+  type ErrorGroupSummary,
+} from '@cart/core';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
 import type {
   AlertEventInput,
   AnalyticsCounts,
   AnalyticsEvent,
   ErrorGroupLimits,
+  RefusalCounts,
+  RefusalEvent,
   ErrorGroupQuery,
   ErrorOccurrence,
   ErrorRecordOutcome,
@@ -20,11 +28,15 @@ import {
   toAlertEvent,
   toAnalyticsCounts,
   toAnalyticsEventRow,
+  toRefusalCounts,
+  toRefusalRow,
   toErrorGroup,
   toErrorGroupSummary,
   type AlertEventRow,
   type AnalyticsTypeRow,
   type ErrorGroupRow,
+  type LostDemandRow,
+  type RefusedCodeRow,
   type TopProductRow,
 } from '../monitoring-rows.ts';
 import { toCartStateFromRow, type StoredCartState } from '../rows.ts';
@@ -107,6 +119,51 @@ export class PostgresMonitoring implements MonitoringStore {
       [from, to, topLimit],
     );
     return toAnalyticsCounts(types.rows, top.rows);
+  }
+
+  /** One multi-row INSERT: one statement, one implicit transaction. */
+  async recordRefusals(events: readonly RefusalEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    const rows = events.map(toRefusalRow);
+    const values = rows.map((_, i) => {
+      const n = i * 6;
+      return `($${n + 1}, $${n + 2}, $${n + 3}, $${n + 4}, $${n + 5}, $${n + 6})`;
+    });
+    await this.conn.pool.query(
+      `INSERT INTO refusals (at, stage, code, cart_id, product_id, quantity) VALUES ${values.join(', ')}`,
+      rows.flatMap((r) => [r.at, r.stage, r.code, r.cart_id, r.product_id, r.quantity]),
+    );
+  }
+
+  /** Three reads, as analyticsCounts: a refusal landing between them may count in one only. */
+  async refusalCounts(from: string, to: string, lostDemandLimit: number): Promise<RefusalCounts> {
+    const c = this.conn.pool;
+    const byCode = await c.query<RefusedCodeRow>(
+      `SELECT code, count(*) AS count FROM refusals
+       WHERE at >= $1 AND at < $2 AND stage = 'checkout'
+       GROUP BY code ORDER BY count DESC, code COLLATE "C"`,
+      [from, to],
+    );
+    const carts = await c.query<{ n: number }>(
+      `SELECT count(*) AS n FROM (
+         SELECT cart_id FROM analytics_events
+         WHERE at >= $1 AND at < $2 AND type = 'checkout_started'
+         UNION
+         SELECT cart_id FROM refusals WHERE at >= $1 AND at < $2 AND stage = 'checkout'
+       ) AS asked`,
+      [from, to],
+    );
+    // Ties by product id in byte order ("C"), as SQLite sorts them.
+    const lost = await c.query<LostDemandRow>(
+      `SELECT product_id, code, count(*) AS refusals, coalesce(sum(quantity), 0)::bigint AS units,
+         count(DISTINCT cart_id) AS carts
+       FROM refusals
+       WHERE at >= $1 AND at < $2 AND product_id IS NOT NULL AND code = ANY($3::text[])
+       GROUP BY product_id, code
+       ORDER BY refusals DESC, units DESC, product_id, code COLLATE "C" LIMIT $4`,
+      [from, to, Object.keys(LOST_DEMAND_CODES), lostDemandLimit],
+    );
+    return toRefusalCounts(byCode.rows, carts.rows[0]?.n ?? 0, lost.rows);
   }
 
   /**

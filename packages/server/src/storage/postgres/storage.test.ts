@@ -179,6 +179,7 @@ describe.skipIf(unavailable !== null)('PostgresStorage, PostgreSQL only', () => 
           { version: 6, name: '006_audit_chain_head.sql' },
           { version: 7, name: '007_regions.sql' },
           { version: 8, name: '008_order_numbers.sql' },
+          { version: 9, name: '009_refusals.sql' },
         ]);
         const leaked = await raw.query(
           'SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1',
@@ -222,6 +223,7 @@ describe.skipIf(unavailable !== null)('PostgresStorage, PostgreSQL only', () => 
           { version: 6 },
           { version: 7 },
           { version: 8 },
+          { version: 9 },
         ]);
         expect(await s.countProducts()).toBe(0);
       } finally {

@@ -3,12 +3,20 @@
  * they record) and their counts, the idle sweep, error groups and alert history.
  */
 import type Database from 'better-sqlite3';
-import type { AlertEvent, CartState, ErrorGroup, ErrorGroupSummary } from '@cart/core';
+import {
+  LOST_DEMAND_CODES,
+  type AlertEvent,
+  type CartState,
+  type ErrorGroup,
+  type ErrorGroupSummary,
+} from '@cart/core';
 import type {
   AlertEventInput,
   AnalyticsCounts,
   AnalyticsEvent,
   ErrorGroupLimits,
+  RefusalCounts,
+  RefusalEvent,
   ErrorGroupQuery,
   ErrorOccurrence,
   ErrorRecordOutcome,
@@ -20,12 +28,17 @@ import {
   toAlertEvent,
   toAnalyticsCounts,
   toAnalyticsEventRow,
+  toRefusalCounts,
+  toRefusalRow,
   toErrorGroup,
   toErrorGroupSummary,
   type AlertEventRow,
   type AnalyticsEventRow,
   type AnalyticsTypeRow,
   type ErrorGroupRow,
+  type LostDemandRow,
+  type RefusalRow,
+  type RefusedCodeRow,
   type TopProductRow,
 } from '../monitoring-rows.ts';
 import { toCartStateFromRow, type StoredCartState } from '../rows.ts';
@@ -83,6 +96,31 @@ const statements = (db: Database.Database) => ({
      WHERE at >= ? AND at < ? AND type IN ('line_added', 'quantity_changed')
        AND product_id IS NOT NULL AND quantity > 0
      GROUP BY product_id ORDER BY quantity_added DESC, product_id LIMIT ?`,
+  ),
+  insertRefusal: db.prepare<RefusalRow>(
+    `INSERT INTO refusals (at, stage, code, cart_id, product_id, quantity)
+     VALUES (@at, @stage, @code, @cart_id, @product_id, @quantity)`,
+  ),
+  refusedByCode: db.prepare<[string, string], RefusedCodeRow>(
+    `SELECT code, count(*) AS count FROM refusals
+     WHERE at >= ? AND at < ? AND stage = 'checkout'
+     GROUP BY code ORDER BY count DESC, code`,
+  ),
+  checkoutCarts: db.prepare<{ from: string; to: string }, { n: number }>(
+    `SELECT count(*) AS n FROM (
+       SELECT cart_id FROM analytics_events
+       WHERE at >= @from AND at < @to AND type = 'checkout_started'
+       UNION
+       SELECT cart_id FROM refusals WHERE at >= @from AND at < @to AND stage = 'checkout'
+     )`,
+  ),
+  lostDemand: db.prepare<[string, string, string, number], LostDemandRow>(
+    `SELECT product_id, code, count(*) AS refusals, coalesce(sum(quantity), 0) AS units,
+       count(DISTINCT cart_id) AS carts
+     FROM refusals
+     WHERE at >= ? AND at < ? AND product_id IS NOT NULL
+       AND code IN (SELECT value FROM json_each(?))
+     GROUP BY product_id, code ORDER BY refusals DESC, units DESC, product_id, code LIMIT ?`,
   ),
   bumpErrorGroup: db.prepare<ErrorOccurrence>(BUMP_GROUP),
   countErrorGroups: db.prepare<[string], { n: number }>(
@@ -156,6 +194,35 @@ export class SqliteMonitoring implements MonitoringStore {
         toAnalyticsCounts(
           this.reads.windowTypes.all(from, to, JSON.stringify(ANALYTICS_WINDOW_TYPES)),
           this.reads.topProducts.all(from, to, topLimit),
+        ),
+      )(),
+    );
+  }
+
+  recordRefusals(events: readonly RefusalEvent[]): Promise<void> {
+    if (events.length === 0) return Promise.resolve();
+    return this.conn.commits.write(() =>
+      this.conn.db
+        .transaction(() => {
+          for (const e of events) this.stmt.insertRefusal.run(toRefusalRow(e));
+        })
+        .immediate(),
+    );
+  }
+
+  refusalCounts(from: string, to: string, lostDemandLimit: number): Promise<RefusalCounts> {
+    // One read transaction, so that the three queries see the same rows.
+    return read(() =>
+      this.conn.reader.transaction(() =>
+        toRefusalCounts(
+          this.reads.refusedByCode.all(from, to),
+          this.reads.checkoutCarts.get({ from, to })?.n ?? 0,
+          this.reads.lostDemand.all(
+            from,
+            to,
+            JSON.stringify(Object.keys(LOST_DEMAND_CODES)),
+            lostDemandLimit,
+          ),
         ),
       )(),
     );

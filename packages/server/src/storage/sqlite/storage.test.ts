@@ -224,6 +224,7 @@ describe('SqliteStorage', () => {
         { version: 6, name: '006_idempotency_cart_order.sql' },
         { version: 7, name: '007_regions.sql' },
         { version: 8, name: '008_order_numbers.sql' },
+        { version: 9, name: '009_refusals.sql' },
       ]);
     } finally {
       raw.close();
