@@ -1,0 +1,251 @@
+/**
+ * What the storefront tells the shopper, in headless Chromium against a real server with
+ * the demo catalogue (issue 16): the shop down told apart from the device offline, in the
+ * status bar, the announcements and the cart's lines ("Not saved yet", never a "Saving…"
+ * that does not end); room kept for the status bar at 200% zoom; a first visit made
+ * offline that does not promise shopping it cannot offer; a product page that loads
+ * itself once the shop is back.
+ *
+ * The shop is made unreachable with `page.route` (requests refused, 500s) while the
+ * browser stays online; `context.setOffline` is the device without a network.
+ *
+ * Needs the built web app (`npm run build`; `npm test` builds it first).
+ */
+import type { BrowserContext, BrowserContextOptions, Page, Route } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  WAIT,
+  addButton,
+  countIs,
+  openShop,
+  seriousViolations,
+  settled,
+  watchConsole,
+} from '../support/storefront-page.ts';
+import { startStorefront, type Storefront } from '../support/storefront-server.ts';
+
+const PHONE = { width: 390, height: 844 };
+/** A 640 × 800 window at 200% zoom: 320 × 400 CSS pixels, each drawn twice as large. */
+const ZOOMED = { viewport: { width: 320, height: 400 }, deviceScaleFactor: 2 };
+/** What the failed requests of these tests make Chromium log. */
+const FAILED_REQUESTS = [/Failed to load resource/, /net::ERR_/];
+
+/** The words of the page's polite live region, as they change. */
+async function statusWords(page: Page): Promise<string[]> {
+  return page.evaluate(() => (window as unknown as { said: string[] }).said);
+}
+
+/** Records what the status region says (it is cleared and rewritten for each message). */
+async function recordAnnouncements(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    const said: string[] = [];
+    (window as unknown as { said: string[] }).said = said;
+    new MutationObserver(() => {
+      const text = document.querySelector('[data-testid="announcer-status"]')?.textContent;
+      if (text) said.push(text);
+    }).observe(document, { subtree: true, childList: true, characterData: true });
+  });
+}
+
+/** The shop stops answering: every API request is refused, the device stays online. */
+const refuse = (route: Route) => route.abort('connectionrefused');
+
+describe('storefront feedback (issue 16)', () => {
+  let shop: Storefront;
+  const problems: string[] = [];
+  const contexts: BrowserContext[] = [];
+
+  beforeAll(async () => {
+    shop = await startStorefront();
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const c of contexts) await c.close().catch(() => undefined);
+    await shop?.close();
+    expect(problems).toEqual([]);
+  });
+
+  async function shopper(
+    options: BrowserContextOptions = {},
+    expected: RegExp[] = FAILED_REQUESTS,
+  ): Promise<{ context: BrowserContext; page: Page }> {
+    const context = await shop.browser.newContext({
+      serviceWorkers: 'block',
+      viewport: PHONE,
+      ...options,
+    });
+    contexts.push(context);
+    const page = await context.newPage();
+    watchConsole(page, problems, expected);
+    return { context, page };
+  }
+
+  it('tells the shop being down from the device being offline, in the bar, the announcements and the line', async () => {
+    const { context, page } = await shopper();
+    await recordAnnouncements(page);
+    await openShop(page, shop.server.url);
+    await addButton(page, 'Ceramic Mug').click();
+    await countIs(page, 1);
+    await settled(page);
+
+    // The shop goes down; the network is fine.
+    await page.route('**/api/**', refuse);
+    await addButton(page, 'Ceramic Mug').click();
+    await countIs(page, 2);
+    const banner = page.getByTestId('offline-banner');
+    await banner.waitFor(WAIT);
+    const words = (await banner.textContent()) ?? '';
+    expect(words).toContain('We can’t reach the shop right now.');
+    expect(words).not.toMatch(/you are offline/i);
+    expect(words).toContain('1 change waiting to be sent');
+    await page.waitForFunction(
+      () =>
+        (window as unknown as { said: string[] }).said.some((s) =>
+          s.includes('We can’t reach the shop right now.'),
+        ),
+      undefined,
+      WAIT,
+    );
+    expect((await statusWords(page)).join(' | ')).not.toMatch(/you are offline/i);
+
+    // The line whose change waits says it is not saved, and when it is tried again.
+    await page.getByRole('button', { name: /^Cart/ }).click();
+    const drawer = page.getByRole('dialog', { name: 'Your cart' });
+    const status = drawer.getByTestId('line-status');
+    await drawer.getByTestId('line-not-saved').waitFor(WAIT);
+    expect(await status.textContent()).toMatch(/^Not saved yet( — retrying in \d+ s)?Try now/);
+    expect(await drawer.getByText('Saving…').count()).toBe(0);
+    expect(await seriousViolations(page), 'the shop unreachable').toEqual([]);
+
+    // Now the device loses its network too: that, the shopper can fix.
+    await context.setOffline(true);
+    await page.waitForFunction(
+      () =>
+        document.querySelector('[data-testid="offline-banner"]')?.getAttribute('data-reason') ===
+        'device',
+      undefined,
+      WAIT,
+    );
+    expect(await banner.textContent()).toContain('You are offline.');
+    expect(await status.textContent()).toBe('Waiting for the network');
+
+    // Both come back: the change is sent, the bar goes, and the page says so.
+    await page.unroute('**/api/**');
+    await context.setOffline(false);
+    await banner.waitFor({ state: 'detached', ...WAIT });
+    await settled(page);
+    expect(await status.textContent()).toBe('');
+    await page.waitForFunction(
+      () =>
+        (window as unknown as { said: string[] }).said.some((s) =>
+          /^(Back online|The shop is back)\./.test(s),
+        ),
+      undefined,
+      WAIT,
+    );
+  }, 90_000);
+
+  it('after a 500 says the line is not saved yet, with "Try now", not "Saving…" for ever', async () => {
+    const { page } = await shopper({}, [...FAILED_REQUESTS, /status of 500/]);
+    await openShop(page, shop.server.url);
+    await addButton(page, 'Glass Dripper').click();
+    await countIs(page, 1);
+    await settled(page);
+
+    const fail = (route: Route) =>
+      route.fulfill({
+        status: 500,
+        contentType: 'application/problem+json',
+        body: JSON.stringify({
+          type: 'about:blank',
+          title: 'Internal error',
+          status: 500,
+          code: 'INTERNAL',
+          detail: 'Something broke.',
+        }),
+      });
+    await page.route('**/api/carts/*/actions', fail);
+    await page.getByRole('button', { name: /^Cart/ }).click();
+    const drawer = page.getByRole('dialog', { name: 'Your cart' });
+    await drawer.getByRole('button', { name: 'Increase quantity of Glass Dripper' }).click();
+    await countIs(page, 2);
+    await drawer.getByTestId('line-not-saved').waitFor(WAIT);
+    expect(await drawer.getByText('Saving…').count()).toBe(0);
+    expect(await page.getByTestId('offline-banner').count()).toBe(0);
+
+    // The shop is back; "Try now" sends it at once.
+    await page.unroute('**/api/carts/*/actions', fail);
+    await drawer.getByRole('button', { name: 'Try now to save Glass Dripper' }).click();
+    await settled(page);
+    expect(await drawer.getByTestId('line-status').textContent()).toBe('');
+    expect(await drawer.getByTestId('line-quantity').textContent()).toBe('2');
+  }, 90_000);
+  it('keeps the end of the page and the focused control clear of the status bar at 200% zoom', async () => {
+    const { page } = await shopper(ZOOMED);
+    await openShop(page, shop.server.url);
+    await addButton(page, 'Ceramic Mug').click();
+    await countIs(page, 1);
+    await settled(page);
+    await page.goto(`${shop.server.url}/cart`);
+    const checkout = page.getByRole('button', { name: 'Checkout', exact: true });
+    await checkout.waitFor(WAIT);
+
+    await page.route('**/api/**', refuse);
+    await page.getByRole('button', { name: 'Increase quantity of Ceramic Mug' }).click();
+    const bar = page.getByTestId('offline-banner');
+    await bar.waitFor(WAIT);
+
+    /** How far `selector`'s box reaches below the bar's top edge (0: clear of it). */
+    const under = (selector: string) =>
+      page.evaluate((sel) => {
+        const barTop = document
+          .querySelector('[data-testid="offline-banner"]')!
+          .getBoundingClientRect().top;
+        const box = document.querySelector(sel)!.getBoundingClientRect();
+        return Math.max(0, Math.round(box.bottom - barTop));
+      }, selector);
+
+    // Scrolled to its end, the page's last panel shows whole above the bar.
+    await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+    expect(await under('.cart-side > :last-child'), 'the last panel under the bar').toBe(0);
+
+    // Reached by the keyboard, "Checkout" and the note field are not hidden by the bar.
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.getByRole('button', { name: 'Increase quantity of Ceramic Mug' }).focus();
+    for (let i = 0; i < 20; i++) {
+      await page.keyboard.press('Tab');
+      if (await checkout.evaluate((el) => el === document.activeElement)) break;
+    }
+    expect(await checkout.evaluate((el) => el === document.activeElement)).toBe(true);
+    expect(await under('.cart-side button.button-primary'), '"Checkout" under the bar').toBe(0);
+    await page.getByLabel('Note for the shop (optional)').focus();
+    expect(await under('#cart-note'), 'the note field under the bar').toBe(0);
+    expect(await seriousViolations(page)).toEqual([]);
+  }, 90_000);
+
+  it('on a first visit made offline, does not offer shopping it cannot show', async () => {
+    const { context, page } = await shopper({ serviceWorkers: 'allow' });
+    // The service worker is installed by a page that reads no products (the empty cart)…
+    await page.goto(`${shop.server.url}/cart`);
+    await page.getByText('Your cart is empty.').waitFor(WAIT);
+    await page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined));
+    if (!(await page.evaluate(() => navigator.serviceWorker.controller !== null))) {
+      await page.reload();
+      await page.waitForFunction(
+        () => navigator.serviceWorker.controller !== null,
+        undefined,
+        WAIT,
+      );
+    }
+    // …so the home page, opened offline, has its page and no products.
+    await context.setOffline(true);
+    await page.goto(`${shop.server.url}/`);
+    await page.getByText('We could not load the products.').waitFor(WAIT);
+    const banner = page.getByTestId('offline-banner');
+    await banner.waitFor(WAIT);
+    expect(await banner.textContent()).toContain('You are offline.');
+    expect(await banner.textContent()).not.toContain('keep shopping');
+    expect(await seriousViolations(page)).toEqual([]);
+    await context.setOffline(false);
+  }, 60_000);
+});
