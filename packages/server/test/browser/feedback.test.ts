@@ -248,4 +248,56 @@ describe('storefront feedback (issue 16)', () => {
     expect(await seriousViolations(page)).toEqual([]);
     await context.setOffline(false);
   }, 60_000);
+  it('offers Undo in place of a removed line, keeps the focus there and the phone page still', async () => {
+    const { page } = await shopper();
+    const created = page.waitForResponse(
+      (r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/api/carts',
+      WAIT,
+    );
+    await openShop(page, shop.server.url);
+    for (const name of ['House Blend Beans', 'Ceramic Mug', 'Glass Dripper'])
+      await addButton(page, name).click();
+    await countIs(page, 3);
+    const cartId = ((await (await created).json()) as { id: string }).id;
+    await page.goto(`${shop.server.url}/cart`);
+    await page.getByRole('button', { name: 'Increase quantity of Ceramic Mug' }).click();
+    await countIs(page, 4);
+    await settled(page);
+
+    // The second line, mid-screen on a phone, removed with the keyboard.
+    const remove = page.getByRole('button', { name: 'Remove Ceramic Mug' });
+    await remove.evaluate((el) => el.scrollIntoView({ block: 'center' }));
+    const before = await page.evaluate(() => window.scrollY);
+    expect(before).toBeGreaterThan(0);
+    await remove.focus();
+    await page.keyboard.press('Enter');
+    const undo = page.getByRole('button', { name: 'Undo: add Ceramic Mug back' });
+    await undo.waitFor(WAIT);
+    await countIs(page, 2);
+    expect(await undo.evaluate((el) => el === document.activeElement), 'focus on Undo').toBe(true);
+    expect(await page.getByTestId('line-removed').textContent()).toContain('Removed Ceramic Mug.');
+    // In the place of the line: between the first line and the last.
+    const order = await page
+      .locator('.lines > li')
+      .evaluateAll((items) => items.map((li) => li.textContent?.slice(0, 30)));
+    expect(order[1]).toContain('Removed Ceramic Mug');
+    await page.waitForTimeout(300);
+    expect(await page.evaluate(() => window.scrollY), 'the page did not scroll').toBe(before);
+    expect(await seriousViolations(page)).toEqual([]);
+    await settled(page);
+    expect((await shop.stored(cartId)).lines.map((l) => l.productId)).not.toContain('ceramic-mug');
+
+    // Undo adds the same product back with the same quantity; focus goes with it.
+    await page.keyboard.press('Enter');
+    await countIs(page, 4);
+    await page.getByTestId('line-removed').waitFor({ state: 'detached', ...WAIT });
+    await page.waitForFunction(
+      () => document.activeElement?.getAttribute('aria-label') === 'Remove Ceramic Mug',
+      undefined,
+      WAIT,
+    );
+    await settled(page);
+    const mug = (await shop.stored(cartId)).lines.find((l) => l.productId === 'ceramic-mug');
+    expect(mug?.quantity).toBe(2);
+  }, 90_000);
 });

@@ -81,7 +81,7 @@ export function CartLine({
             type="button"
             className="button-link line-remove"
             aria-label={`Remove ${line.name}`}
-            onClick={() => changes.remove(line)}
+            onClick={(event) => changes.remove(line, event.currentTarget.closest('li'))}
           >
             Remove
           </button>
