@@ -47,6 +47,18 @@ async function recordAnnouncements(page: Page): Promise<void> {
   });
 }
 
+/** At checkout, where the order ships (a US address) and how, as a shopper fills it in. */
+async function shipTo(page: Page): Promise<void> {
+  await page.getByLabel('Full name').fill('Sam Shopper');
+  await page.getByLabel('Address line 1').fill('1 Market Street');
+  await page.getByLabel('Town or city').fill('San Francisco');
+  await page.getByLabel('Postal code').fill('94103');
+  await page
+    .getByRole('group', { name: 'Shipping method' })
+    .getByRole('radio', { name: /^Standard / })
+    .check();
+}
+
 /** The shop stops answering: every API request is refused, the device stays online. */
 const refuse = (route: Route) => route.abort('connectionrefused');
 
@@ -299,5 +311,74 @@ describe('storefront feedback (issue 16)', () => {
     await settled(page);
     const mug = (await shop.stored(cartId)).lines.find((l) => l.productId === 'ceramic-mug');
     expect(mug?.quantity).toBe(2);
+  }, 90_000);
+  it('checks the email on the device, says what to fix under the field, and lists it by "Place order"', async () => {
+    const { page } = await shopper();
+    await recordAnnouncements(page);
+    const emailsSent: unknown[] = [];
+    page.on('request', (r) => {
+      if (r.method() !== 'PATCH' && r.method() !== 'POST') return;
+      const body = r.postData() ?? '';
+      if (body.includes('email')) emailsSent.push(body);
+    });
+    await openShop(page, shop.server.url);
+    await addButton(page, 'Ceramic Mug').click();
+    await countIs(page, 1);
+    await page.goto(`${shop.server.url}/checkout`);
+    const place = page.getByRole('button', { name: 'Place order' });
+    await place.waitFor(WAIT);
+    await shipTo(page);
+    await settled(page);
+
+    // No email: the words under the field, the field marked, focus on it.
+    await place.click();
+    const email = page.getByLabel('Email for your receipt');
+    await page.waitForFunction(() => document.activeElement?.id === 'cart-email', undefined, WAIT);
+    expect(await email.getAttribute('aria-invalid')).toBe('true');
+    const error = page.getByTestId('email-error');
+    expect(await error.textContent()).toBe('Enter an email address for your receipt.');
+    expect((await email.getAttribute('aria-describedby'))?.split(' ')).toContain(
+      await error.getAttribute('id'),
+    );
+    const field = (await email.boundingBox())!;
+    const words = (await error.boundingBox())!;
+    expect(words.y - (field.y + field.height), 'the words right under the field').toBeLessThan(40);
+    // By the button: what to fix, a link to the field.
+    const summary = page.getByTestId('error-summary');
+    const link = summary.getByRole('link', { name: 'Enter an email address for your receipt.' });
+    await link.waitFor(WAIT);
+
+    // A malformed address: caught on the device, not sent, not "Email updated.".
+    await email.fill('sam@');
+    await page.keyboard.press('Tab');
+    await page.waitForFunction(
+      () =>
+        document.querySelector('[data-testid="email-error"]')?.textContent ===
+        'Enter an email address like name@example.com.',
+      undefined,
+      WAIT,
+    );
+    expect(await email.getAttribute('aria-invalid')).toBe('true');
+    await page.waitForTimeout(500);
+    expect(emailsSent).toEqual([]);
+    expect(await statusWords(page)).not.toContain('Email updated.');
+    expect(await seriousViolations(page), 'checkout with the errors').toEqual([]);
+
+    await place.click();
+    await summary
+      .getByRole('link', { name: 'Enter an email address like name@example.com.' })
+      .click();
+    expect(await email.evaluate((el) => el === document.activeElement)).toBe(true);
+
+    // Put right: the message goes, the address is saved and said.
+    await email.fill('sam@example.com');
+    expect(await error.count()).toBe(0);
+    await page.keyboard.press('Tab');
+    expect(await email.getAttribute('aria-invalid')).toBeNull();
+    await page.waitForFunction(
+      () => (window as unknown as { said: string[] }).said.includes('Email updated.'),
+      undefined,
+      WAIT,
+    );
   }, 90_000);
 });
