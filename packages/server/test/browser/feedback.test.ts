@@ -381,4 +381,51 @@ describe('storefront feedback (issue 16)', () => {
       WAIT,
     );
   }, 90_000);
+  it('says "Added to your cart" next to the add, without taking the focus or moving the page', async () => {
+    const { page } = await shopper();
+    await openShop(page, shop.server.url);
+    await settled(page);
+    const add = addButton(page, 'Glass Dripper');
+    await add.evaluate((el) => el.scrollIntoView({ block: 'center' }));
+    const cards = () =>
+      page.locator('.card').evaluateAll((els) =>
+        els.map((el) => {
+          const r = el.getBoundingClientRect();
+          return [Math.round(r.x), Math.round(r.y), Math.round(r.height)];
+        }),
+      );
+    const before = { cards: await cards(), y: await page.evaluate(() => window.scrollY) };
+
+    await add.focus();
+    await page.keyboard.press('Enter');
+    const notice = page.getByTestId('added-notice');
+    await notice.waitFor(WAIT);
+    const words = (await notice.textContent()) ?? '';
+    expect(words).toContain('Added to your cart');
+    expect(words).toContain('Glass Dripper');
+    expect(words).toContain('Quantity: 1');
+    await notice.getByRole('link', { name: 'View cart (1)' }).waitFor(WAIT);
+    expect(await notice.getByRole('link', { name: 'Checkout' }).count()).toBe(1);
+    // The focus stays on the button, which the notice does not cover; nothing moved.
+    expect(await add.evaluate((el) => el === document.activeElement)).toBe(true);
+    const [box, button] = [(await notice.boundingBox())!, (await add.boundingBox())!];
+    const overlaps = box.y < button.y + button.height && button.y < box.y + box.height;
+    expect(overlaps, 'the notice covers the focused button').toBe(false);
+    expect({ cards: await cards(), y: await page.evaluate(() => window.scrollY) }).toEqual(before);
+    expect(await seriousViolations(page), 'the grid with the notice').toEqual([]);
+
+    // Next in the keyboard's order; Escape closes it and the focus goes back to the add.
+    await page.keyboard.press('Tab');
+    expect(await notice.evaluate((el) => el.contains(document.activeElement))).toBe(true);
+    await page.keyboard.press('Escape');
+    await notice.waitFor({ state: 'hidden', ...WAIT });
+    expect(await add.evaluate((el) => el === document.activeElement)).toBe(true);
+
+    // Another add shows it again; "View cart" goes to the cart.
+    await add.click();
+    await countIs(page, 2);
+    await notice.getByRole('link', { name: 'View cart (2)' }).click();
+    await page.waitForURL(/\/cart$/, WAIT);
+    await page.getByRole('heading', { name: 'Your cart', level: 1 }).waitFor(WAIT);
+  }, 90_000);
 });
