@@ -1,6 +1,6 @@
-import { useEffect, useState, useSyncExternalStore } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { OfflineReason, SyncPhase } from '@cart/client';
-import { useCartSnapshot } from '@cart/react';
+import { useCartSnapshot, useCartStore } from '@cart/react';
 
 /**
  * The words for the cart's connection, one home for them: the status bar, the
@@ -52,17 +52,53 @@ function useSecondsUntil(sync: SyncPhase): number | null {
   return Math.max(1, Math.ceil((until - now) / 1000));
 }
 
-/** Whether the device has a network (`navigator.onLine`), kept current. */
-export function useDeviceOnline(): boolean {
-  return useSyncExternalStore(
-    (change) => {
-      window.addEventListener('online', change);
-      window.addEventListener('offline', change);
-      return () => {
-        window.removeEventListener('online', change);
-        window.removeEventListener('offline', change);
-      };
-    },
-    () => navigator.onLine,
-  );
+/** Waits between quiet retries of a page that could not load: 5 s, 10 s, 20 s, then 30 s. */
+const RETRY_WAITS_MS = [5_000, 10_000, 20_000, 30_000];
+
+/**
+ * While `failed`, calls `retry` when the shop may be back: the device comes online, the
+ * cart store reaches the shop again (after being offline or failing), and, with `poll`
+ * (for a quiet retry: a shop that went down with nothing else to notice it coming
+ * back), now and then on a backoff.
+ */
+export function useRetryWhenBack(failed: boolean, retry: () => void, poll = true): void {
+  const store = useCartStore();
+  const latest = useRef(retry);
+  useEffect(() => {
+    latest.current = retry;
+  });
+  useEffect(() => {
+    if (!failed) return;
+    const again = () => latest.current();
+    let status = store.getSnapshot().status;
+    const stop = store.subscribe(() => {
+      const before = status;
+      status = store.getSnapshot().status;
+      if (
+        (before === 'offline' || before === 'error') &&
+        (status === 'idle' || status === 'syncing')
+      )
+        again();
+    });
+    window.addEventListener('online', again);
+    let tries = 0;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const later = () => {
+      if (!poll) return;
+      timer = setTimeout(
+        () => {
+          tries += 1;
+          again();
+          later();
+        },
+        RETRY_WAITS_MS[Math.min(tries, RETRY_WAITS_MS.length - 1)],
+      );
+    };
+    later();
+    return () => {
+      stop();
+      window.removeEventListener('online', again);
+      clearTimeout(timer);
+    };
+  }, [failed, store, poll]);
 }

@@ -428,4 +428,20 @@ describe('storefront feedback (issue 16)', () => {
     await page.waitForURL(/\/cart$/, WAIT);
     await page.getByRole('heading', { name: 'Your cart', level: 1 }).waitFor(WAIT);
   }, 90_000);
+  it('loads a product page that failed by itself once the shop is back, with "Try again" meanwhile', async () => {
+    const { page } = await shopper();
+    await page.route('**/api/products/glass-dripper', refuse);
+    await page.goto(`${shop.server.url}/products/glass-dripper`);
+    const problem = page.getByTestId('problem');
+    await problem.waitFor(WAIT);
+    expect(await problem.textContent()).toContain('We could not load this product.');
+    expect(await problem.textContent()).not.toMatch(/offline/i);
+    expect(await page.getByRole('button', { name: 'Try again' }).count()).toBe(1);
+    expect(await seriousViolations(page)).toEqual([]);
+
+    // The shop is back: no click needed.
+    await page.unroute('**/api/products/glass-dripper', refuse);
+    await page.getByRole('heading', { name: 'Glass Dripper', level: 1 }).waitFor(WAIT);
+    await addButton(page, 'Glass Dripper').waitFor(WAIT);
+  }, 60_000);
 });
