@@ -444,4 +444,57 @@ describe('storefront feedback (issue 16)', () => {
     await page.getByRole('heading', { name: 'Glass Dripper', level: 1 }).waitFor(WAIT);
     await addButton(page, 'Glass Dripper').waitFor(WAIT);
   }, 60_000);
+  it('the dashboard also tells the server down from the device offline, and loads again when back', async () => {
+    const { context, page } = await shopper({ viewport: { width: 1280, height: 800 } }, [
+      ...FAILED_REQUESTS,
+      /status of 502/,
+    ]);
+    await page.goto(`${shop.server.url}/dashboard/`);
+    await page.getByLabel('Admin token').fill(shop.server.adminToken);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    const nav = page.getByRole('navigation', { name: 'Dashboard' });
+    await nav.waitFor(WAIT);
+
+    // The server down behind a proxy: its 502 page is not the operator's connection.
+    const gateway = (route: Route) =>
+      route.fulfill({ status: 502, contentType: 'text/html', body: '<h1>Bad Gateway</h1>' });
+    await page.route('**/api/admin/regions**', gateway);
+    await nav.getByRole('link', { name: 'Regions' }).click();
+    const notice = page.locator('.notice-error');
+    await notice.first().waitFor(WAIT);
+    for (const text of await notice.allTextContents()) {
+      expect(text).toContain('The server is not answering');
+      expect(text).not.toContain('Check your connection');
+    }
+    await page.unroute('**/api/admin/regions**', gateway);
+
+    // Refused connections, the network up: not "check your connection" either.
+    await page.route('**/api/admin/audit**', refuse);
+    await nav.getByRole('link', { name: 'Audit' }).click();
+    await page.waitForFunction(
+      () => document.querySelector('.notice-error')?.textContent?.includes('not answering'),
+      undefined,
+      WAIT,
+    );
+    for (const text of await notice.allTextContents())
+      expect(text).not.toContain('Check your connection');
+    await page.unroute('**/api/admin/audit**', refuse);
+
+    // The device offline: that is the connection; back online, the view loads by itself.
+    await context.setOffline(true);
+    await nav.getByRole('link', { name: 'Regions' }).click();
+    await page.waitForFunction(
+      () => document.querySelector('.notice-error')?.textContent?.includes('You are offline.'),
+      undefined,
+      WAIT,
+    );
+    expect(await seriousViolations(page)).toEqual([]);
+    await context.setOffline(false);
+    await page.waitForFunction(
+      () => document.querySelectorAll('.notice-error').length === 0,
+      undefined,
+      WAIT,
+    );
+    await page.getByRole('heading', { name: 'Regions', level: 1 }).waitFor(WAIT);
+  }, 90_000);
 });
