@@ -192,6 +192,30 @@ describe('storefront feedback (issue 16)', () => {
     expect(await drawer.getByTestId('line-status').textContent()).toBe('');
     expect(await drawer.getByTestId('line-quantity').textContent()).toBe('2');
   }, 90_000);
+  it("says a proxy's 502 page is the shop's trouble, not the shopper's connection", async () => {
+    const { page } = await shopper({}, [...FAILED_REQUESTS, /status of 502/]);
+    await openShop(page, shop.server.url);
+    await addButton(page, 'Sencha Green Tea').click();
+    await countIs(page, 1);
+    await settled(page);
+    const gateway = (route: Route) =>
+      route.fulfill({ status: 502, contentType: 'text/html', body: '<h1>502 Bad Gateway</h1>' });
+    await page.route('**/api/carts/*/actions', gateway);
+    await addButton(page, 'Sencha Green Tea').click();
+    const bar = page.locator('[data-testid="error-banner"], [data-testid="offline-banner"]');
+    await bar.first().waitFor(WAIT);
+    const words = (await bar.first().textContent()) ?? '';
+    expect(words).not.toMatch(/offline|your connection|wi-?fi/i);
+    expect(words).toContain('kept');
+    await page.getByRole('button', { name: /^Cart/ }).click();
+    const drawer = page.getByRole('dialog', { name: 'Your cart' });
+    await drawer.getByTestId('line-not-saved').waitFor(WAIT);
+    expect(await drawer.getByText('Saving…').count()).toBe(0);
+    await page.unroute('**/api/carts/*/actions', gateway);
+    await drawer.getByRole('button', { name: 'Try now to save Sencha Green Tea' }).click();
+    await settled(page);
+  }, 60_000);
+
   it('keeps the end of the page and the focused control clear of the status bar at 200% zoom', async () => {
     const { page } = await shopper(ZOOMED);
     await openShop(page, shop.server.url);
