@@ -109,7 +109,7 @@ describe('storefront feedback (issue 16)', () => {
     const words = (await banner.textContent()) ?? '';
     expect(words).toContain('We can’t reach the shop right now.');
     expect(words).not.toMatch(/you are offline/i);
-    expect(words).toContain('1 change waiting to be sent');
+    expect(words).toContain('1 change kept, to be sent when it is back.');
     await page.waitForFunction(
       () =>
         (window as unknown as { said: string[] }).said.some((s) =>

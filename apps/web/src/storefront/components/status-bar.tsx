@@ -44,8 +44,9 @@ export function StatusBar() {
           <strong>{OFFLINE_WORDS[reason].headline}</strong>{' '}
           {pendingCount > 0 ? (
             <span data-testid="pending-count">
-              {changes(pendingCount)} waiting to be sent
-              {reason === 'shop' ? ', kept until it is back.' : '.'}
+              {reason === 'shop'
+                ? `${changes(pendingCount)} kept, to be sent when it is back.`
+                : `${changes(pendingCount)} waiting to be sent.`}
             </span>
           ) : shopping ? (
             'You can keep shopping.'
