@@ -216,6 +216,30 @@ describe('storefront feedback (issue 16)', () => {
     await settled(page);
   }, 60_000);
 
+  it('at checkout, says the shop is not answering, not to check the connection', async () => {
+    const { page } = await shopper();
+    await openShop(page, shop.server.url);
+    await addButton(page, 'Ceramic Mug').click();
+    await countIs(page, 1);
+    await page.goto(`${shop.server.url}/checkout`);
+    await page.getByRole('button', { name: 'Place order' }).waitFor(WAIT);
+    await page.getByLabel('Email for your receipt').fill('sam@example.com');
+    await shipTo(page);
+    await settled(page);
+    await page.route('**/api/carts/*/checkout', refuse);
+    await page.getByRole('button', { name: 'Place order' }).click();
+    const problem = page.locator('#checkout-problem');
+    await page.waitForFunction(
+      () => document.querySelector('#checkout-problem')?.textContent?.includes('not placed yet'),
+      undefined,
+      { timeout: 60_000 },
+    );
+    const words = (await problem.textContent()) ?? '';
+    expect(words).toContain('The shop is not answering right now');
+    expect(words).not.toMatch(/check your connection/i);
+    await page.unroute('**/api/carts/*/checkout', refuse);
+  }, 90_000);
+
   it('keeps the end of the page and the focused control clear of the status bar at 200% zoom', async () => {
     const { page } = await shopper(ZOOMED);
     await openShop(page, shop.server.url);

@@ -20,7 +20,7 @@ interface CheckoutProblem {
   retryable: boolean;
 }
 
-/** Words for a failed checkout: the catalog's for a refusal, plain ones for no network. */
+/** Words for a failed checkout: the catalog's for a refusal, plain ones for no answer. */
 function problemOf(error: unknown): CheckoutProblem {
   if (error instanceof CartApiError) {
     return {
@@ -31,9 +31,12 @@ function problemOf(error: unknown): CheckoutProblem {
     };
   }
   if (error instanceof CartNetworkError) {
+    // Whose trouble it is: "check your connection" helps only when the device is offline.
     return {
       message: 'We could not reach the shop, so your order is not placed yet.',
-      detail: 'Your cart is kept. Check your connection and try again.',
+      detail: navigator.onLine
+        ? 'Your cart is kept. The shop is not answering right now; try again in a moment.'
+        : 'Your cart is kept. Check your connection and try again.',
       errors: [],
       retryable: true,
     };
