@@ -1,10 +1,13 @@
+// Over 400 lines on purpose: one server and one Chromium for all of issue 16's feedback
+// stories; each browser test file starts its own, which costs seconds.
 /**
  * What the storefront tells the shopper, in headless Chromium against a real server with
  * the demo catalogue (issue 16): the shop down told apart from the device offline, in the
- * status bar, the announcements and the cart's lines ("Not saved yet", never a "Saving…"
- * that does not end); room kept for the status bar at 200% zoom; a first visit made
- * offline that does not promise shopping it cannot offer; a product page that loads
- * itself once the shop is back.
+ * status bar, the announcements, the cart's lines ("Not saved yet", never a "Saving…"
+ * that does not end) and at checkout; room kept for the status bar at 200% zoom; a first
+ * visit made offline that does not promise shopping it cannot offer; Undo in place of a
+ * removed line; the email checked on the device; "Added to your cart"; a product page
+ * that loads itself once the shop is back; and the dashboard's words for the same.
  *
  * The shop is made unreachable with `page.route` (requests refused, 500s) while the
  * browser stays online; `context.setOffline` is the device without a network.
