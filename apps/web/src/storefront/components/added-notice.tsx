@@ -81,12 +81,19 @@ export function AddedNotice({
     const below = add !== undefined && add.top < top + el.offsetHeight + 8;
     el.style.top = below ? 'auto' : `${top}px`;
     el.style.bottom = below ? '0.75rem' : 'auto';
+    // Focus in the notice as it closes goes back to the "Add"; elsewhere (a click on the
+    // page closed it), it stays where the shopper put it.
+    let focusInside = false;
+    const closing = (event: Event) => {
+      if ((event as ToggleEvent).newState === 'closed')
+        focusInside = el.contains(document.activeElement);
+    };
     const closed = (event: Event) => {
       if ((event as ToggleEvent).newState !== 'closed') return;
-      if (el.contains(document.activeElement) || document.activeElement === document.body)
-        returnFocus()?.focus();
+      if (focusInside) returnFocus()?.focus();
       if (added?.at === shown.at) setAdded(null);
     };
+    el.addEventListener('beforetoggle', closing);
     el.addEventListener('toggle', closed);
     const timer = setInterval(() => {
       if (Date.now() - shown.at < SHOWN_MS || el.matches(':hover, :focus-within')) return;
@@ -94,6 +101,7 @@ export function AddedNotice({
     }, 500);
     return () => {
       clearInterval(timer);
+      el.removeEventListener('beforetoggle', closing);
       el.removeEventListener('toggle', closed);
     };
   }, [shown.at, returnFocus]);
