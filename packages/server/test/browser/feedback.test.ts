@@ -257,6 +257,9 @@ describe('storefront feedback (issue 16)', () => {
     await page.getByRole('button', { name: 'Increase quantity of Ceramic Mug' }).click();
     const bar = page.getByTestId('offline-banner');
     await bar.waitFor(WAIT);
+    expect(await page.getByTestId('pending-note').textContent()).toBe(
+      'Some changes are waiting for the shop to answer; totals include them.',
+    );
 
     /** How far `selector`'s box reaches below the bar's top edge (0: clear of it). */
     const under = (selector: string) =>

@@ -77,9 +77,11 @@ export function CartView() {
               </button>
               {snapshot.pendingCount > 0 ? (
                 <p className="muted small" data-testid="pending-note">
-                  {offline
-                    ? 'Some changes are waiting for the network; totals include them.'
-                    : 'Saving your changes…'}
+                  {!offline
+                    ? 'Saving your changes…'
+                    : snapshot.offlineReason === 'shop'
+                      ? 'Some changes are waiting for the shop to answer; totals include them.'
+                      : 'Some changes are waiting for the network; totals include them.'}
                 </p>
               ) : null}
             </OrderSummary>
