@@ -13,7 +13,7 @@ export interface RemovedLine {
   height: number;
   /** Until when Undo is offered (ms since the epoch). */
   until: number;
-  /** Removed with the keyboard or a click on its "Remove": its Undo takes the focus. */
+  /** Removed with its "Remove": its Undo takes the focus, once (see takeFocus). */
   focus: boolean;
 }
 
@@ -37,6 +37,17 @@ class RemovedLines {
 
   add(entry: RemovedLine): void {
     this.set([...this.list.filter((r) => r.line.key !== entry.line.key), entry]);
+  }
+
+  /**
+   * Whether its Undo should take the focus now: once only, so that the other list (the
+   * drawer opened after a removal on the cart page) does not take it again.
+   */
+  takeFocus(key: string): boolean {
+    const entry = this.list.find((r) => r.line.key === key);
+    if (!entry?.focus) return false;
+    entry.focus = false;
+    return true;
   }
 
   /** Forgets a removed line (undone, or its time is up). */

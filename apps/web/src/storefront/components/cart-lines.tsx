@@ -49,8 +49,8 @@ function Removed({ r }: { r: RemovedLine }) {
 
   // Focus goes where the shopper was, without scrolling: the stand-in is where the line was.
   useEffect(() => {
-    if (r.focus) undo.current?.focus({ preventScroll: true });
-  }, [r.focus]);
+    if (removedLines.takeFocus(key)) undo.current?.focus({ preventScroll: true });
+  }, [key]);
 
   // Time's up: it goes, but not from under the focus (it waits until focus moves on).
   useEffect(() => {
