@@ -366,6 +366,32 @@ describe('storefront feedback (issue 16)', () => {
     const mug = (await shop.stored(cartId)).lines.find((l) => l.productId === 'ceramic-mug');
     expect(mug?.quantity).toBe(2);
   }, 90_000);
+  it('offers Undo in the drawer for its last line, above "Your cart is empty."', async () => {
+    const { page } = await shopper();
+    await openShop(page, shop.server.url);
+    await addButton(page, 'Earl Grey Tea').click();
+    await countIs(page, 1);
+    await settled(page);
+    await page.getByRole('button', { name: /^Cart/ }).click();
+    const drawer = page.getByRole('dialog', { name: 'Your cart' });
+    await drawer.getByRole('button', { name: 'Remove Earl Grey Tea' }).click();
+    const undo = drawer.getByRole('button', { name: 'Undo: add Earl Grey Tea back' });
+    await undo.waitFor(WAIT);
+    await countIs(page, 0);
+    expect(await drawer.getByText('Your cart is empty.').count()).toBe(1);
+    expect(await undo.evaluate((el) => el === document.activeElement)).toBe(true);
+    expect(await seriousViolations(page), 'the drawer with Undo').toEqual([]);
+    await undo.click();
+    await countIs(page, 1);
+    await drawer.getByRole('link', { name: 'Earl Grey Tea' }).waitFor(WAIT);
+    await page.waitForFunction(
+      () => document.activeElement?.getAttribute('aria-label') === 'Remove Earl Grey Tea',
+      undefined,
+      WAIT,
+    );
+    await settled(page);
+  }, 60_000);
+
   it('checks the email on the device, says what to fix under the field, and lists it by "Place order"', async () => {
     const { page } = await shopper();
     await recordAnnouncements(page);
