@@ -23,6 +23,14 @@ import type { SyncPhase } from './sync-state.ts';
  */
 export type SyncStatus = 'idle' | 'loading' | 'syncing' | 'offline' | 'error';
 
+/**
+ * Why the store is `offline`: the `device` has no network (the online signal says so,
+ * `navigator.onLine` false), or the device is online and the `shop` does not answer
+ * (connection refused, a timeout, a proxy's page). The words differ: "check your
+ * connection" helps only the first.
+ */
+export type OfflineReason = 'device' | 'shop';
+
 /** A refusal or failure, in words for people and in codes for programs. */
 export interface CartErrorReport {
   code: ErrorCode;
@@ -70,6 +78,8 @@ export interface CartSnapshot {
   pendingCount: number;
   /** The device's and the SDK's view of the network. */
   online: boolean;
+  /** While `status` is `offline`, why (see OfflineReason); null otherwise. */
+  offlineReason: OfflineReason | null;
   /** This tab is the one talking to the server. */
   leader: boolean;
   lastError: CartErrorReport | null;

@@ -889,6 +889,7 @@ export class CartStore implements CartActions {
       facts: this.facts(),
       factsVersion: this.factsVersion,
       status: this.status(),
+      deviceOffline: !this.onlineSignal.isOnline(),
       sync: this.leader ? phaseOf(s) : (this.leaderSync ?? phaseOf(s)),
       leader: this.leader,
       lastError: s.lastError,

@@ -9,7 +9,13 @@ export {
   type CartStoreOptions,
   type CartActions,
 } from './cart-store.ts';
-export type { ActionResult, CartErrorReport, CartSnapshot, SyncStatus } from './cart-snapshot.ts';
+export type {
+  ActionResult,
+  CartErrorReport,
+  CartSnapshot,
+  OfflineReason,
+  SyncStatus,
+} from './cart-snapshot.ts';
 export type { ShownCart, ShownLine } from './optimistic-view.ts';
 export type { PendingAction } from './outbox.ts';
 export type { SyncPhase } from './sync-state.ts';

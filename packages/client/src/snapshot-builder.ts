@@ -1,5 +1,5 @@
 import type { Cart, CartState, CheckoutResult } from '@cart/core';
-import type { CartErrorReport, CartSnapshot, SyncStatus } from './cart-snapshot.ts';
+import type { CartErrorReport, CartSnapshot, OfflineReason, SyncStatus } from './cart-snapshot.ts';
 import { showCart, type ShownCart, type ViewFacts } from './optimistic-view.ts';
 import type { LineIdMap, PendingAction } from './outbox.ts';
 import type { SyncPhase } from './sync-state.ts';
@@ -15,6 +15,8 @@ export interface SnapshotInput {
   /** Bumped when the facts of products, regions or shipping options change. */
   factsVersion: number;
   status: SyncStatus;
+  /** Whether the device itself says it is offline (the online signal). */
+  deviceOffline: boolean;
   sync: SyncPhase;
   leader: boolean;
   lastError: CartErrorReport | null;
@@ -84,11 +86,17 @@ export class SnapshotBuilder {
       pending: this.memo.pending,
       pendingCount: input.outbox.length,
       online: input.status !== 'offline',
+      offlineReason: offlineReason(input),
       leader: input.leader,
       lastError: input.lastError,
       lastOrder: input.lastOrder,
     });
   }
+}
+
+function offlineReason(input: SnapshotInput): OfflineReason | null {
+  if (input.status !== 'offline') return null;
+  return input.deviceOffline ? 'device' : 'shop';
 }
 
 /** Whether two snapshots hold the same values (field by field, by reference). */

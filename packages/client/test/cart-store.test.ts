@@ -396,6 +396,26 @@ describe('the cart store', () => {
     expect((await serverCart(s)).lines[0]?.quantity).toBe(2);
   });
 
+  it('says why it is offline: the device without a network, or the shop not answering', async () => {
+    const online = new ManualOnlineSignal(true);
+    const mug = await product();
+    const s = store({ online });
+    await s.start();
+    await s.addLine(mug, 1);
+    expect(s.getSnapshot()).toMatchObject({ status: 'idle', offlineReason: null });
+
+    // The device is online, the shop does not answer (connection refused, a proxy's page).
+    await goOffline(s);
+    expect(s.getSnapshot()).toMatchObject({ status: 'offline', offlineReason: 'shop' });
+    // The device loses its network too: that is what the shopper can fix.
+    online.set(false);
+    expect(s.getSnapshot()).toMatchObject({ status: 'offline', offlineReason: 'device' });
+    online.set(true);
+    net.isDown = false;
+    await comeBack(s);
+    expect(s.getSnapshot().offlineReason).toBeNull();
+  });
+
   it('round-trips its queue and cart through storage (a reload)', async () => {
     const storage = new MemoryStorage();
     const [a, b] = [await product({ name: 'A' }), await product({ name: 'B' })];

@@ -21,6 +21,7 @@ export const LOADING_SNAPSHOT: CartSnapshot = Object.freeze({
   pending: Object.freeze([]),
   pendingCount: 0,
   online: true,
+  offlineReason: null,
   leader: false,
   lastError: null,
   lastOrder: null,

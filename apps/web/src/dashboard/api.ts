@@ -42,8 +42,24 @@ export function onUnauthorized(handler: (() => void) | null): void {
   onSessionEnded = handler;
 }
 
+/**
+ * No answer, in words that say whose the trouble is: the device's network (the browser
+ * says it is offline), or the server (the network is up and the server does not answer).
+ */
+function unreachable(): string {
+  return navigator.onLine === false
+    ? 'You are offline. Check your connection.'
+    : 'The server is not answering (it may be down or restarting); your connection is fine.';
+}
+
+/** Answers from a proxy or load balancer whose server is down, not from the server. */
+const GATEWAY = new Set([502, 503, 504]);
+
 async function problemOf(response: Response): Promise<ApiError> {
-  let detail = `The server answered ${response.status} ${response.statusText}.`.replace(' .', '.');
+  const status = `${response.status} ${response.statusText}`.trim();
+  let detail = GATEWAY.has(response.status)
+    ? `The server is not answering: the proxy in front of it answered ${status}.`
+    : `The server answered ${status}.`;
   let code: string | null = null;
   let requestId = response.headers.get('x-request-id');
   let errors: FieldError[] = [];
@@ -80,7 +96,7 @@ async function send(path: string, init: RequestInit = {}): Promise<Response> {
     });
   } catch (error) {
     if (error instanceof DOMException && error.name === 'AbortError') throw error;
-    throw new ApiError('The server cannot be reached. Check your connection.', 0);
+    throw new ApiError(unreachable(), 0);
   }
   return response;
 }

@@ -14,7 +14,8 @@ export interface Resource<T> {
 /**
  * Loads a resource, and again every `intervalMs` when given (live views). The next
  * load is scheduled only after the previous one settles, so a slow server is never
- * asked twice at once; polling pauses while the tab is hidden; a change of `key`
+ * asked twice at once; polling pauses while the tab is hidden; the browser coming back
+ * online loads again at once; a change of `key`
  * (e.g. another window) starts over and aborts the request in flight.
  */
 export function useResource<T>(
@@ -49,10 +50,17 @@ export function useResource<T>(
         else void run();
       }, intervalMs);
     };
+    // The network back: load again now (a failed load shows its answer, a live view catches up).
+    const online = () => {
+      clearTimeout(timer);
+      void run();
+    };
+    window.addEventListener('online', online);
     void run();
     return () => {
       stopped = true;
       clearTimeout(timer);
+      window.removeEventListener('online', online);
       controller.abort();
     };
   }, [key, intervalMs, tick]);

@@ -5,6 +5,7 @@ import { LiveRegions } from './announcer.tsx';
 import { CartDrawer } from './components/cart-drawer.tsx';
 import { Header } from './components/header.tsx';
 import { isCartNotice } from './components/cart-notice.tsx';
+import { backWords, OFFLINE_WORDS } from './connection.ts';
 import { KeepCountry } from './keep-country.tsx';
 import { spoken } from './components/problem.tsx';
 import { StatusBar } from './components/status-bar.tsx';
@@ -101,13 +102,14 @@ function usePageFocus(route: Route): void {
 /**
  * Says what screen-reader users cannot see happen: refusals (in the alert region,
  * whichever tab or change they come from), notices such as a new cart for an expired
- * one (in the status region), going offline and coming back. A component
- * of its own, so that only it re-renders when the sync status changes.
+ * one (in the status region), going offline (the device, or the shop not answering)
+ * and coming back. A component of its own, so that only it re-renders when the sync
+ * status changes.
  */
 function Announcements(): null {
   const { store, announcer } = useServices();
-  const { status, pendingCount, lastError } = useCartStatus();
-  const previous = useRef(status);
+  const { status, offlineReason, pendingCount, lastError } = useCartStatus();
+  const previous = useRef({ status, offlineReason });
 
   useEffect(
     () =>
@@ -123,21 +125,16 @@ function Announcements(): null {
     if (notice) announcer.say(notice.message);
   }, [notice, announcer]);
 
+  // Going offline, and why (the device, or the shop not answering); coming back.
   useEffect(() => {
     const before = previous.current;
-    previous.current = status;
-    if (status === before) return;
-    if (status === 'offline') {
-      announcer.say(
-        'You are offline. Changes to your cart are kept on this device and sent later.',
-      );
-    } else if (before === 'offline') {
-      announcer.say(
-        pendingCount > 0
-          ? 'Back online. Sending your changes…'
-          : 'Back online. Your cart is saved.',
-      );
+    previous.current = { status, offlineReason };
+    if (status === 'offline' && offlineReason !== null) {
+      if (before.status !== 'offline' || before.offlineReason !== offlineReason)
+        announcer.say(OFFLINE_WORDS[offlineReason].announce);
+    } else if (before.status === 'offline' && (status === 'idle' || status === 'syncing')) {
+      announcer.say(backWords(before.offlineReason, pendingCount));
     }
-  }, [status, pendingCount, announcer]);
+  }, [status, offlineReason, pendingCount, announcer]);
   return null;
 }

@@ -156,13 +156,20 @@ export type ProductState =
   | { status: 'not-found' }
   | { status: 'error'; error: Error };
 
-/** One product, from the grid's pages when it is there, else read by id. */
-export function useProduct(catalog: Catalog, id: string): [ProductState, () => void] {
+/**
+ * One product, from the grid's pages when it is there, else read by id. `retry()` reads
+ * it again showing the skeleton; `retry(true)` reads it quietly, the error staying on
+ * show until the product comes (for retries the shopper did not ask for).
+ */
+export function useProduct(
+  catalog: Catalog,
+  id: string,
+): [ProductState, (quiet?: boolean) => void] {
   const [state, setState] = useState<ProductState>(() => known(catalog, id));
-  const [attempt, setAttempt] = useState(0);
+  const [attempt, setAttempt] = useState({ n: 0, quiet: false });
   useEffect(() => {
     let live = true;
-    setState(known(catalog, id));
+    if (!attempt.quiet) setState(known(catalog, id));
     catalog.product(id).then(
       (product) =>
         live && setState(product ? { status: 'ready', product } : { status: 'not-found' }),
@@ -177,7 +184,7 @@ export function useProduct(catalog: Catalog, id: string): [ProductState, () => v
       live = false;
     };
   }, [catalog, id, attempt]);
-  return [state, () => setAttempt((n) => n + 1)];
+  return [state, (quiet = false) => setAttempt((a) => ({ n: a.n + 1, quiet }))];
 }
 
 function known(catalog: Catalog, id: string): ProductState {

@@ -2,6 +2,7 @@ import { useMemo } from 'react';
 import type { ShownLine } from '@cart/client';
 import type { Address, CountryCode, CurrencyCode, Product } from '@cart/core';
 import { useCartActions } from '@cart/react';
+import { removedLines, UNDO_MS, type RemovedLine } from './removed-lines.ts';
 import { useServices, type Services } from './services.tsx';
 
 /**
@@ -28,13 +29,29 @@ export function applyPromoCode(
 const items = (n: number) => `${n} ${n === 1 ? 'item' : 'items'}`;
 
 /**
+ * Focuses what `find` returns once it is in the page, for a few seconds at most; not if the
+ * shopper has put the focus somewhere meanwhile.
+ */
+function focusWhenShown(find: () => HTMLElement | null, ms = 5000): void {
+  const start = performance.now();
+  const was = document.activeElement;
+  const look = () => {
+    if (document.activeElement !== was && document.activeElement !== document.body) return;
+    const target = find();
+    if (target) target.focus();
+    else if (performance.now() - start < ms) requestAnimationFrame(look);
+  };
+  requestAnimationFrame(look);
+}
+
+/**
  * The cart changes the pages make, each one: clears the old refusal of what it touches,
  * calls the SDK (which shows the change at once and queues it), and announces the
  * change in the status region ("Added Ceramic Mug. 3 items in your cart."). Refusals
  * are announced by the page (app.tsx) whichever tab or change they come from.
  */
 export function useCartChanges() {
-  const { store, refusals, announcer } = useServices();
+  const { store, refusals, announcer, catalog } = useServices();
   const actions = useCartActions();
   return useMemo(() => {
     const count = () => items(store.getSnapshot().cart?.itemCount ?? 0);
@@ -52,16 +69,45 @@ export function useCartChanges() {
         void actions.setQuantity(line.id, quantity);
         announcer.say(`${line.name}: quantity ${quantity}. ${count()} in your cart.`);
       },
-      remove(line: ShownLine) {
+      /**
+       * Removes a line; its list shows "Removed … Undo" in its place (cart-lines.tsx), as
+       * tall as `item` (the line's element) was, and that Undo takes the focus.
+       */
+      remove(line: ShownLine, item: HTMLElement | null = null) {
         refusals.clear(`line:${line.id}`, `line:${line.key}`);
+        const index = store.getSnapshot().cart?.lines.findIndex((l) => l.key === line.key) ?? -1;
+        removedLines.add({
+          line,
+          index: Math.max(0, index),
+          height: item?.offsetHeight ?? 0,
+          until: Date.now() + UNDO_MS,
+          focus: item !== null,
+        });
         void actions.removeLine(line.id);
-        announcer.say(`Removed ${line.name} from your cart. ${count()} in your cart.`);
-        // The focused button goes with its line: move focus to the cart's heading.
-        requestAnimationFrame(() => {
-          const heading =
-            document.querySelector<HTMLElement>('dialog[open] [data-cart-heading]') ??
-            document.querySelector<HTMLElement>('[data-cart-heading]');
-          if (heading && !document.activeElement?.closest('li')) heading.focus();
+        announcer.say(
+          `Removed ${line.name} from your cart. ${count()} in your cart. Undo is offered in its place.`,
+        );
+      },
+      /** Adds a removed line back: the same product, quantity and attributes. */
+      undoRemove({ line }: RemovedLine) {
+        removedLines.drop(line.key);
+        refusals.clear(`product:${line.productId}`);
+        const attributes = Object.keys(line.attributes).length > 0 ? line.attributes : undefined;
+        void actions.addLine(
+          catalog.cached(line.productId) ?? line.productId,
+          line.quantity,
+          attributes,
+        );
+        announcer.say(`${line.name} is back in your cart. ${count()} in your cart.`);
+        // Focus goes with the line: its "Remove", where the list shows it (the last), once
+        // shown (at once when the product is known, else when the shop confirms the add).
+        focusWhenShown(() => {
+          const scope = document.querySelector('dialog[open]') ?? document;
+          const label = `Remove ${line.name}`;
+          const mine = [...scope.querySelectorAll<HTMLElement>('.line-remove')].filter(
+            (b) => b.getAttribute('aria-label') === label,
+          );
+          return mine.at(-1) ?? null;
         });
       },
       applyCode,
@@ -104,5 +150,5 @@ export function useCartChanges() {
         announcer.say(`Shipping method: ${label}.`);
       },
     };
-  }, [store, refusals, announcer, actions]);
+  }, [store, refusals, announcer, catalog, actions]);
 }

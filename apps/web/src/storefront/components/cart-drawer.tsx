@@ -4,6 +4,7 @@ import { navigate } from '../../shared/router.ts';
 import { Link } from '../../shared/link.tsx';
 import { pathOf } from '../routes.ts';
 import { CartLine } from './cart-line.tsx';
+import { CartLines } from './cart-lines.tsx';
 import { OrderSummary } from './order-summary.tsx';
 import { TrustNotes } from './trust-notes.tsx';
 
@@ -58,6 +59,7 @@ function DrawerPanel({ onClose }: { onClose: () => void }) {
         <p className="muted">Loading your cart…</p>
       ) : cart.lines.length === 0 ? (
         <div className="empty">
+          <CartLines lines={cart.lines} renderLine={() => null} />
           <p>Your cart is empty.</p>
           <button type="button" className="button" onClick={onClose}>
             Continue shopping
@@ -65,11 +67,12 @@ function DrawerPanel({ onClose }: { onClose: () => void }) {
         </div>
       ) : (
         <>
-          <ul className="lines" aria-label="Items in your cart">
-            {cart.lines.map((line) => (
+          <CartLines
+            lines={cart.lines}
+            renderLine={(line) => (
               <CartLine key={line.key} line={line} offline={offline} compact onNavigate={onClose} />
-            ))}
-          </ul>
+            )}
+          />
           <div className="drawer-foot">
             <OrderSummary variant="brief" cart={cart} />
             <div className="drawer-actions">

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import type { ShownCart } from '@cart/client';
+import { Email } from '@cart/core';
 import { useRefusal } from '../refusals.ts';
 import { useServices } from '../services.tsx';
 import { useCartChanges } from '../use-cart-changes.ts';
@@ -32,24 +33,60 @@ function useDraft(
   ];
 }
 
-/** "Email for your receipt": saved to the cart (setEmail), refused addresses explained. */
-export function EmailField({ cart, required = false }: { cart: ShownCart; required?: boolean }) {
+/** The words for an email the shop would refuse, or null: checked on the device by core's rule. */
+export function emailProblem(typed: string, required: boolean): string | null {
+  const email = typed.trim();
+  if (email === '') return required ? 'Enter an email address for your receipt.' : null;
+  return Email.safeParse(email).success ? null : 'Enter an email address like name@example.com.';
+}
+
+export const EMAIL_FIELD_ID = 'cart-email';
+const EMAIL_ERROR_ID = 'email-error';
+
+/**
+ * "Email for your receipt": checked on the device by core's `Email` rule when the shopper
+ * leaves the field (an address it refuses is not saved, so nothing says "Email
+ * updated."), its message under the field, which is marked invalid; saved to the cart
+ * (setEmail) when valid; a refusal by the shop explained too. A form that checks the
+ * field itself (checkout, on "Place order") passes its `error` and `onError`.
+ */
+export function EmailField({
+  cart,
+  required = false,
+  error: given,
+  onError,
+}: {
+  cart: ShownCart;
+  required?: boolean;
+  error?: string | null;
+  onError?: (error: string | null) => void;
+}) {
   const { refusals } = useServices();
   const changes = useCartChanges();
   const refusal = useRefusal(refusals, 'email');
   const [draft, setDraft, focus] = useDraft(cart.email ?? '');
+  const [own, setOwn] = useState<string | null>(null);
+  const error = onError ? (given ?? null) : own;
+  const setError = onError ?? setOwn;
 
   const save = () => {
+    // An empty required field is said on "Place order", not while the shopper moves on.
+    const problem = emailProblem(draft, false);
+    setError(problem);
+    if (problem) return;
     const next = draft.trim();
     if (next === (cart.email ?? '')) return;
     changes.setEmail(next === '' ? null : next);
   };
 
+  const describedBy = [error ? EMAIL_ERROR_ID : null, refusal ? 'email-problem' : null].filter(
+    (id) => id !== null,
+  );
   return (
     <div className="field">
-      <label htmlFor="cart-email">Email for your receipt{required ? '' : ' (optional)'}</label>
+      <label htmlFor={EMAIL_FIELD_ID}>Email for your receipt{required ? '' : ' (optional)'}</label>
       <input
-        id="cart-email"
+        id={EMAIL_FIELD_ID}
         type="email"
         name="email"
         autoComplete="email"
@@ -57,7 +94,11 @@ export function EmailField({ cart, required = false }: { cart: ShownCart; requir
         maxLength={254}
         required={required}
         value={draft}
-        onChange={(e) => setDraft(e.target.value)}
+        onChange={(e) => {
+          setDraft(e.target.value);
+          // Once said, the message follows the typing, and goes when the address is right.
+          if (error) setError(emailProblem(e.target.value, required));
+        }}
         onFocus={focus.onFocus}
         onBlur={() => {
           focus.onBlur();
@@ -66,9 +107,14 @@ export function EmailField({ cart, required = false }: { cart: ShownCart; requir
         onKeyDown={(e) => {
           if (e.key === 'Enter') save();
         }}
-        aria-invalid={refusal ? true : undefined}
-        aria-describedby={refusal ? 'email-problem' : undefined}
+        aria-invalid={error || refusal ? true : undefined}
+        aria-describedby={describedBy.length ? describedBy.join(' ') : undefined}
       />
+      {error ? (
+        <p className="field-error" id={EMAIL_ERROR_ID} data-testid="email-error">
+          {error}
+        </p>
+      ) : null}
       {refusal ? (
         <Problem id="email-problem" report={refusal} onDismiss={() => refusals.clear('email')} />
       ) : null}

@@ -6,23 +6,25 @@ import { useRefusal } from '../refusals.ts';
 import { useServices } from '../services.tsx';
 import { useCartChanges } from '../use-cart-changes.ts';
 import { LineTotal } from './line-price.tsx';
+import { LineStatus } from './line-status.tsx';
 import { Problem } from './problem.tsx';
 import { ProductArt } from './product-art.tsx';
 
 /**
  * One line of the cart (drawer and cart page): the product, its unit price, a
  * quantity stepper, the line total and "Remove". A line with a change still on its way
- * says so ("Saving…", or "Waiting for the network" offline); a refused change is
- * explained under the line, whose quantity has already rolled back.
+ * says so (line-status.tsx: "Saving…", "Waiting for the network", or "Not saved yet"
+ * with when it is tried again); a refused change is explained under the line, whose
+ * quantity has already rolled back.
  */
 export function CartLine({
   line,
-  offline,
   compact = false,
   onNavigate,
 }: {
   line: ShownLine;
-  offline: boolean;
+  /** Unused: the line's status reads the connection itself (line-status.tsx). */
+  offline?: boolean;
   compact?: boolean;
   onNavigate?: () => void;
 }) {
@@ -80,18 +82,13 @@ export function CartLine({
             type="button"
             className="button-link line-remove"
             aria-label={`Remove ${line.name}`}
-            onClick={() => changes.remove(line)}
+            onClick={(event) => changes.remove(line, event.currentTarget.closest('li'))}
           >
             Remove
           </button>
         </div>
         <p className="line-status" data-testid="line-status">
-          {line.pending ? (
-            <span className="pending">
-              <span className="pending-dot" aria-hidden="true" />
-              {offline ? 'Waiting for the network' : 'Saving…'}
-            </span>
-          ) : null}
+          <LineStatus pending={line.pending} name={line.name} />
         </p>
         {refusal ? (
           <Problem

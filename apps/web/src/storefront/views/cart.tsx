@@ -3,6 +3,7 @@ import type { PendingAction, ShownCart } from '@cart/client';
 import { Link } from '../../shared/link.tsx';
 import { navigate } from '../../shared/router.ts';
 import { CartLine } from '../components/cart-line.tsx';
+import { CartLines } from '../components/cart-lines.tsx';
 import { EmailField, NoteField } from '../components/cart-fields.tsx';
 import { OrderSummary } from '../components/order-summary.tsx';
 import { Problem } from '../components/problem.tsx';
@@ -44,6 +45,7 @@ export function CartView() {
         <CartSkeleton />
       ) : cart.lines.length === 0 ? (
         <div className="empty">
+          <CartLines lines={cart.lines} renderLine={() => null} />
           <p>Your cart is empty.</p>
           <p>
             <Link to={pathOf({ view: 'home' })} className="button">
@@ -55,11 +57,10 @@ export function CartView() {
         <div className="cart-layout">
           <div className="cart-lines">
             <h2 className="sr-only">Items</h2>
-            <ul className="lines" aria-label="Items in your cart">
-              {cart.lines.map((line) => (
-                <CartLine key={line.key} line={line} offline={offline} />
-              ))}
-            </ul>
+            <CartLines
+              lines={cart.lines}
+              renderLine={(line) => <CartLine key={line.key} line={line} offline={offline} />}
+            />
           </div>
           <div className="cart-side">
             <OrderSummary
@@ -78,9 +79,11 @@ export function CartView() {
               <TrustNotes cart={cart} />
               {snapshot.pendingCount > 0 ? (
                 <p className="muted small" data-testid="pending-note">
-                  {offline
-                    ? 'Some changes are waiting for the network; totals include them.'
-                    : 'Saving your changes…'}
+                  {!offline
+                    ? 'Saving your changes…'
+                    : snapshot.offlineReason === 'shop'
+                      ? 'Some changes are waiting for the shop to answer; totals include them.'
+                      : 'Some changes are waiting for the network; totals include them.'}
                 </p>
               ) : null}
             </OrderSummary>

@@ -3,7 +3,8 @@ import { CartApiError, CartNetworkError, type ShownCart } from '@cart/client';
 import { useCartActions, useCartSnapshot, useCartStore } from '@cart/react';
 import { Link } from '../../shared/link.tsx';
 import { navigate } from '../../shared/router.ts';
-import { EmailField, NoteField } from '../components/cart-fields.tsx';
+import { EMAIL_FIELD_ID, EmailField, NoteField, emailProblem } from '../components/cart-fields.tsx';
+import { ErrorSummary, type FieldToFix } from '../components/error-summary.tsx';
 import { OrderSummary, OrderedLines } from '../components/order-summary.tsx';
 import { Problem } from '../components/problem.tsx';
 import { ShippingAddress, useAddressForm } from '../components/shipping-address.tsx';
@@ -20,7 +21,7 @@ interface CheckoutProblem {
   retryable: boolean;
 }
 
-/** Words for a failed checkout: the catalog's for a refusal, plain ones for no network. */
+/** Words for a failed checkout: the catalog's for a refusal, plain ones for no answer. */
 function problemOf(error: unknown): CheckoutProblem {
   if (error instanceof CartApiError) {
     return {
@@ -31,9 +32,12 @@ function problemOf(error: unknown): CheckoutProblem {
     };
   }
   if (error instanceof CartNetworkError) {
+    // Whose trouble it is: "check your connection" helps only when the device is offline.
     return {
       message: 'We could not reach the shop, so your order is not placed yet.',
-      detail: 'Your cart is kept. Check your connection and try again.',
+      detail: navigator.onLine
+        ? 'Your cart is kept. The shop is not answering right now; try again in a moment.'
+        : 'Your cart is kept. Check your connection and try again.',
       errors: [],
       retryable: true,
     };
@@ -85,7 +89,7 @@ const firstShippingChoice = () =>
 
 /** The email as typed (the field saves it only when the shopper leaves it). */
 function typedEmail(): string {
-  const field = document.getElementById('cart-email');
+  const field = document.getElementById(EMAIL_FIELD_ID);
   return field instanceof HTMLInputElement ? field.value.trim() : '';
 }
 
@@ -95,37 +99,39 @@ function CheckoutForm({ cart }: { cart: ShownCart }) {
   const { announcer } = useServices();
   const [placing, setPlacing] = useState(false);
   const [problem, setProblem] = useState<CheckoutProblem | null>(null);
+  // The fields "Place order" found wrong (listed by the button), and the email's words.
+  const [toFix, setToFix] = useState<readonly FieldToFix[]>([]);
+  const [emailError, setEmailError] = useState<string | null>(null);
   const address = useAddressForm(cart);
   // Asked once the order was placed without a method, until one is chosen.
   const [askedForMethod, setAskedForMethod] = useState(false);
   const ships = cart.lines.some((line) => line.requiresShipping);
 
-  /** What is missing before the order can be placed, said next to the total; focus on the first. */
+  /**
+   * What must be fixed before the order can be placed, checked on the device: each
+   * message under its field (marked invalid), all of them listed by the button as links
+   * to the fields, and focus on the first.
+   */
   const missing = (): boolean => {
-    const reasons: string[] = [];
-    let focus: HTMLElement | null = null;
-    if (!typedEmail()) {
-      reasons.push('Enter an email address for your receipt.');
-      focus = document.getElementById('cart-email');
-    }
+    const fields: FieldToFix[] = [];
+    const email = emailProblem(typedEmail(), true);
+    setEmailError(email);
+    if (email) fields.push({ id: EMAIL_FIELD_ID, message: email });
     if (ships) {
       const checked = address.validate();
       if (checked.address) address.save(checked.address);
-      else {
-        reasons.push('Check your shipping address.');
-        focus ??= document.getElementById(checked.firstInvalid);
-      }
+      else fields.push({ id: checked.firstInvalid, message: 'Check your shipping address.' });
       // After the address: one in another region drops the method chosen in the old one.
       if (!store.getSnapshot().cart?.shippingOptionId) {
-        reasons.push('Choose a shipping method.');
         setAskedForMethod(true);
-        focus ??= firstShippingChoice();
+        const first = firstShippingChoice()?.id || 'shipping-heading';
+        fields.push({ id: first, message: 'Choose a shipping method.' });
       }
     }
-    const [first, ...rest] = reasons;
-    if (first === undefined) return false;
-    setProblem({ message: first, detail: rest.join(' '), errors: [], retryable: false });
-    focus?.focus();
+    setToFix(fields);
+    if (fields.length === 0) return false;
+    setProblem(null);
+    document.getElementById(fields[0]!.id)?.focus();
     return true;
   };
 
@@ -174,7 +180,7 @@ function CheckoutForm({ cart }: { cart: ShownCart }) {
           <h2 id="contact-heading" className="section-title">
             Contact
           </h2>
-          <EmailField cart={cart} required />
+          <EmailField cart={cart} required error={emailError} onError={setEmailError} />
           <NoteField cart={cart} />
         </section>
         {ships ? (
@@ -198,6 +204,7 @@ function CheckoutForm({ cart }: { cart: ShownCart }) {
       </div>
       <div className="checkout-side">
         <OrderSummary variant="panel" cart={cart} title="Total" headingId="pay-heading">
+          {toFix.length > 0 ? <ErrorSummary id="checkout-problem" fields={toFix} /> : null}
           {problem ? (
             <Problem
               id="checkout-problem"
@@ -209,7 +216,7 @@ function CheckoutForm({ cart }: { cart: ShownCart }) {
             type="submit"
             className="button button-primary button-block"
             aria-disabled={placing}
-            aria-describedby={problem ? 'checkout-problem' : undefined}
+            aria-describedby={problem || toFix.length > 0 ? 'checkout-problem' : undefined}
           >
             {placing ? 'Placing order…' : 'Place order'}
           </button>

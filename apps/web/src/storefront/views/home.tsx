@@ -2,12 +2,15 @@ import { useEffect, useRef } from 'react';
 import { PAGE_SIZE, useCatalog } from '../catalog.ts';
 import { Problem } from '../components/problem.tsx';
 import { ProductCard, ProductCardSkeleton } from '../components/product-card.tsx';
+import { useRetryWhenBack } from '../connection.ts';
 import { useServices } from '../services.tsx';
 
 /** The product grid: the catalogue a page at a time ("Show more products"). */
 export function Home() {
   const { catalog, announcer } = useServices();
   const state = useCatalog(catalog);
+  // Not loaded: loaded again once the device is online or the shop answers the cart again.
+  useRetryWhenBack(state.status === 'error', () => catalog.retry(), false);
   const list = useRef<HTMLUListElement>(null);
   // Where the products "Show more" asked for begin; once they arrive, focus the first.
   const firstNew = useRef<number | null>(null);

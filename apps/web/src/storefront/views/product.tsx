@@ -7,6 +7,7 @@ import { Problem } from '../components/problem.tsx';
 import { ProductPrice } from '../components/price.tsx';
 import { ProductArt } from '../components/product-art.tsx';
 import { stockNote } from '../components/product-card.tsx';
+import { useRetryWhenBack } from '../connection.ts';
 import { pathOf } from '../routes.ts';
 import { useServices } from '../services.tsx';
 import { NotFound } from './not-found.tsx';
@@ -15,6 +16,8 @@ import { NotFound } from './not-found.tsx';
 export function ProductView({ productId }: { productId: string }) {
   const { catalog } = useServices();
   const [state, retry] = useProduct(catalog, productId);
+  // Not loaded: loaded by itself once the shop is back, and "Try again" meanwhile.
+  useRetryWhenBack(state.status === 'error', () => retry(true));
 
   useEffect(() => {
     if (state.status === 'ready') document.title = `${state.product.name} · Brew & Leaf`;
@@ -42,7 +45,7 @@ export function ProductView({ productId }: { productId: string }) {
               errors: [],
               retryable: true,
             }}
-            onRetry={retry}
+            onRetry={() => retry()}
           />
         </>
       ) : (
