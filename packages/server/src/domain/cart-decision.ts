@@ -16,6 +16,7 @@ import {
 } from '@cart/core';
 import type { Config } from '../config.ts';
 import { cartJson } from '../json.ts';
+import type { StockLevel } from '../events/cart-events.ts';
 import { tokenMatches } from '../security/tokens.ts';
 import type {
   AnalyticsEvent,
@@ -61,6 +62,8 @@ export interface Decision {
   write: MutationWrite | null;
   /** The cart to announce to live subscribers once committed. */
   changed: Cart | null;
+  /** Stock levels to announce once committed (a checkout's reservation), to carts holding them. */
+  stockLeft?: readonly StockLevel[];
 }
 
 /**
