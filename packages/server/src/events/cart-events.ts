@@ -1,4 +1,4 @@
-import type { Cart } from '@cart/core';
+import type { Cart, StockLevel } from '@cart/core';
 import { cartJson } from '../json.ts';
 
 /**
@@ -19,11 +19,7 @@ export interface CartFrame {
  */
 export type CartListener = (cart: Cart, frame: () => CartFrame) => void;
 
-/** Units left of a product once a change is committed (null: unlimited). */
-export interface StockLevel {
-  readonly productId: string;
-  readonly stock: number | null;
-}
+export type { StockLevel };
 
 /** A stock level as a Server-Sent Event (`event: stock`), serialized once for every stream. */
 export interface StockFrame extends StockLevel {
