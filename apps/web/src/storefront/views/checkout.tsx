@@ -11,6 +11,8 @@ import { ShippingMethod } from '../components/shipping-method.tsx';
 import { rememberOrder } from '../orders.ts';
 import { pathOf } from '../routes.ts';
 import { useServices } from '../services.tsx';
+import { focusFirstFix, readStockOfNamedLines, shortNote, useShortLines } from '../stock.ts';
+import { LineStockFix, ShortLinesNote } from '../components/stock-fix.tsx';
 
 interface CheckoutProblem {
   message: string;
@@ -98,6 +100,8 @@ function CheckoutForm({ cart }: { cart: ShownCart }) {
   // Asked once the order was placed without a method, until one is chosen.
   const [askedForMethod, setAskedForMethod] = useState(false);
   const ships = cart.lines.some((line) => line.requiresShipping);
+  // "Place order" waits until every line can be bought as it is; the lines say how.
+  const short = useShortLines();
 
   /** What is missing before the order can be placed, said next to the total; focus on the first. */
   const missing = (): boolean => {
@@ -130,6 +134,7 @@ function CheckoutForm({ cart }: { cart: ShownCart }) {
 
   const place = async () => {
     if (placing) return;
+    if (focusFirstFix(short)) return;
     if (missing()) return;
     const email = typedEmail();
     setProblem(null);
@@ -148,6 +153,13 @@ function CheckoutForm({ cart }: { cart: ShownCart }) {
       setProblem(p);
       announcer.alert(`${p.message} ${p.detail}`);
       setPlacing(false);
+      // The shop's OUT_OF_STOCK names the lines: read their stock, mark them, go to the first.
+      if (error instanceof CartApiError && error.code === 'OUT_OF_STOCK') {
+        const shown = store.getSnapshot().cart?.lines ?? [];
+        void readStockOfNamedLines(store, shown, error.errors).then(() =>
+          requestAnimationFrame(() => focusFirstFix(shown)),
+        );
+      }
       // The shop's SHIPPING_REQUIRED names what it lacks: show it there.
       if (error instanceof CartApiError && error.code === 'SHIPPING_REQUIRED') {
         if (error.errors[0]?.path === '/shippingOptionId') {
@@ -189,7 +201,7 @@ function CheckoutForm({ cart }: { cart: ShownCart }) {
           <h2 id="review-heading" className="section-title">
             Your order
           </h2>
-          <OrderedLines lines={cart.lines} />
+          <OrderedLines lines={cart.lines} mark={(line) => <LineStockFix line={line} />} />
           <p className="small">
             <Link to={pathOf({ view: 'cart' })}>Change your cart</Link>
           </p>
@@ -204,11 +216,18 @@ function CheckoutForm({ cart }: { cart: ShownCart }) {
               onRetry={problem.retryable ? () => void place() : undefined}
             />
           ) : null}
+          {short.length > 0 ? (
+            <ShortLinesNote id="checkout-stock-gate" note={shortNote(short)} />
+          ) : null}
           <button
             type="submit"
             className="button button-primary button-block"
-            aria-disabled={placing}
-            aria-describedby={problem ? 'checkout-problem' : undefined}
+            aria-disabled={placing || short.length > 0}
+            aria-describedby={
+              [problem ? 'checkout-problem' : '', short.length > 0 ? 'checkout-stock-gate' : '']
+                .join(' ')
+                .trim() || undefined
+            }
           >
             {placing ? 'Placing order…' : 'Place order'}
           </button>
