@@ -103,15 +103,19 @@ export function useShortLines(): ShownLine[] {
   );
 }
 
-/** Where a line's stock fix is, for focus and `aria-describedby`. */
-export const stockFixId = (line: Pick<ShownLine, 'key'>) => `stock-fix-${line.key}`;
-
-/** Focuses the first line's fix; answers whether there was one. */
+/**
+ * Focuses the first line's fix; answers whether there was one. In the open drawer when
+ * there is one: the page behind it (the cart page shows the same fixes) is inert.
+ */
 export function focusFirstFix(lines: readonly ShownLine[]): boolean {
   const first = lines[0];
-  const button = first && document.getElementById(stockFixId(first))?.querySelector('button');
+  if (!first) return false;
+  const scope = document.querySelector('dialog[open]') ?? document;
+  const button = scope.querySelector<HTMLElement>(
+    `[data-stock-fix="${CSS.escape(first.key)}"] button`,
+  );
   button?.focus();
-  return Boolean(button);
+  return button !== null;
 }
 
 /** "1 item can't" / "2 items can't": for the notes that explain why checkout waits. */

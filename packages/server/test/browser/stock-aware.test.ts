@@ -103,6 +103,14 @@ describe('a stock-aware cart', { timeout: 90_000 }, () => {
       const remove = drawer.getByRole('button', { name: 'Sold out – remove (Milk Oolong)' });
       await remove.waitFor(WAIT);
       expect(await checkout.getAttribute('aria-disabled')).toBe('true');
+      // Said too, for a shopper who cannot see the line change.
+      await page.waitForFunction(
+        () =>
+          document.querySelector('[data-testid="announcer-status"]')?.textContent ===
+          'Milk Oolong is sold out: remove it to check out.',
+        undefined,
+        WAIT,
+      );
       expect(await drawer.getByTestId('stock-gate').textContent()).toContain(
         "1 item in your cart can't be bought as it is",
       );

@@ -1,7 +1,12 @@
+import { useEffect } from 'react';
 import type { ShownLine } from '@cart/client';
+import { useServices } from '../services.tsx';
 import { useCartChanges } from '../use-cart-changes.ts';
-import { stockFixId, useLineRoom, type LineRoom } from '../stock.ts';
+import { useLineRoom, type LineRoom } from '../stock.ts';
 import './stock.css';
+
+/** The last shortage said of each line (by key), so that the drawer and the page behind it say it once. */
+const lastSaid = new Map<string, string>();
 
 /**
  * A line that cannot be bought as it is, marked with its fix, one tap: "Sold out –
@@ -10,10 +15,23 @@ import './stock.css';
  */
 export function StockFix({ line, room }: { line: ShownLine; room: LineRoom }) {
   const changes = useCartChanges();
+  const { announcer } = useServices();
   const left = room.short;
+  // A level that arrives live is said once, however many views show the line.
+  useEffect(() => {
+    if (left === null) return;
+    const said = `${line.key}:${left}`;
+    if (lastSaid.get(line.key) === said) return;
+    lastSaid.set(line.key, said);
+    announcer.say(
+      left === 0
+        ? `${line.name} is sold out: remove it to check out.`
+        : `Only ${left} of ${line.name} left: update it to ${left} to check out.`,
+    );
+  }, [announcer, left, line.key, line.name]);
   if (left === null) return null;
   return (
-    <p className="stock-fix" id={stockFixId(line)} data-testid="stock-fix">
+    <p className="stock-fix" data-stock-fix={line.key} data-testid="stock-fix">
       <button
         type="button"
         className="stock-fix-button"
