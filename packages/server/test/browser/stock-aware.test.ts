@@ -236,7 +236,7 @@ describe('a stock-aware cart', { timeout: 90_000 }, () => {
       await page.keyboard.press('Escape');
 
       await page
-        .getByRole('button', { name: /^Order limit in your cart\W+Limited Mug$/ })
+        .getByRole('button', { name: /^Per-order limit reached\W+Limited Mug$/ })
         .waitFor(WAIT);
       expect(await page.getByTestId('in-cart').textContent()).toBe('3 in your cart');
       expect(await seriousViolations(page)).toEqual([]);

@@ -48,7 +48,7 @@ export function AddToCart({
               ? 'Not available'
               : stockFull
                 ? 'All left are in your cart'
-                : 'Order limit in your cart'}
+                : 'Per-order limit reached'}
           <span className="sr-only">: {product.name}</span>
         </button>
       ) : (
