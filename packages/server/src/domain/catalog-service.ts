@@ -82,8 +82,8 @@ export class CatalogService {
       async (audit, record) =>
         (await this.storage.updateProduct(id, input, audit, record)) !== null,
     );
-    // Announced whether or not the level moved (the old one is not read): to the carts
-    // holding the product only, and the same level twice is no news to a client.
+    // Announced whether or not the level moved (the old one is not read here): CartEvents
+    // sends it only to the carts holding the product, and only when it is news to them.
     if (result.kind === 'decided' && result.outcome.kind === 'replaced')
       this.events?.publishStock([{ productId: id, stock: input.stock }]);
     return result;

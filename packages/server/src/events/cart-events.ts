@@ -98,6 +98,8 @@ export class CartEvents {
   /** The products each followed cart holds (as of `version`), and the index by product. */
   private readonly holds = new Map<string, { version: number; products: Set<string> }>();
   private readonly heldBy = new Map<string, Set<string>>();
+  /** The level last delivered of each product a followed cart holds. */
+  private readonly levels = new Map<string, number | null>();
   private broker: EventBroker | null = null;
   private serialized = 0;
 
@@ -111,7 +113,7 @@ export class CartEvents {
     this.broker = broker;
     await broker.start((announcement) => {
       if (announcement.kind === 'stock') {
-        // Our own echo repeats a level already delivered here: harmless, and rare.
+        // Our own echo repeats the level delivered here last: dropped as no news.
         this.deliverStock(announcement);
         return;
       }
@@ -189,7 +191,8 @@ export class CartEvents {
 
   private deliverStock({ productId, stock }: StockLevel): void {
     const carts = this.heldBy.get(productId);
-    if (!carts) return;
+    if (!carts || this.levels.get(productId) === stock) return;
+    this.levels.set(productId, stock);
     const data = JSON.stringify({ productId, stock });
     const frame: StockFrame = {
       productId,
@@ -222,7 +225,9 @@ export class CartEvents {
   private unindex(productId: string, cartId: string): void {
     const carts = this.heldBy.get(productId);
     carts?.delete(cartId);
-    if (carts?.size === 0) this.heldBy.delete(productId);
+    if (carts?.size !== 0) return;
+    this.heldBy.delete(productId);
+    this.levels.delete(productId);
   }
 
   /**
