@@ -192,6 +192,10 @@ describe('a stock-aware cart', { timeout: 90_000 }, () => {
         WAIT,
       );
       expect(await place.getAttribute('aria-disabled')).toBe('true');
+      // The server's words next to the total, once.
+      expect(await page.getByTestId('problem').textContent()).toBe(
+        'Sorry, we do not have that many in stock. Only 2 of Quiet Sencha left.',
+      );
       expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
         PHONE.width,
       );

@@ -150,11 +150,13 @@ function CheckoutForm({ cart }: { cart: ShownCart }) {
       void store.startNewCart();
     } catch (error) {
       const p = problemOf(error);
-      setProblem(p);
+      const stock = error instanceof CartApiError && error.code === 'OUT_OF_STOCK';
+      // Its errors name lines, which are marked in the list instead.
+      setProblem(stock ? { ...p, errors: [] } : p);
       announcer.alert(`${p.message} ${p.detail}`);
       setPlacing(false);
       // The shop's OUT_OF_STOCK names the lines: read their stock, mark them, go to the first.
-      if (error instanceof CartApiError && error.code === 'OUT_OF_STOCK') {
+      if (stock) {
         const shown = store.getSnapshot().cart?.lines ?? [];
         void readStockOfNamedLines(store, shown, error.errors).then(() =>
           requestAnimationFrame(() => focusFirstFix(shown)),
