@@ -85,6 +85,12 @@ export interface CartSnapshot {
   lastError: CartErrorReport | null;
   /** The last order placed from this store. */
   lastOrder: CheckoutResult | null;
+  /**
+   * Units left of each product the store knows (null: unlimited): from the products it
+   * has read, updated by the live `stock` events of the cart's products. A product it
+   * has not read nor heard of is absent.
+   */
+  stock: Readonly<Record<string, number | null>>;
 }
 
 /** How a queued action ended. */

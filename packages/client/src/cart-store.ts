@@ -23,6 +23,7 @@ import {
   type Region,
   type RegionList,
   type ShippingOption,
+  type StockLevel,
   type TaxRule,
 } from '@cart/core';
 import { CartApi } from './cart-api.ts';
@@ -107,6 +108,8 @@ export class CartStore implements CartActions {
   private readonly shippingOptions = new Map<string, ShippingOption>();
   /** Bumped when the facts of products, regions or shipping options change. */
   private factsVersion = 0;
+  /** Units left of each product known (`CartSnapshot.stock`), a new object when one moves. */
+  private stock: Readonly<Record<string, number | null>> = Object.freeze({});
 
   private state: SyncState;
   private booting: Promise<void> | null = null;
@@ -154,6 +157,7 @@ export class CartStore implements CartActions {
         runtime: this.runtime,
         signal: this.scheduler.signal,
         onCart: (cart) => this.dispatch({ type: 'live', cart }),
+        onStock: (level) => this.noteStock([level]),
         onGone: () => this.dispatch({ type: 'live-gone' }),
         onConnection: (up) => {
           if (up) this.dispatch({ type: 'live-up' });
@@ -349,11 +353,38 @@ export class CartStore implements CartActions {
     return this.switchTo({ type: 'merge', cartId, token, into });
   }
 
-  /** Keeps product facts for optimistic adds. */
+  /** Keeps product facts for optimistic adds (and their stock, for `CartSnapshot.stock`). */
   rememberProducts(products: readonly Product[]): void {
     for (const p of products) this.products.set(p.id, p);
+    this.takeStock(products.map((p) => ({ productId: p.id, stock: p.stock })));
     this.factsVersion++;
     this.emit();
+  }
+
+  /**
+   * Takes new stock levels (a live `stock` event, or the leading tab's): the products
+   * known are held to them (an add or a raise past them is refused on the device, one
+   * within them is let through), and the snapshot shows them.
+   */
+  private noteStock(levels: readonly StockLevel[]): void {
+    if (!this.takeStock(levels)) return;
+    this.factsVersion++;
+    this.emit();
+    this.broadcast();
+  }
+
+  /** Records levels in `stock` and in the products known; answers whether any moved. */
+  private takeStock(levels: readonly StockLevel[]): boolean {
+    const moved = levels.filter(({ productId, stock }) => this.stock[productId] !== stock);
+    if (moved.length === 0) return false;
+    const next: Record<string, number | null> = { ...this.stock };
+    for (const { productId, stock } of moved) {
+      next[productId] = stock;
+      const known = this.products.get(productId);
+      if (known && known.stock !== stock) this.products.set(productId, { ...known, stock });
+    }
+    this.stock = Object.freeze(next);
+    return true;
   }
 
   /** Reads a page of the catalog and keeps its facts for optimistic adds. */
@@ -803,6 +834,8 @@ export class CartStore implements CartActions {
     this.leaderSync = shared.sync;
     if (shared.taxRateBps !== null)
       this.taxRule = { taxRateBps: shared.taxRateBps, taxInclusive: shared.taxInclusive };
+    const levels = Object.entries(shared.stock).map(([productId, stock]) => ({ productId, stock }));
+    if (this.takeStock(levels)) this.factsVersion++;
     this.emit();
   }
 
@@ -826,6 +859,7 @@ export class CartStore implements CartActions {
         sync: phaseOf(s),
         taxRateBps: this.taxRule?.taxRateBps ?? null,
         taxInclusive: this.taxRule?.taxInclusive ?? false,
+        stock: this.stock,
       };
       this.post({ type: 'state', v: TAB_PROTOCOL, state });
     });
@@ -894,6 +928,7 @@ export class CartStore implements CartActions {
       leader: this.leader,
       lastError: s.lastError,
       lastOrder: s.lastOrder,
+      stock: this.stock,
     });
   }
 

@@ -1,4 +1,4 @@
-import { Cart } from '@cart/core';
+import { Cart, StockLevel } from '@cart/core';
 import { readTolerant } from './tolerant.ts';
 import { backoffDelay, parseRetryAfter, type RetryPolicy } from './backoff.ts';
 import type { CartApi } from './cart-api.ts';
@@ -21,6 +21,8 @@ export interface LiveCartOptions {
   /** Ends the stream for good when aborted (the store's disposal). */
   signal?: AbortSignal;
   onCart(cart: Cart): void;
+  /** A product the cart holds has a new stock level (`event: stock`). */
+  onStock?(level: StockLevel): void;
   /**
    * The stream was refused with a problem document saying the cart is gone
    * (CART_NOT_FOUND, CART_EXPIRED): the store reads the cart to know. The stream keeps
@@ -102,6 +104,11 @@ export function followCart(options: LiveCartOptions): { close(): void } {
         }
         feed();
         for (const event of parser.push(value)) {
+          if (event.event === 'stock') {
+            const level = StockLevel.safeParse(JSON.parse(event.data));
+            if (level.success) options.onStock?.(level.data);
+            continue;
+          }
           if (event.event !== 'cart') continue;
           const cart = readTolerant(Cart, JSON.parse(event.data));
           if (cart.success) {

@@ -21,6 +21,8 @@ export interface SnapshotInput {
   leader: boolean;
   lastError: CartErrorReport | null;
   lastOrder: CheckoutResult | null;
+  /** The same object while the levels are the same. */
+  stock: Readonly<Record<string, number | null>>;
 }
 
 /**
@@ -90,6 +92,7 @@ export class SnapshotBuilder {
       leader: input.leader,
       lastError: input.lastError,
       lastOrder: input.lastOrder,
+      stock: input.stock,
     });
   }
 }

@@ -13,6 +13,7 @@ const shared: SharedState = {
   sync: { kind: 'idle' },
   taxRateBps: 2000,
   taxInclusive: true,
+  stock: { p1: 2, p2: null },
 };
 
 describe('the state a leading tab shares', () => {
@@ -28,6 +29,12 @@ describe('the state a leading tab shares', () => {
       taxRateBps: 2000,
       taxInclusive: false,
     });
+  });
+
+  it('reads a tab of the previous version, which shares no stock levels, as knowing none', () => {
+    const { stock: _, ...previous } = shared;
+    const read = readTabMessage({ type: 'state', v: TAB_PROTOCOL, state: previous });
+    expect(read?.type === 'state' && read.state.stock).toEqual({});
   });
 
   it('ignores a message whose taxInclusive is not a boolean', () => {

@@ -42,6 +42,8 @@ export interface SharedState {
    */
   taxRateBps: number | null;
   taxInclusive: boolean;
+  /** Units left of each product the leading tab knows (it alone hears live events). */
+  stock: Readonly<Record<string, number | null>>;
 }
 
 /** A request of a following tab, run by the leader (the tab that talks to the server). */
@@ -96,6 +98,8 @@ const Shared = z.looseObject({
   // Added within TAB_PROTOCOL 2: a tab of the previous version leaves it out, and only
   // knew tax-exclusive prices.
   taxInclusive: z.boolean().default(false),
+  // Added within TAB_PROTOCOL 2 too: a tab of the previous version shares no levels.
+  stock: z.record(z.string(), z.int().min(0).nullable()).default({}),
 });
 
 const Call = z.discriminatedUnion('kind', [

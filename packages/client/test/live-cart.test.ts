@@ -110,6 +110,38 @@ describe('followCart', () => {
     expect(connected.filter((c) => c).length).toBeGreaterThanOrEqual(2);
   });
 
+  it('delivers stock levels, and ignores one it cannot read', async () => {
+    const streams: ReturnType<typeof stream>[] = [];
+    const fetch: FetchLike = (_url, init) => {
+      const s = stream(init.signal);
+      streams.push(s);
+      return Promise.resolve(s.response);
+    };
+    const { clock, api } = setup(fetch);
+    const levels: unknown[] = [];
+    const got: number[] = [];
+    const live = followCart({
+      api,
+      cartId: 'c1',
+      runtime: clock,
+      onCart: (c) => got.push(c.version),
+      onStock: (level) => levels.push(level),
+    });
+    await flush();
+    streams[0]?.send(`event: cart\nid: 4\ndata: ${JSON.stringify(cart(4))}\n\n`);
+    streams[0]?.send('event: stock\ndata: {"productId":"p1","stock":2}\n\n');
+    streams[0]?.send('event: stock\ndata: {"productId":"p2","stock":null}\n\n');
+    streams[0]?.send('event: stock\ndata: {"productId":"p3","stock":-1}\n\n');
+    streams[0]?.send('event: stock\ndata: {"productId":"p4"}\n\n');
+    await flush();
+    expect(got).toEqual([4]);
+    expect(levels).toEqual([
+      { productId: 'p1', stock: 2 },
+      { productId: 'p2', stock: null },
+    ]);
+    live.close();
+  });
+
   it('backs off while the server fails; only a problem document says the cart is gone', async () => {
     let calls = 0;
     const gonePage = JSON.stringify({

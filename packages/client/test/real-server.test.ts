@@ -204,6 +204,29 @@ describe('the SDK against the real server', () => {
     expect(two.getSnapshot().confirmed).toEqual(latest);
   });
 
+  it('learns stock levels of its products live: shown in the snapshot, and held to on the device', async () => {
+    proxy = await startFlakyProxy(server.url);
+    const tea = await product({ name: 'Tea', stock: 5 });
+    const s = store({ live: true });
+    await s.start();
+    await s.addLine(tea, 3);
+    await until(s, (snap) => snap.status === 'idle' && snap.cart?.lines[0]?.pending === false);
+    expect(s.getSnapshot().stock[tea.id]).toBe(5);
+
+    const put = await http.put(`/api/admin/products/${tea.id}`, {
+      token: server.adminToken,
+      body: { ...tea, id: undefined, stock: 2 },
+    });
+    expect(put.status, put.text).toBe(200);
+    await until(s, (snap) => snap.stock[tea.id] === 2);
+    // The device now knows only 2 are left: a raise to 3 of a fresh line is refused at once.
+    const lineId = s.getSnapshot().cart?.lines[0]?.id as string;
+    await s.setQuantity(lineId, 2);
+    const raised = await s.setQuantity(lineId, 3);
+    expect(raised.ok).toBe(false);
+    expect(!raised.ok && raised.error).toMatchObject({ code: 'OUT_OF_STOCK', source: 'local' });
+  });
+
   it('follows live events again after the stream is cut', async () => {
     proxy = await startFlakyProxy(server.url);
     const mug = await product({ name: 'Mug' });

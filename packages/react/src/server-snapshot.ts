@@ -25,6 +25,7 @@ export const LOADING_SNAPSHOT: CartSnapshot = Object.freeze({
   leader: false,
   lastError: null,
   lastOrder: null,
+  stock: Object.freeze({}),
 } satisfies CartSnapshot);
 
 /** The `getServerSnapshot` of every hook on `useSyncExternalStore`. */

@@ -174,7 +174,7 @@ export async function buildApp(
   // One mutation runner for cart and admin changes (domain/mutation-runner.ts).
   const runner = new MutationRunner(config);
   const service = new CartService(storage, config, runner, events, observers);
-  const catalog = new CatalogService(storage, runner);
+  const catalog = new CatalogService(storage, runner, events);
   const streams = new LiveStreams(events, streamLimits(config));
   const broker = createBroker(
     config,

@@ -63,7 +63,7 @@ export const ERROR_GUIDE: Record<ErrorCode, ErrorGuideEntry> = {
   OUT_OF_STOCK: {
     cause:
       'The quantity asked for, counted over every line of the product, is more than its `stock`: checked when a line is added, raised or merged, and again at checkout.',
-    fix: 'Lower the quantity or remove the line; the `detail` says how many are left.',
+    fix: 'Lower the quantity or remove the line; the `detail` says how many are left. At checkout, `errors` names every line short of stock by its id (`/lines/<lineId>`, with "sold out" or "only N left"); live-event streams announce stock changes as they happen (`event: stock`).',
   },
   ALREADY_EXISTS: {
     cause:

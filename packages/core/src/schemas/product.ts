@@ -101,6 +101,16 @@ export function priceIn(
   return product.prices.find((m) => m.currency === currency);
 }
 
+/**
+ * A product's units left, as a live-event stream announces it (`event: stock`) to carts
+ * holding the product when it changes.
+ */
+export const StockLevel = z.strictObject({
+  productId: Id,
+  stock: productFields.stock,
+});
+export type StockLevel = z.infer<typeof StockLevel>;
+
 export const ProductPage = z.strictObject({
   items: z.array(Product).max(100),
   nextCursor: Cursor.nullable().describe(

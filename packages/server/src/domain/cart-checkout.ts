@@ -13,6 +13,7 @@ import {
   type Cart,
   type CartState,
   type DiscountTerms,
+  type FieldError,
   type Repricing,
 } from '@cart/core';
 import {
@@ -26,6 +27,7 @@ import {
   type RequestMeta,
 } from './cart-decision.ts';
 import { refusal } from './mutation-runner.ts';
+import type { RefusalEvent } from '../storage/port.ts';
 import { checkoutRefusal, withCheckoutRefusal } from './refusals.ts';
 
 /**
@@ -89,6 +91,11 @@ export function checkoutUseCase(
     const wanted = new Map<string, number>();
     for (const line of state.lines)
       wanted.set(line.productId, (wanted.get(line.productId) ?? 0) + line.quantity);
+    // Every line short of stock is named (`/lines/<lineId>`), so the shopper's page can
+    // mark each one, with what is left, even without live stock events.
+    const short: FieldError[] = [];
+    let shortDetail = '';
+    let shortRefusal: RefusalEvent | undefined;
     for (const [productId, quantity] of wanted) {
       const product = snap.products.get(productId);
       const name = state.lines.find((l) => l.productId === productId)?.name ?? productId;
@@ -104,14 +111,23 @@ export function checkoutUseCase(
           `${name} is no longer for sale in ${state.currency}. Remove it to check out.`,
         );
       if (product.stock !== null && product.stock < quantity) {
-        const detail =
-          product.stock === 0 ? `${name} is sold out.` : `Only ${product.stock} of ${name} left.`;
-        return {
-          ...refused('OUT_OF_STOCK', detail),
-          refusals: [checkoutRefusal(cartId, 'OUT_OF_STOCK', meta, { productId, quantity })],
-        };
+        const left = product.stock;
+        shortDetail ||= left === 0 ? `${name} is sold out.` : `Only ${left} of ${name} left.`;
+        // One refused checkout, counted once: it names the first product short of stock.
+        shortRefusal ??= checkoutRefusal(cartId, 'OUT_OF_STOCK', meta, { productId, quantity });
+        for (const line of state.lines)
+          if (line.productId === productId)
+            short.push({
+              path: `/lines/${line.id}`,
+              message: left === 0 ? 'sold out' : `only ${left} left`,
+            });
       }
     }
+    if (short.length > 0)
+      return {
+        ...refused('OUT_OF_STOCK', shortDetail, { errors: short }),
+        ...(shortRefusal ? { refusals: [shortRefusal] } : {}),
+      };
     const priced = steps.view(state, meta.now);
     const used: string[] = [];
     for (const d of priced.discounts) {
@@ -157,6 +173,11 @@ export function checkoutUseCase(
     return {
       outcome: { kind: 'checkedOut', orderId, orderNumber, cart },
       changed: cart,
+      // What the reservation leaves, for the other carts holding these products.
+      stockLeft: reserve.map(({ productId, quantity }) => ({
+        productId,
+        stock: (snap.products.get(productId)?.stock ?? 0) - quantity,
+      })),
       write: {
         cart: next,
         expectedVersion: state.version,

@@ -15,6 +15,7 @@ import {
 } from '@cart/core';
 import type { Config } from '../config.ts';
 import { cartJson } from '../json.ts';
+import type { StockLevel } from '../events/cart-events.ts';
 import { tokenMatches } from '../security/tokens.ts';
 import type {
   AnalyticsEvent,
@@ -66,6 +67,8 @@ export interface Decision {
    * not part of `write`, which a refusal does not have (or has for a re-pricing only).
    */
   refusals?: readonly RefusalEvent[];
+  /** Stock levels to announce once committed (a checkout's reservation), to carts holding them. */
+  stockLeft?: readonly StockLevel[];
 }
 
 /**

@@ -249,6 +249,7 @@ export class CartService {
       this.remember(decision.changed);
       this.events.publish(decision.changed);
     }
+    if (decision?.stockLeft) this.events.publishStock(decision.stockLeft);
     return settled.ran;
   }
 }

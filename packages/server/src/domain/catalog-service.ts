@@ -18,6 +18,7 @@ import {
   type IdempotencyRecord,
   type Storage,
 } from '../storage/port.ts';
+import type { CartEvents } from '../events/cart-events.ts';
 import {
   auditEntry,
   refusal,
@@ -52,6 +53,8 @@ export class CatalogService {
   constructor(
     private readonly storage: Storage,
     private readonly runner: MutationRunner,
+    /** Where a product's stock, once changed, is announced to the carts holding it. */
+    private readonly events: Pick<CartEvents, 'publishStock'> | null = null,
   ) {}
 
   createProduct(input: ProductInput, meta: CatalogMeta): Promise<CatalogResult> {
@@ -69,8 +72,8 @@ export class CatalogService {
     );
   }
 
-  updateProduct(id: string, input: ProductInput, meta: CatalogMeta): Promise<CatalogResult> {
-    return this.change(
+  async updateProduct(id: string, input: ProductInput, meta: CatalogMeta): Promise<CatalogResult> {
+    const result = await this.change(
       meta,
       { kind: 'replaced', resource: { id, ...input, prices: pricesOf(input) } },
       'admin.product.update',
@@ -79,6 +82,11 @@ export class CatalogService {
       async (audit, record) =>
         (await this.storage.updateProduct(id, input, audit, record)) !== null,
     );
+    // Announced whether or not the level moved (the old one is not read here): CartEvents
+    // sends it only to the carts holding the product, and only when it is news to them.
+    if (result.kind === 'decided' && result.outcome.kind === 'replaced')
+      this.events?.publishStock([{ productId: id, stock: input.stock }]);
+    return result;
   }
 
   deleteProduct(id: string, meta: CatalogMeta): Promise<CatalogResult> {

@@ -1,5 +1,10 @@
 import pg from 'pg';
-import type { EventBroker } from './cart-events.ts';
+import {
+  decodeAnnouncement,
+  encodeAnnouncement,
+  type Announcement,
+  type EventBroker,
+} from './cart-events.ts';
 
 const CHANNEL = 'cart_events';
 const RECONNECT_MS = 1000;
@@ -14,7 +19,7 @@ export class PostgresBroker implements EventBroker {
   private listener: pg.Client | null = null;
   private readonly notifier: pg.Pool;
   private closed = false;
-  private onMessage: ((cartId: string, version: number) => void) | null = null;
+  private onMessage: ((announcement: Announcement) => void) | null = null;
   private retry: NodeJS.Timeout | null = null;
 
   constructor(
@@ -25,11 +30,14 @@ export class PostgresBroker implements EventBroker {
     this.notifier.on('error', onError);
   }
 
-  async publish(cartId: string, version: number): Promise<void> {
-    await this.notifier.query('SELECT pg_notify($1, $2)', [CHANNEL, `${cartId} ${version}`]);
+  async publish(announcement: Announcement): Promise<void> {
+    await this.notifier.query('SELECT pg_notify($1, $2)', [
+      CHANNEL,
+      encodeAnnouncement(announcement),
+    ]);
   }
 
-  async start(onMessage: (cartId: string, version: number) => void): Promise<void> {
+  async start(onMessage: (announcement: Announcement) => void): Promise<void> {
     this.onMessage = onMessage;
     await this.listen().catch((error: unknown) => {
       this.onError(error);
@@ -43,8 +51,8 @@ export class PostgresBroker implements EventBroker {
       connectionTimeoutMillis: 2000,
     });
     client.on('notification', (n) => {
-      const [cartId, version] = (n.payload ?? '').split(' ');
-      if (cartId && version) this.onMessage?.(cartId, Number(version));
+      const announcement = decodeAnnouncement(n.payload ?? '');
+      if (announcement) this.onMessage?.(announcement);
     });
     client.on('error', (error) => {
       this.onError(error);

@@ -1,11 +1,16 @@
 import { Redis } from 'ioredis';
-import type { EventBroker } from './cart-events.ts';
+import {
+  decodeAnnouncement,
+  encodeAnnouncement,
+  type Announcement,
+  type EventBroker,
+} from './cart-events.ts';
 
 /**
  * Fan-out over Redis pub/sub. Two connections (a subscribed connection can do nothing
  * else). ioredis reconnects by itself; while Redis is away, announcements are dropped
  * (local subscribers are still served, and SSE clients catch up on reconnect, since
- * every event carries the whole cart). A publish is never awaited by a request
+ * every cart event carries the whole cart; a missed stock level is checked again at checkout). A publish is never awaited by a request
  * (CartEvents fires and forgets it), and one Redis does not answer within
  * `commandTimeoutMs` is dropped too, so a stalled Redis cannot pile them up in memory.
  */
@@ -29,18 +34,18 @@ export class RedisBroker implements EventBroker {
     this.sub.on('error', onError);
   }
 
-  async publish(cartId: string, version: number): Promise<void> {
-    await this.pub.publish(this.channel, `${cartId} ${version}`);
+  async publish(announcement: Announcement): Promise<void> {
+    await this.pub.publish(this.channel, encodeAnnouncement(announcement));
   }
 
   /**
    * Subscribes; resolves once subscribed, or after `waitMs` if Redis is not reachable
    * now (the service starts without it and ioredis keeps trying in the background).
    */
-  async start(onMessage: (cartId: string, version: number) => void, waitMs = 2000): Promise<void> {
+  async start(onMessage: (announcement: Announcement) => void, waitMs = 2000): Promise<void> {
     this.sub.on('message', (_channel: string, message: string) => {
-      const [cartId, version] = message.split(' ');
-      if (cartId && version) onMessage(cartId, Number(version));
+      const announcement = decodeAnnouncement(message);
+      if (announcement) onMessage(announcement);
     });
     this.pub.connect().catch(() => {});
     this.sub.connect().catch(() => {});

@@ -21,13 +21,13 @@ export function cartEventsRoute(app: CartApp, { service, streams }: CartRoutesOp
         operationId: 'streamCartEvents',
         summary: 'Live cart changes (Server-Sent Events)',
         description:
-          '`event: cart` with the full cart (`id:` its version), first the current one (unless `Last-Event-ID` names that version already) and then after every change; a comment heartbeat every 15 s. The stream ends after LIVE_STREAM_LIFETIME_SECONDS (30 min by default): reconnect with `Last-Event-ID`. Bounded: 429 `RATE_LIMITED` past LIVE_STREAMS_PER_CLIENT or LIVE_STREAMS_PER_CART open streams, 503 `UNAVAILABLE` past LIVE_STREAMS_MAX, both with `Retry-After`; a subscriber leaving more than LIVE_STREAM_MAX_BUFFERED_BYTES unsent is disconnected.',
+          '`event: cart` with the full cart (`id:` its version), first the current one (unless `Last-Event-ID` names that version already) and then after every change; `event: stock` with `{"productId","stock"}` (units left, null for unlimited, no `id:`) when an admin replaces or a checkout reserves a product a line of the cart holds; a comment heartbeat every 15 s. The stream ends after LIVE_STREAM_LIFETIME_SECONDS (30 min by default): reconnect with `Last-Event-ID`. Bounded: 429 `RATE_LIMITED` past LIVE_STREAMS_PER_CLIENT or LIVE_STREAMS_PER_CART open streams, 503 `UNAVAILABLE` past LIVE_STREAMS_MAX, both with `Retry-After`; a subscriber leaving more than LIVE_STREAM_MAX_BUFFERED_BYTES unsent is disconnected.',
         params: CartParams,
         ...authHeader,
         response: {
           200: {
             description:
-              'The event stream: `event: cart`, `id: <version>`, `data: <the cart as JSON>`, and `: heartbeat` comments.',
+              'The event stream: `event: cart`, `id: <version>`, `data: <the cart as JSON>`; `event: stock`, `data: {"productId":"…","stock":2}`; and `: heartbeat` comments.',
             content: { 'text/event-stream': { schema: z.string() } },
           },
         },

@@ -4,10 +4,13 @@ import type { Cart, CreatedCart } from '@cart/core';
 import { openEventStream } from '@cart/test-support/http.ts';
 import {
   addLine,
+  adminAuth,
   bearer,
   buildTestApp,
   createCart,
   createProduct,
+  expectProblem,
+  productInput,
   type TestApp,
 } from '@cart/test-support/test-app.ts';
 import { HEARTBEAT_MS } from './cart-events.ts';
@@ -59,6 +62,98 @@ describe('live cart events', () => {
         id: '3',
         cart: v3,
       });
+    } finally {
+      stream.close();
+    }
+  });
+
+  it('sends the stock level of a product the cart holds when an admin or a checkout changes it, to no other cart', async () => {
+    const held = await createProduct(t.app, { stock: 5 });
+    const other = await createProduct(t.app, { stock: 5 });
+    await addLine(t.app, cart, held.id, 3);
+    const stream = await open();
+    const bystander = await createCart(t.app);
+    await addLine(t.app, bystander, other.id);
+    const away = await openEventStream(
+      `${base}/api/carts/${bystander.id}/events`,
+      bearer(bystander.token),
+    );
+    const setStock = async (id: string, stock: number | null, sku: string) => {
+      const res = await t.app.inject({
+        method: 'PUT',
+        url: `/api/admin/products/${id}`,
+        headers: adminAuth,
+        payload: productInput({ sku, stock }),
+      });
+      expect(res.statusCode, res.body).toBe(200);
+    };
+    try {
+      expect((await stream.next()).event).toBe('cart');
+      expect((await away.next()).event).toBe('cart');
+
+      await setStock(held.id, 2, held.sku);
+      const level = await stream.next();
+      expect(level).toMatchObject({ event: 'stock' });
+      expect(JSON.parse(level.data)).toEqual({ productId: held.id, stock: 2 });
+
+      // Checkout names each line short of stock, so a page without live stock marks it.
+      const refused = await t.app.inject({
+        method: 'POST',
+        url: `/api/carts/${cart.id}/checkout`,
+        headers: bearer(cart.token),
+      });
+      const problem = expectProblem(refused, 409, 'OUT_OF_STOCK');
+      const lineId = (await t.app.storage.getCart(cart.id))?.state.lines[0]?.id;
+      expect(problem.errors).toEqual([{ path: `/lines/${lineId}`, message: 'only 2 left' }]);
+
+      // Another cart's checkout reserves the last two: what is left is announced.
+      const buyer = await createCart(t.app);
+      await addLine(t.app, buyer, held.id, 2);
+      const bought = await t.app.inject({
+        method: 'POST',
+        url: `/api/carts/${buyer.id}/checkout`,
+        headers: bearer(buyer.token),
+      });
+      expect(bought.statusCode, bought.body).toBe(200);
+      expect(JSON.parse((await stream.next()).data)).toEqual({ productId: held.id, stock: 0 });
+
+      await setStock(held.id, null, held.sku);
+      expect(JSON.parse((await stream.next()).data)).toEqual({ productId: held.id, stock: null });
+      // The bystander's cart holds neither: its next event is its own change.
+      const v3 = await addLine(t.app, bystander, other.id);
+      expect(await away.next()).toMatchObject({ event: 'cart', id: String(v3.version) });
+    } finally {
+      stream.close();
+      away.close();
+    }
+  });
+
+  it('follows the products of the cart as it changes: a line removed is no longer told of', async () => {
+    const first = await createProduct(t.app, { stock: 5 });
+    const second = await createProduct(t.app, { stock: 5 });
+    const stream = await open();
+    const events = t.app.cartService.events;
+    try {
+      await stream.next();
+      events.publishStock([{ productId: first.id, stock: 4 }]);
+      const added = await addLine(t.app, cart, first.id);
+      expect((await stream.next()).event).toBe('cart');
+      events.publishStock([{ productId: first.id, stock: 3 }]);
+      expect(JSON.parse((await stream.next()).data)).toEqual({ productId: first.id, stock: 3 });
+      const lineId = added.lines[0]?.id ?? '';
+      const removed = await t.app.inject({
+        method: 'DELETE',
+        url: `/api/carts/${cart.id}/lines/${lineId}`,
+        headers: bearer(cart.token),
+      });
+      expect(removed.statusCode, removed.body).toBe(200);
+      expect((await stream.next()).event).toBe('cart');
+      events.publishStock([
+        { productId: first.id, stock: 2 },
+        { productId: second.id, stock: 1 },
+      ]);
+      const v = await addLine(t.app, cart, second.id);
+      expect(await stream.next()).toMatchObject({ event: 'cart', id: String(v.version) });
     } finally {
       stream.close();
     }

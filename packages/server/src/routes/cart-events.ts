@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Cart } from '@cart/core';
 import type { Config } from '../config.ts';
-import type { CartEvents, CartFrame } from '../events/cart-events.ts';
+import type { CartEvents, CartFrame, StockFrame } from '../events/cart-events.ts';
 import { HttpProblem } from '../http/problem.ts';
 import { clientKey } from '../plugins/app/rate-limit.ts';
 
@@ -111,7 +111,8 @@ export class LiveStreams {
   /**
    * Streams `cart` as Server-Sent Events: the current cart at once (unless the client's
    * `Last-Event-ID` says it has this version already), then the cart after every
-   * committed change, and a comment every 15 s so that proxies keep it open. Call it once
+   * committed change, the stock level of a product the cart holds whenever it changes
+   * (`event: stock`), and a comment every 15 s so that proxies keep it open. Call it once
    * the credential has matched the cart: a refusal here (429 or 503, with Retry-After)
    * is thrown before anything is written, so strangers cannot use up a cart's streams.
    */
@@ -146,6 +147,8 @@ export class LiveStreams {
     // the ones in between are not needed), and it is the frame all subscribers share.
     let congested = false;
     let pending: CartFrame | null = null;
+    // Likewise the newest stock level of each product (at most the cart's products).
+    const pendingStock = new Map<string, StockFrame>();
 
     const write = (bytes: Buffer) => {
       congested = !res.write(bytes);
@@ -170,13 +173,22 @@ export class LiveStreams {
       if (congested) pending = frame();
       else write(frame().bytes);
     };
+    const sendStock = (frame: StockFrame) => {
+      if (ended || overBound()) return;
+      if (congested) pendingStock.set(frame.productId, frame);
+      else write(frame.bytes);
+    };
     res.on('drain', () => {
       congested = false;
-      if (pending && !ended) {
+      if (ended) return;
+      if (pending) {
         const frame = pending;
         pending = null;
         write(frame.bytes);
       }
+      // After the cart: a level is news about the cart as it now stands.
+      for (const frame of pendingStock.values()) write(frame.bytes);
+      pendingStock.clear();
     });
 
     let unsubscribe = () => {};
@@ -198,6 +210,7 @@ export class LiveStreams {
       if (ended) return;
       ended = true;
       pending = null;
+      pendingStock.clear();
       clearInterval(heartbeat);
       clearTimeout(lifetime);
       unsubscribe();
@@ -211,7 +224,10 @@ export class LiveStreams {
     res.on('close', end);
 
     write(RETRY);
-    unsubscribe = this.events.subscribe(cartId, (changed, frame) => send(changed.version, frame));
+    unsubscribe = this.events.subscribe(cartId, (changed, frame) => send(changed.version, frame), {
+      cart,
+      listener: sendStock,
+    });
     // The client has this version already (it reconnects after the stream's lifetime, or
     // after a network break): the next change is news, the current cart is not.
     if (request.headers['last-event-id'] === String(cart.version)) lastVersion = cart.version;

@@ -156,7 +156,7 @@ describe('storefront in headless Chromium', () => {
     await page.getByRole('button', { name: /^Cart/ }).click();
     const drawer = page.getByRole('dialog', { name: 'Your cart' });
     await drawer.getByRole('link', { name: 'Ceramic Mug' }).waitFor(WAIT);
-    expect(await drawer.getByTestId('line-quantity').textContent()).toBe('1');
+    expect(await drawer.getByTestId('line-quantity').inputValue()).toBe('1');
     expect(await drawer.getByText('Saving…').count()).toBe(1);
     await requested;
     expect(answered).toBe(false);

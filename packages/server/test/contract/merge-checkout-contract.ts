@@ -199,7 +199,7 @@ export function defineMergeCheckoutContract(h: Harness): void {
     it('checks stock again at checkout: 409 OUT_OF_STOCK when it fell under the cart', async () => {
       const product = await createProduct(h, { stock: 5 });
       const cart = await createCart(h);
-      await addLine(h, cart, product.id, 4);
+      const filled = await addLine(h, cart, product.id, 4);
       const put = await h.http.put(`/api/admin/products/${product.id}`, {
         token: h.adminToken,
         body: {
@@ -213,7 +213,11 @@ export function defineMergeCheckoutContract(h: Harness): void {
         },
       });
       expect(put.status, put.text).toBe(200);
-      expectProblem(await checkout(cart), 409, 'OUT_OF_STOCK');
+      const problem = expectProblem(await checkout(cart), 409, 'OUT_OF_STOCK');
+      // The line is named, so that a client can mark it.
+      expect(problem.errors).toEqual([
+        { path: `/lines/${filled.lines[0]?.id}`, message: 'only 3 left' },
+      ]);
       expect((await getCart(h, cart)).status).toBe('active');
       expect(await stockOf(product)).toBe(3);
     });

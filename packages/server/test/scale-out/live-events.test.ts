@@ -1,7 +1,7 @@
 /**
  * Several instances acting as one: an SSE subscriber connected to instance A sees a
- * change made through instance B — over Redis pub/sub when REDIS_URL is set, and over
- * PostgreSQL LISTEN/NOTIFY without it.
+ * change made through instance B (a cart's, or the stock of a product its cart holds) —
+ * over Redis pub/sub when REDIS_URL is set, and over PostgreSQL LISTEN/NOTIFY without it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Cart } from '@cart/core';
@@ -79,6 +79,53 @@ describe.skipIf(unavailable !== null).each(fanOuts)(
         const seen = JSON.parse(event.data) as Cart;
         expect(seen.version).toBe(changed.version);
         expect(seen.lines.map((l) => l.quantity)).toEqual([2]);
+      } finally {
+        stream.close();
+      }
+    });
+
+    it('delivers a stock level set through B to a subscriber on A whose cart holds the product', async () => {
+      const input = {
+        sku: `STOCK-${Date.now()}`,
+        name: 'Counted',
+        description: '',
+        price: { amount: 300, currency: 'USD' },
+        stock: 5,
+        maxPerOrder: null,
+        imageUrl: null,
+      };
+      const admin = { authorization: `Bearer ${b.adminToken}`, 'content-type': 'application/json' };
+      const product = await json<{ id: string }>(
+        await fetch(`${b.url}/api/admin/products`, {
+          method: 'POST',
+          headers: admin,
+          body: JSON.stringify(input),
+        }),
+      );
+      const cart = await json<Cart & { token: string }>(
+        await fetch(`${a.url}/api/carts`, { method: 'POST' }),
+      );
+      const auth = { authorization: `Bearer ${cart.token}` };
+      await json<Cart>(
+        await fetch(`${a.url}/api/carts/${cart.id}/lines`, {
+          method: 'POST',
+          headers: { ...auth, 'content-type': 'application/json' },
+          body: JSON.stringify({ productId: product.id, quantity: 3 }),
+        }),
+      );
+      const stream = await openEventStream(`${a.url}/api/carts/${cart.id}/events`, auth);
+      try {
+        expect((await stream.next(5000)).event).toBe('cart');
+        await json(
+          await fetch(`${b.url}/api/admin/products/${product.id}`, {
+            method: 'PUT',
+            headers: admin,
+            body: JSON.stringify({ ...input, stock: 1 }),
+          }),
+        );
+        const event = await stream.next(5000);
+        expect(event.event).toBe('stock');
+        expect(JSON.parse(event.data)).toEqual({ productId: product.id, stock: 1 });
       } finally {
         stream.close();
       }

@@ -1,11 +1,14 @@
 import { useCallback, useRef } from 'react';
 import type { Product } from '@cart/core';
+import { useCartSnapshot } from '@cart/react';
 import { useRefusal } from '../refusals.ts';
 import { useServices } from '../services.tsx';
+import { roomFor, stockOf } from '../stock.ts';
 import { useCartChanges } from '../use-cart-changes.ts';
 import { AddedNotice, useAddedNotice } from './added-notice.tsx';
 import { useProductPrice } from './price.tsx';
 import { Problem } from './problem.tsx';
+import './stock.css';
 
 /**
  * "Add <name> to cart" (the accessible name the browser tests look for): the line shows in the cart at once,
@@ -25,18 +28,32 @@ export function AddToCart({
   const changes = useCartChanges();
   const refusal = useRefusal(refusals, `product:${product.id}`);
   const problemId = `add-problem-${product.id}`;
-  const soldOut = product.stock === 0;
+  // The stock as last heard (live), and what the cart holds already: no add is offered
+  // that the shop would refuse.
+  const snapshot = useCartSnapshot();
+  const stock = stockOf(snapshot, product);
+  const lines = snapshot.cart?.lines ?? [];
+  const room = roomFor(lines, product.id, null, 0, stock, product.maxPerOrder);
+  const soldOut = stock === 0;
+  const full = !soldOut && room.most < 1;
   // A cart in a currency the product has no price in cannot hold it (the price says so).
   const unpriced = useProductPrice(product) === undefined;
   const notice = useAddedNotice();
   const button = useRef<HTMLButtonElement>(null);
   const returnFocus = useCallback(() => button.current, []);
+  const stockFull = stock !== null && inCart(lines, product) >= stock;
 
   return (
     <div className={`add-to-cart ${className}`}>
-      {soldOut || unpriced ? (
+      {soldOut || unpriced || full ? (
         <button type="button" className="button button-primary" disabled>
-          {soldOut ? 'Sold out' : 'Not available'}
+          {soldOut
+            ? 'Sold out'
+            : unpriced
+              ? 'Not available'
+              : stockFull
+                ? 'All left are in your cart'
+                : 'Per-order limit reached'}
           <span className="sr-only">: {product.name}</span>
         </button>
       ) : (
@@ -66,4 +83,12 @@ export function AddToCart({
       ) : null}
     </div>
   );
+}
+
+/** Units of the product over every line of the cart. */
+export function inCart(
+  lines: readonly { productId: string; quantity: number }[],
+  product: Pick<Product, 'id'>,
+): number {
+  return lines.filter((l) => l.productId === product.id).reduce((n, l) => n + l.quantity, 0);
 }

@@ -3,10 +3,12 @@ import { useCartSnapshot } from '@cart/react';
 import { navigate } from '../../shared/router.ts';
 import { Link } from '../../shared/link.tsx';
 import { pathOf } from '../routes.ts';
+import { focusFirstFix, shortNote, useShortLines } from '../stock.ts';
 import { CartLine } from './cart-line.tsx';
 import { CartLines } from './cart-lines.tsx';
 import { OrderSummary } from './order-summary.tsx';
 import { TrustNotes } from './trust-notes.tsx';
+import { ShortLinesNote } from './stock-fix.tsx';
 
 /**
  * The cart drawer: a modal `<dialog>` (the browser traps focus in it, makes the page
@@ -45,6 +47,8 @@ function DrawerPanel({ onClose }: { onClose: () => void }) {
   const snapshot = useCartSnapshot();
   const cart = snapshot.cart;
   const offline = snapshot.status === 'offline';
+  // Checkout waits until every line can be bought as it is.
+  const short = useShortLines();
   return (
     <div className="drawer-panel">
       <div className="drawer-head">
@@ -75,6 +79,9 @@ function DrawerPanel({ onClose }: { onClose: () => void }) {
           />
           <div className="drawer-foot">
             <OrderSummary variant="brief" cart={cart} />
+            {short.length > 0 ? (
+              <ShortLinesNote id="drawer-stock-gate" note={shortNote(short)} />
+            ) : null}
             <div className="drawer-actions">
               <Link to={pathOf({ view: 'cart' })} className="button" onNavigate={onClose}>
                 View cart
@@ -82,7 +89,10 @@ function DrawerPanel({ onClose }: { onClose: () => void }) {
               <button
                 type="button"
                 className="button button-primary"
+                aria-disabled={short.length > 0}
+                aria-describedby={short.length > 0 ? 'drawer-stock-gate' : undefined}
                 onClick={() => {
+                  if (focusFirstFix(short)) return;
                   onClose();
                   navigate(pathOf({ view: 'checkout' }));
                 }}

@@ -4,11 +4,14 @@ import { formatMoney } from '../money.ts';
 import { pathOf } from '../routes.ts';
 import { useRefusal } from '../refusals.ts';
 import { useServices } from '../services.tsx';
+import { useLineRoom } from '../stock.ts';
 import { useCartChanges } from '../use-cart-changes.ts';
 import { LineTotal } from './line-price.tsx';
 import { LineStatus } from './line-status.tsx';
 import { Problem } from './problem.tsx';
 import { ProductArt } from './product-art.tsx';
+import { QuantityStepper } from './quantity-stepper.tsx';
+import { StockFix } from './stock-fix.tsx';
 
 /**
  * One line of the cart (drawer and cart page): the product, its unit price, a
@@ -33,7 +36,7 @@ export function CartLine({
   const refusal = useRefusal(refusals, `line:${line.id}`, `line:${line.key}`);
   const problemId = `line-problem-${line.key}`;
   const describedBy = refusal ? problemId : undefined;
-  const atOne = line.quantity <= 1;
+  const room = useLineRoom(line);
   const attributes = Object.entries(line.attributes);
 
   return (
@@ -52,32 +55,7 @@ export function CartLine({
           ) : null}
         </p>
         <div className="line-controls">
-          <div className="stepper" role="group" aria-label={`Quantity of ${line.name}`}>
-            <button
-              type="button"
-              className="stepper-button"
-              aria-label={`Decrease quantity of ${line.name}`}
-              aria-disabled={atOne}
-              aria-describedby={describedBy}
-              onClick={() => {
-                if (!atOne) changes.setQuantity(line, line.quantity - 1);
-              }}
-            >
-              <span aria-hidden="true">−</span>
-            </button>
-            <output className="stepper-value" aria-live="off" data-testid="line-quantity">
-              {line.quantity}
-            </output>
-            <button
-              type="button"
-              className="stepper-button"
-              aria-label={`Increase quantity of ${line.name}`}
-              aria-describedby={describedBy}
-              onClick={() => changes.setQuantity(line, line.quantity + 1)}
-            >
-              <span aria-hidden="true">+</span>
-            </button>
-          </div>
+          <QuantityStepper line={line} room={room} describedBy={describedBy} />
           <button
             type="button"
             className="button-link line-remove"
@@ -87,6 +65,7 @@ export function CartLine({
             Remove
           </button>
         </div>
+        <StockFix line={line} room={room} />
         <p className="line-status" data-testid="line-status">
           <LineStatus pending={line.pending} name={line.name} />
         </p>

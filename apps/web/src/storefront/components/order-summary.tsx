@@ -157,8 +157,17 @@ function TotalsList({ cart, brief }: { cart: Totals; brief: boolean }) {
 
 type OrderedLine = Pick<Line, 'id' | 'name' | 'quantity' | 'subtotal'> & { key?: string };
 
-/** What is ordered, a row a line with its subtotal: checkout's review and the confirmation. */
-export function OrderedLines({ lines }: { lines: readonly OrderedLine[] }) {
+/**
+ * What is ordered, a row a line with its subtotal: checkout's review and the
+ * confirmation. `mark` adds what a line needs before it can be ordered (checkout's stock fixes).
+ */
+export function OrderedLines<L extends OrderedLine>({
+  lines,
+  mark,
+}: {
+  lines: readonly L[];
+  mark?: (line: L) => ReactNode;
+}) {
   return (
     <ul className="review-lines">
       {lines.map((line) => (
@@ -167,6 +176,7 @@ export function OrderedLines({ lines }: { lines: readonly OrderedLine[] }) {
             {line.name} <span className="muted">× {line.quantity}</span>
           </span>
           <span>{formatMoney(line.subtotal)}</span>
+          {mark?.(line)}
         </li>
       ))}
     </ul>

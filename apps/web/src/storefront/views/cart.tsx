@@ -12,6 +12,8 @@ import { TrustNotes } from '../components/trust-notes.tsx';
 import { useRefusal } from '../refusals.ts';
 import { pathOf } from '../routes.ts';
 import { useServices } from '../services.tsx';
+import { focusFirstFix, shortNote, useShortLines } from '../stock.ts';
+import { ShortLinesNote } from '../components/stock-fix.tsx';
 
 /** Promo codes queued but not yet accepted by the server (shown as "Checking…"). */
 export function pendingCodes(pending: readonly PendingAction[], cart: ShownCart): string[] {
@@ -32,6 +34,7 @@ export function CartView() {
   const cartRefusal = useRefusal(refusals, 'cart');
   const cart = snapshot.cart;
   const offline = snapshot.status === 'offline';
+  const short = useShortLines();
 
   return (
     <section className="cart-page" aria-labelledby="page-title">
@@ -69,10 +72,17 @@ export function CartView() {
               title="Order summary"
               headingId="summary-heading"
             >
+              {short.length > 0 ? (
+                <ShortLinesNote id="cart-stock-gate" note={shortNote(short)} />
+              ) : null}
               <button
                 type="button"
                 className="button button-primary button-block"
-                onClick={() => navigate(pathOf({ view: 'checkout' }))}
+                aria-disabled={short.length > 0}
+                aria-describedby={short.length > 0 ? 'cart-stock-gate' : undefined}
+                onClick={() => {
+                  if (!focusFirstFix(short)) navigate(pathOf({ view: 'checkout' }));
+                }}
               >
                 Checkout
               </button>

@@ -13,6 +13,8 @@ import { TrustNotes } from '../components/trust-notes.tsx';
 import { rememberOrder } from '../orders.ts';
 import { pathOf } from '../routes.ts';
 import { useServices } from '../services.tsx';
+import { focusFirstFix, readStockOfNamedLines, shortNote, useShortLines } from '../stock.ts';
+import { LineStockFix, ShortLinesNote } from '../components/stock-fix.tsx';
 
 interface CheckoutProblem {
   message: string;
@@ -106,6 +108,8 @@ function CheckoutForm({ cart }: { cart: ShownCart }) {
   // Asked once the order was placed without a method, until one is chosen.
   const [askedForMethod, setAskedForMethod] = useState(false);
   const ships = cart.lines.some((line) => line.requiresShipping);
+  // "Place order" waits until every line can be bought as it is; the lines say how.
+  const short = useShortLines();
 
   /**
    * What must be fixed before the order can be placed, checked on the device: each
@@ -137,6 +141,7 @@ function CheckoutForm({ cart }: { cart: ShownCart }) {
 
   const place = async () => {
     if (placing) return;
+    if (focusFirstFix(short)) return;
     if (missing()) return;
     const email = typedEmail();
     setProblem(null);
@@ -152,9 +157,18 @@ function CheckoutForm({ cart }: { cart: ShownCart }) {
       void store.startNewCart();
     } catch (error) {
       const p = problemOf(error);
-      setProblem(p);
+      const stock = error instanceof CartApiError && error.code === 'OUT_OF_STOCK';
+      // Its errors name lines, which are marked in the list instead.
+      setProblem(stock ? { ...p, errors: [] } : p);
       announcer.alert(`${p.message} ${p.detail}`);
       setPlacing(false);
+      // The shop's OUT_OF_STOCK names the lines: read their stock, mark them, go to the first.
+      if (stock) {
+        const shown = store.getSnapshot().cart?.lines ?? [];
+        void readStockOfNamedLines(store, shown, error.errors).then(() =>
+          requestAnimationFrame(() => focusFirstFix(shown)),
+        );
+      }
       // The shop's SHIPPING_REQUIRED names what it lacks: show it there.
       if (error instanceof CartApiError && error.code === 'SHIPPING_REQUIRED') {
         if (error.errors[0]?.path === '/shippingOptionId') {
@@ -196,7 +210,7 @@ function CheckoutForm({ cart }: { cart: ShownCart }) {
           <h2 id="review-heading" className="section-title">
             Your order
           </h2>
-          <OrderedLines lines={cart.lines} />
+          <OrderedLines lines={cart.lines} mark={(line) => <LineStockFix line={line} />} />
           <p className="small">
             <Link to={pathOf({ view: 'cart' })}>Change your cart</Link>
           </p>
@@ -212,11 +226,21 @@ function CheckoutForm({ cart }: { cart: ShownCart }) {
               onRetry={problem.retryable ? () => void place() : undefined}
             />
           ) : null}
+          {short.length > 0 ? (
+            <ShortLinesNote id="checkout-stock-gate" note={shortNote(short)} />
+          ) : null}
           <button
             type="submit"
             className="button button-primary button-block"
-            aria-disabled={placing}
-            aria-describedby={problem || toFix.length > 0 ? 'checkout-problem' : undefined}
+            aria-disabled={placing || short.length > 0}
+            aria-describedby={
+              [
+                problem || toFix.length > 0 ? 'checkout-problem' : '',
+                short.length > 0 ? 'checkout-stock-gate' : '',
+              ]
+                .join(' ')
+                .trim() || undefined
+            }
           >
             {placing ? 'Placing order…' : 'Place order'}
           </button>

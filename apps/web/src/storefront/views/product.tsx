@@ -1,8 +1,9 @@
 import { useEffect, useState } from 'react';
 import type { Product } from '@cart/core';
+import { useCartSnapshot } from '@cart/react';
 import { Link } from '../../shared/link.tsx';
 import { useProduct } from '../catalog.ts';
-import { AddToCart } from '../components/add-to-cart.tsx';
+import { AddToCart, inCart } from '../components/add-to-cart.tsx';
 import { Problem } from '../components/problem.tsx';
 import { ProductPrice } from '../components/price.tsx';
 import { ProductArt } from '../components/product-art.tsx';
@@ -10,6 +11,7 @@ import { stockNote } from '../components/product-card.tsx';
 import { useRetryWhenBack } from '../connection.ts';
 import { pathOf } from '../routes.ts';
 import { useServices } from '../services.tsx';
+import { roomFor, stockOf } from '../stock.ts';
 import { NotFound } from './not-found.tsx';
 
 /** A product's page: picture, name, price, stock, description, quantity and "Add". */
@@ -55,10 +57,20 @@ export function ProductView({ productId }: { productId: string }) {
   );
 }
 
-function ProductDetail({ product }: { product: Product }) {
-  const [quantity, setQuantity] = useState(1);
+function ProductDetail({ product: read }: { product: Product }) {
+  const snapshot = useCartSnapshot();
+  // The stock as last heard (live events), and what the cart holds already.
+  const product = { ...read, stock: stockOf(snapshot, read) };
+  const lines = snapshot.cart?.lines ?? [];
+  const held = inCart(lines, product);
+  const [chosen, setQuantity] = useState(1);
   const note = stockNote(product);
-  const most = Math.min(product.maxPerOrder ?? 99, product.stock ?? 99, 99);
+  // Never more than the shop would take: the limit and the stock, less what is in the cart.
+  const most = Math.min(
+    roomFor(lines, product.id, null, 0, product.stock, product.maxPerOrder).most,
+    99,
+  );
+  const quantity = Math.max(1, Math.min(chosen, most));
   return (
     <article className="product" aria-labelledby="page-title">
       <ProductArt
@@ -80,8 +92,13 @@ function ProductDetail({ product }: { product: Product }) {
           {note ?? (product.stock === null ? 'In stock' : `${product.stock} in stock`)}
           {product.maxPerOrder !== null ? ` · at most ${product.maxPerOrder} per order` : ''}
         </p>
+        {held > 0 ? (
+          <p className="in-cart-note" data-testid="in-cart">
+            {held} in your cart
+          </p>
+        ) : null}
         {product.description ? <p className="product-description">{product.description}</p> : null}
-        {product.stock !== 0 ? (
+        {most > 0 ? (
           <div className="field quantity-field">
             <label htmlFor="quantity">Quantity</label>
             <select
@@ -89,7 +106,7 @@ function ProductDetail({ product }: { product: Product }) {
               value={quantity}
               onChange={(e) => setQuantity(Number(e.target.value))}
             >
-              {Array.from({ length: Math.max(1, most) }, (_, i) => i + 1).map((n) => (
+              {Array.from({ length: most }, (_, i) => i + 1).map((n) => (
                 <option key={n} value={n}>
                   {n}
                 </option>
