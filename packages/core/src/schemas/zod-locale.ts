@@ -7,5 +7,7 @@
  * locale the app chose (`z.config(z.locales.fr())`) is kept, as classic zod keeps it.
  */
 import * as z from 'zod/mini';
+// The one locale, by its own module: through `z.locales`, esbuild keeps every locale.
+import en from 'zod/v4/locales/en.js';
 
-if (!z.config().localeError) z.config(z.locales.en());
+if (!z.config().localeError) z.config(en());
