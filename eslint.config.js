@@ -6,6 +6,16 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/**
+ * Code a browser loads (core, the SDK and its React bindings) builds schemas with
+ * `zod/mini`: a classic zod schema carries every method (toJSONSchema among them), so one
+ * classic import brings most of classic zod back into the storefront's first load.
+ */
+const browserZod = {
+  name: 'zod',
+  message: "import * as z from 'zod/mini': classic zod keeps most of zod in a browser bundle",
+};
+
 export default tseslint.config(
   {
     ignores: [
@@ -34,13 +44,14 @@ export default tseslint.config(
       '@typescript-eslint/switch-exhaustiveness-check': 'error',
       eqeqeq: ['error', 'always'],
       'no-console': 'error',
-      // The `z` object of `import { z } from 'zod'` holds all of zod, so a bundler keeps it
-      // whole: the SDK's bundle doubles (bench/results/sdk-size-*.json).
+      // The `z` object of `import { z } from 'zod'` (or 'zod/mini') holds all of that zod,
+      // so a bundler keeps it whole: the SDK's bundle doubles (bench/results/sdk-size-*.json).
       'no-restricted-syntax': [
         'error',
         {
           selector: "ImportDeclaration[source.value=/^zod/] > ImportSpecifier[imported.name='z']",
-          message: "import * as z from 'zod': the named z keeps all of zod in a bundle",
+          message:
+            "import * as z from 'zod/mini' (or 'zod'): the named z keeps all of zod in a bundle",
         },
       ],
     },
@@ -66,6 +77,7 @@ export default tseslint.config(
               message: 'core depends on zod alone',
             },
           ],
+          paths: [browserZod],
         },
       ],
     },
@@ -113,6 +125,7 @@ export default tseslint.config(
             },
             ...extra,
           ],
+          paths: [browserZod],
         },
       ],
     },

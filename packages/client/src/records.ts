@@ -18,7 +18,7 @@ import {
   Product,
   type CartStatus,
 } from '@cart/core';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { PersistedState } from './storage.ts';
 
 /**
@@ -29,16 +29,20 @@ import type { PersistedState } from './storage.ts';
  */
 
 /** An Idempotency-Key, as the server accepts it. */
-const Key = z.string().regex(/^[\x21-\x7E]{1,255}$/, 'must be 1–255 visible ASCII characters');
+const Key = z
+  .string()
+  .check(z.regex(/^[\x21-\x7E]{1,255}$/, 'must be 1–255 visible ASCII characters'));
 
 /** A queue order key, compared as a string. */
-const OrderKey = z.string().min(1).max(1024);
+const OrderKey = z.string().check(z.minLength(1), z.maxLength(1024));
 
 /** The action as the shopper asked for it; its id lives on the record, not in it. */
-const QueuedAction = CartAction.refine((a) => a.actionId === undefined, {
-  message: 'the action id belongs on the record, not in the action',
-  path: ['actionId'],
-});
+const QueuedAction = CartAction.check(
+  z.refine((a) => a.actionId === undefined, {
+    message: 'the action id belongs on the record, not in the action',
+    path: ['actionId'],
+  }),
+);
 
 /**
  * The product facts an addLine record carries. A record written before products had
@@ -46,11 +50,12 @@ const QueuedAction = CartAction.refine((a) => a.actionId === undefined, {
  * product given without them (sold in the currency of `price` only; shipped), so an add
  * queued before an upgrade is still shown after it, and sent.
  */
-const QueuedProduct = z.preprocess(
-  (raw) =>
+const QueuedProduct = z.pipe(
+  z.transform((raw: unknown) =>
     isObject(raw) && !('prices' in raw) && !('requiresShipping' in raw) && 'price' in raw
       ? { ...raw, prices: [raw.price], requiresShipping: true }
       : raw,
+  ),
   Product,
 );
 
@@ -71,17 +76,17 @@ export const ActionRecord = z.strictObject({
   /** Order key: every tab sorts the queue by it, alike. Never empty. */
   seq: OrderKey,
   /** When it was queued (ms since the epoch). */
-  createdAt: z.number().min(0),
+  createdAt: z.number().check(z.minimum(0)),
   /**
    * For an addLine: the product's facts as the page showed them, kept with the action so
    * the line can be shown (named, priced) after a reload, before the server confirms it.
    */
-  product: QueuedProduct.optional(),
+  product: z.optional(QueuedProduct),
 });
 export type ActionRecord = z.infer<typeof ActionRecord>;
 
 /** The last cart the server confirmed, whose id must be the stored cart's. */
-const Confirmed = Cart.nullable();
+const Confirmed = z.nullable(Cart);
 
 /**
  * The cart this device works on. `none`: no cart yet (one is created on the first
@@ -98,18 +103,20 @@ export const StoredCart = z.discriminatedUnion('kind', [
        * The cart secret, in bearer mode only. In cookie mode (browsers) it lives in the
        * HttpOnly cookie and never reaches script or storage.
        */
-      token: z.string().min(1).nullable(),
+      token: z.nullable(z.string().check(z.minLength(1))),
       confirmed: Confirmed,
     })
-    .refine((c) => c.confirmed === null || c.confirmed.id === c.id, {
-      message: 'the confirmed cart is another cart',
-      path: ['confirmed'],
-    }),
+    .check(
+      z.refine((c) => c.confirmed === null || c.confirmed.id === c.id, {
+        message: 'the confirmed cart is another cart',
+        path: ['confirmed'],
+      }),
+    ),
 ]);
 export type StoredCart = z.infer<typeof StoredCart>;
 
 /** Optimistic line id (`tmp_<actionId>`) → the server's line id, or null if it did not survive. */
-const LineIds = z.record(z.string(), Id.nullable());
+const LineIds = z.record(z.string(), z.nullable(Id));
 
 export const META_VERSION = 2;
 
@@ -126,19 +133,19 @@ export const MetaRecord = z.strictObject({
    * the queued actions it includes (actions queued later are held back until it ends),
    * and the cart version the shopper saw (sent as If-Match), when known.
    */
-  checkout: z
-    .strictObject({
+  checkout: z.nullable(
+    z.strictObject({
       key: Key,
-      actionIds: z.array(ActionId).max(10_000),
-      version: z.int().min(1).nullable(),
-    })
-    .nullable(),
+      actionIds: z.array(ActionId).check(z.maxLength(10_000)),
+      version: z.nullable(z.int().check(z.minimum(1))),
+    }),
+  ),
   /** The idempotency key of a cart creation not answered yet. */
-  createKey: Key.nullable(),
+  createKey: z.nullable(Key),
   /** The last order-key time issued (ms): order keys never go backwards, whatever the wall clock does. */
-  clock: z.number().min(0),
+  clock: z.number().check(z.minimum(0)),
   /** The order the last checkout made, to show after a reload. */
-  lastOrder: CheckoutResult.nullable(),
+  lastOrder: z.nullable(CheckoutResult),
 });
 export type MetaRecord = z.infer<typeof MetaRecord>;
 
@@ -147,12 +154,12 @@ export type MetaRecord = z.infer<typeof MetaRecord>;
  * is checked apart (see `salvage`); `attempts` is dropped unread.
  */
 const MetaV1 = z.strictObject({
-  cartId: Id.nullable(),
-  token: z.string().min(1).nullable(),
+  cartId: z.nullable(Id),
+  token: z.nullable(z.string().check(z.minLength(1))),
   confirmed: z.unknown(),
   lineIds: LineIds,
   attempts: z.array(z.unknown()),
-  checkoutKey: Key.nullable(),
+  checkoutKey: z.nullable(Key),
 });
 
 /** A record this bundle cannot use, kept aside (never thrown on) so the store can report it. */
@@ -331,7 +338,7 @@ function kindOf(status: CartStatus | undefined): 'active' | 'closed' | 'expired'
  * device forget its cart and token.
  */
 function salvage<T>(
-  schema: z.ZodType<T>,
+  schema: z.ZodMiniType<T>,
   raw: unknown,
   refetchable: readonly (readonly string[])[],
   setAside: SetAside[],

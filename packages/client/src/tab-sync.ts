@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { AppliedDiscount, CheckoutResult, ErrorCodeSchema } from '@cart/core';
 import type { CartErrorReport, SyncStatus } from './cart-snapshot.ts';
 import type { LineIdMap, PendingAction } from './outbox.ts';
@@ -75,36 +75,36 @@ const Report = z.looseObject({
   message: z.string(),
   detail: z.string(),
   errors: z.array(z.looseObject({ path: z.string(), message: z.string() })),
-  actionId: z.string().nullable(),
+  actionId: z.nullable(z.string()),
   source: z.enum(['local', 'server']),
   retryable: z.boolean(),
   at: z.number(),
   // A hint for the page only: terms a tab of another version sends that cannot be read
   // are dropped rather than the whole report.
-  discount: AppliedDiscount.optional().catch(undefined),
+  discount: z.catch(z.optional(AppliedDiscount), undefined),
 });
 
 const Shared = z.looseObject({
   cart: StoredCart,
   outbox: z.array(z.unknown()),
-  lineIds: z.record(z.string(), z.string().nullable()),
+  lineIds: z.record(z.string(), z.nullable(z.string())),
   clock: z.number(),
-  settled: z.array(z.object({ actionId: z.string(), report: Report.nullable() })),
-  lastError: Report.nullable(),
-  lastOrder: CheckoutResult.nullable(),
+  settled: z.array(z.object({ actionId: z.string(), report: z.nullable(Report) })),
+  lastError: z.nullable(Report),
+  lastOrder: z.nullable(CheckoutResult),
   status: z.enum(['idle', 'loading', 'syncing', 'offline', 'error']),
   sync: z.looseObject({ kind: z.enum(['idle', 'sending', 'checking-out', 'waiting']) }),
-  taxRateBps: z.int().min(0).nullable(),
+  taxRateBps: z.nullable(z.int().check(z.minimum(0))),
   // Added within TAB_PROTOCOL 2: a tab of the previous version leaves it out, and only
   // knew tax-exclusive prices.
-  taxInclusive: z.boolean().default(false),
+  taxInclusive: z._default(z.boolean(), false),
   // Added within TAB_PROTOCOL 2 too: a tab of the previous version shares no levels.
-  stock: z.record(z.string(), z.int().min(0).nullable()).default({}),
+  stock: z._default(z.record(z.string(), z.nullable(z.int().check(z.minimum(0)))), {}),
 });
 
 const Call = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal(['retry', 'new', 'create', 'checkout']) }),
-  z.object({ kind: z.literal('load'), cartId: z.string(), token: z.string().nullable() }),
+  z.object({ kind: z.literal('load'), cartId: z.string(), token: z.nullable(z.string()) }),
   z.object({ kind: z.literal('adopt'), cartId: z.string(), token: z.string() }),
 ]);
 
@@ -141,7 +141,7 @@ export function readTabMessage(raw: unknown): TabMessage | null {
       }
       case 'reply': {
         const id = any['id'];
-        const report = Report.nullable().safeParse(any['report'] ?? null);
+        const report = z.nullable(Report).safeParse(any['report'] ?? null);
         if (typeof id !== 'string' || typeof any['ok'] !== 'boolean' || !report.success)
           return null;
         return {

@@ -1,4 +1,4 @@
-import type * as z from 'zod';
+import type * as z from 'zod/mini';
 
 /**
  * Reads a server's answer with core's strict schemas, tolerating what a newer server may
@@ -11,7 +11,7 @@ import type * as z from 'zod';
 
 /** What the SDK needs of a zod schema. */
 export interface Schema<T> {
-  safeParse(value: unknown): z.ZodSafeParseResult<T>;
+  safeParse(value: unknown): z.core.util.SafeParseResult<T>;
 }
 
 /**
@@ -20,7 +20,7 @@ export interface Schema<T> {
  */
 const MAX_PASSES = 4;
 
-export function readTolerant<T>(schema: Schema<T>, value: unknown): z.ZodSafeParseResult<T> {
+export function readTolerant<T>(schema: Schema<T>, value: unknown): z.core.util.SafeParseResult<T> {
   let parsed = schema.safeParse(value);
   let copy: unknown = null;
   for (let pass = 0; pass < MAX_PASSES && !parsed.success; pass++) {

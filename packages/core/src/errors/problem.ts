@@ -1,4 +1,5 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import '../schemas/zod-locale.ts';
 import { AppliedDiscount } from '../schemas/cart.ts';
 import { ActionId } from '../schemas/common.ts';
 import { ERROR_CODES, type ErrorCode } from './catalog.ts';
@@ -14,9 +15,13 @@ export const PROBLEM_LIMITS = { text: 512, detail: 2000, instance: 2048, errors:
 export const FieldError = z.strictObject({
   path: z
     .string()
-    .max(PROBLEM_LIMITS.text)
-    .describe('Where the problem is, e.g. "/actions/0/quantity" (a JSON Pointer into the request)'),
-  message: z.string().max(PROBLEM_LIMITS.text),
+    .check(
+      z.maxLength(PROBLEM_LIMITS.text),
+      z.describe(
+        'Where the problem is, e.g. "/actions/0/quantity" (a JSON Pointer into the request)',
+      ),
+    ),
+  message: z.string().check(z.maxLength(PROBLEM_LIMITS.text)),
 });
 export type FieldError = z.infer<typeof FieldError>;
 
@@ -29,20 +34,28 @@ export type FieldError = z.infer<typeof FieldError>;
  * when it was refused only for now: below its minimum subtotal, or not combinable).
  */
 export const Problem = z.looseObject({
-  type: z.string().max(PROBLEM_LIMITS.text),
-  title: z.string().max(PROBLEM_LIMITS.text),
-  status: z.int().min(400).max(599),
-  detail: z.string().max(PROBLEM_LIMITS.detail),
+  type: z.string().check(z.maxLength(PROBLEM_LIMITS.text)),
+  title: z.string().check(z.maxLength(PROBLEM_LIMITS.text)),
+  status: z.int().check(z.minimum(400), z.maximum(599)),
+  detail: z.string().check(z.maxLength(PROBLEM_LIMITS.detail)),
   code: ErrorCodeSchema,
-  instance: z.string().max(PROBLEM_LIMITS.instance).optional(),
-  requestId: z.string().max(128).optional(),
-  errors: z.array(FieldError).max(PROBLEM_LIMITS.errors).optional(),
-  actionId: ActionId.optional().describe(
-    'The `actionId` of the action the change was refused for, when one action was the cause and it carried an id',
-  ),
-  discount: AppliedDiscount.optional().describe(
-    'On DISCOUNT_INVALID for a code that exists but is refused for now (the cart is below its minimum subtotal, or it cannot be combined with the codes on the cart): its public terms, so a client can show how much more the cart needs or which code saves more',
-  ),
+  instance: z.optional(z.string().check(z.maxLength(PROBLEM_LIMITS.instance))),
+  requestId: z.optional(z.string().check(z.maxLength(128))),
+  errors: z.optional(z.array(FieldError).check(z.maxLength(PROBLEM_LIMITS.errors))),
+  actionId: z
+    .optional(ActionId)
+    .check(
+      z.describe(
+        'The `actionId` of the action the change was refused for, when one action was the cause and it carried an id',
+      ),
+    ),
+  discount: z
+    .optional(AppliedDiscount)
+    .check(
+      z.describe(
+        'On DISCOUNT_INVALID for a code that exists but is refused for now (the cart is below its minimum subtotal, or it cannot be combined with the codes on the cart): its public terms, so a client can show how much more the cart needs or which code saves more',
+      ),
+    ),
 });
 export type Problem = z.infer<typeof Problem>;
 

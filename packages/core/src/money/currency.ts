@@ -1,4 +1,5 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import '../schemas/zod-locale.ts';
 
 /**
  * ISO 4217 currencies this service prices in, with their minor-unit exponent
@@ -49,7 +50,7 @@ export const CurrencyCode = z
       ...(keyof typeof CURRENCY_EXPONENTS)[],
     ],
   )
-  .describe('ISO 4217 currency code');
+  .check(z.describe('ISO 4217 currency code'));
 export type CurrencyCode = z.infer<typeof CurrencyCode>;
 
 /** Number of minor-unit digits of a currency (2 for USD, 0 for JPY, 3 for KWD). */

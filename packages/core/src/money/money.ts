@@ -1,4 +1,5 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import '../schemas/zod-locale.ts';
 import { CurrencyCode, currencyExponent } from './currency.ts';
 
 /**
@@ -9,9 +10,11 @@ import { CurrencyCode, currencyExponent } from './currency.ts';
 export const Money = z.strictObject({
   amount: z
     .int()
-    .min(0)
-    .max(Number.MAX_SAFE_INTEGER)
-    .describe('Integer amount in minor units (cents for USD)'),
+    .check(
+      z.minimum(0),
+      z.maximum(Number.MAX_SAFE_INTEGER),
+      z.describe('Integer amount in minor units (cents for USD)'),
+    ),
   currency: CurrencyCode,
 });
 export type Money = z.infer<typeof Money>;

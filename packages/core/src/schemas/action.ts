@@ -1,4 +1,5 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import './zod-locale.ts';
 import { ActionId, Attributes, Email, Id, LIMITS, multiLineText } from './common.ts';
 import { DiscountCode } from './discount.ts';
 import { CountryCode } from './country.ts';
@@ -7,19 +8,21 @@ import { Address } from './region.ts';
 /** Quantities a request may carry at all; the cart limits (999 by default) apply after. */
 export const MAX_REQUEST_QUANTITY = 1_000_000;
 
-const actionId = { actionId: ActionId.optional() };
+const actionId = { actionId: z.optional(ActionId) };
 
 export const AddLineAction = z.strictObject({
   type: z.literal('addLine'),
   productId: Id,
-  quantity: z.int().min(1).max(MAX_REQUEST_QUANTITY),
-  attributes: Attributes.optional(),
+  quantity: z.int().check(z.minimum(1), z.maximum(MAX_REQUEST_QUANTITY)),
+  attributes: z.optional(Attributes),
   ...actionId,
 });
 export const SetLineQuantityAction = z.strictObject({
   type: z.literal('setLineQuantity'),
   lineId: Id,
-  quantity: z.int().min(0).max(MAX_REQUEST_QUANTITY).describe('0 removes the line'),
+  quantity: z
+    .int()
+    .check(z.minimum(0), z.maximum(MAX_REQUEST_QUANTITY), z.describe('0 removes the line')),
   ...actionId,
 });
 export const RemoveLineAction = z.strictObject({
@@ -44,27 +47,29 @@ export const SetNoteAction = z.strictObject({
 });
 export const SetEmailAction = z.strictObject({
   type: z.literal('setEmail'),
-  email: Email.nullable().describe('null clears it'),
+  email: z.nullable(Email).check(z.describe('null clears it')),
   ...actionId,
 });
 export const ClearAction = z.strictObject({ type: z.literal('clear'), ...actionId });
 export const SetCountryAction = z.strictObject({
   type: z.literal('setCountry'),
-  country: CountryCode.describe(
-    "Moves the cart to the country's region: its currency, tax and prices follow",
+  country: CountryCode.check(
+    z.describe("Moves the cart to the country's region: its currency, tax and prices follow"),
   ),
   ...actionId,
 });
 export const SetShippingAddressAction = z.strictObject({
   type: z.literal('setShippingAddress'),
-  address: Address.nullable().describe(
-    'null clears it; its country moves the cart as setCountry does',
-  ),
+  address: z
+    .nullable(Address)
+    .check(z.describe('null clears it; its country moves the cart as setCountry does')),
   ...actionId,
 });
 export const SetShippingOptionAction = z.strictObject({
   type: z.literal('setShippingOption'),
-  shippingOptionId: Id.nullable().describe("An option of the cart's region; null clears it"),
+  shippingOptionId: z
+    .nullable(Id)
+    .check(z.describe("An option of the cart's region; null clears it")),
   ...actionId,
 });
 
@@ -91,30 +96,32 @@ export type SetLineQuantityAction = z.infer<typeof SetLineQuantityAction>;
 export const DEFAULT_MAX_BATCH = 100;
 
 export const ActionBatch = z.strictObject({
-  actions: z.array(CartAction).min(1).max(1000, 'at most 1000 actions'),
+  actions: z.array(CartAction).check(z.minLength(1), z.maxLength(1000, 'at most 1000 actions')),
 });
 export type ActionBatch = z.infer<typeof ActionBatch>;
 
 // Bodies of the single-purpose endpoints: the same actions without `type`.
-export const AddLineBody = AddLineAction.omit({ type: true, actionId: true });
+export const AddLineBody = z.omit(AddLineAction, { type: true, actionId: true });
 export const SetLineQuantityBody = z.strictObject({
   quantity: SetLineQuantityAction.shape.quantity,
 });
 export const ApplyDiscountBody = z.strictObject({ code: DiscountCode });
 export const UpdateCartBody = z
   .strictObject({
-    note: SetNoteAction.shape.note.optional(),
-    email: SetEmailAction.shape.email.optional(),
-    country: SetCountryAction.shape.country.optional(),
-    shippingAddress: SetShippingAddressAction.shape.address.optional(),
+    note: z.optional(SetNoteAction.shape.note),
+    email: z.optional(SetEmailAction.shape.email),
+    country: z.optional(SetCountryAction.shape.country),
+    shippingAddress: z.optional(SetShippingAddressAction.shape.address),
   })
-  .refine((b) => Object.values(b).some((v) => v !== undefined), {
-    message: 'give at least one of note, email, country and shippingAddress',
-  });
+  .check(
+    z.refine((b) => Object.values(b).some((v) => v !== undefined), {
+      message: 'give at least one of note, email, country and shippingAddress',
+    }),
+  );
 export const SetShippingOptionBody = z.strictObject({
   shippingOptionId: SetShippingOptionAction.shape.shippingOptionId,
 });
 export const MergeBody = z.strictObject({
   sourceCartId: Id,
-  sourceToken: z.string().min(1).max(128),
+  sourceToken: z.string().check(z.minLength(1), z.maxLength(128)),
 });

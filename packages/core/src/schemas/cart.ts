@@ -1,4 +1,5 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import './zod-locale.ts';
 import { CurrencyCode } from '../money/currency.ts';
 import { Money } from '../money/money.ts';
 import { ActionId, Id, LIMITS, Timestamp } from './common.ts';
@@ -19,18 +20,17 @@ export const LineState = z.strictObject({
   id: Id,
   productId: Id,
   sku: Sku,
-  name: z.string().max(200),
-  quantity: z.int().min(1),
+  name: z.string().check(z.maxLength(200)),
+  quantity: z.int().check(z.minimum(1)),
   unitPrice: Money,
   // A default, so a line stored before shipping existed reads as not shipped, like its
   // product (migration 007): such an order never needed an address or an option.
   requiresShipping: z
-    .boolean()
-    .default(false)
-    .describe("The product's requiresShipping when the line was added"),
+    ._default(z.boolean(), false)
+    .check(z.describe("The product's requiresShipping when the line was added")),
   attributes: z.record(
-    z.string().max(LIMITS.attributeKeyLength),
-    z.string().max(LIMITS.attributeValueLength),
+    z.string().check(z.maxLength(LIMITS.attributeKeyLength)),
+    z.string().check(z.maxLength(LIMITS.attributeValueLength)),
   ),
 });
 export type LineState = z.infer<typeof LineState>;
@@ -39,11 +39,11 @@ export type LineState = z.infer<typeof LineState>;
 export const AppliedDiscount = z.strictObject({
   code: DiscountCode,
   kind: DiscountKind,
-  value: z.int().min(1),
-  minSubtotal: z.int().min(0).nullable(),
+  value: z.int().check(z.minimum(1)),
+  minSubtotal: z.nullable(z.int().check(z.minimum(0))),
   combinable: z.boolean(),
   // A default, so a code applied before codes had a currency reads as having none.
-  currency: CurrencyCode.nullable().default(null),
+  currency: z._default(z.nullable(CurrencyCode), null),
 });
 export type AppliedDiscount = z.infer<typeof AppliedDiscount>;
 
@@ -58,42 +58,49 @@ export const APPLIED_ACTION_WINDOW = 100;
 
 const cartStateShape = {
   id: Id,
-  version: z.int().min(1).describe('+1 on every accepted change; also the ETag'),
+  version: z.int().check(z.minimum(1), z.describe('+1 on every accepted change; also the ETag')),
   status: CartStatus,
-  regionId: Id.describe('The region the cart is priced in: its currency, tax and shipping'),
-  currency: CurrencyCode.describe("The region's currency: every amount of the cart is in it"),
+  regionId: Id.check(
+    z.describe('The region the cart is priced in: its currency, tax and shipping'),
+  ),
+  currency: CurrencyCode.check(
+    z.describe("The region's currency: every amount of the cart is in it"),
+  ),
   // Defaults, so a cart stored before regions existed reads as having chosen nothing.
-  country: CountryCode.nullable()
-    .default(null)
-    .describe('The country the shopper chose (or their address is in), or null: none yet'),
-  shippingAddress: Address.nullable().default(null),
-  shippingOption: AppliedShippingOption.nullable()
-    .default(null)
-    .describe('The shipping option chosen, with the terms it was chosen at, or null'),
+  country: z
+    ._default(z.nullable(CountryCode), null)
+    .check(z.describe('The country the shopper chose (or their address is in), or null: none yet')),
+  shippingAddress: z._default(z.nullable(Address), null),
+  shippingOption: z
+    ._default(z.nullable(AppliedShippingOption), null)
+    .check(z.describe('The shipping option chosen, with the terms it was chosen at, or null')),
   // The region's tax rule as of the cart's last move (or creation): like a line's unit
   // price, a snapshot, so an edit of the region never changes a cart silently; checkout
   // compares it with the region's and re-prices (PRICES_CHANGED) when they differ.
   taxRateBps: z
     .int()
-    .min(0)
-    .max(10_000)
-    .describe("The tax rate this cart is priced with (its region's), in basis points"),
+    .check(
+      z.minimum(0),
+      z.maximum(10_000),
+      z.describe("The tax rate this cart is priced with (its region's), in basis points"),
+    ),
   taxInclusive: z
     .boolean()
-    .describe('Whether prices include tax: taxTotal is then the tax the total contains'),
+    .check(z.describe('Whether prices include tax: taxTotal is then the tax the total contains')),
   lines: z.array(LineState),
   discounts: z.array(AppliedDiscount),
-  note: z.string().max(LIMITS.noteLength),
-  email: z.string().max(254).nullable(),
+  note: z.string().check(z.maxLength(LIMITS.noteLength)),
+  email: z.nullable(z.string().check(z.maxLength(254))),
   createdAt: Timestamp,
   updatedAt: Timestamp,
   expiresAt: Timestamp,
   // A default, so a cart stored before the window existed reads as having reported none.
   appliedActionIds: z
-    .array(ActionId)
-    .default([])
-    .describe(
-      'Ids of the most recent actions applied to this cart, oldest first (at least the last APPLIED_ACTION_WINDOW, and every id of the latest change)',
+    ._default(z.array(ActionId), [])
+    .check(
+      z.describe(
+        'Ids of the most recent actions applied to this cart, oldest first (at least the last APPLIED_ACTION_WINDOW, and every id of the latest change)',
+      ),
     ),
 };
 
@@ -101,16 +108,16 @@ const cartStateShape = {
 export const CartState = z.strictObject(cartStateShape);
 export type CartState = z.infer<typeof CartState>;
 
-export const Line = LineState.extend({
-  subtotal: Money.describe('unitPrice × quantity, before discounts'),
-  discountTotal: Money.describe("This line's share of the cart's discounts"),
-  total: Money.describe('subtotal − discountTotal'),
+export const Line = z.extend(LineState, {
+  subtotal: Money.check(z.describe('unitPrice × quantity, before discounts')),
+  discountTotal: Money.check(z.describe("This line's share of the cart's discounts")),
+  total: Money.check(z.describe('subtotal − discountTotal')),
 });
 export type Line = z.infer<typeof Line>;
 
-export const CartDiscount = AppliedDiscount.extend({
-  amount: Money.describe('What this code takes off now'),
-  applicable: z.boolean().describe('False while the cart is below the minimum subtotal'),
+export const CartDiscount = z.extend(AppliedDiscount, {
+  amount: Money.check(z.describe('What this code takes off now')),
+  applicable: z.boolean().check(z.describe('False while the cart is below the minimum subtotal')),
 });
 export type CartDiscount = z.infer<typeof CartDiscount>;
 
@@ -119,26 +126,34 @@ export const Cart = z.strictObject({
   ...cartStateShape,
   lines: z.array(Line),
   discounts: z.array(CartDiscount),
-  itemCount: z.int().min(0).describe('Σ line quantities'),
-  subtotal: Money.describe('Σ unitPrice × quantity'),
+  itemCount: z.int().check(z.minimum(0), z.describe('Σ line quantities')),
+  subtotal: Money.check(z.describe('Σ unitPrice × quantity')),
   discountTotal: Money,
-  shippingTotal: Money.describe(
-    "The chosen option's cost: 0 with no option, with no line to ship, or once the option is free",
+  shippingTotal: Money.check(
+    z.describe(
+      "The chosen option's cost: 0 with no option, with no line to ship, or once the option is free",
+    ),
   ),
-  taxTotal: Money.describe(
-    'Tax on subtotal − discountTotal (+ shippingTotal when the option is taxable), rounded half to even: added to the total, or contained in it when taxInclusive',
+  taxTotal: Money.check(
+    z.describe(
+      'Tax on subtotal − discountTotal (+ shippingTotal when the option is taxable), rounded half to even: added to the total, or contained in it when taxInclusive',
+    ),
   ),
-  total: Money.describe('subtotal − discountTotal + shippingTotal, + taxTotal unless taxInclusive'),
-  shippingOptionId: Id.nullable().describe('shippingOption.id, or null'),
+  total: Money.check(
+    z.describe('subtotal − discountTotal + shippingTotal, + taxTotal unless taxInclusive'),
+  ),
+  shippingOptionId: z.nullable(Id).check(z.describe('shippingOption.id, or null')),
 });
 export type Cart = z.infer<typeof Cart>;
 
 /** `POST /api/carts` answers the cart plus its secret token, shown this one time only. */
-export const CreatedCart = Cart.extend({
+export const CreatedCart = z.extend(Cart, {
   token: z
     .string()
-    .max(128)
-    .describe('The cart secret: send as `Authorization: Bearer <token>`. Shown only once.'),
+    .check(
+      z.maxLength(128),
+      z.describe('The cart secret: send as `Authorization: Bearer <token>`. Shown only once.'),
+    ),
 });
 export type CreatedCart = z.infer<typeof CreatedCart>;
 
@@ -146,10 +161,12 @@ export const CheckoutResult = z.strictObject({
   orderId: Id,
   orderNumber: z
     .int()
-    .min(1)
-    .max(Number.MAX_SAFE_INTEGER)
-    .describe(
-      'The order number people read and quote: unique and increasing, not necessarily without gaps',
+    .check(
+      z.minimum(1),
+      z.maximum(Number.MAX_SAFE_INTEGER),
+      z.describe(
+        'The order number people read and quote: unique and increasing, not necessarily without gaps',
+      ),
     ),
   cart: Cart,
 });

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import type * as z from 'zod';
+import type * as z from 'zod/mini';
 import { BIDI, simpleEmailArb } from '../../test/support/arbitraries.ts';
 import {
   ActionId,
@@ -210,7 +210,7 @@ describe('identifiers and timestamps', () => {
 
 describe('refusals say why in words', () => {
   /** The words of the first problem found: for a record key, the key's own. */
-  const refusal = (schema: z.ZodType, value: unknown) => {
+  const refusal = (schema: z.ZodMiniType, value: unknown) => {
     const issue = schema.safeParse(value).error?.issues[0];
     return issue?.code === 'invalid_key' ? issue.issues[0]?.message : issue?.message;
   };

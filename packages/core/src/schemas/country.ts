@@ -1,4 +1,5 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import './zod-locale.ts';
 
 /**
  * The officially assigned ISO 3166-1 alpha-2 codes (249). Reserved and retired codes
@@ -260,5 +261,5 @@ export const CountryCode = z
   .enum(COUNTRY_CODES, {
     error: 'must be an ISO 3166-1 alpha-2 country code in capitals, such as US or GB',
   })
-  .describe('ISO 3166-1 alpha-2 country code, in capitals');
+  .check(z.describe('ISO 3166-1 alpha-2 country code, in capitals'));
 export type CountryCode = z.infer<typeof CountryCode>;

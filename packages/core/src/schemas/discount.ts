@@ -1,4 +1,5 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import './zod-locale.ts';
 import { CurrencyCode } from '../money/currency.ts';
 import { InstantInput, Timestamp } from './common.ts';
 
@@ -7,11 +8,11 @@ import { InstantInput, Timestamp } from './common.ts';
  * Upper-cased with `overwrite`, not `transform`: the type stays a plain string, so every
  * schema holding a code (Cart, CartAction…) still converts to JSON Schema for OpenAPI.
  */
-export const DiscountCode = z
-  .string()
-  .trim()
-  .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1–64 letters, digits, "_" or "-"')
-  .overwrite((s) => s.toUpperCase());
+export const DiscountCode = z.string().check(
+  z.trim(),
+  z.regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1–64 letters, digits, "_" or "-"'),
+  z.overwrite((s) => s.toUpperCase()),
+);
 export type DiscountCode = z.infer<typeof DiscountCode>;
 
 export const DiscountKind = z.enum(['percent', 'fixed']);
@@ -22,25 +23,27 @@ const discountShape = {
   kind: DiscountKind,
   value: z
     .int()
-    .min(1)
-    .max(Number.MAX_SAFE_INTEGER)
-    .describe('percent: basis points 1–10000 (1000 = 10%); fixed: minor units of `currency`'),
+    .check(
+      z.minimum(1),
+      z.maximum(Number.MAX_SAFE_INTEGER),
+      z.describe('percent: basis points 1–10000 (1000 = 10%); fixed: minor units of `currency`'),
+    ),
   minSubtotal: z
-    .int()
-    .min(0)
-    .max(Number.MAX_SAFE_INTEGER)
-    .nullable()
-    .describe('Smallest subtotal (minor units) the code applies to, or null'),
+    .nullable(z.int().check(z.minimum(0), z.maximum(Number.MAX_SAFE_INTEGER)))
+    .check(z.describe('Smallest subtotal (minor units) the code applies to, or null')),
   usageLimit: z
-    .int()
-    .min(1)
-    .max(1_000_000_000)
-    .nullable()
-    .describe('Checkouts that may use the code, or null for unlimited'),
-  combinable: z.boolean().describe('Whether the code may be combined with other codes on one cart'),
-  currency: CurrencyCode.nullable().describe(
-    'The currency of a fixed value and of the minimum subtotal: the code applies only to carts in it. Null: a percent code with no minimum, for carts in any currency',
-  ),
+    .nullable(z.int().check(z.minimum(1), z.maximum(1_000_000_000)))
+    .check(z.describe('Checkouts that may use the code, or null for unlimited')),
+  combinable: z
+    .boolean()
+    .check(z.describe('Whether the code may be combined with other codes on one cart')),
+  currency: z
+    .nullable(CurrencyCode)
+    .check(
+      z.describe(
+        'The currency of a fixed value and of the minimum subtotal: the code applies only to carts in it. Null: a percent code with no minimum, for carts in any currency',
+      ),
+    ),
 };
 
 /** A fixed value or a minimum subtotal is an amount, so it needs a currency. */
@@ -63,16 +66,18 @@ const windowOrdered = (d: { startsAt: string | null; endsAt: string | null }) =>
 export const Discount = z
   .strictObject({
     ...discountShape,
-    startsAt: Timestamp.nullable().describe('Valid from (inclusive), or null: no bound'),
-    endsAt: Timestamp.nullable().describe('Valid until (exclusive), or null: no bound'),
-    timesUsed: z.int().min(0).describe('Checkouts that used the code so far'),
+    startsAt: z.nullable(Timestamp).check(z.describe('Valid from (inclusive), or null: no bound')),
+    endsAt: z.nullable(Timestamp).check(z.describe('Valid until (exclusive), or null: no bound')),
+    timesUsed: z.int().check(z.minimum(0), z.describe('Checkouts that used the code so far')),
   })
-  .refine(percentInRange, {
-    message: 'a percent value is basis points, at most 10000',
-    path: ['value'],
-  })
-  .refine(windowOrdered, { message: 'endsAt must be after startsAt', path: ['endsAt'] })
-  .refine(currencyWhereNeeded, currencyIssue);
+  .check(
+    z.refine(percentInRange, {
+      message: 'a percent value is basis points, at most 10000',
+      path: ['value'],
+    }),
+    z.refine(windowOrdered, { message: 'endsAt must be after startsAt', path: ['endsAt'] }),
+    z.refine(currencyWhereNeeded, currencyIssue),
+  );
 export type Discount = z.infer<typeof Discount>;
 
 /**
@@ -82,17 +87,19 @@ export type Discount = z.infer<typeof Discount>;
 export const DiscountInput = z
   .strictObject({
     ...discountShape,
-    currency: discountShape.currency.optional(),
-    startsAt: InstantInput.nullable().default(null),
-    endsAt: InstantInput.nullable().default(null),
-    minSubtotal: discountShape.minSubtotal.default(null),
-    usageLimit: discountShape.usageLimit.default(null),
-    combinable: discountShape.combinable.default(true),
+    currency: z.optional(discountShape.currency),
+    startsAt: z._default(z.nullable(InstantInput), null),
+    endsAt: z._default(z.nullable(InstantInput), null),
+    minSubtotal: z._default(discountShape.minSubtotal, null),
+    usageLimit: z._default(discountShape.usageLimit, null),
+    combinable: z._default(discountShape.combinable, true),
   })
-  .refine(percentInRange, {
-    message: 'a percent value is basis points, at most 10000',
-    path: ['value'],
-  })
-  .refine(windowOrdered, { message: 'endsAt must be after startsAt', path: ['endsAt'] })
-  .refine(currencyWhereNeeded, currencyIssue);
+  .check(
+    z.refine(percentInRange, {
+      message: 'a percent value is basis points, at most 10000',
+      path: ['value'],
+    }),
+    z.refine(windowOrdered, { message: 'endsAt must be after startsAt', path: ['endsAt'] }),
+    z.refine(currencyWhereNeeded, currencyIssue),
+  );
 export type DiscountInput = z.infer<typeof DiscountInput>;

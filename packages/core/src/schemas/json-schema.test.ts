@@ -1,13 +1,13 @@
 import { describe, it, expect } from 'vitest';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import * as core from '../index.ts';
 
 // OpenAPI is generated from these schemas (STYLE.md), so each must convert to JSON
 // Schema: as a request (input) and, except query parameters, as a response (output).
 const INPUT_ONLY = new Set(['PageLimit']);
-const schemas: [string, z.ZodType][] = [];
+const schemas: [string, z.ZodMiniType][] = [];
 for (const [name, value] of Object.entries(core) as [string, unknown][]) {
-  if (value instanceof z.ZodType) schemas.push([name, value]);
+  if (value instanceof z.ZodMiniType) schemas.push([name, value]);
 }
 
 describe('every exported schema converts to JSON Schema', () => {

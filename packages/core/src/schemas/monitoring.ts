@@ -1,4 +1,5 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import './zod-locale.ts';
 import type { ErrorCode } from '../errors/catalog.ts';
 import { ErrorCodeSchema } from '../errors/problem.ts';
 import { CurrencyCode } from '../money/currency.ts';
@@ -29,47 +30,47 @@ export const ERROR_GROUP_LIMITS = {
 } as const;
 
 export const ErrorGroupSummary = z.strictObject({
-  fingerprint: z.string().regex(/^[a-f0-9]{16,64}$/),
+  fingerprint: z.string().check(z.regex(/^[a-f0-9]{16,64}$/)),
   source: ErrorSource,
-  errorClass: z.string().max(ERROR_GROUP_LIMITS.errorClass),
-  message: z.string().max(ERROR_GROUP_LIMITS.message),
+  errorClass: z.string().check(z.maxLength(ERROR_GROUP_LIMITS.errorClass)),
+  message: z.string().check(z.maxLength(ERROR_GROUP_LIMITS.message)),
   /** Route template (`POST /api/carts/:cartId/lines`) or, for the browser, the page path. */
-  route: z.string().max(ERROR_GROUP_LIMITS.route),
+  route: z.string().check(z.maxLength(ERROR_GROUP_LIMITS.route)),
   /** `file:line` of the top application frame, or "" when none was found. */
-  topFrame: z.string().max(ERROR_GROUP_LIMITS.topFrame),
-  count: z.int().min(1),
+  topFrame: z.string().check(z.maxLength(ERROR_GROUP_LIMITS.topFrame)),
+  count: z.int().check(z.minimum(1)),
   firstSeen: Timestamp,
   lastSeen: Timestamp,
   /** The request id of the latest occurrence, to find its log lines. */
-  sampleRequestId: z.string().max(128).nullable(),
+  sampleRequestId: z.nullable(z.string().check(z.maxLength(128))),
 });
 export type ErrorGroupSummary = z.infer<typeof ErrorGroupSummary>;
 
 /** A group with the stack of its latest occurrence (admin only: never sent to a shopper). */
-export const ErrorGroup = ErrorGroupSummary.extend({
-  stack: z.string().max(ERROR_GROUP_LIMITS.stack),
+export const ErrorGroup = z.extend(ErrorGroupSummary, {
+  stack: z.string().check(z.maxLength(ERROR_GROUP_LIMITS.stack)),
 });
 export type ErrorGroup = z.infer<typeof ErrorGroup>;
 
 export const ErrorGroupPage = z.strictObject({
-  items: z.array(ErrorGroupSummary).max(100),
-  nextCursor: z.string().max(128).nullable(),
+  items: z.array(ErrorGroupSummary).check(z.maxLength(100)),
+  nextCursor: z.nullable(z.string().check(z.maxLength(128))),
 });
 export type ErrorGroupPage = z.infer<typeof ErrorGroupPage>;
 
 /** What the web app sends to `POST /api/client-errors` when it catches an error. */
 export const ClientErrorReport = z.strictObject({
-  errorClass: z
-    .string()
-    .regex(/^[A-Za-z_$][A-Za-z0-9_$.]{0,63}$/, 'must be an error class name')
-    .default('Error'),
-  message: z.string().max(1000, 'must be at most 1000 characters'),
-  stack: z.string().max(8000, 'must be at most 8000 characters').default(''),
+  errorClass: z._default(
+    z.string().check(z.regex(/^[A-Za-z_$][A-Za-z0-9_$.]{0,63}$/, 'must be an error class name')),
+    'Error',
+  ),
+  message: z.string().check(z.maxLength(1000, 'must be at most 1000 characters')),
+  stack: z._default(z.string().check(z.maxLength(8000, 'must be at most 8000 characters')), ''),
   /** The page's path (no query string), e.g. `/cart`. */
-  page: z
-    .string()
-    .regex(/^\/[\x21-\x7E]{0,199}$/, 'must be a path starting with "/"')
-    .refine((p) => !p.includes('?') && !p.includes('#'), 'must not hold a query or fragment'),
+  page: z.string().check(
+    z.regex(/^\/[\x21-\x7E]{0,199}$/, 'must be a path starting with "/"'),
+    z.refine((p) => !p.includes('?') && !p.includes('#'), 'must not hold a query or fragment'),
+  ),
 });
 export type ClientErrorReport = z.infer<typeof ClientErrorReport>;
 
@@ -104,21 +105,24 @@ export const AnalyticsEvent = z.strictObject({
   at: Timestamp,
   type: AnalyticsEventType,
   cartId: Id,
-  productId: Id.nullable().optional(),
-  quantity: z.int().nullable().optional(),
+  productId: z.optional(z.nullable(Id)),
+  quantity: z.optional(z.nullable(z.int())),
   /** Minor units of `currency` (the order total of a checkout). */
-  amount: z.int().nullable().optional(),
-  currency: CurrencyCode.nullable().optional(),
+  amount: z.optional(z.nullable(z.int())),
+  currency: z.optional(z.nullable(CurrencyCode)),
 });
 export type AnalyticsEvent = z.infer<typeof AnalyticsEvent>;
 
-/** The funnel's steps: the events of a cart's way to checkout, in order. */
-export const FunnelStep = AnalyticsEventType.extract([
+/**
+ * The funnel's steps: the events of a cart's way to checkout, in order (`satisfies`: each
+ * is an AnalyticsEventType).
+ */
+export const FunnelStep = z.enum([
   'cart_created',
   'line_added',
   'checkout_started',
   'checked_out',
-]);
+] as const satisfies readonly AnalyticsEventType[]);
 export type FunnelStep = z.infer<typeof FunnelStep>;
 
 /** How many products the analytics list. */
@@ -141,9 +145,9 @@ export const RefusalEvent = z.strictObject({
   code: ErrorCodeSchema,
   cartId: Id,
   /** The product refused (stock or limit), or null when the refusal is not about one. */
-  productId: Id.nullable(),
+  productId: z.nullable(Id),
   /** Units asked for that product: added, raised by, or wanted at checkout. */
-  quantity: z.int().min(1).nullable(),
+  quantity: z.nullable(z.int().check(z.minimum(1))),
 });
 export type RefusalEvent = z.infer<typeof RefusalEvent>;
 
@@ -170,34 +174,34 @@ export const Analytics = z.strictObject({
   window: AnalyticsWindow,
   from: Timestamp,
   to: Timestamp,
-  currency: z.string().length(3),
+  currency: z.string().check(z.length(3)),
   /** Distinct carts that reached each step within the window, in funnel order. */
   funnel: z
-    .array(z.strictObject({ step: FunnelStep, carts: z.int().min(0) }))
-    .max(FunnelStep.options.length),
+    .array(z.strictObject({ step: FunnelStep, carts: z.int().check(z.minimum(0)) }))
+    .check(z.maxLength(FunnelStep.options.length)),
   /** Carts checked out ÷ carts created, 0–1 (0 when no cart was created). */
-  conversionRate: z.number().min(0).max(1),
+  conversionRate: z.number().check(z.minimum(0), z.maximum(1)),
   /** Carts abandoned (idle with items) ÷ carts that had an item added, 0–1. */
-  abandonmentRate: z.number().min(0).max(1),
-  orders: z.int().min(0),
+  abandonmentRate: z.number().check(z.minimum(0), z.maximum(1)),
+  orders: z.int().check(z.minimum(0)),
   /** Sum of order totals, minor units. */
-  revenue: z.int().min(0),
+  revenue: z.int().check(z.minimum(0)),
   /** Mean order total, minor units, rounded half-even; null without orders. */
-  averageOrderValue: z.int().min(0).nullable(),
-  abandonedCarts: z.int().min(0),
+  averageOrderValue: z.nullable(z.int().check(z.minimum(0))),
+  abandonedCarts: z.int().check(z.minimum(0)),
   /** How long a cart with items must sit idle to count as abandoned (ABANDON_AFTER_SECONDS). */
-  abandonAfterSeconds: z.int().min(1),
+  abandonAfterSeconds: z.int().check(z.minimum(1)),
   /**
    * Checkouts asked in the window: `attempts` = `succeeded` (orders) + `refused`, and the
    * refusals by code, most first. A refused checkout changes no cart.
    */
   checkouts: z.strictObject({
-    attempts: z.int().min(0),
-    succeeded: z.int().min(0),
-    refused: z.int().min(0),
+    attempts: z.int().check(z.minimum(0)),
+    succeeded: z.int().check(z.minimum(0)),
+    refused: z.int().check(z.minimum(0)),
     refusedByCode: z
-      .array(z.strictObject({ code: ErrorCodeSchema, count: z.int().min(1) }))
-      .max(64),
+      .array(z.strictObject({ code: ErrorCodeSchema, count: z.int().check(z.minimum(1)) }))
+      .check(z.maxLength(64)),
   }),
   /**
    * Lost demand: per product and reason, the refusals (adds and checkouts) in the window,
@@ -207,26 +211,26 @@ export const Analytics = z.strictObject({
     .array(
       z.strictObject({
         productId: Id,
-        name: z.string().max(200).nullable(),
+        name: z.nullable(z.string().check(z.maxLength(200))),
         reason: LostDemandReason,
-        refusals: z.int().min(1),
-        units: z.int().min(0),
-        carts: z.int().min(1),
+        refusals: z.int().check(z.minimum(1)),
+        units: z.int().check(z.minimum(0)),
+        carts: z.int().check(z.minimum(1)),
       }),
     )
-    .max(ANALYTICS_LOST_DEMAND),
+    .check(z.maxLength(ANALYTICS_LOST_DEMAND)),
   topProducts: z
     .array(
       z.strictObject({
         productId: Id,
-        name: z.string().max(200).nullable(),
+        name: z.nullable(z.string().check(z.maxLength(200))),
         /** Units added to carts within the window (additions and quantity increases). */
-        quantityAdded: z.int().min(0),
+        quantityAdded: z.int().check(z.minimum(0)),
         /** Distinct carts that added it. */
-        carts: z.int().min(0),
+        carts: z.int().check(z.minimum(0)),
       }),
     )
-    .max(ANALYTICS_TOP_PRODUCTS),
+    .check(z.maxLength(ANALYTICS_TOP_PRODUCTS)),
 });
 export type Analytics = z.infer<typeof Analytics>;
 
@@ -235,22 +239,22 @@ export type Analytics = z.infer<typeof Analytics>;
 export const SeriesPoint = z.strictObject({
   /** Start of the bucket, epoch milliseconds. */
   t: z.int(),
-  requests: z.int().min(0),
+  requests: z.int().check(z.minimum(0)),
   /** Answers with a 5xx status. */
-  errors: z.int().min(0),
+  errors: z.int().check(z.minimum(0)),
   /** Latency quantiles in milliseconds; null when the bucket saw no request. */
-  p50: z.number().nullable(),
-  p95: z.number().nullable(),
-  p99: z.number().nullable(),
-  rateLimited: z.int().min(0),
-  cartsCreated: z.int().min(0),
-  checkouts: z.int().min(0),
+  p50: z.nullable(z.number()),
+  p95: z.nullable(z.number()),
+  p99: z.nullable(z.number()),
+  rateLimited: z.int().check(z.minimum(0)),
+  cartsCreated: z.int().check(z.minimum(0)),
+  checkouts: z.int().check(z.minimum(0)),
 });
 export type SeriesPoint = z.infer<typeof SeriesPoint>;
 
 export const MonitoringSeries = z.strictObject({
   /** Length of each bucket in seconds. */
-  resolutionSeconds: z.int().min(1),
+  resolutionSeconds: z.int().check(z.minimum(1)),
   /** Oldest first; buckets without traffic are present with zeros. */
   points: z.array(SeriesPoint),
   /**
@@ -259,10 +263,10 @@ export const MonitoringSeries = z.strictObject({
    * never an average of the points' quantiles); null without a timed request.
    */
   window: z.strictObject({
-    timed: z.int().min(0),
-    p50: z.number().nullable(),
-    p95: z.number().nullable(),
-    p99: z.number().nullable(),
+    timed: z.int().check(z.minimum(0)),
+    p50: z.nullable(z.number()),
+    p95: z.nullable(z.number()),
+    p99: z.nullable(z.number()),
   }),
 });
 export type MonitoringSeries = z.infer<typeof MonitoringSeries>;
@@ -274,31 +278,31 @@ export const ALERT_HISTORY = 50;
 
 export const AlertState = z.enum(['ok', 'firing']);
 export const AlertStatus = z.strictObject({
-  rule: z.string().max(64),
+  rule: z.string().check(z.maxLength(64)),
   severity: z.enum(['page', 'ticket']),
   state: AlertState,
   /** When the current state began; null if it never changed since start. */
-  since: Timestamp.nullable(),
+  since: z.nullable(Timestamp),
   /** The rule's measured value at the last evaluation (e.g. a burn rate). */
-  value: z.number().nullable(),
-  summary: z.string().max(1000),
+  value: z.nullable(z.number()),
+  summary: z.string().check(z.maxLength(1000)),
 });
 export type AlertStatus = z.infer<typeof AlertStatus>;
 
 export const AlertEvent = z.strictObject({
   id: z.int(),
-  rule: z.string().max(64),
+  rule: z.string().check(z.maxLength(64)),
   state: z.enum(['firing', 'resolved']),
   at: Timestamp,
-  value: z.number().nullable(),
-  summary: z.string().max(1000),
+  value: z.nullable(z.number()),
+  summary: z.string().check(z.maxLength(1000)),
 });
 export type AlertEvent = z.infer<typeof AlertEvent>;
 
 export const AlertsView = z.strictObject({
-  rules: z.array(AlertStatus).max(16),
+  rules: z.array(AlertStatus).check(z.maxLength(16)),
   /** Newest first. */
-  history: z.array(AlertEvent).max(ALERT_HISTORY),
+  history: z.array(AlertEvent).check(z.maxLength(ALERT_HISTORY)),
 });
 export type AlertsView = z.infer<typeof AlertsView>;
 
@@ -312,36 +316,41 @@ export type AuditActorType = z.infer<typeof AuditActorType>;
  * the hash chain. Texts are bounded by what the server writes into them.
  */
 export const AuditRecord = z.strictObject({
-  seq: z.int().min(1),
+  seq: z.int().check(z.minimum(1)),
   at: Timestamp,
   actorType: AuditActorType,
   /** The cart id for a cart's own changes, "admin" for the admin credential, or null. */
-  actorId: z.string().max(128).nullable(),
-  requestId: z.string().max(128).nullable(),
-  clientAddress: z.string().max(64).nullable(),
+  actorId: z.nullable(z.string().check(z.maxLength(128))),
+  requestId: z.nullable(z.string().check(z.maxLength(128))),
+  clientAddress: z.nullable(z.string().check(z.maxLength(64))),
   /** What happened, e.g. "cart.addLine", "cart.checkout", "admin.product.create". */
-  action: z.string().max(64),
-  cartId: Id.nullable(),
-  beforeVersion: z.int().nullable(),
-  afterVersion: z.int().nullable(),
+  action: z.string().check(z.maxLength(64)),
+  cartId: z.nullable(Id),
+  beforeVersion: z.nullable(z.int()),
+  afterVersion: z.nullable(z.int()),
   /** Non-secret facts of the change (ids, quantities, codes); never tokens or emails. */
-  detail: z.record(z.string().max(64), z.unknown()),
+  detail: z.record(z.string().check(z.maxLength(64)), z.unknown()),
   /** SHA-256 / HMAC-SHA-256 in hex. */
-  prevHash: z.string().max(64),
-  hash: z.string().max(64),
+  prevHash: z.string().check(z.maxLength(64)),
+  hash: z.string().check(z.maxLength(64)),
   /** The audit key whose HMAC `hash` is; null for a record from before the chain was keyed. */
-  keyId: z.string().max(32).nullable(),
+  keyId: z.nullable(z.string().check(z.maxLength(32))),
 });
 export type AuditRecord = z.infer<typeof AuditRecord>;
 
 /** What a change appends to the audit log: a record before the chain gives it its place. */
-export const AuditEntry = AuditRecord.omit({ seq: true, prevHash: true, hash: true, keyId: true });
+export const AuditEntry = z.omit(AuditRecord, {
+  seq: true,
+  prevHash: true,
+  hash: true,
+  keyId: true,
+});
 export type AuditEntry = z.infer<typeof AuditEntry>;
 
 /** A page of the audit log, newest first; `nextCursor` is the `cursor` of the next page. */
 export const AuditPage = z.strictObject({
-  items: z.array(AuditRecord).max(100),
-  nextCursor: z.string().max(32).nullable(),
+  items: z.array(AuditRecord).check(z.maxLength(100)),
+  nextCursor: z.nullable(z.string().check(z.maxLength(32))),
 });
 export type AuditPage = z.infer<typeof AuditPage>;
 
@@ -349,9 +358,9 @@ export type AuditPage = z.infer<typeof AuditPage>;
 
 export const AuditChainStatus = z.strictObject({
   intact: z.boolean(),
-  records: z.int().min(0),
+  records: z.int().check(z.minimum(0)),
   /** The first record that does not verify, when the chain is broken. */
-  brokenAtSeq: z.int().nullable(),
+  brokenAtSeq: z.nullable(z.int()),
   checkedAt: Timestamp,
 });
 export type AuditChainStatus = z.infer<typeof AuditChainStatus>;

@@ -1,4 +1,5 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import './zod-locale.ts';
 import { CURRENCY_EXPONENTS, type CurrencyCode } from '../money/currency.ts';
 import { Money } from '../money/money.ts';
 import { Cursor, Id, multiLineText, singleLineText } from './common.ts';
@@ -8,51 +9,54 @@ export const MAX_UNIT_PRICE = 10_000_000_000;
 
 export const Sku = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be 1–64 letters, digits, ".", "_" or "-"');
+  .check(
+    z.regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be 1–64 letters, digits, ".", "_" or "-"'),
+  );
 
 /** A unit price: Money of at most MAX_UNIT_PRICE minor units. */
-export const UnitPrice = Money.refine((m) => m.amount <= MAX_UNIT_PRICE, {
-  message: `at most ${MAX_UNIT_PRICE} minor units`,
-  path: ['amount'],
-});
+export const UnitPrice = Money.check(
+  z.refine((m) => m.amount <= MAX_UNIT_PRICE, {
+    message: `at most ${MAX_UNIT_PRICE} minor units`,
+    path: ['amount'],
+  }),
+);
 
 const oneCurrencyEach = (prices: readonly Money[]) =>
   new Set(prices.map((p) => p.currency)).size === prices.length;
 
 const productFields = {
-  sku: Sku.describe('Stock-keeping unit, unique in the catalog'),
-  name: singleLineText(200).trim().min(1, 'must not be empty'),
-  description: multiLineText(5000).describe('May be empty'),
-  price: UnitPrice.describe("The price in the default region's currency"),
+  sku: Sku.check(z.describe('Stock-keeping unit, unique in the catalog')),
+  name: singleLineText(200).check(z.trim(), z.minLength(1, 'must not be empty')),
+  description: multiLineText(5000).check(z.describe('May be empty')),
+  price: UnitPrice.check(z.describe("The price in the default region's currency")),
   prices: z
     .array(UnitPrice)
-    .max(Object.keys(CURRENCY_EXPONENTS).length)
-    .refine(oneCurrencyEach, { message: 'must give one price per currency' })
-    .describe(
-      'The price in each currency the product is sold in, `price` included; a cart in another currency cannot hold it',
+    .check(
+      z.maxLength(Object.keys(CURRENCY_EXPONENTS).length),
+      z.refine(oneCurrencyEach, { message: 'must give one price per currency' }),
+      z.describe(
+        'The price in each currency the product is sold in, `price` included; a cart in another currency cannot hold it',
+      ),
     ),
   requiresShipping: z
     .boolean()
-    .describe('Whether the product is shipped (a gift card or a download is not)'),
+    .check(z.describe('Whether the product is shipped (a gift card or a download is not)')),
   stock: z
-    .int()
-    .min(0)
-    .max(1_000_000_000)
-    .nullable()
-    .describe('Units on hand, or null for unlimited'),
+    .nullable(z.int().check(z.minimum(0), z.maximum(1_000_000_000)))
+    .check(z.describe('Units on hand, or null for unlimited')),
   maxPerOrder: z
-    .int()
-    .min(1)
-    .max(1_000_000)
-    .nullable()
-    .describe('Most units of this product one cart may hold, or null'),
+    .nullable(z.int().check(z.minimum(1), z.maximum(1_000_000)))
+    .check(z.describe('Most units of this product one cart may hold, or null')),
   // Printable ASCII only: anything else must be percent-encoded, so no control, bidi or
   // invisible character can hide in a URL that pages render.
-  imageUrl: z
-    .url({ protocol: /^https?$/ })
-    .max(2048)
-    .regex(/^[\x21-\x7E]+$/, 'must be printable ASCII: percent-encode other characters')
-    .nullable(),
+  imageUrl: z.nullable(
+    z
+      .url({ protocol: /^https?$/ })
+      .check(
+        z.maxLength(2048),
+        z.regex(/^[\x21-\x7E]+$/, 'must be printable ASCII: percent-encode other characters'),
+      ),
+  ),
 };
 
 /** `prices` must agree with `price` in its currency. */
@@ -64,13 +68,13 @@ const pricesAgreeIssue = {
 };
 
 /** A catalog product. Prices are server-side facts; a client never sets one on a cart. */
-export const Product = z
-  .strictObject({ id: Id, ...productFields })
-  .refine(
+export const Product = z.strictObject({ id: Id, ...productFields }).check(
+  z.refine(
     (p) => p.prices.some((m) => m.currency === p.price.currency && m.amount === p.price.amount),
     { message: '`prices` must include `price`', path: ['prices'] },
-  )
-  .refine(pricesAgree, pricesAgreeIssue);
+  ),
+  z.refine(pricesAgree, pricesAgreeIssue),
+);
 export type Product = z.infer<typeof Product>;
 
 /**
@@ -81,10 +85,10 @@ export type Product = z.infer<typeof Product>;
 export const ProductInput = z
   .strictObject({
     ...productFields,
-    prices: productFields.prices.default([]),
-    requiresShipping: productFields.requiresShipping.default(true),
+    prices: z._default(productFields.prices, []),
+    requiresShipping: z._default(productFields.requiresShipping, true),
   })
-  .refine(pricesAgree, pricesAgreeIssue);
+  .check(z.refine(pricesAgree, pricesAgreeIssue));
 export type ProductInput = z.infer<typeof ProductInput>;
 
 /** The product's `prices` once `price` is among them: what a stored product holds. */
@@ -112,9 +116,9 @@ export const StockLevel = z.strictObject({
 export type StockLevel = z.infer<typeof StockLevel>;
 
 export const ProductPage = z.strictObject({
-  items: z.array(Product).max(100),
-  nextCursor: Cursor.nullable().describe(
-    'Pass as `?cursor=` for the next page; null on the last page',
-  ),
+  items: z.array(Product).check(z.maxLength(100)),
+  nextCursor: z
+    .nullable(Cursor)
+    .check(z.describe('Pass as `?cursor=` for the next page; null on the last page')),
 });
 export type ProductPage = z.infer<typeof ProductPage>;

@@ -1,4 +1,5 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import './zod-locale.ts';
 import { CurrencyCode } from '../money/currency.ts';
 import { Money } from '../money/money.ts';
 import { Id, singleLineText } from './common.ts';
@@ -14,20 +15,30 @@ const unique = (items: readonly string[]) => new Set(items).size === items.lengt
 export const REGION_LIMITS = { regions: 250, shippingOptionsPerRegion: 20 } as const;
 
 const regionFields = {
-  name: singleLineText(100).trim().min(1, 'must not be empty'),
-  currency: CurrencyCode.describe('Every price, discount and shipping cost in the region is in it'),
+  name: singleLineText(100).check(z.trim(), z.minLength(1, 'must not be empty')),
+  currency: CurrencyCode.check(
+    z.describe('Every price, discount and shipping cost in the region is in it'),
+  ),
   countries: z
     .array(CountryCode)
-    .max(COUNTRY_CODES.length)
-    .refine(unique, { message: 'must not list a country twice' })
-    .describe('The countries the region sells to; a country belongs to at most one region'),
-  taxRateBps: z.int().min(0).max(10_000).describe('Tax rate in basis points (2000 = 20%)'),
+    .check(
+      z.maxLength(COUNTRY_CODES.length),
+      z.refine(unique, { message: 'must not list a country twice' }),
+      z.describe('The countries the region sells to; a country belongs to at most one region'),
+    ),
+  taxRateBps: z
+    .int()
+    .check(z.minimum(0), z.maximum(10_000), z.describe('Tax rate in basis points (2000 = 20%)')),
   taxInclusive: z
     .boolean()
-    .describe('Whether prices include tax (the total then states the tax it contains)'),
+    .check(z.describe('Whether prices include tax (the total then states the tax it contains)')),
   default: z
     .boolean()
-    .describe('Exactly one region is the default: where a cart starts, before a country is chosen'),
+    .check(
+      z.describe(
+        'Exactly one region is the default: where a cart starts, before a country is chosen',
+      ),
+    ),
 };
 
 /**
@@ -42,18 +53,17 @@ export const RegionInput = z.strictObject(regionFields);
 export type RegionInput = z.infer<typeof RegionInput>;
 
 const shippingOptionFields = {
-  regionId: Id.describe('The region the option ships within'),
-  name: singleLineText(100).trim().min(1, 'must not be empty'),
-  amount: UnitPrice.describe("What the option costs, in its region's currency"),
+  regionId: Id.check(z.describe('The region the option ships within')),
+  name: singleLineText(100).check(z.trim(), z.minLength(1, 'must not be empty')),
+  amount: UnitPrice.check(z.describe("What the option costs, in its region's currency")),
   freeOverSubtotal: z
-    .int()
-    .min(0)
-    .max(MAX_UNIT_PRICE)
-    .nullable()
-    .describe(
-      'The option is free once subtotal − discountTotal reaches this (minor units), or null: never free',
+    .nullable(z.int().check(z.minimum(0), z.maximum(MAX_UNIT_PRICE)))
+    .check(
+      z.describe(
+        'The option is free once subtotal − discountTotal reaches this (minor units), or null: never free',
+      ),
     ),
-  taxable: z.boolean().describe('Whether tax is due on the shipping cost'),
+  taxable: z.boolean().check(z.describe('Whether tax is due on the shipping cost')),
 };
 
 /** A way to ship within a region, and what it costs. */
@@ -69,7 +79,7 @@ export type ShippingOptionInput = z.infer<typeof ShippingOptionInput>;
  * that price it, taken when it was chosen (as a line keeps its unit price), so a client
  * prices the cart exactly as the server does.
  */
-export const AppliedShippingOption = ShippingOption.omit({ regionId: true });
+export const AppliedShippingOption = z.omit(ShippingOption, { regionId: true });
 export type AppliedShippingOption = z.infer<typeof AppliedShippingOption>;
 
 /**
@@ -95,46 +105,58 @@ export const POSTAL_CODE_FORMATS: Partial<
 /** Where an order is shipped. Every field is bounded, single-line customer text. */
 export const Address = z
   .strictObject({
-    name: singleLineText(200).trim().min(1, 'enter the name to ship to'),
-    line1: singleLineText(200).trim().min(1, 'enter the street and number'),
-    line2: singleLineText(200).trim().describe('Flat, floor or building; may be empty'),
-    city: singleLineText(100).trim().min(1, 'enter the town or city'),
-    postalCode: singleLineText(20).trim().describe('May be empty where a country has none'),
-    province: singleLineText(100).trim().describe('State, county or province; may be empty'),
+    name: singleLineText(200).check(z.trim(), z.minLength(1, 'enter the name to ship to')),
+    line1: singleLineText(200).check(z.trim(), z.minLength(1, 'enter the street and number')),
+    line2: singleLineText(200).check(z.trim(), z.describe('Flat, floor or building; may be empty')),
+    city: singleLineText(100).check(z.trim(), z.minLength(1, 'enter the town or city')),
+    postalCode: singleLineText(20).check(
+      z.trim(),
+      z.describe('May be empty where a country has none'),
+    ),
+    province: singleLineText(100).check(
+      z.trim(),
+      z.describe('State, county or province; may be empty'),
+    ),
     country: CountryCode,
   })
-  .superRefine((a, ctx) => {
-    const format = POSTAL_CODE_FORMATS[a.country];
-    if (format && !format.pattern.test(a.postalCode)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['postalCode'],
-        message: `enter a postal code such as ${format.example}`,
-      });
-    }
-  });
+  .check(
+    z.superRefine((a, ctx) => {
+      const format = POSTAL_CODE_FORMATS[a.country];
+      if (format && !format.pattern.test(a.postalCode)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['postalCode'],
+          message: `enter a postal code such as ${format.example}`,
+        });
+      }
+    }),
+  );
 export type Address = z.infer<typeof Address>;
 
 /** The public list of regions, `GET /api/regions`. */
-export const RegionList = z.strictObject({ items: z.array(Region).max(REGION_LIMITS.regions) });
+export const RegionList = z.strictObject({
+  items: z.array(Region).check(z.maxLength(REGION_LIMITS.regions)),
+});
 export type RegionList = z.infer<typeof RegionList>;
 
 /** A region's options, each with what it would cost this cart: `GET /api/carts/:id/shipping-options`. */
 export const CartShippingOptions = z.strictObject({
   items: z
     .array(
-      ShippingOption.extend({
-        cost: Money.describe('What the option costs this cart as it stands (0 once it is free)'),
+      z.extend(ShippingOption, {
+        cost: Money.check(
+          z.describe('What the option costs this cart as it stands (0 once it is free)'),
+        ),
       }),
     )
-    .max(REGION_LIMITS.shippingOptionsPerRegion),
+    .check(z.maxLength(REGION_LIMITS.shippingOptionsPerRegion)),
 });
 
 /** Every shipping option of the shop, `GET /api/admin/shipping-options`. */
 export const ShippingOptionList = z.strictObject({
   items: z
     .array(ShippingOption)
-    .max(REGION_LIMITS.regions * REGION_LIMITS.shippingOptionsPerRegion),
+    .check(z.maxLength(REGION_LIMITS.regions * REGION_LIMITS.shippingOptionsPerRegion)),
 });
 export type ShippingOptionList = z.infer<typeof ShippingOptionList>;
 export type CartShippingOptions = z.infer<typeof CartShippingOptions>;

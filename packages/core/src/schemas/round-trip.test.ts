@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import type * as z from 'zod';
+import type * as z from 'zod/mini';
 import { Money } from '../money/money.ts';
 import {
   actionArbs,
@@ -23,7 +23,7 @@ import { Product, ProductInput } from './product.ts';
  * and stay the same. Returns how many generated values were accepted, so a test can
  * make sure it checked something.
  */
-function checkRoundTrip<T>(schema: z.ZodType, arb: fc.Arbitrary<T>, numRuns = 200): number {
+function checkRoundTrip<T>(schema: z.ZodMiniType, arb: fc.Arbitrary<T>, numRuns = 200): number {
   let accepted = 0;
   fc.assert(
     fc.property(arb, (input) => {

@@ -7,7 +7,7 @@ import { ADMIN_SECURITY, adminOnly } from '../http/credentials.ts';
 import { ADMIN_READ } from '../http/route-policy.ts';
 import type { Storage } from '../storage/port.ts';
 
-const AnalyticsQuery = z.strictObject({ window: AnalyticsWindow.optional() });
+const AnalyticsQuery = z.strictObject({ window: z.optional(AnalyticsWindow) });
 
 /**
  * `/api/admin/analytics`: usage analytics over a window ending now

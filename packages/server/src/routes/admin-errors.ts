@@ -9,9 +9,9 @@ import type { Storage } from '../storage/port.ts';
 import { checkCursor } from './products.ts';
 
 const ErrorsQuery = z.strictObject({
-  source: ErrorSource.optional(),
-  cursor: Cursor.optional(),
-  limit: PageLimit.optional(),
+  source: z.optional(ErrorSource),
+  cursor: z.optional(Cursor),
+  limit: z.optional(PageLimit),
 });
 
 const FingerprintParams = z.strictObject({

@@ -43,8 +43,9 @@ const adminMonitoringRoutes: FastifyPluginAsyncZod<{ monitoring: Monitoring; con
           'The last `minutes` (default 5) of complete buckets, oldest first: 1-second buckets up to 15 minutes, 1-minute buckets beyond (up to the retention, 6 hours or the longest alert window). Counts this process only; monitoring requests are not counted.',
         querystring: SeriesQuery,
         response: {
-          200: MonitoringSeries.extend({
-            points: MonitoringSeries.shape.points.max(monitoring.series.maxPoints),
+          200: z.strictObject({
+            ...MonitoringSeries.shape,
+            points: MonitoringSeries.shape.points.check(z.maxLength(monitoring.series.maxPoints)),
           }),
         },
       },

@@ -22,7 +22,7 @@ const SessionView = z.strictObject({
   /** How this request was authenticated. */
   via: z.enum(['bearer', 'cookie']),
   /** When the cookie session ends; null for the bearer token (it does not expire). */
-  expiresAt: Timestamp.nullable(),
+  expiresAt: z.nullable(Timestamp),
 });
 
 const COOKIE_PATH = '/api/admin';

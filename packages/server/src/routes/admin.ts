@@ -21,14 +21,14 @@ import type { Storage } from '../storage/port.ts';
 import { PageQuery, checkCursor, productPage } from './products.ts';
 
 const AuditQuery = z.strictObject({
-  cartId: Id.optional(),
-  actor: AuditActorType.optional(),
+  cartId: z.optional(Id),
+  actor: z.optional(AuditActorType),
   action: z
     .string()
     .regex(/^[a-zA-Z.]{1,64}$/)
     .optional(),
-  from: InstantInput.optional(),
-  to: InstantInput.optional(),
+  from: z.optional(InstantInput),
+  to: z.optional(InstantInput),
   cursor: z
     .string()
     .regex(/^[1-9]\d{0,15}$/)

@@ -6,7 +6,10 @@ import { PUBLIC_READ } from '../http/route-policy.ts';
 import { decodeCursor } from '../storage/cursor.ts';
 import type { Storage } from '../storage/port.ts';
 
-export const PageQuery = z.strictObject({ limit: PageLimit.optional(), cursor: Cursor.optional() });
+export const PageQuery = z.strictObject({
+  limit: z.optional(PageLimit),
+  cursor: z.optional(Cursor),
+});
 
 /** Refuses a cursor this server did not make (400), before any query. */
 export function checkCursor(cursor: string | undefined): void {

@@ -116,7 +116,10 @@ const adminFields: SchemaArbitraryOptions = {
   },
 };
 
-const bodyFrom = (schema: z.ZodType, options: SchemaArbitraryOptions): fc.Arbitrary<BodyPlan> =>
+const bodyFrom = (
+  schema: z.core.$ZodType,
+  options: SchemaArbitraryOptions,
+): fc.Arbitrary<BodyPlan> =>
   fc.record({
     kind: fc.constant('json' as const),
     value: arbitraryFor(jsonSchemaOf(schema), options),
@@ -161,7 +164,7 @@ export interface Pick {
 }
 
 /** How a successful answer must look: a schema for a JSON body, or 'empty'. */
-export type Shape = z.ZodType | 'empty' | 'json' | 'text' | 'html';
+export type Shape = z.core.$ZodType | 'empty' | 'json' | 'text' | 'html';
 
 export interface Route {
   name: string;

@@ -32,6 +32,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as z from 'zod';
 import {
   Cart,
   CheckoutResult,
@@ -186,7 +187,7 @@ function shapeProblems(shape: Shape, res: LightMyRequestResponse): string[] {
   const json = parseJson(res.body);
   if (json === undefined) return ['a resource that is not JSON'];
   if (shape === 'json') return [];
-  const parsed = shape.safeParse(json);
+  const parsed = z.safeParse(shape, json);
   if (!parsed.success)
     return [
       `not a valid resource: ${parsed.error.issues

@@ -41,7 +41,7 @@ export interface SchemaArbitraryOptions {
 }
 
 /** The JSON Schema of a zod schema's input, as the OpenAPI document describes it. */
-export function jsonSchemaOf(schema: z.ZodType): JsonSchema {
+export function jsonSchemaOf(schema: z.core.$ZodType): JsonSchema {
   return z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
 }
 
