@@ -67,6 +67,11 @@ declare module 'fastify' {
     cartObservers: CartObservers;
     /** Runs the background sweep once now: expiry, purges, abandonment, error groups. */
     sweep: (now?: Date) => Promise<void>;
+    /**
+     * Waits for the records written after their answers (refused adds and checkouts,
+     * observability/refusal-recorder.ts): closing waits for them; tests read them.
+     */
+    flushRecords: () => Promise<void>;
   }
 }
 
@@ -228,6 +233,7 @@ export async function buildApp(
     throttled((error) => app.log.warn({ err: error }, 'refusal not recorded')),
   );
   observers.add(refusals);
+  app.decorate('flushRecords', () => refusals.flush());
   if (config.RATE_LIMITS === 'on')
     await app.register(
       rateLimit,

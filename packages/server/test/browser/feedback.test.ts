@@ -193,7 +193,7 @@ describe('storefront feedback (issue 16)', () => {
     await drawer.getByRole('button', { name: 'Try now to save Glass Dripper' }).click();
     await settled(page);
     expect(await drawer.getByTestId('line-status').textContent()).toBe('');
-    expect(await drawer.getByTestId('line-quantity').textContent()).toBe('2');
+    expect(await drawer.getByTestId('line-quantity').inputValue()).toBe('2');
   }, 90_000);
   it("says a proxy's 502 page is the shop's trouble, not the shopper's connection", async () => {
     const { page } = await shopper({}, [...FAILED_REQUESTS, /status of 502/]);

@@ -89,6 +89,9 @@ describe('promo codes in the storefront', () => {
   const codesOnCart = (page: Page) => page.getByRole('list', { name: 'Codes on your cart' });
 
   async function pageIsSound(page: Page): Promise<void> {
+    // From the top: axe's target-size counts a control that scrolling has put under the
+    // sticky header as obscured, which says where the page is scrolled, not how it is made.
+    await page.evaluate(() => window.scrollTo(0, 0));
     expect(await seriousViolations(page)).toEqual([]);
     expect(await overflows(page)).toBe(false);
   }

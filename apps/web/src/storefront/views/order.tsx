@@ -35,7 +35,12 @@ export function OrderView({ orderId }: { orderId: string }) {
           {formatOrderNumber(order.orderNumber)}
         </strong>
       </p>
-      {cart.email ? <p>A receipt goes to {cart.email}.</p> : null}
+      {cart.email ? (
+        <p>
+          Your email on this order: {cart.email}. This demo shop sends no email: this page is your
+          receipt.
+        </p>
+      ) : null}
       {cart.shippingAddress ? (
         <section className="panel" aria-labelledby="ships-to-heading">
           <h2 id="ships-to-heading" className="section-title">
