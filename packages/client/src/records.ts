@@ -1,3 +1,6 @@
+// Over 400 lines, and not split: every record the SDK stores is read back here and only
+// here (one schema, one migration and one set-aside path each), so a reader checks what
+// survives a deploy in one place.
 /**
  * What the SDK keeps in storage, as zod schemas built from the core ones: the queued
  * actions (one record each) and the meta record (the cart and the state machine's

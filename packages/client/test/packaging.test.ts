@@ -1,3 +1,5 @@
+// Over 400 lines on purpose: one packed SDK, one app installed from it, and every way a
+// shop's front end uses it (types, build, browser, Node) against that one install.
 /**
  * The SDK as a shop's existing front end gets it: `npm run build:sdk`, then `npm pack` of
  * @cart/core, @cart/client and @cart/react, installed from those tarballs into a new

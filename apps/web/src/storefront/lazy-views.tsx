@@ -77,11 +77,20 @@ export function preloadView(view: Route['view']): Promise<void> {
   return BY_VIEW[view]?.preload() ?? Promise.resolve();
 }
 
-/** Loads every view's chunk once the page is idle; a failure waits for the next navigation. */
+/**
+ * Loads every view's chunk once the page has loaded and then gone idle: they are for the
+ * navigations to come, so they must not compete with what this page shows for the
+ * network or the main thread. A failure waits for the next navigation.
+ */
 export function preloadViewsWhenIdle(): void {
   const all = () => {
     for (const lazy of Object.values(BY_VIEW)) lazy.preload().catch(() => undefined);
   };
-  if ('requestIdleCallback' in window) window.requestIdleCallback(all, { timeout: 3000 });
-  else setTimeout(all, 1000);
+  const whenIdle = () => {
+    if ('requestIdleCallback' in window) window.requestIdleCallback(all, { timeout: 5000 });
+    else setTimeout(all, 1000);
+  };
+  const afterLoad = () => setTimeout(whenIdle, 1000);
+  if (document.readyState === 'complete') afterLoad();
+  else window.addEventListener('load', afterLoad, { once: true });
 }

@@ -1,3 +1,5 @@
+// Over 400 lines on purpose: one describe per monitoring and analytics schema the
+// dashboard reads, each with what it accepts and refuses; they change together.
 import { describe, expect, it } from 'vitest';
 import {
   ALERT_HISTORY,

@@ -18,6 +18,7 @@ import { WEB_DIST } from '../../src/routes/web.ts';
 import { launchChromium } from '@cart/test-support/browser.ts';
 import { HttpClient } from '@cart/test-support/http.ts';
 import { startTestServer, type TestServer } from '@cart/test-support/test-server.ts';
+import { overflows } from '../support/storefront-page.ts';
 
 const PHONE = { width: 390, height: 844 };
 const WAIT = { timeout: 20_000 };
@@ -99,9 +100,6 @@ function brokenWords(page: Page, selector: string): Promise<string[]> {
     return broken;
   }, selector);
 }
-
-const overflows = (page: Page) =>
-  page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
 
 describe('an honest dashboard in headless Chromium', () => {
   let server: TestServer;

@@ -25,6 +25,7 @@ import { WEB_DIST } from '../../src/routes/web.ts';
 import { launchChromium } from '@cart/test-support/browser.ts';
 import { HttpClient } from '@cart/test-support/http.ts';
 import { startTestServer, type TestServer } from '@cart/test-support/test-server.ts';
+import { overflows } from '../support/storefront-page.ts';
 
 const ARTIFACTS = fileURLToPath(new URL('../../../../test-artifacts/', import.meta.url));
 const CARTS = 6;
@@ -96,10 +97,6 @@ async function accessibilityProblems(page: Page): Promise<string[]> {
     v.nodes.map((n) => `${v.id} (${v.impact ?? 'unknown'}): ${n.target.join(' ')}`),
   );
 }
-
-/** Whether the page is wider than the window (a horizontal scrollbar on a phone). */
-const overflows = (page: Page) =>
-  page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
 
 describe('monitoring dashboard in headless Chromium', () => {
   let server: TestServer;

@@ -21,14 +21,11 @@ import {
   seriousViolations,
   settled,
   watchConsole,
+  overflows,
 } from '../support/storefront-page.ts';
 import { startStorefront, type Storefront } from '../support/storefront-server.ts';
 
 const PHONE = { width: 390, height: 844 };
-
-/** Whether the page is wider than the window (a horizontal scrollbar on a phone). */
-const overflows = (page: Page) =>
-  page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
 
 describe('promo codes in the storefront', () => {
   let shop: Storefront;

@@ -22,6 +22,7 @@ import {
   seriousViolations,
   settled,
   watchConsole,
+  overflows,
 } from '../support/storefront-page.ts';
 import { startStorefront, type Storefront } from '../support/storefront-server.ts';
 
@@ -38,10 +39,6 @@ function cartCreated(page: Page): Promise<CreatedCart> {
   created.catch(() => undefined);
   return created;
 }
-
-/** Whether the page is wider than the window (a horizontal scrollbar on a phone). */
-const overflows = (page: Page) =>
-  page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
 
 describe('regions, shipping and currencies in the storefront', () => {
   let shop: Storefront;

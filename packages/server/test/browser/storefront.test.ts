@@ -31,6 +31,8 @@ import {
   seriousViolations,
   settled,
   watchConsole,
+  overflows,
+  shipTo,
 } from '../support/storefront-page.ts';
 import { startStorefront, type Storefront } from '../support/storefront-server.ts';
 import type { TestServer } from '@cart/test-support/test-server.ts';
@@ -61,25 +63,6 @@ function cartCreated(target: Page | BrowserContext): Promise<CreatedCart> {
 }
 
 const isActions = (url: string) => /\/api\/carts\/[^/]+\/actions$/.test(new URL(url).pathname);
-
-/** Whether the page is wider than the window (a horizontal scrollbar on a phone). */
-const overflows = (page: Page) =>
-  page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
-
-/**
- * At checkout, where the order ships (a US address: the demo shop's default region) and
- * how, through the form as a shopper fills it in: every demo product is shipped.
- */
-async function shipTo(page: Page, method: 'Standard' | 'Express' = 'Standard'): Promise<void> {
-  await page.getByLabel('Full name').fill('Sam Shopper');
-  await page.getByLabel('Address line 1').fill('1 Market Street');
-  await page.getByLabel('Town or city').fill('San Francisco');
-  await page.getByLabel('Postal code').fill('94103');
-  await page
-    .getByRole('group', { name: 'Shipping method' })
-    .getByRole('radio', { name: new RegExp(`^${method} `) })
-    .check();
-}
 
 describe('storefront in headless Chromium', () => {
   let shop: Storefront;

@@ -22,6 +22,7 @@ import {
   seriousViolations,
   settled,
   watchConsole,
+  shipTo,
 } from '../support/storefront-page.ts';
 import { startStorefront, type Storefront } from '../support/storefront-server.ts';
 
@@ -31,14 +32,7 @@ const NOTE = 'Please leave it with the neighbour at number 3.';
 async function fillCheckout(page: Page): Promise<void> {
   await page.getByLabel('Email for your receipt').fill('shopper@example.com');
   await page.getByLabel('Note for the shop').fill(NOTE);
-  await page.getByLabel('Full name').fill('Sam Shopper');
-  await page.getByLabel('Address line 1').fill('1 Market Street');
-  await page.getByLabel('Town or city').fill('San Francisco');
-  await page.getByLabel('Postal code').fill('94103');
-  await page
-    .getByRole('group', { name: 'Shipping method' })
-    .getByRole('radio', { name: /^Standard / })
-    .check();
+  await shipTo(page);
 }
 
 /** Two mugs ($28.00) with WELCOME10 (10% off), on the cart page. */

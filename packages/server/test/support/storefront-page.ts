@@ -65,3 +65,25 @@ export async function seriousViolations(page: Page): Promise<string[]> {
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .flatMap((v) => v.nodes.map((n) => `${v.id} (${v.impact}): ${n.target.join(' ')}`));
 }
+
+/** Whether the page is wider than the window (a horizontal scrollbar on a phone). */
+export const overflows = (page: Page): Promise<boolean> =>
+  page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
+
+/**
+ * At checkout, where the order ships (a US address: the demo shop's default region) and
+ * how, through the form as a shopper fills it in: every demo product is shipped.
+ */
+export async function shipTo(
+  page: Page,
+  method: 'Standard' | 'Express' = 'Standard',
+): Promise<void> {
+  await page.getByLabel('Full name').fill('Sam Shopper');
+  await page.getByLabel('Address line 1').fill('1 Market Street');
+  await page.getByLabel('Town or city').fill('San Francisco');
+  await page.getByLabel('Postal code').fill('94103');
+  await page
+    .getByRole('group', { name: 'Shipping method' })
+    .getByRole('radio', { name: new RegExp(`^${method} `) })
+    .check();
+}

@@ -90,18 +90,26 @@ function useBarRoom(bar: RefObject<HTMLElement | null>): void {
   useLayoutEffect(() => {
     const root = document.documentElement;
     const element = bar.current;
+    // The root's style is touched only when the room changes: any change to it restyles
+    // the whole page, and this runs after every render of the bar (every status change).
+    const room = (value: string | null) => {
+      const now = root.style.getPropertyValue('--status-bar-room');
+      if (value === null) {
+        if (now !== '') root.style.removeProperty('--status-bar-room');
+      } else if (now !== value) root.style.setProperty('--status-bar-room', value);
+    };
     if (!element) {
-      root.style.removeProperty('--status-bar-room');
+      room(null);
       return;
     }
-    const measure = () =>
-      root.style.setProperty('--status-bar-room', `${Math.ceil(element.offsetHeight)}px`);
+    const measure = () => room(`${Math.ceil(element.offsetHeight)}px`);
     measure();
     const observer = new ResizeObserver(measure);
     observer.observe(element);
     return () => {
       observer.disconnect();
-      root.style.removeProperty('--status-bar-room');
+      // Kept while the same bar shows on (the next render measures it again at once).
+      if (!bar.current?.isConnected) room(null);
     };
   });
 }
