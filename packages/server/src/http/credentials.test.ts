@@ -179,6 +179,31 @@ describe('cart credentials', () => {
       expect(stranger.json<CreatedCart>().id).not.toBe(first.json<CreatedCart>().id);
     });
 
+    it('gives a creation asked again with the cookie its lost answer set the same cart', async () => {
+      // The first answer's headers arrived (the browser kept its cookie), its body did not;
+      // the retry carries that cookie, or an older cart's, and is still the same request.
+      const create = (cookie?: string) =>
+        t.app.inject({
+          method: 'POST',
+          url: '/api/carts',
+          headers: {
+            'idempotency-key': 'lost-answer-key',
+            'sec-fetch-site': 'same-origin',
+            ...(cookie === undefined ? {} : { cookie }),
+          },
+          remoteAddress: '192.0.2.30',
+        });
+      const first = await create();
+      expect(first.statusCode, first.body).toBe(201);
+      const made = first.json<CreatedCart>();
+      for (const cookie of [`cart_token=${made.token}`, `cart_token=${other.token}`]) {
+        const retry = await create(cookie);
+        expect(retry.statusCode, retry.body).toBe(201);
+        expect(header(retry, 'idempotent-replayed')).toBe('true');
+        expect(retry.json<CreatedCart>().id).toBe(made.id);
+      }
+    });
+
     it('scopes cookie-authenticated keys by the cookie', async () => {
       const target = await createCart(t.app);
       const request = (cartToken: string) =>

@@ -3,6 +3,7 @@ import type { Config } from '../config.ts';
 import { hashToken, safeEqual, sha256Hex, CART_TOKEN_PATTERN } from '../security/tokens.ts';
 import { HttpProblem } from './problem.ts';
 import type { AdminSession } from './admin-session.ts';
+import type { RoutePolicy } from './route-policy.ts';
 
 export const CART_COOKIE = 'cart_token';
 export const CSRF_COOKIE = 'csrf_token';
@@ -36,14 +37,21 @@ export function cartCredential(request: FastifyRequest): CartCredential {
   return { kind: 'none', hash: null };
 }
 
-/** A string that identifies the credential for scoping idempotency keys (not secret-revealing). */
-export function credentialScope(request: FastifyRequest): string {
+/**
+ * A string that identifies the credential for scoping idempotency keys (not secret-revealing).
+ * A route that takes no credential (`auth: 'none'`: creating a cart) is scoped by the client
+ * address alone, whatever cookie comes with it: the creation sets the cart cookie itself, so
+ * a retry after an answer lost on its way (its headers, and the cookie, arrived; its body did
+ * not) carries a cookie the first try did not, and must still get the same cart back.
+ */
+export function credentialScope(request: FastifyRequest, auth: RoutePolicy['auth']): string {
+  if (auth === 'none') return `anonymous:${request.ip}`;
   const token = bearer(request);
   if (token !== null) return `bearer:${hashToken(token).toString('hex')}`;
   const cookie = request.cookies[CART_COOKIE];
   if (cookie !== undefined) return `cookie:${hashToken(cookie).toString('hex')}`;
-  // Without a credential (creating a cart) the client address scopes the key, so that
-  // a key another client happened to use never replays that client's new cart token.
+  // Without a credential the client address scopes the key, so that a key another
+  // client happened to use never replays that client's answer (a new cart's token).
   return `anonymous:${request.ip}`;
 }
 

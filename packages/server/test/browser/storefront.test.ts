@@ -216,9 +216,11 @@ describe('storefront in headless Chromium', () => {
     // The cart is found in the audit log, not by waiting for the page's `POST /api/carts`:
     // Chromium's offline emulation does not always cover the first requests of the
     // document a reload brings, so the reloaded page may create its cart before the test
-    // goes online, in a request the page's events never show. What must hold: exactly one
-    // cart was made (the SDK makes a cart only for something to put in it, and a creation
-    // asked again goes with its saved key), and it got the queued adds, each of them once.
+    // goes online, in a request the page's events never show as answered (its cookie is
+    // kept all the same). What must hold: exactly one cart was made (the SDK makes a cart
+    // only for something to put in it, a creation asked again goes with its saved key, and
+    // the server scopes that key by the client's address, not by the cookie the lost
+    // answer set), and it got the queued adds, each of them once.
     const created = await shop.createdSince(offlineSince);
     expect(created).toHaveLength(1);
     const cart = created[0]!;

@@ -44,7 +44,8 @@ export default fp(
 
     app.addHook('onRequest', (request, reply, done) => {
       const header = request.headers['idempotency-key'];
-      if (header === undefined || policyOf(request)?.idempotent !== true) return done();
+      const policy = policyOf(request);
+      if (header === undefined || policy?.idempotent !== true) return done();
       const key = typeof header === 'string' ? parseIdempotencyKey(header) : null;
       if (key === null) {
         return done(
@@ -63,7 +64,7 @@ export default fp(
         );
       }
       const id = idempotencyRecordId(
-        credentialScope(request),
+        credentialScope(request, policy.auth),
         request.method,
         routeScope(request),
         key,
