@@ -59,12 +59,30 @@ function precompress(): Plugin {
   };
 }
 
+/**
+ * The storefront's script is fetched at low priority: the page's frame (its header, in
+ * index.html) paints once the HTML and the stylesheet are in, and a module script never
+ * holds the paint back, so the stylesheet and the API answers the server preloads
+ * (routes/web.ts) go first on a slow network and the script takes the rest.
+ */
+function scriptAfterStylesheet(): Plugin {
+  return {
+    name: 'cart-script-after-stylesheet',
+    apply: 'build',
+    transformIndexHtml: {
+      order: 'post',
+      handler: (html) =>
+        html.replace(/<script type="module"(?![^>]*fetchpriority)/g, '$& fetchpriority="low"'),
+    },
+  };
+}
+
 export default defineConfig(({ command, mode }) => {
   const page = mode === 'dashboard' ? 'dashboard' : 'storefront';
   return {
     root: here('.'),
     base: '/',
-    plugins: [react(), precompress()],
+    plugins: [react(), precompress(), ...(page === 'storefront' ? [scriptAfterStylesheet()] : [])],
     // `@cart/core`, `@cart/client` and `@cart/react` from their TypeScript sources (their
     // `@cart/source` export condition), never from a build in their dist/. A list given
     // here replaces Vite's own, so its defaults follow.

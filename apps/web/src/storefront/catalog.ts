@@ -1,9 +1,9 @@
 import { startTransition, useEffect, useState } from 'react';
 import { CartApiError, type CartStore } from '@cart/client';
-import type { Product } from '@cart/core';
+import { STOREFRONT_PAGE_SIZE, type Product } from '@cart/core';
 
-/** Products per page of the grid (the API's pages are cursor-based). */
-export const PAGE_SIZE = 12;
+/** Products per page of the grid; the server preloads the first page (`storefrontPreloads`). */
+export const PAGE_SIZE = STOREFRONT_PAGE_SIZE;
 
 export interface CatalogState {
   status: 'loading' | 'ready' | 'error';

@@ -62,6 +62,27 @@ describe('storefront routes', () => {
     }
   });
 
+  it('names what each page fetches first, to be preloaded beside its script', async () => {
+    const preloads = async (url: string) =>
+      [
+        ...header(await app.inject({ url }), 'link').matchAll(
+          /<([^>]+)>; rel=preload; as=fetch; crossorigin/g,
+        ),
+      ].map((m) => m[1]);
+    expect(await preloads('/')).toEqual(['/api/regions', '/api/products?limit=12']);
+    expect(await preloads('/products/ceramic-mug')).toEqual([
+      '/api/regions',
+      '/api/products/ceramic-mug',
+    ]);
+    // A product id is a path segment again, never a way out of the header or the URL.
+    expect(await preloads('/products/a%3E%2C%20%3C%2Fx%3E%3B%0D%0Ab')).toEqual([
+      '/api/regions',
+      '/api/products/a%3E%2C%20%3C%2Fx%3E%3B%0D%0Ab',
+    ]);
+    for (const url of ['/cart', '/checkout', '/orders/o-123'])
+      expect(await preloads(url), url).toEqual(['/api/regions']);
+  });
+
   it('leaves other paths to their owners: unknown ones are 404 problems', async () => {
     for (const url of [
       '/products',

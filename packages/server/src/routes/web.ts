@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
-import { STOREFRONT_PATHS } from '@cart/core';
-import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import { STOREFRONT_PATHS, STOREFRONT_ROUTES, storefrontPreloads } from '@cart/core';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { HttpProblem } from '../http/problem.ts';
 import { SERVER_ROOT } from '../paths.ts';
 
@@ -53,9 +53,21 @@ const webRoutes: FastifyPluginAsync<{ distDir?: string }> = async (app, options)
   app.get('/dashboard/*', { schema: { hide: true } }, dashboard);
 
   // The storefront's pages (the app routes in the browser, with the History API): only
-  // these paths, so that a mistyped API or asset path is still a 404 problem.
+  // these paths, so that a mistyped API or asset path is still a 404 problem. Each names
+  // the API requests its first render waits for, to be fetched beside its script.
   const storefront = page('index.html');
-  for (const path of STOREFRONT_PATHS) app.get(path, { schema: { hide: true } }, storefront);
+  for (const [view, path] of Object.entries(STOREFRONT_ROUTES) as [
+    keyof typeof STOREFRONT_ROUTES,
+    string,
+  ][])
+    app.get(path, { schema: { hide: true } }, (request: FastifyRequest, reply: FastifyReply) => {
+      const params = request.params as Record<string, string>;
+      const links = storefrontPreloads(view, params).map(
+        (url) => `<${url}>; rel=preload; as=fetch; crossorigin`,
+      );
+      void reply.header('link', links.join(', '));
+      return storefront(request, reply);
+    });
   // Its service worker (apps/web/public/sw.js), at the root so that it may serve every
   // storefront page offline; `no-cache`, so a new version is found at the next visit.
   app.get('/sw.js', { schema: { hide: true } }, page('sw.js'));

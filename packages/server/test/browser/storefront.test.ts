@@ -519,6 +519,38 @@ describe('storefront in headless Chromium', () => {
     }
   }, 60_000);
 
+  it("shows the shop's frame before its script runs, and fetches what the page needs once, beside the script", async () => {
+    const { page } = await shopper();
+    const api: string[] = [];
+    page.on('request', (r) => {
+      const url = new URL(r.url());
+      if (url.pathname.startsWith('/api/')) api.push(`${r.method()} ${url.pathname}${url.search}`);
+    });
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route(/\/assets\/shop-[\w-]+\.js$/, async (route) => {
+      await held;
+      await route.continue().catch(() => undefined);
+    });
+    await page.goto(`${server.url}/products/ceramic-mug`, { waitUntil: 'commit' });
+    // The script is held: what shows is index.html's frame, painted from the stylesheet.
+    await page.getByRole('link', { name: 'Brew & Leaf' }).waitFor(WAIT);
+    await page.getByText('Loading…').waitFor(WAIT);
+    release();
+    await page.getByRole('heading', { level: 1, name: 'Ceramic Mug' }).waitFor(WAIT);
+    await settled(page);
+    await page.unroute(/\/assets\/shop-[\w-]+\.js$/);
+    // The server's `Link: rel=preload` answers are the very ones the SDK asked for.
+    expect(api.filter((r) => r === 'GET /api/products/ceramic-mug')).toHaveLength(1);
+    expect(api.filter((r) => r === 'GET /api/regions')).toHaveLength(1);
+
+    api.length = 0;
+    await openShop(page);
+    await settled(page);
+    expect(api.filter((r) => r === 'GET /api/products?limit=12')).toHaveLength(1);
+    expect(api.filter((r) => r === 'GET /api/regions')).toHaveLength(1);
+  }, 60_000);
+
   it('loads a small page: no dashboard code, no uPlot, no checkout, under the byte budget', () => {
     const html = readFileSync(join(WEB_DIST, 'index.html'), 'utf8');
     const files = [...html.matchAll(/(?:src|href)="\/assets\/([^"]+)"/g)].map(
