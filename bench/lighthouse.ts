@@ -8,14 +8,15 @@
  * - as a shopper with a cart sees them (storage kept): the cart page and checkout with two
  *   products in the cart, then the order confirmation of that cart, placed through the
  *   page itself (playwright-core drives the same Chromium over CDP).
- * Scores are recorded, not asserted: they move with the machine's load. The full JSON
- * reports are written next to the summary.
+ * Each page is audited `LIGHTHOUSE_RUNS` times (3) and the run with the median performance
+ * score is recorded, with every run's score beside it. Scores are recorded, not asserted:
+ * they move with the machine's load. The full JSON reports are written next to the summary.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as chromeLauncher from 'chrome-launcher';
-import lighthouse from 'lighthouse';
+import lighthouse, { type RunnerResult } from 'lighthouse';
 import { chromium, type Page } from 'playwright-core';
 import { buildApp } from '../packages/server/src/app.ts';
 import { loadConfig } from '../packages/server/src/config.ts';
@@ -41,6 +42,8 @@ const WITH_CART = [
 ];
 
 const WAIT = { timeout: 30_000 };
+/** Runs per page (`LIGHTHOUSE_RUNS`, default 3); the median one is recorded. */
+const RUNS = Number(process.env.LIGHTHOUSE_RUNS ?? 3);
 
 /** Adds two products through the page, as a shopper does; the SDK keeps the cart in IndexedDB. */
 async function fillCart(page: Page, origin: string): Promise<void> {
@@ -100,18 +103,27 @@ async function main(): Promise<void> {
   });
   const outDir = join('bench', 'results', 'lighthouse');
   mkdirSync(outDir, { recursive: true });
-  const summary: Record<string, Record<string, number | null>> = {};
+  const summary: Record<string, Record<string, number | (number | null)[] | null>> = {};
   const audit = async (name: string, path: string, keepStorage: boolean) => {
-    const result = await lighthouse(`${origin}${path}`, {
-      port: chrome.port,
-      output: 'json',
-      logLevel: 'error',
-      onlyCategories: ['performance', 'accessibility', 'best-practices', 'seo'],
-      disableStorageReset: keepStorage,
-    });
-    if (!result) throw new Error(`Lighthouse gave no result for ${path}`);
+    const runs: RunnerResult[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      const run = await lighthouse(`${origin}${path}`, {
+        port: chrome.port,
+        output: 'json',
+        logLevel: 'error',
+        onlyCategories: ['performance', 'accessibility', 'best-practices', 'seo'],
+        disableStorageReset: keepStorage,
+      });
+      if (!run) throw new Error(`Lighthouse gave no result for ${path}`);
+      runs.push(run);
+    }
+    // The run with the median performance score stands for the page (Lighthouse's own
+    // advice: one run moves with the machine's load).
+    const perf = (r: RunnerResult) => r.lhr.categories.performance?.score ?? 0;
+    const result = [...runs].sort((a, b) => perf(a) - perf(b))[Math.floor(runs.length / 2)]!;
     const { categories, audits } = result.lhr;
     summary[name] = {
+      performanceRuns: runs.map((r) => score(perf(r))),
       performance: score(categories.performance?.score),
       accessibility: score(categories.accessibility?.score),
       bestPractices: score(categories['best-practices']?.score),
@@ -148,7 +160,7 @@ async function main(): Promise<void> {
   const record = {
     measuredAt: new Date().toISOString(),
     tool: 'lighthouse 12.2.3, Debian Chromium, default mobile emulation and throttling',
-    targets: { performance: 95, accessibility: 100 },
+    targets: { performance: 99, accessibility: 100 },
     pages: summary,
   };
   writeFileSync(

@@ -10,12 +10,17 @@ import { preloadView, preloadViewsWhenIdle } from './lazy-views.tsx';
 import { prepareMoneyFormat } from './money.ts';
 import { PromoMemory } from './promo-memory.ts';
 import { RefusalLog } from './refusals.ts';
-import { Regions } from './regions.ts';
+import { Regions, prepareCountryNames } from './regions.ts';
 import { parseRoute } from './routes.ts';
 import { applyPromoCode } from './use-cart-changes.ts';
 import './storefront.css';
 
 installErrorReporter();
+
+// This module runs once every module it imports has been evaluated (core's schemas are
+// built then: most of the page's start-up work). The page's own start waits for the next
+// task, so that the two are two tasks a phone can answer a tap between, not one long one.
+await new Promise((resolve) => setTimeout(resolve, 0));
 
 /**
  * How long the first render may wait for what the page shows (the cart, the first page
@@ -48,15 +53,21 @@ if (!root) throw new Error('the storefront page has no #root element');
 
 const route = parseRoute(window.location.pathname);
 // The regions too: the header's countries, and a cart not made yet priced in the
-// default region's currency rather than a guess replaced a moment later.
+// default region's currency rather than a guess replaced a moment later. The locale data
+// the first render formats with (prices, country names: tens of milliseconds on a phone)
+// loads in a task of its own while the answers are on their way, so that neither this
+// module's evaluation nor the first render is one long task with it.
 const needed: Promise<unknown>[] = [
   store.start(),
   services.regions.load(),
   preloadView(route.view),
+  new Promise((resolve) => setTimeout(resolve, 0)).then(() => {
+    prepareMoneyFormat();
+    prepareCountryNames();
+  }),
 ];
 if (route.view === 'home') needed.push(services.catalog.firstPage());
 if (route.view === 'product') needed.push(services.catalog.product(route.productId));
-prepareMoneyFormat();
 await Promise.race([
   Promise.all(needed).catch(() => undefined),
   new Promise((resolve) => setTimeout(resolve, FIRST_PAINT_BUDGET_MS)),

@@ -82,6 +82,11 @@ export function countryName(code: CountryCode): string {
   return displayNames?.of(code) ?? code;
 }
 
+/** Loads the country names' locale data now (see main.tsx), not in the first render. */
+export function prepareCountryNames(): void {
+  countryName('US');
+}
+
 /** Every country of the regions, by name: what the shopper can choose to ship to. */
 export function countryChoices(regions: readonly Region[]): CountryChoice[] {
   return regions
