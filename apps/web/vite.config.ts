@@ -60,10 +60,10 @@ function precompress(): Plugin {
 }
 
 /**
- * The storefront's script is fetched at low priority: the page's frame (its header, in
- * index.html) paints once the HTML and the stylesheet are in, and a module script never
- * holds the paint back, so the stylesheet and the API answers the server preloads
- * (routes/web.ts) go first on a slow network and the script takes the rest.
+ * A page's script is fetched at low priority: the page's frame (in its index.html) paints
+ * once the HTML and the stylesheet are in, and a module script never holds the paint
+ * back, so the stylesheet (and the API answers the server preloads for the storefront:
+ * routes/web.ts) go first on a slow network and the script takes the rest.
  */
 function scriptAfterStylesheet(): Plugin {
   return {
@@ -82,7 +82,7 @@ export default defineConfig(({ command, mode }) => {
   return {
     root: here('.'),
     base: '/',
-    plugins: [react(), precompress(), ...(page === 'storefront' ? [scriptAfterStylesheet()] : [])],
+    plugins: [react(), precompress(), scriptAfterStylesheet()],
     // `@cart/core`, `@cart/client` and `@cart/react` from their TypeScript sources (their
     // `@cart/source` export condition), never from a build in their dist/. A list given
     // here replaces Vite's own, so its defaults follow.

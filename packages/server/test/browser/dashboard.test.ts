@@ -164,6 +164,26 @@ describe('monitoring dashboard in headless Chromium', () => {
     await server?.close();
   });
 
+  it('shows its frame before its script runs', async () => {
+    const early = await browser.newContext();
+    try {
+      const tab = await early.newPage();
+      let release: () => void = () => undefined;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      await tab.route(/\/assets\/dashboard-[\w-]+\.js$/, async (route) => {
+        await held;
+        await route.continue().catch(() => undefined);
+      });
+      await tab.goto(`${server.url}/dashboard`, { waitUntil: 'commit' });
+      await tab.getByText('Cart monitoring · Loading…').waitFor(WAIT);
+      release();
+      await tab.getByLabel('Admin token').waitFor(WAIT);
+      expect(await tab.getByText('Cart monitoring · Loading…').count()).toBe(0);
+    } finally {
+      await early.close();
+    }
+  }, 60_000);
+
   it('refuses a wrong token with a message in words, then signs in', async () => {
     const refused: string[] = [];
     const onResponse = (r: PlaywrightResponse) => {
