@@ -106,7 +106,9 @@ async function main(): Promise<void> {
   const summary: Record<string, Record<string, number | (number | null)[] | null>> = {};
   const audit = async (name: string, path: string, keepStorage: boolean) => {
     const runs: RunnerResult[] = [];
-    for (let i = 0; i < RUNS; i++) {
+    // A run whose trace Lighthouse could not record (NO_NAVSTART, now and then) is run
+    // again, up to as many times again as there are runs.
+    for (let attempt = 0; runs.length < RUNS && attempt < 2 * RUNS; attempt++) {
       const run = await lighthouse(`${origin}${path}`, {
         port: chrome.port,
         output: 'json',
@@ -115,8 +117,10 @@ async function main(): Promise<void> {
         disableStorageReset: keepStorage,
       });
       if (!run) throw new Error(`Lighthouse gave no result for ${path}`);
-      runs.push(run);
+      if (run.lhr.runtimeError) console.warn(`${path}: ${run.lhr.runtimeError.code}, run again`);
+      else runs.push(run);
     }
+    if (runs.length === 0) throw new Error(`Lighthouse could not audit ${path}`);
     // The run with the median performance score stands for the page (Lighthouse's own
     // advice: one run moves with the machine's load).
     const perf = (r: RunnerResult) => r.lhr.categories.performance?.score ?? 0;

@@ -30,7 +30,7 @@ const PAGES = {
  * loads is one chunk, rather than a chunk for each set of views that shares a module.
  */
 const LAZY_ONLY =
-  /apps\/web\/src\/storefront\/(?:views\/(?:product|cart|checkout|order)\.(?:tsx|css)|components\/(?:shipping-address|shipping-method|promo-code|cart-fields|error-summary)\.(?:tsx|css)|orders\.ts)/;
+  /apps\/web\/src\/storefront\/(?:views\/(?:cart|checkout|order)\.(?:tsx|css)|components\/(?:shipping-address|shipping-method|promo-code|cart-fields|error-summary)\.(?:tsx|css)|orders\.ts)/;
 
 /**
  * Writes `<file>.br` and `<file>.gz` next to every built text asset, once at build time:

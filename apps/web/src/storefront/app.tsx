@@ -9,10 +9,11 @@ import { backWords, OFFLINE_WORDS } from './connection.ts';
 import { KeepCountry } from './keep-country.tsx';
 import { spoken } from './components/problem.tsx';
 import { StatusBar } from './components/status-bar.tsx';
-import { Cart, Checkout, Order, Product } from './lazy-views.tsx';
+import { Cart, Checkout, Order } from './lazy-views.tsx';
 import { useRoute, type Route } from './routes.ts';
 import { ServicesProvider, useServices, type Services } from './services.tsx';
 import { Home } from './views/home.tsx';
+import { ProductView } from './views/product.tsx';
 import { NotFound } from './views/not-found.tsx';
 
 const SHOP = 'Brew & Leaf';
@@ -76,7 +77,7 @@ const View = memo(function View({ route }: { route: Route }) {
     case 'home':
       return <Home />;
     case 'product':
-      return <Product.View key={route.productId} productId={route.productId} />;
+      return <ProductView key={route.productId} productId={route.productId} />;
     case 'cart':
       return <Cart.View />;
     case 'checkout':

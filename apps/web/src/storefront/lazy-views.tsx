@@ -6,8 +6,9 @@ import type { Route } from './routes.ts';
  * The views a first visit does not need, each in a chunk of its own: the page a shopper
  * lands on loads only its own view (main.tsx waits for it before the first render), and
  * the others are fetched once the page is idle, so that a later navigation finds them
- * loaded and the service worker has them for offline reloads. Home is not here: it is
- * the landing page, in the entry chunk.
+ * loaded and the service worker has them for offline reloads. The product grid and a
+ * product's page are not here: they are where shoppers land (from a search or a shared
+ * link), in the entry chunk, so neither waits for a second script.
  *
  * Not React.lazy: a lazy component suspends on its first render even when its module is
  * already loaded, which would show a fallback on the first paint. These render at once
@@ -60,13 +61,11 @@ function lazyView<P extends object>(load: () => Promise<ComponentType<P>>): Lazy
   return { View, preload };
 }
 
-export const Product = lazyView(() => import('./views/product.tsx').then((m) => m.ProductView));
 export const Cart = lazyView(() => import('./views/cart.tsx').then((m) => m.CartView));
 export const Checkout = lazyView(() => import('./views/checkout.tsx').then((m) => m.CheckoutView));
 export const Order = lazyView(() => import('./views/order.tsx').then((m) => m.OrderView));
 
 const BY_VIEW: Partial<Record<Route['view'], { preload: () => Promise<void> }>> = {
-  product: Product,
   cart: Cart,
   checkout: Checkout,
   order: Order,
