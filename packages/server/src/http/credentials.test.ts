@@ -249,6 +249,52 @@ describe('the cart cookie', () => {
     ]);
   });
 
+  it('is set again, for the whole TTL, by each change made with it; not by reads, refusals or bearers', async () => {
+    const created = (await t.app.inject({ method: 'POST', url: '/api/carts' })).json<CreatedCart>();
+    const issued = await t.app.inject({ url: '/api/csrf' });
+    const csrfToken = issued.json<{ token: string }>().token;
+    const change = (cartToken: string, note: string) =>
+      t.app.inject({
+        method: 'PATCH',
+        url: `/api/carts/${created.id}`,
+        headers: {
+          cookie: `cart_token=${cartToken}; csrf_token=${csrfToken}`,
+          'x-csrf-token': csrfToken,
+          'sec-fetch-site': 'same-origin',
+        },
+        payload: { note },
+      });
+    const changed = await change(created.token, 'leave at the door');
+    expect(changed.statusCode, changed.body).toBe(200);
+    expect(changed.cookies).toEqual([
+      {
+        name: 'cart_token',
+        value: created.token,
+        httpOnly: true,
+        sameSite: 'Lax',
+        path: '/api',
+        maxAge: t.config.CART_TTL_SECONDS,
+      },
+    ]);
+    const read = await t.app.inject({
+      url: `/api/carts/${created.id}`,
+      headers: { cookie: `cart_token=${created.token}` },
+    });
+    expect(read.statusCode, read.body).toBe(200);
+    expect(read.cookies).toEqual([]);
+    const refused = await change('x'.repeat(43), 'not mine');
+    expect(refused.statusCode, refused.body).toBe(404);
+    expect(refused.cookies).toEqual([]);
+    const byBearer = await t.app.inject({
+      method: 'PATCH',
+      url: `/api/carts/${created.id}`,
+      headers: { authorization: `Bearer ${created.token}` },
+      payload: { note: 'by the SDK' },
+    });
+    expect(byBearer.statusCode, byBearer.body).toBe(200);
+    expect(byBearer.cookies).toEqual([]);
+  });
+
   it('is Secure behind a TLS-terminating proxy', async () => {
     const res = await t.app.inject({
       method: 'POST',
